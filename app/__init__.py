@@ -1,0 +1,50 @@
+"""The application factory."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+
+from app.extensions import db, migrate
+
+
+def create_app(config_object="config.Config", **overrides) -> Flask:
+    """Build one app with its own AppBuilder (one AppBuilder serves one app only)."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_object)
+    app.config.update(overrides)
+    # Roles and their permissions are code (app/roles.py), read by the security manager.
+    from app.roles import FAB_ROLES
+
+    app.config["FAB_ROLES"] = FAB_ROLES
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+
+    with app.app_context():
+        from app import models  # noqa: F401  (register the mappers)
+        from app import scope
+
+        scope.install(db.session)
+        appbuilder = AppBuilder(update_perms=False)
+        appbuilder.init_app(app, db.session)
+        from app.views import register_views
+
+        register_views(appbuilder)
+        appbuilder.post_init()
+
+    from app.cli import register_cli
+    from app.errors import register_error_handlers
+
+    register_cli(app)
+    register_error_handlers(app)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,114 @@
+"""Command-line tools: ``flask users create``, ``flask sync-roles``, ``flask seed-demo``."""
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from app.extensions import db
+from app.roles import FAB_ROLES, SCHOOL_OFFICER
+
+
+def _sm():
+    return current_app.appbuilder.sm
+
+
+@click.command("sync-roles")
+@with_appcontext
+def sync_roles_command():
+    """Create the roles defined in app/roles.py that are missing (idempotent)."""
+    names = _sm().sync_roles()
+    click.echo("roles: " + ", ".join(names))
+
+
+users = click.Group("users", help="Manage user accounts.")
+
+
+def create_user(username, role, password, school_code=None, first_name=None, last_name=None, email=None):
+    """Create a user with one role; a SchoolOfficer becomes its school's information officer."""
+    from app.models import InfoOfficer, School
+    from app.passwords import password_complexity
+
+    sm = _sm()
+    if role not in FAB_ROLES:
+        raise click.BadParameter(f"unknown role {role!r}; one of: {', '.join(FAB_ROLES)}", param_hint="--role")
+    if sm.find_user(username=username):
+        raise click.BadParameter(f"user {username!r} already exists", param_hint="--username")
+    school = None
+    if role == SCHOOL_OFFICER:
+        if not school_code:
+            raise click.BadParameter("a SchoolOfficer needs --school CODE", param_hint="--school")
+        school = db.session.scalar(select(School).where(School.code == school_code))
+        if school is None:
+            raise click.BadParameter(f"no school with code {school_code!r}", param_hint="--school")
+        if db.session.scalar(select(InfoOfficer).where(InfoOfficer.school_id == school.id)):
+            raise click.BadParameter(
+                f"{school.name} already has an information officer", param_hint="--school"
+            )
+    elif school_code:
+        raise click.BadParameter("only a SchoolOfficer belongs to a school", param_hint="--school")
+    try:
+        password_complexity(password)
+    except Exception as exc:  # PasswordComplexityValidationError
+        raise click.BadParameter(str(exc), param_hint="--password")
+    sm.sync_roles()
+    user = sm.add_user(
+        username=username,
+        first_name=first_name or username,
+        last_name=last_name or "",
+        email=email or f"{username}@aid.invalid",
+        role=sm.find_role(role),
+        password=password,
+    )
+    if not user:
+        raise click.ClickException("the user could not be created (is the e-mail address taken?)")
+    if school is not None:
+        db.session.add(InfoOfficer(user_id=user.id, school_id=school.id))
+        db.session.commit()
+    return user
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(list(FAB_ROLES)))
+@click.option("--password", required=True)
+@click.option("--school", "school_code", default=None, help="School code (SchoolOfficer only).")
+@click.option("--first-name", default=None)
+@click.option("--last-name", default=None)
+@click.option("--email", default=None)
+@with_appcontext
+def users_create(username, role, password, school_code, first_name, last_name, email):
+    """Create a user: flask users create --username U --role ROLE [--school CODE] --password P"""
+    user = create_user(username, role, password, school_code, first_name, last_name, email)
+    click.echo(f"created {user.username} ({role})" + (f" for school {school_code}" if school_code else ""))
+
+
+@users.command("list")
+@with_appcontext
+def users_list():
+    """List users with their roles and schools."""
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.models import InfoOfficer
+
+    officers = {o.user_id: o.school for o in db.session.scalars(select(InfoOfficer))}
+    for user in db.session.scalars(select(User).order_by(User.username)):
+        school = officers.get(user.id)
+        click.echo(f"{user.username}\t{','.join(r.name for r in user.roles)}\t{school.code + ' ' + school.name if school else ''}")
+
+
+@click.command("seed-demo")
+@click.option("--students", default=3000, show_default=True, help="How many students to create.")
+@click.option("--seed", default=2021, show_default=True, help="Random seed (same seed, same data).")
+@with_appcontext
+def seed_demo_command(students, seed):
+    """Load the demo county (idempotent: does nothing if schools exist)."""
+    from app.demo import seed_demo
+
+    result = seed_demo(students=students, seed=seed)
+    click.echo(result.summary())
+
+
+def register_cli(app):
+    app.cli.add_command(sync_roles_command)
+    app.cli.add_command(users)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,219 @@
+"""The demo county: schools of every stage, synthetic students and identifications, one user per role.
+
+Everything is synthetic: names are drawn from common characters and ID numbers
+are built with the county's division code and a valid check character; none is
+a real person's.  ``seed_demo`` is idempotent: it does nothing once schools exist.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import func, insert, select
+
+from app import idcard
+from app.extensions import db
+from app.models import Identification, School, Student
+from app.models.choices import DEMO_TOWNS
+from app.models.identification import CATEGORIES
+from app.roles import ADMIN, AID_CENTER, LEADER, SCHOOL_OFFICER, SUPERVISOR
+from app.rules.identification import school_year_of
+
+GRADES = {
+    "kindergarten": ["小班", "中班", "大班"],
+    "primary": ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级"],
+    "junior": ["七年级", "八年级", "九年级"],
+    "senior": ["高一", "高二", "高三"],
+    "complete": ["七年级", "八年级", "九年级", "高一", "高二", "高三"],
+    "vocational": ["中职一年级", "中职二年级", "中职三年级"],
+}
+# Age on 1 September of the school year, for the first grade of each list.
+FIRST_AGE = {"kindergarten": 3, "primary": 6, "junior": 12, "senior": 15, "complete": 12, "vocational": 15}
+# How many pupils a school of each kind has, relative to the others.
+WEIGHT = {"kindergarten": 2, "primary": 5, "junior": 5, "senior": 9, "complete": 7, "vocational": 6}
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "子梓浩宇轩然睿涵欣怡泽辰雨晨博文佳琪思源一诺嘉俊杰鑫磊婷静雅芳明华建国志强秀英丽娟敏军伟涛勇超玉兰红梅晓东海燕春雪云飞天乐安宁"
+
+
+@dataclass
+class SeedResult:
+    created: bool
+    schools: int = 0
+    students: int = 0
+    identifications: int = 0
+    users: list = field(default_factory=list)
+
+    def summary(self):
+        if not self.created:
+            return "demo data already present: nothing changed"
+        lines = [
+            f"demo county loaded: {self.schools} schools, {self.students} students, "
+            f"{self.identifications} identifications",
+            "demo logins (password: " + current_app.config["DEMO_PASSWORD"] + "):",
+        ]
+        lines += [f"  {u:<12} {r}" for u, r in self.users]
+        return "\n".join(lines)
+
+
+def demo_schools():
+    """(code, name, stage, town) for the demo county, modelled on 全椒县."""
+    county = current_app.config["COUNTY_NAME"]
+    rows = [
+        ("中学", "senior", "襄河镇"),
+        ("第二中学", "senior", "襄河镇"),
+        ("第三中学", "complete", "襄河镇"),
+        ("职业教育中心", "vocational", "襄河镇"),
+        ("实验初级中学", "junior", "襄河镇"),
+        ("实验小学", "primary", "襄河镇"),
+        ("机关幼儿园", "kindergarten", "襄河镇"),
+        ("古河中学", "complete", "古河镇"),
+    ]
+    schools = [(f"{county}{suffix}", stage, town) for suffix, stage, town in rows]
+    for town in DEMO_TOWNS:
+        schools.append((f"{county}{town}中心学校", "primary" if town != "襄河镇" else "junior", town))
+        schools.append((f"{county}{town}中心幼儿园", "kindergarten", town))
+    out = []
+    for n, (name, stage, town) in enumerate(schools, start=1):
+        out.append(dict(code=f"3411240{n:03d}", name=name, stage=stage, town=town))
+    return out
+
+
+def _phone(rng):
+    return f"1{rng.choice('3589')}{rng.randrange(10**8, 10**9)}"
+
+
+def _name(rng):
+    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.8 else "")
+    return rng.choice(SURNAMES) + given
+
+
+def _students_for(rng, school, count, year_start, used_ids, division):
+    stage = school["stage"]
+    grades = GRADES[stage]
+    rows = []
+    for _ in range(count):
+        g = rng.randrange(len(grades))
+        age = FIRST_AGE[stage] + g
+        born = date(year_start - age, 9, 1) - timedelta(days=rng.randrange(0, 365))
+        while True:
+            number = idcard.make(division, born, rng.randrange(0, 1000))
+            if number not in used_ids:
+                used_ids.add(number)
+                break
+        gender = "M" if int(number[16]) % 2 else "F"
+        surname_guardian = _name(rng)
+        rows.append(
+            dict(
+                school_id=school["id"], name=_name(rng), gender=gender, id_number=number,
+                birth_date=born, grade=grades[g], class_name=f"{rng.randrange(1, 9)}班",
+                enrolment_year=year_start - g, guardian=surname_guardian, guardian_phone=_phone(rng),
+                address=f"{school['town']}{rng.choice('东南西北')}{rng.randrange(1, 30)}组{rng.randrange(1, 80)}号",
+            )
+        )
+    return rows
+
+
+def _identification(rng, student_id, school_id, school_year, on):
+    level = rng.choices(["special", "difficult", "general"], weights=[20, 45, 35])[0]
+    flags = {name: False for name, _, _ in CATEGORIES}
+    pick = rng.choices(
+        ["cat_registered_poor", "cat_subsistence", "cat_extreme_poverty", "cat_disability", "cat_orphan", "cat_other"],
+        weights=[25, 15, 3, 4, 1, 52],
+    )[0]
+    flags[pick] = True
+    if pick != "cat_other" and rng.random() < 0.15:
+        flags[rng.choice(["cat_subsistence", "cat_disability"])] = True
+    source = {
+        "cat_registered_poor": "poverty_office", "cat_subsistence": "civil_affairs",
+        "cat_extreme_poverty": "civil_affairs", "cat_disability": "disabled_fed",
+    }.get(pick, "school")
+    priority = any(flags[c] for c, _, p in CATEGORIES if p)
+    return dict(
+        student_id=student_id, school_id=school_id, school_year=school_year, level=level,
+        is_priority=priority, evidence_source=source, identified_on=on, notes=None, **flags,
+    )
+
+
+DEMO_USERS = [
+    ("admin", ADMIN, None),
+    ("center", AID_CENTER, None),
+    ("officer", SCHOOL_OFFICER, 0),   # the county high school
+    ("officer2", SCHOOL_OFFICER, 6),  # the government kindergarten
+    ("supervisor", SUPERVISOR, None),
+    ("leader", LEADER, None),
+]
+
+
+def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
+    from app.cli import create_user
+
+    if db.session.scalar(select(func.count(School.id))):
+        return SeedResult(created=False)
+    rng = random.Random(seed)
+    today = today or date.today()
+    school_year = school_year_of(today)
+    year_start = int(school_year[:4])
+    division = current_app.config["COUNTY_CODE"]
+
+    schools = demo_schools()
+    for s in schools:
+        s.update(
+            address=f"{current_app.config['COUNTY_NAME']}{s['town']}{rng.choice(['人民路', '建设路', '学府路', '文昌路'])}{rng.randrange(1, 200)}号",
+            principal=_name(rng), phone=f"0550-5{rng.randrange(100000, 999999)}",
+            complaint_hotline=f"0550-5{rng.randrange(100000, 999999)}", active=True,
+        )
+    db.session.execute(insert(School), schools)
+    ids = dict(db.session.execute(select(School.code, School.id)).all())
+    for s in schools:
+        s["id"] = ids[s["code"]]
+
+    total_weight = sum(WEIGHT[s["stage"]] for s in schools)
+    used_ids: set[str] = set()
+    made = 0
+    identified = 0
+    pending: list[dict] = []
+
+    def flush_students(rows):
+        nonlocal identified
+        if not rows:
+            return
+        db.session.execute(insert(Student), rows)
+        numbers = [r["id_number"] for r in rows]
+        idmap = {}
+        for chunk in range(0, len(numbers), 900):
+            idmap.update(db.session.execute(
+                select(Student.id_number, Student.id).where(Student.id_number.in_(numbers[chunk:chunk + 900]))
+            ).all())
+        idents = []
+        for r in rows:
+            if rng.random() < 0.09:
+                on = date(year_start, 9, 1) + timedelta(days=rng.randrange(0, 40))
+                on = min(on, today)
+                idents.append(_identification(rng, idmap[r["id_number"]], r["school_id"], school_year, on))
+        if idents:
+            db.session.execute(insert(Identification), idents)
+            identified += len(idents)
+
+    for i, school in enumerate(schools):
+        share = students - made if i == len(schools) - 1 else round(students * WEIGHT[school["stage"]] / total_weight)
+        share = max(0, min(share, students - made))
+        made += share
+        pending += _students_for(rng, school, share, year_start, used_ids, division)
+        while len(pending) >= batch:
+            flush_students(pending[:batch])
+            pending = pending[batch:]
+    flush_students(pending)
+    db.session.commit()
+
+    current_app.appbuilder.sm.sync_roles()
+    password = current_app.config["DEMO_PASSWORD"]
+    users = []
+    for username, role, school_index in DEMO_USERS:
+        code = schools[school_index]["code"] if school_index is not None else None
+        create_user(username, role, password, school_code=code)
+        label = role + (f" · {schools[school_index]['name']}" if school_index is not None else "")
+        users.append((username, label))
+    return SeedResult(created=True, schools=len(schools), students=made, identifications=identified, users=users)

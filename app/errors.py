@@ -1,0 +1,45 @@
+"""Error pages: a refused record is a 403 page, never a stack trace."""
+from flask import g, render_template, request, session
+from flask_babel import gettext
+
+from app.extensions import db
+from app.rules import RuleError
+from app.scope import ScopeViolation
+
+
+def register_error_handlers(app):
+    def wants_json():
+        return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+    @app.errorhandler(ScopeViolation)
+    @app.errorhandler(403)
+    def forbidden(exc):
+        db.session.rollback()
+        if wants_json():
+            return {"message": gettext("Forbidden")}, 403
+        if isinstance(exc, ScopeViolation):
+            message = gettext("This record belongs to another school.")
+        else:
+            message = gettext("You do not have permission to do this.")
+        return render_template("error.html", code=403, message=message, appbuilder=app.appbuilder), 403
+
+    @app.after_request
+    def refused_write(response):
+        """A screen that swallowed a ScopeViolation still answers 403."""
+        if g.get("_scope_violation") and response.status_code < 400:
+            session.pop("_flashes", None)
+            return app.make_response(forbidden(ScopeViolation()))
+        return response
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        if wants_json():
+            return {"message": gettext("Not found")}, 404
+        return render_template("error.html", code=404, message=gettext("The record does not exist or is not yours to see."), appbuilder=app.appbuilder), 404
+
+    @app.errorhandler(RuleError)
+    def rule_error(exc):
+        db.session.rollback()
+        if wants_json():
+            return {"message": exc.errors}, 422
+        return render_template("error.html", code=422, message=str(exc), appbuilder=app.appbuilder), 422

@@ -1,0 +1,6 @@
+"""All models, imported here so that the mappers and the migrations see them."""
+from flask_appbuilder.security.sqla.models import User  # noqa: F401  (ab_* tables)
+
+from app.models.identification import Identification  # noqa: F401
+from app.models.school import InfoOfficer, School  # noqa: F401
+from app.models.student import Student  # noqa: F401

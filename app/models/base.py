@@ -1,0 +1,30 @@
+"""Mixins shared by the business models."""
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, ForeignKey, Integer
+from sqlalchemy.orm import declared_attr
+
+
+def utcnow():
+    return datetime.utcnow()
+
+
+class Timestamps:
+    created_at = Column(DateTime, default=utcnow, nullable=False)
+    updated_at = Column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class SchoolOwned:
+    """A record that belongs to one school: the unit of row-level isolation.
+
+    ``school_id`` is what app/scope.py filters and checks.  A model whose school
+    follows from another record names that relationship in ``__school_from__``
+    (an identification belongs to its student's school); the scope keeps the two
+    in step on every flush, so the column can never disagree with its source.
+    """
+
+    __school_from__ = None
+
+    @declared_attr
+    def school_id(cls):
+        return Column(Integer, ForeignKey("school.id"), nullable=False, index=True)

@@ -1,0 +1,61 @@
+"""Family economic difficulty identification (家庭经济困难认定)."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import relationship
+
+from app.extensions import db
+from app.models.base import SchoolOwned, Timestamps
+from app.models.choices import DIFFICULTY_LEVELS, EVIDENCE_SOURCES
+
+# (column, label, priority?) — the first four are "困中之困": every one of them must be aided.
+CATEGORIES = (
+    ("cat_registered_poor", _l("Registered poor household"), True),
+    ("cat_subsistence", _l("Minimum living allowance"), True),
+    ("cat_extreme_poverty", _l("Extreme poverty support"), True),
+    ("cat_disability", _l("Disability"), True),
+    ("cat_orphan", _l("Orphan"), False),
+    ("cat_other", _l("Other"), False),
+)
+PRIORITY_CATEGORIES = tuple(name for name, _, priority in CATEGORIES if priority)
+
+
+class Identification(Timestamps, SchoolOwned, db.Model):
+    __tablename__ = "identification"
+    __school_from__ = "student"
+    __table_args__ = (
+        UniqueConstraint("student_id", "school_year", name="uq_identification_student_year"),
+        DIFFICULTY_LEVELS.check("level"),
+        EVIDENCE_SOURCES.check("evidence_source"),
+    )
+    __choices__ = {"level": DIFFICULTY_LEVELS, "evidence_source": EVIDENCE_SOURCES}
+
+    id = Column(Integer, primary_key=True)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False, index=True)
+    # "2021-2022": the school year the identification is valid for.
+    school_year = Column(String(9), nullable=False, index=True)
+    level = Column(String(16), nullable=False, index=True)
+    cat_registered_poor = Column(Boolean, nullable=False, default=False)
+    cat_subsistence = Column(Boolean, nullable=False, default=False)
+    cat_extreme_poverty = Column(Boolean, nullable=False, default=False)
+    cat_disability = Column(Boolean, nullable=False, default=False)
+    cat_orphan = Column(Boolean, nullable=False, default=False)
+    cat_other = Column(Boolean, nullable=False, default=False)
+    # Derived from the categories on every flush (app/rules/identification.py).
+    is_priority = Column(Boolean, nullable=False, default=False, index=True)
+    evidence_source = Column(String(16), nullable=False)
+    identified_on = Column(Date, nullable=False)
+    notes = Column(Text)
+
+    student = relationship("Student", back_populates="identifications", lazy="joined", innerjoin=True)
+    school = relationship("School", lazy="joined", innerjoin=True)
+
+    def __str__(self):
+        return f"{self.student.name} {self.school_year}"
+
+    @property
+    def categories_label(self):
+        return "、".join(str(label) for name, label, _ in CATEGORIES if getattr(self, name))
+
+    @property
+    def level_label(self):
+        return DIFFICULTY_LEVELS.label(self.level)

@@ -1,0 +1,85 @@
+"""The five roles and what each may do, in code.
+
+Flask-AppBuilder reads these as built-in roles (``FAB_ROLES``): permission
+checks match these patterns in memory, with no database query per check.
+``flask sync-roles`` makes sure each role exists as a row users can be given.
+
+Permission names: ``can_list``/``can_show``/``can_add``/``can_edit``/``can_delete``
+on screens, ``can_get``/``can_info``/``can_post``/``can_put``/``can_delete`` on
+REST resources, ``menu_access`` on menu entries.  View names are class names.
+"""
+ADMIN, AID_CENTER, SCHOOL_OFFICER, SUPERVISOR, LEADER = (
+    "Admin", "AidCenter", "SchoolOfficer", "Supervisor", "Leader",
+)
+ROLE_LABELS = {
+    ADMIN: "系统管理员",
+    AID_CENTER: "资助中心",
+    SCHOOL_OFFICER: "学校信息员",
+    SUPERVISOR: "督查人员",
+    LEADER: "分管领导",
+}
+
+VIEW_READ = ("can_list", "can_show")
+VIEW_WRITE = ("can_add", "can_edit", "can_delete")
+API_READ = ("can_get", "can_info")
+API_WRITE = ("can_post", "can_put", "can_delete")
+
+# screen class, its API class, the menu entry name
+BASIC = {
+    "School": ("SchoolView", "SchoolApi", "Schools"),
+    "InfoOfficer": ("InfoOfficerView", None, "InfoOfficers"),
+    "Student": ("StudentView", "StudentApi", "Students"),
+    "Identification": ("IdentificationView", "IdentificationApi", "Identifications"),
+}
+MENU_CATEGORIES = ("BasicData",)
+
+# What every logged-in user may do with its own account.
+SELF_SERVICE = [
+    ("UserDBModelView", ("can_userinfo",)),
+    ("ResetMyPasswordView", ("can_this_form_get", "can_this_form_post")),
+    ("UserInfoEditView", ("can_this_form_get", "can_this_form_post")),
+    ("OpenApi", ("can_get",)),
+    ("SwaggerView", ("can_show",)),
+]
+
+
+def _grants(view, perms):
+    return [[f"^{view}$", f"^({'|'.join(perms)})$"]]
+
+
+def _read(*entities):
+    out = []
+    for entity in entities:
+        view, api, menu = BASIC[entity]
+        out += _grants(view, VIEW_READ) + _grants(menu, ("menu_access",))
+        if api:
+            out += _grants(api, API_READ)
+    return out
+
+
+def _write(*entities):
+    out = _read(*entities)
+    for entity in entities:
+        view, api, _ = BASIC[entity]
+        out += _grants(view, VIEW_WRITE)
+        if api:
+            out += _grants(api, API_WRITE)
+    return out
+
+
+def _base():
+    out = []
+    for view, perms in SELF_SERVICE:
+        out += _grants(view, perms)
+    for category in MENU_CATEGORIES:
+        out += _grants(category, ("menu_access",))
+    return out
+
+
+FAB_ROLES = {
+    ADMIN: [[".*", ".*"]],
+    AID_CENTER: _base() + _write("School", "InfoOfficer", "Student", "Identification"),
+    SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer") + _write("Student", "Identification"),
+    SUPERVISOR: _base() + _read("School", "InfoOfficer", "Student", "Identification"),
+    LEADER: _base() + _read("School", "InfoOfficer", "Student", "Identification"),
+}

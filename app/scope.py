@@ -1,0 +1,246 @@
+"""School isolation, enforced once at the ORM layer.
+
+A SchoolOfficer sees and changes only its own school's records.  Rather than
+trusting every view to filter (Flask-AppBuilder's ``base_filters`` miss actions,
+related dropdowns, search choices and posted foreign keys), two session hooks
+do it for every query and every write:
+
+* ``do_orm_execute`` adds ``with_loader_criteria`` for School and for every
+  SchoolOwned model to each ORM statement: lists, counts, show/edit by id,
+  relationship loads, dropdown choices, actions and API reads.
+* ``before_flush`` derives the school of records that follow another record
+  (an identification follows its student), gives a new record of a scoped user
+  its school, then refuses any new, changed or deleted record — or any record
+  it points at — outside the user's school with ``ScopeViolation`` (HTTP 403).
+
+Code that must look across schools on purpose (a county-wide uniqueness check)
+passes ``execution_options(**unscoped())``.
+"""
+from __future__ import annotations
+
+from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import RelationshipDirection, with_loader_criteria
+from werkzeug.exceptions import Forbidden
+
+OFFICER_ROLE = "SchoolOfficer"
+NO_SCHOOL = -1  # an officer not linked to any school sees nothing
+_SKIP = "skip_school_scope"
+
+
+class ScopeViolation(Forbidden):
+    """Raised on a write outside the user's school.
+
+    Flask-AppBuilder's screens catch every exception around a save and turn it
+    into a flash message; the flag left in ``g`` lets app/errors.py answer such
+    a request with a 403 page all the same.
+    """
+
+    description = _l("This record belongs to another school.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if has_request_context():
+            g._scope_violation = True
+
+
+def unscoped():
+    return {_SKIP: True}
+
+
+def scoped_models():
+    from app.models.base import SchoolOwned
+    from app.extensions import db
+
+    return [m.class_ for m in db.Model.registry.mappers if issubclass(m.class_, SchoolOwned)]
+
+
+def _authenticated_user():
+    user = g.get("user")
+    try:
+        if user is not None and user.is_authenticated:
+            return user
+    except AttributeError:
+        return None
+    return None
+
+
+def current_school_scope():
+    """None when the current user sees every school, else the one school id it may see."""
+    if not has_request_context() or g.get("_scope_resolving"):
+        return None
+    user = _authenticated_user_guarded()
+    if user is None:
+        return None
+    cached = g.get("_school_scope")
+    if cached is not None and cached[0] == user.id:
+        return cached[1]
+    g._scope_resolving = True
+    try:
+        scope = _resolve(user)
+    finally:
+        g._scope_resolving = False
+    g._school_scope = (user.id, scope)
+    return scope
+
+
+def _authenticated_user_guarded():
+    # Loading the user (flask-login / JWT) runs queries of its own: keep them out of the scope.
+    g._scope_resolving = True
+    try:
+        return _authenticated_user()
+    finally:
+        g._scope_resolving = False
+
+
+def _resolve(user):
+    from app.extensions import db
+    from app.models import InfoOfficer
+
+    school_id = db.session.execute(
+        select(InfoOfficer.school_id).where(InfoOfficer.user_id == user.id).execution_options(**unscoped())
+    ).scalar()
+    if school_id is not None:
+        return school_id
+    if any(role.name == OFFICER_ROLE for role in user.roles):
+        return NO_SCHOOL
+    return None
+
+
+def _criteria(school_id):
+    from app.models import School
+    from app.models.base import SchoolOwned
+
+    return [
+        with_loader_criteria(School, lambda cls: cls.id == school_id, track_closure_variables=True),
+        with_loader_criteria(
+            SchoolOwned, lambda cls: cls.school_id == school_id, include_aliases=True,
+            track_closure_variables=True,
+        ),
+    ]
+
+
+def _on_execute(state):
+    if state.execution_options.get(_SKIP):
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    school_id = current_school_scope()
+    if school_id is None:
+        return
+    state.statement = state.statement.options(*_criteria(school_id))
+
+
+def _school_of(obj):
+    from app.models import School
+
+    if isinstance(obj, School):
+        return obj.id
+    return obj.school_id
+
+
+def _derive_school(session, obj):
+    """Copy the school of the record this one follows (identification → student)."""
+    source_name = type(obj).__school_from__
+    if not source_name:
+        return
+    source = getattr(obj, source_name)
+    if source is None:
+        rel = inspect(type(obj)).relationships[source_name]
+        fk = getattr(obj, next(iter(rel.local_columns)).key)
+        if fk is not None:
+            with session.no_autoflush:
+                source = session.get(rel.mapper.class_, fk)
+        if source is None:
+            if fk is not None:
+                raise ScopeViolation()
+            return
+    obj.school_id = source.school_id
+    if "school" in inspect(type(obj)).relationships and obj.school is not None and obj.school.id != source.school_id:
+        obj.school = None
+
+
+def _check_references(session, obj, school_id):
+    """Every record this one points at must be visible to the user too."""
+    from app.models import School
+    from app.models.base import SchoolOwned
+
+    for rel in inspect(type(obj)).relationships:
+        if rel.direction is not RelationshipDirection.MANYTOONE:
+            continue
+        target_cls = rel.mapper.class_
+        if not (target_cls is School or issubclass(target_cls, SchoolOwned)):
+            continue
+        target = getattr(obj, rel.key)
+        if target is None:
+            fk = getattr(obj, next(iter(rel.local_columns)).key)
+            if fk is None:
+                continue
+            with session.no_autoflush:
+                target = session.get(target_cls, fk)
+            if target is None:
+                raise ScopeViolation()
+        if _school_of(target) != school_id:
+            raise ScopeViolation()
+
+
+def _before_flush(session, flush_context, instances):
+    from app.models import School
+    from app.models.base import SchoolOwned
+    from app.rules.registry import run_checks
+
+    school_id = current_school_scope()
+    touched = [o for o in list(session.new) + list(session.dirty) if session.is_modified(o) or o in session.new]
+    for obj in touched:
+        if isinstance(obj, SchoolOwned):
+            _derive_school(session, obj)
+            if school_id is not None and obj.school_id is None and obj in session.new:
+                obj.school_id = school_id
+    if school_id is not None:
+        for obj in touched:
+            if isinstance(obj, School):
+                if obj in session.new or obj.id != school_id:
+                    raise ScopeViolation()
+                continue
+            if not isinstance(obj, SchoolOwned):
+                continue
+            history = inspect(obj).attrs.school_id.history
+            before = list(history.deleted) + list(history.unchanged)
+            if obj.school_id != school_id or any(v not in (None, school_id) for v in before):
+                raise ScopeViolation()
+            _check_references(session, obj, school_id)
+        for obj in session.deleted:
+            if isinstance(obj, (School, SchoolOwned)) and _school_of(obj) != school_id:
+                raise ScopeViolation()
+    with session.no_autoflush:
+        for obj in touched:
+            run_checks(session, obj)
+    _follow_moved_students(session, touched)
+
+
+def _follow_moved_students(session, touched):
+    """When the centre moves a student to another school, its records move with it."""
+    from app.models import Student
+
+    for obj in touched:
+        if not isinstance(obj, Student) or obj in session.new:
+            continue
+        history = inspect(obj).attrs.school_id.history
+        if not history.deleted:
+            continue
+        for cls in scoped_models():
+            if getattr(cls, "__school_from__", None) == "student":
+                for child in session.scalars(
+                    select(cls).where(cls.student_id == obj.id).execution_options(**unscoped())
+                ):
+                    child.school_id = obj.school_id
+
+
+def install(session):
+    """Register the hooks on the app's (scoped) session."""
+    if getattr(session, "_school_scope_installed", False):
+        return
+    event.listen(session, "do_orm_execute", _on_execute)
+    event.listen(session, "before_flush", _before_flush)
+    session._school_scope_installed = True

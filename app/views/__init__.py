@@ -1,0 +1,24 @@
+"""Menu and routes: every screen and API of the app is registered here."""
+from flask_babel import lazy_gettext as _l
+
+from app.views.basic import (
+    IdentificationApi,
+    IdentificationView,
+    InfoOfficerView,
+    SchoolApi,
+    SchoolView,
+    StudentApi,
+    StudentView,
+)
+
+
+def register_views(appbuilder):
+    basic = dict(category="BasicData", category_label=_l("Basic data"), category_icon="fa-database")
+    appbuilder.add_view(SchoolView, "Schools", label=_l("Schools"), icon="fa-university", **basic)
+    appbuilder.add_view(InfoOfficerView, "InfoOfficers", label=_l("Information officers"), icon="fa-id-badge", **basic)
+    appbuilder.add_view(StudentView, "Students", label=_l("Students"), icon="fa-child", **basic)
+    appbuilder.add_view(
+        IdentificationView, "Identifications", label=_l("Difficulty identifications"), icon="fa-heart", **basic
+    )
+    for api in (SchoolApi, StudentApi, IdentificationApi):
+        appbuilder.add_api(api)

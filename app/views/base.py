@@ -1,0 +1,175 @@
+"""What every business view and API shares.
+
+School isolation itself is not here: app/scope.py enforces it at the ORM layer
+for every query and write, so a view cannot forget it.  This module gives the
+views the rest of their common behaviour:
+
+* columns listed in a model's ``__choices__`` become select boxes, equality
+  filters and Chinese labels in lists and show pages;
+* rule errors (app/rules) show beside the form field instead of losing the form;
+* the API turns rule errors into 422, scope violations into 403 and database
+  conflicts into a readable 422 instead of a 500.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import flash
+from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import RelationshipDirection
+from wtforms import SelectField
+from wtforms.validators import InputRequired, Optional
+
+from app.extensions import db
+from app.rules import RuleError
+from app.scope import ScopeViolation, current_school_scope
+
+
+def choice_field(label, choices, required=True, description=""):
+    return SelectField(
+        label,
+        choices=[("", "—")] + list(choices),
+        validators=[InputRequired()] if required else [Optional()],
+        widget=Select2Widget(),
+        description=description,
+    )
+
+
+def _model(cls):
+    datamodel = getattr(cls, "datamodel", None)
+    return getattr(datamodel, "obj", None)
+
+
+def _choice_setup(cls):
+    """Give the view class select fields and labels for the model's coded columns."""
+    model = _model(cls)
+    choices = getattr(model, "__choices__", {}) if model is not None else {}
+    if not choices:
+        return
+    labels = dict(getattr(cls, "label_columns", None) or {})
+    for attr in ("add_form_extra_fields", "edit_form_extra_fields", "search_form_extra_fields"):
+        fields = dict(getattr(cls, attr, None) or {})
+        for column, choice in choices.items():
+            required = not model.__table__.c[column].nullable and attr != "search_form_extra_fields"
+            fields.setdefault(column, choice_field(labels.get(column, column), choice, required))
+        setattr(cls, attr, fields)
+    formatters = dict(getattr(cls, "formatters_columns", None) or {})
+    for column, choice in choices.items():
+        formatters.setdefault(column, choice.label)
+    cls.formatters_columns = formatters
+
+
+class AidModelView(ModelView):
+    """Base of the CRUD screens."""
+
+    page_size = 25
+    # staticmethod(fn(record)) from app/rules, run on the form before saving.
+    rule_check = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _choice_setup(cls)
+
+    def _init_properties(self):
+        super()._init_properties()
+        model = self.datamodel.obj
+        for column in getattr(model, "__choices__", {}):
+            if column in self._filters._search_filters:
+                self._filters._search_filters[column] = [
+                    FilterEqual(column, self.datamodel),
+                    FilterNotEqual(column, self.datamodel),
+                ]
+
+    def _init_forms(self):
+        super()._init_forms()
+        if self.rule_check is not None:
+            self.add_form = self._with_rules(self.add_form)
+            self.edit_form = self._with_rules(self.edit_form)
+
+    def _with_rules(self, form_cls):
+        """A form class whose validate() also runs the model's rules.
+
+        Flask-AppBuilder saves after validate() and, on a later error, redirects
+        with the user's input lost; checking the rules inside validate() keeps
+        the form on screen with each message beside its field.
+        """
+        view = self
+
+        class RuleCheckedForm(form_cls):
+            def validate(self, extra_validators=None):
+                if not super().validate(extra_validators=extra_validators):
+                    return False
+                return view._rules_pass(self)
+
+        RuleCheckedForm.__name__ = form_cls.__name__
+        return RuleCheckedForm
+
+    def _rules_pass(self, form):
+        probe = self._probe(form)
+        try:
+            self.rule_check(probe)
+        except RuleError as exc:
+            for field, message in exc.errors.items():
+                if field in form:
+                    form[field].errors = list(form[field].errors) + [message]
+                else:
+                    flash(message, "danger")
+            return False
+        return True
+
+    def _probe(self, form):
+        """A detached stand-in for the record as it would be saved (nothing enters the session)."""
+        model = self.datamodel.obj
+        mapper = sa_inspect(model)
+        values = {c.key: None for c in mapper.column_attrs}
+        pk = getattr(form, "_id", None)
+        if pk is not None:
+            item = self.datamodel.get(pk)
+            if item is not None:
+                values.update({c.key: getattr(item, c.key) for c in mapper.column_attrs})
+        for name, field in form._fields.items():
+            if name in mapper.relationships:
+                rel = mapper.relationships[name]
+                if rel.direction is RelationshipDirection.MANYTOONE:
+                    fk = next(iter(rel.local_columns)).key
+                    values[fk] = field.data.id if field.data is not None else None
+            elif name in values:
+                values[name] = field.data
+        if values.get("school_id") is None and "school_id" in values:
+            values["school_id"] = current_school_scope()
+        return SimpleNamespace(**values)
+
+
+class AidModelApi(ModelRestApi):
+    """Base of the REST resources: JWT only (no session cookie), readable errors."""
+
+    allow_browser_login = False
+    page_size = 25
+    max_page_size = 100
+
+    def _guarded(self, call):
+        try:
+            return call()
+        except RuleError as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.errors)
+        except ScopeViolation:
+            db.session.rollback()
+            return self.response_403()
+        except IntegrityError:
+            db.session.rollback()
+            return self.response_422(message=str(_l("The record conflicts with an existing one.")))
+
+    def post_headless(self):
+        return self._guarded(super().post_headless)
+
+    def put_headless(self, pk):
+        return self._guarded(lambda: super(AidModelApi, self).put_headless(pk))
+
+    def delete_headless(self, pk):
+        return self._guarded(lambda: super(AidModelApi, self).delete_headless(pk))

@@ -1,0 +1,173 @@
+"""基础数据: schools, information officers, students, difficulty identifications."""
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import Length, Regexp
+
+from app.extensions import db
+from app.idcard import mask
+from app.models import Identification, InfoOfficer, School, Student
+from app.models.identification import CATEGORIES
+from app.rules.identification import check_identification
+from app.rules.officers import check_officer
+from app.rules.students import check_student
+from app.views.base import AidModelApi, AidModelView
+
+PHONE = Regexp(r"^[0-9\-+ ()]{5,30}$", message=_l("Digits, spaces and - only."))
+
+SCHOOL_LABELS = {
+    "code": _l("School code"),
+    "name": _l("School name"),
+    "stage": _l("Stage"),
+    "town": _l("Town"),
+    "address": _l("Address"),
+    "principal": _l("Principal"),
+    "phone": _l("Phone"),
+    "complaint_hotline": _l("Complaint hotline"),
+    "active": _l("Active"),
+    "officer": _l("Information officer"),
+}
+
+STUDENT_LABELS = {
+    "school": _l("School"),
+    "name": _l("Name"),
+    "gender": _l("Gender"),
+    "id_number": _l("ID number"),
+    "birth_date": _l("Birth date"),
+    "grade": _l("Grade"),
+    "class_name": _l("Class"),
+    "enrolment_year": _l("Enrolment year"),
+    "guardian": _l("Guardian"),
+    "guardian_phone": _l("Guardian phone"),
+    "address": _l("Home address"),
+    "created_at": _l("Created at"),
+    "updated_at": _l("Updated at"),
+}
+
+IDENTIFICATION_LABELS = {
+    "student": _l("Student"),
+    "student.name": _l("Student"),
+    "school": _l("School"),
+    "school_year": _l("School year"),
+    "level": _l("Difficulty level"),
+    "is_priority": _l("Priority (困中之困)"),
+    "categories_label": _l("Categories"),
+    "evidence_source": _l("Evidence source"),
+    "identified_on": _l("Identified on"),
+    "notes": _l("Notes"),
+    **{name: label for name, label, _ in CATEGORIES},
+}
+
+
+class SchoolView(AidModelView):
+    datamodel = SQLAInterface(School)
+    list_title = _l("Schools")
+    show_title = _l("School")
+    add_title = _l("Add school")
+    edit_title = _l("Edit school")
+    label_columns = SCHOOL_LABELS
+    list_columns = ["code", "name", "stage", "town", "principal", "phone", "complaint_hotline", "active"]
+    show_columns = ["code", "name", "stage", "town", "address", "principal", "phone", "complaint_hotline", "active", "officer"]
+    add_columns = edit_columns = ["code", "name", "stage", "town", "address", "principal", "phone", "complaint_hotline", "active"]
+    search_columns = ["code", "name", "stage", "town", "active"]
+    order_columns = ["code", "name", "stage", "town"]
+    base_order = ("code", "asc")
+    validators_columns = {"phone": [PHONE], "complaint_hotline": [PHONE], "code": [Length(max=20)]}
+    description_columns = {
+        "code": _l("The school's code in the national student aid system, unique in the county."),
+        "complaint_hotline": _l("Printed on parent letters and complaint forms."),
+    }
+
+
+class InfoOfficerView(AidModelView):
+    datamodel = SQLAInterface(InfoOfficer)
+    list_title = _l("Information officers")
+    show_title = _l("Information officer")
+    add_title = _l("Designate an information officer")
+    edit_title = _l("Edit information officer")
+    label_columns = {"school": _l("School"), "user": _l("User"), "phone": _l("Phone"), "note": _l("Notes")}
+    list_columns = ["school", "user", "phone", "note"]
+    show_columns = add_columns = edit_columns = ["school", "user", "phone", "note"]
+    search_columns = ["school", "user"]
+    validators_columns = {"phone": [PHONE]}
+    description_columns = {"user": _l("A user with the role 学校信息员; each school has exactly one.")}
+    rule_check = staticmethod(lambda probe: check_officer(probe, db.session))
+
+
+class IdentificationView(AidModelView):
+    datamodel = SQLAInterface(Identification)
+    list_title = _l("Difficulty identifications")
+    show_title = _l("Difficulty identification")
+    add_title = _l("Record a difficulty identification")
+    edit_title = _l("Edit difficulty identification")
+    label_columns = IDENTIFICATION_LABELS
+    list_columns = ["student", "school", "school_year", "level", "categories_label", "is_priority", "evidence_source", "identified_on"]
+    show_columns = ["student", "school", "school_year", "level", "categories_label", "is_priority", "evidence_source", "identified_on", "notes"]
+    add_columns = edit_columns = ["student", "school_year", "level", *[c for c, _, _ in CATEGORIES], "evidence_source", "identified_on", "notes"]
+    search_columns = ["school", "student", "school_year", "level", "is_priority", *[c for c, _, _ in CATEGORIES], "evidence_source", "identified_on"]
+    order_columns = ["school_year", "level", "identified_on", "is_priority"]
+    base_order = ("identified_on", "desc")
+    description_columns = {
+        "school_year": _l("For example 2021-2022."),
+        "cat_registered_poor": _l("建档立卡, 低保, 特困救助供养 and 残疾 make the student a priority (困中之困): every one must be aided."),
+    }
+    formatters_columns = {"is_priority": lambda v: "✔" if v else ""}
+    rule_check = staticmethod(check_identification)
+
+
+class StudentView(AidModelView):
+    datamodel = SQLAInterface(Student)
+    list_title = _l("Students")
+    show_title = _l("Student")
+    add_title = _l("Add student")
+    edit_title = _l("Edit student")
+    label_columns = STUDENT_LABELS
+    list_columns = ["name", "gender", "id_number", "school", "grade", "class_name", "enrolment_year"]
+    show_columns = ["name", "gender", "id_number", "birth_date", "school", "grade", "class_name", "enrolment_year", "guardian", "guardian_phone", "address", "created_at", "updated_at"]
+    add_columns = edit_columns = ["school", "name", "id_number", "gender", "birth_date", "grade", "class_name", "enrolment_year", "guardian", "guardian_phone", "address"]
+    search_columns = ["school", "name", "id_number", "gender", "grade", "class_name", "enrolment_year"]
+    order_columns = ["name", "grade", "class_name", "enrolment_year"]
+    base_order = ("id", "desc")
+    related_views = [IdentificationView]
+    formatters_columns = {"id_number": mask}
+    validators_columns = {"guardian_phone": [PHONE]}
+    description_columns = {
+        "id_number": _l("18 characters: 17 digits and a final digit or X. Birth date and gender are read from it."),
+        "birth_date": _l("Leave empty to take it from the ID number."),
+        "gender": _l("Must match the ID number."),
+        "grade": _l("For example 七年级 or 高三."),
+    }
+    rule_check = staticmethod(lambda probe: check_student(probe, db.session))
+
+
+# ---- REST API ---------------------------------------------------------------
+
+
+class SchoolApi(AidModelApi):
+    resource_name = "school"
+    datamodel = SQLAInterface(School)
+    list_columns = ["id", "code", "name", "stage", "town", "phone", "complaint_hotline", "active"]
+    show_columns = ["id", "code", "name", "stage", "town", "address", "principal", "phone", "complaint_hotline", "active"]
+    add_columns = edit_columns = ["code", "name", "stage", "town", "address", "principal", "phone", "complaint_hotline", "active"]
+    search_columns = ["code", "name", "stage", "town", "active"]
+    order_columns = ["code", "name"]
+
+
+class StudentApi(AidModelApi):
+    resource_name = "student"
+    datamodel = SQLAInterface(Student)
+    list_columns = ["id", "name", "gender", "id_number", "school.id", "school.name", "grade", "class_name", "enrolment_year"]
+    show_columns = ["id", "name", "gender", "id_number", "birth_date", "school.id", "school.name", "grade", "class_name", "enrolment_year", "guardian", "guardian_phone", "address"]
+    add_columns = edit_columns = ["school", "name", "gender", "id_number", "birth_date", "grade", "class_name", "enrolment_year", "guardian", "guardian_phone", "address"]
+    search_columns = ["school", "name", "id_number", "grade", "class_name", "enrolment_year"]
+    order_columns = ["id", "name", "grade", "class_name"]
+
+
+class IdentificationApi(AidModelApi):
+    resource_name = "identification"
+    datamodel = SQLAInterface(Identification)
+    _columns = ["school_year", "level", *[c for c, _, _ in CATEGORIES], "evidence_source", "identified_on", "notes"]
+    list_columns = ["id", "student.id", "student.name", "school.id", "school.name", "is_priority", *_columns]
+    show_columns = list_columns
+    add_columns = edit_columns = ["student", *_columns]
+    search_columns = ["school", "student", "school_year", "level", "is_priority"]
+    order_columns = ["id", "school_year", "identified_on"]

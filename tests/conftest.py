@@ -1,0 +1,168 @@
+"""Fixtures: one app for the whole run on a fresh database (SQLite file, or a fresh
+PostgreSQL schema when DATABASE_URL points at PostgreSQL), built by the
+migrations, with two schools and a logged-in client per role."""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import uuid
+from datetime import date
+
+import pytest
+
+_TMP = tempfile.mkdtemp(prefix="aid-test-")
+os.environ.setdefault("INSTANCE_DIR", _TMP)
+os.environ.setdefault("SECRET_KEY", "test-secret")
+
+PASSWORD = "Test@2021pw"
+PG_SCHEMA = None
+_url = os.environ.get("DATABASE_URL", "")
+if _url.startswith("postgres"):
+    # A schema of our own, dropped at the end: every run starts from nothing.
+    PG_SCHEMA = "t_" + uuid.uuid4().hex[:12]
+
+
+def _engine_options():
+    opts = {"pool_pre_ping": True}
+    if PG_SCHEMA:
+        opts["connect_args"] = {"options": f"-csearch_path={PG_SCHEMA}"}
+    return opts
+
+
+@pytest.fixture(scope="session")
+def app():
+    if PG_SCHEMA:
+        import sqlalchemy as sa
+
+        admin = sa.create_engine(_url.replace("postgres://", "postgresql://"))
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {PG_SCHEMA}"))
+    from app import create_app
+
+    overrides = dict(SQLALCHEMY_ENGINE_OPTIONS=_engine_options())
+    if not PG_SCHEMA:
+        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{_TMP}/test.db"
+    application = create_app("config.TestConfig", **overrides)
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        application.appbuilder.sm.sync_roles()
+        _world(application)
+    yield application
+    if PG_SCHEMA:
+        import sqlalchemy as sa
+
+        from app.extensions import db
+
+        with application.app_context():
+            db.session.remove()
+            db.engines[None].dispose() if hasattr(db, "engines") else None
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {PG_SCHEMA} CASCADE"))
+        admin.dispose()
+
+
+class World:
+    """The two schools every test can rely on: A (the officer's) and B (someone else's)."""
+
+
+WORLD = World()
+
+
+def _world(app):
+    from app import idcard
+    from app.cli import create_user
+    from app.extensions import db
+    from app.models import Identification, School, Student
+
+    a = School(code="T0001", name="测试甲中学", stage="senior", town="襄河镇", complaint_hotline="0550-1111111")
+    b = School(code="T0002", name="测试乙小学", stage="primary", town="古河镇", complaint_hotline="0550-2222222")
+    db.session.add_all([a, b])
+    db.session.commit()
+    sa = Student(school_id=a.id, name="甲校学生", id_number=idcard.make("341124", date(2008, 3, 1), 11), grade="高二", class_name="1班", enrolment_year=2024)
+    sb = Student(school_id=b.id, name="乙校学生", id_number=idcard.make("341124", date(2015, 6, 1), 22), grade="五年级", class_name="2班", enrolment_year=2021, guardian="乙家长", address="乙校秘密地址")
+    db.session.add_all([sa, sb])
+    db.session.commit()
+    ia = Identification(student_id=sa.id, school_year="2026-2027", level="difficult", cat_subsistence=True, evidence_source="civil_affairs", identified_on=date(2026, 9, 10))
+    ib = Identification(student_id=sb.id, school_year="2026-2027", level="special", cat_registered_poor=True, evidence_source="poverty_office", identified_on=date(2026, 9, 11), notes="乙校认定备注")
+    db.session.add_all([ia, ib])
+    db.session.commit()
+    for username, role, code in [
+        ("t_admin", "Admin", None), ("t_center", "AidCenter", None), ("t_officer_a", "SchoolOfficer", "T0001"),
+        ("t_officer_b", "SchoolOfficer", "T0002"), ("t_supervisor", "Supervisor", None), ("t_leader", "Leader", None),
+        ("t_officer_nolink", "SchoolOfficer", None),
+    ]:
+        if code is None and role == "SchoolOfficer":
+            sm = app.appbuilder.sm
+            sm.add_user(username=username, first_name=username, last_name="", email=f"{username}@x.invalid", role=sm.find_role(role), password=PASSWORD)
+        else:
+            create_user(username, role, PASSWORD, school_code=code)
+    WORLD.school_a, WORLD.school_b = a.id, b.id
+    WORLD.student_a, WORLD.student_b = sa.id, sb.id
+    WORLD.ident_a, WORLD.ident_b = ia.id, ib.id
+    from app.models import InfoOfficer
+
+    WORLD.officer_b = db.session.query(InfoOfficer).filter_by(school_id=b.id).one().id
+    WORLD.officer_a = db.session.query(InfoOfficer).filter_by(school_id=a.id).one().id
+    # Strings that belong to school B only: none may reach officer A.
+    WORLD.markers_b = ["测试乙小学", "乙校学生", "乙家长", "乙校秘密地址", "乙校认定备注", "t_officer_b", sb.id_number, sb.id_number[-4:] + "<"]
+    db.session.remove()
+
+
+@pytest.fixture()
+def world(app):
+    return WORLD
+
+
+def login(app, username):
+    client = app.test_client()
+    response = client.post("/login/", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302, f"login of {username} failed"
+    return client
+
+
+@pytest.fixture()
+def as_role(app):
+    return lambda username: login(app, username)
+
+
+@pytest.fixture()
+def officer_a(app):
+    return login(app, "t_officer_a")
+
+
+@pytest.fixture()
+def center(app):
+    return login(app, "t_center")
+
+
+def api_token(app, username):
+    client = app.test_client()
+    r = client.post("/api/v1/security/login", json={"username": username, "password": PASSWORD, "provider": "db"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return r.get_json()["access_token"]
+
+
+@pytest.fixture()
+def api(app):
+    """api(username) -> a test client whose requests carry that user's JWT."""
+
+    class ApiClient:
+        def __init__(self, username):
+            self.client = app.test_client()
+            self.headers = {"Authorization": "Bearer " + api_token(app, username)}
+
+        def __getattr__(self, method):
+            call = getattr(self.client, method)
+            return lambda url, **kw: call(url, headers=self.headers, **kw)
+
+    return ApiClient
+
+
+def visible_text(response):
+    html = response.get_data(as_text=True)
+    html = re.sub(r"(?s)<script.*?</script>", " ", html)
+    html = re.sub(r"(?s)<style.*?</style>", " ", html)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
