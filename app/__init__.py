@@ -35,6 +35,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
         register_views(appbuilder)
         appbuilder.post_init()
+        app.appbuilder_views = {type(v).__name__: v for v in appbuilder.baseviews}
 
     from app.cli import register_cli
     from app.errors import register_error_handlers

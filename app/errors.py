@@ -1,10 +1,17 @@
 """Error pages: a refused record is a 403 page, never a stack trace."""
-from flask import g, render_template, request, session
+from flask import abort, g, render_template, request, session
 from flask_babel import gettext
 
 from app.extensions import db
 from app.rules import RuleError
 from app.scope import ScopeViolation
+
+
+def _page(app, code, message):
+    return render_template(
+        "error.html", code=code, message=message,
+        appbuilder=app.appbuilder, base_template=app.appbuilder.base_template,
+    )
 
 
 def register_error_handlers(app):
@@ -21,7 +28,17 @@ def register_error_handlers(app):
             message = gettext("This record belongs to another school.")
         else:
             message = gettext("You do not have permission to do this.")
-        return render_template("error.html", code=403, message=message, appbuilder=app.appbuilder), 403
+        return _page(app, code=403, message=message), 403
+
+    @app.before_request
+    def unknown_action():
+        """Flask-AppBuilder answers an unknown action name with a 500; make it a 404."""
+        endpoint = request.endpoint or ""
+        if endpoint.endswith((".action", ".action_post")):
+            view = app.appbuilder_views.get(endpoint.split(".")[0])
+            name = (request.view_args or {}).get("name") or request.form.get("action")
+            if view is not None and name not in getattr(view, "actions", {}):
+                abort(404)
 
     @app.after_request
     def refused_write(response):
@@ -35,11 +52,11 @@ def register_error_handlers(app):
     def not_found(exc):
         if wants_json():
             return {"message": gettext("Not found")}, 404
-        return render_template("error.html", code=404, message=gettext("The record does not exist or is not yours to see."), appbuilder=app.appbuilder), 404
+        return _page(app, code=404, message=gettext("The record does not exist or is not yours to see.")), 404
 
     @app.errorhandler(RuleError)
     def rule_error(exc):
         db.session.rollback()
         if wants_json():
             return {"message": exc.errors}, 422
-        return render_template("error.html", code=422, message=str(exc), appbuilder=app.appbuilder), 422
+        return _page(app, code=422, message=str(exc)), 422

@@ -70,26 +70,20 @@ def current_school_scope():
     """None when the current user sees every school, else the one school id it may see."""
     if not has_request_context() or g.get("_scope_resolving"):
         return None
-    user = _authenticated_user_guarded()
-    if user is None:
-        return None
-    cached = g.get("_school_scope")
-    if cached is not None and cached[0] == user.id:
-        return cached[1]
+    # Loading the user, its roles or its officer link runs queries of their own:
+    # keep those out of the scope while it is being worked out.
     g._scope_resolving = True
     try:
+        user = _authenticated_user()
+        if user is None:
+            return None
+        user_id = inspect(user).identity[0] if inspect(user, raiseerr=False) is not None else user.id
+        cached = g.get("_school_scope")
+        if cached is not None and cached[0] == user_id:
+            return cached[1]
         scope = _resolve(user)
-    finally:
-        g._scope_resolving = False
-    g._school_scope = (user.id, scope)
-    return scope
-
-
-def _authenticated_user_guarded():
-    # Loading the user (flask-login / JWT) runs queries of its own: keep them out of the scope.
-    g._scope_resolving = True
-    try:
-        return _authenticated_user()
+        g._school_scope = (user_id, scope)
+        return scope
     finally:
         g._scope_resolving = False
 

@@ -99,6 +99,7 @@ def _world(app):
             sm.add_user(username=username, first_name=username, last_name="", email=f"{username}@x.invalid", role=sm.find_role(role), password=PASSWORD)
         else:
             create_user(username, role, PASSWORD, school_code=code)
+    WORLD.app = app
     WORLD.school_a, WORLD.school_b = a.id, b.id
     WORLD.student_a, WORLD.student_b = sa.id, sb.id
     WORLD.ident_a, WORLD.ident_b = ia.id, ib.id

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import flash
+from flask import flash, redirect
+from flask_appbuilder.actions import action
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, DateTime
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipDirection
@@ -45,23 +47,36 @@ def _model(cls):
     return getattr(datamodel, "obj", None)
 
 
-def _choice_setup(cls):
-    """Give the view class select fields and labels for the model's coded columns."""
+def _column_setup(cls):
+    """Give the view class select fields and labels for the model's coded columns,
+    and dates in 2021-09-01 form."""
     model = _model(cls)
-    choices = getattr(model, "__choices__", {}) if model is not None else {}
+    if model is None:
+        return
+    formatters = dict(getattr(cls, "formatters_columns", None) or {})
+    for column in model.__table__.columns:
+        if isinstance(column.type, DateTime):
+            formatters.setdefault(column.key, lambda v: v.strftime("%Y-%m-%d %H:%M") if v else "")
+        elif isinstance(column.type, Date):
+            formatters.setdefault(column.key, lambda v: v.isoformat() if v else "")
+    cls.formatters_columns = formatters
+    choices = getattr(model, "__choices__", {})
     if not choices:
         return
+    optional = set(getattr(cls, "optional_columns", ()))
     labels = dict(getattr(cls, "label_columns", None) or {})
     for attr in ("add_form_extra_fields", "edit_form_extra_fields", "search_form_extra_fields"):
         fields = dict(getattr(cls, attr, None) or {})
         for column, choice in choices.items():
-            required = not model.__table__.c[column].nullable and attr != "search_form_extra_fields"
+            required = (
+                not model.__table__.c[column].nullable
+                and column not in optional
+                and attr != "search_form_extra_fields"
+            )
             fields.setdefault(column, choice_field(labels.get(column, column), choice, required))
         setattr(cls, attr, fields)
-    formatters = dict(getattr(cls, "formatters_columns", None) or {})
     for column, choice in choices.items():
         formatters.setdefault(column, choice.label)
-    cls.formatters_columns = formatters
 
 
 class AidModelView(ModelView):
@@ -70,10 +85,24 @@ class AidModelView(ModelView):
     page_size = 25
     # staticmethod(fn(record)) from app/rules, run on the form before saving.
     rule_check = None
+    # Coded columns that may be left empty on the form (the rules fill them in).
+    optional_columns = ()
+
+    @action("muldelete", _l("Delete"), _l("Delete all the selected records?"), "fa-trash", single=False)
+    def muldelete(self, items):
+        items = [item for item in items if item is not None]
+        try:
+            self.datamodel.delete_all(items)
+            flash(_l("Deleted %(n)d records.", n=len(items)), "success")
+        except Exception:
+            db.session.rollback()
+            flash(_l("Records that others refer to cannot be deleted."), "danger")
+        self.update_redirect()
+        return redirect(self.get_redirect())
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        _choice_setup(cls)
+        _column_setup(cls)
 
     def _init_properties(self):
         super()._init_properties()

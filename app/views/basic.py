@@ -1,7 +1,9 @@
 """基础数据: schools, information officers, students, difficulty identifications."""
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import Length, Regexp
+from flask_appbuilder.fieldwidgets import DatePickerWidget
+from wtforms import DateField
+from wtforms.validators import Length, Optional, Regexp
 
 from app.extensions import db
 from app.idcard import mask
@@ -87,7 +89,7 @@ class InfoOfficerView(AidModelView):
     label_columns = {"school": _l("School"), "user": _l("User"), "phone": _l("Phone"), "note": _l("Notes")}
     list_columns = ["school", "user", "phone", "note"]
     show_columns = add_columns = edit_columns = ["school", "user", "phone", "note"]
-    search_columns = ["school", "user"]
+    search_columns = ["school", "phone"]
     validators_columns = {"phone": [PHONE]}
     description_columns = {"user": _l("A user with the role 学校信息员; each school has exactly one.")}
     rule_check = staticmethod(lambda probe: check_officer(probe, db.session))
@@ -133,10 +135,17 @@ class StudentView(AidModelView):
     description_columns = {
         "id_number": _l("18 characters: 17 digits and a final digit or X. Birth date and gender are read from it."),
         "birth_date": _l("Leave empty to take it from the ID number."),
-        "gender": _l("Must match the ID number."),
+        "gender": _l("Leave empty to take it from the ID number."),
         "grade": _l("For example 七年级 or 高三."),
     }
     rule_check = staticmethod(lambda probe: check_student(probe, db.session))
+    optional_columns = ("gender",)
+    add_form_extra_fields = edit_form_extra_fields = {
+        "birth_date": DateField(
+            STUDENT_LABELS["birth_date"], validators=[Optional()], widget=DatePickerWidget(),
+            description=_l("Leave empty to take it from the ID number."),
+        )
+    }
 
 
 # ---- REST API ---------------------------------------------------------------

@@ -1,0 +1,255 @@
+"""School isolation on every registered route, discovered from the app itself.
+
+Officer A (school A) goes through every URL rule of the app — every screen,
+action, related list, download, export and REST endpoint that exists now or is
+added later — with school B's record ids, and tries to write into school B
+through every form and API that accepts a body.  Nothing of school B may show
+up in what A receives, and nothing of school B may change.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from flask_appbuilder import ModelRestApi, ModelView
+from sqlalchemy import select
+
+from app import idcard
+from app.extensions import db
+from app.models import Identification, InfoOfficer, School, Student
+from app.models.base import SchoolOwned
+from tests.conftest import WORLD
+
+SKIP_ENDPOINTS = {"static", "appbuilder.static", "AuthDBView.logout"}
+
+
+def _snapshot():
+    with WORLD.app.app_context():
+        return _snapshot_in_context()
+
+
+def _snapshot_in_context():
+    """Every column of every school-B row (and the row counts), to prove nothing changed."""
+    out = {}
+    for model in [School, InfoOfficer, Student, Identification] + [
+        m for m in _scoped_models() if m not in (InfoOfficer, Student, Identification)
+    ]:
+        col = model.id if model is School else model.school_id
+        rows = db.session.scalars(select(model).where(col == WORLD.school_b).order_by(model.id)).all()
+        out[model.__name__] = [
+            {c.key: str(getattr(r, c.key)) for c in model.__table__.columns if c.key not in ("updated_at",)}
+            for r in rows
+        ]
+    return out
+
+
+def _scoped_models():
+    return [m.class_ for m in db.Model.registry.mappers if issubclass(m.class_, SchoolOwned)]
+
+
+def _b_id_for(model):
+    return {
+        School: WORLD.school_b,
+        Student: WORLD.student_b,
+        Identification: WORLD.ident_b,
+        InfoOfficer: WORLD.officer_b,
+    }.get(model, WORLD.student_b)
+
+
+def _view_for_endpoint(app, endpoint):
+    name = endpoint.split(".")[0]
+    for view in app.appbuilder.baseviews:
+        if view.__class__.__name__ == name:
+            return view
+    return None
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIP_ENDPOINTS or rule.endpoint.endswith(".static"):
+            continue
+        yield rule
+
+
+def _url(app, rule):
+    with app.test_request_context():
+        from flask import url_for
+
+        try:
+            view = _view_for_endpoint(app, rule.endpoint)
+            model = getattr(getattr(view, "datamodel", None), "obj", None)
+            kwargs = {}
+            for arg in rule.arguments:
+                if arg == "pk":
+                    kwargs[arg] = _b_id_for(model)
+                elif arg == "filename":
+                    kwargs[arg] = "anything.xlsx"
+                elif arg == "version":
+                    kwargs[arg] = "v1"
+                elif arg == "locale":
+                    kwargs[arg] = "zh"
+                elif arg == "column_name":
+                    kwargs[arg] = "school"
+                elif arg == "name":
+                    kwargs[arg] = "muldelete"
+                else:
+                    kwargs[arg] = _b_id_for(model)
+            return url_for(rule.endpoint, **kwargs)
+        except Exception as exc:  # pragma: no cover - a rule we cannot build is a test failure
+            pytest.fail(f"cannot build {rule.endpoint}: {exc}")
+
+
+def _assert_no_leak(response, where):
+    body = response.get_data(as_text=True)
+    try:
+        body += json.dumps(response.get_json(silent=True) or {}, ensure_ascii=False)
+    except Exception:
+        pass
+    for marker in WORLD.markers_b:
+        assert marker not in body, f"{where} shows school B's {marker!r}"
+
+
+def test_every_route_was_discovered(app):
+    endpoints = {r.endpoint for r in _routes(app)}
+    # The screens and APIs of the basic-data module are all in the sweep.
+    for expected in ["StudentView.list", "StudentView.show", "StudentView.edit", "StudentView.delete",
+                     "StudentView.action_post", "StudentApi.get", "StudentApi.get_list", "StudentApi.put",
+                     "IdentificationView.list", "SchoolView.show", "InfoOfficerView.list", "SchoolApi.info"]:
+        assert expected in endpoints
+
+
+@pytest.mark.parametrize("how", ["browser", "api"])
+def test_officer_reads_nothing_of_another_school_anywhere(app, officer_a, api, how):
+    client = officer_a if how == "browser" else api("t_officer_a")
+    before = _snapshot()
+    checked = 0
+    for rule in _routes(app):
+        if "GET" not in rule.methods:
+            continue
+        url = _url(app, rule)
+        response = client.get(url)
+        assert response.status_code < 500, f"GET {url} → {response.status_code}"
+        _assert_no_leak(response, f"GET {url}")
+        checked += 1
+        # list pages and API lists with a filter asking for school B explicitly
+        if rule.endpoint.endswith(".list") or rule.endpoint.endswith(".get_list"):
+            if rule.endpoint.endswith(".list"):
+                response = client.get(url + f"?_flt_0_school={WORLD.school_b}&_flt_0_id={WORLD.student_b}")
+            else:
+                q = f"(filters:!((col:school,opr:rel_o_m,value:{WORLD.school_b})))"
+                response = client.get(url + "?q=" + q)
+            _assert_no_leak(response, f"GET {url} filtered to school B")
+    assert checked > 20
+    assert _snapshot() == before
+
+
+def test_officer_cannot_change_or_delete_another_schools_records(app, officer_a, api):
+    before = _snapshot()
+    jwt = api("t_officer_a")
+    for rule in _routes(app):
+        url = _url(app, rule)
+        for method in sorted(rule.methods - {"GET", "HEAD", "OPTIONS"}):
+            if rule.endpoint.startswith(("AuthDBView", "ResetMyPasswordView", "UserInfoEditView", "SecurityApi")):
+                continue
+            body = _payload_for(app, rule)
+            if rule.endpoint.endswith(".action_post"):
+                for action in ("muldelete",):
+                    r = officer_a.post(url, data={"action": action, "rowid": [str(_b_id_for(m)) for m in (Student,)]})
+                    assert r.status_code < 500
+                    for model_id in (WORLD.student_b, WORLD.ident_b, WORLD.school_b, WORLD.officer_b):
+                        officer_a.post(url, data={"action": action, "rowid": [str(model_id)]})
+                continue
+            if rule.rule.startswith("/api/"):
+                r = jwt.client.open(url, method=method, json=body, headers=jwt.headers)
+            else:
+                r = officer_a.open(url, method=method, data=body)
+            assert r.status_code < 500, f"{method} {url} → {r.status_code}: {r.get_data(as_text=True)[:300]}"
+            _assert_no_leak(r, f"{method} {url}")
+    assert _snapshot() == before, "school B's records changed"
+
+
+def _payload_for(app, rule):
+    """A complete, valid body that points at school B wherever it can."""
+    view = _view_for_endpoint(app, rule.endpoint)
+    model = getattr(getattr(view, "datamodel", None), "obj", None)
+    number = idcard.make("341124", date(2012, 1, 2), 555)
+    common = {
+        Student: {"school": WORLD.school_b, "name": "越权学生", "id_number": number, "gender": "M",
+                  "birth_date": "2012-01-02", "grade": "六年级", "class_name": "1班", "enrolment_year": 2020},
+        Identification: {"student": WORLD.student_b, "school_year": "2026-2027", "level": "general",
+                         "cat_other": True, "evidence_source": "school", "identified_on": "2026-10-01"},
+        School: {"code": "X999", "name": "越权学校", "stage": "primary", "town": "古河镇", "active": True},
+        InfoOfficer: {"school": WORLD.school_b, "user": 1, "phone": "123456"},
+    }
+    if model is None:
+        return {}
+    if issubclass(model, SchoolOwned) or model is School:
+        assert model in common, f"add an attack payload for {model.__name__} to tests/test_isolation.py"
+        return dict(common[model])
+    return {}
+
+
+def test_officer_cannot_create_records_in_another_school(app, officer_a, api):
+    before_counts = _count_b()
+    number = idcard.make("341124", date(2012, 1, 2), 556)
+    # screens: the school dropdown offers only school A, so B is "not a valid choice"
+    r = officer_a.post("/studentview/add", data={
+        "school": WORLD.school_b, "name": "越权学生", "id_number": number, "gender": "M",
+        "birth_date": "2012-01-02", "grade": "六年级", "class_name": "1班", "enrolment_year": 2020})
+    assert r.status_code in (200, 403)
+    r = officer_a.post("/identificationview/add", data={
+        "student": WORLD.student_b, "school_year": "2026-2027", "level": "general", "cat_other": "y",
+        "evidence_source": "school", "identified_on": "2026-10-01"})
+    assert r.status_code in (200, 403)
+    # API: a school or foreign key of school B in the body is refused
+    jwt = api("t_officer_a")
+    r = jwt.post("/api/v1/student/", json={
+        "school": WORLD.school_b, "name": "越权学生", "id_number": number, "gender": "M",
+        "grade": "六年级", "class_name": "1班", "enrolment_year": 2020})
+    assert r.status_code in (403, 422), r.get_json()
+    r = jwt.post("/api/v1/identification/", json={
+        "student": WORLD.student_b, "school_year": "2026-2027", "level": "general", "cat_other": True,
+        "evidence_source": "school", "identified_on": "2026-10-01"})
+    assert r.status_code in (403, 422), r.get_json()
+    # moving its own student to school B is refused too
+    r = jwt.put(f"/api/v1/student/{WORLD.student_a}", json={"school": WORLD.school_b})
+    assert r.status_code in (403, 422), r.get_json()
+    r = officer_a.post(f"/studentview/edit/{WORLD.student_a}", data={"school": WORLD.school_b})
+    assert r.status_code in (200, 403)
+    assert _count_b() == before_counts
+    with app.app_context():
+        assert db.session.get(Student, WORLD.student_a).school_id == WORLD.school_a
+
+
+def _count_b():
+    with WORLD.app.app_context():
+        return tuple(
+            db.session.query(m).filter(m.school_id == WORLD.school_b).count() for m in (Student, Identification)
+        )
+
+
+def test_officer_without_school_sees_nothing(app, as_role):
+    client = as_role("t_officer_nolink")
+    r = client.get("/studentview/list/")
+    assert r.status_code == 200
+    for marker in ["甲校学生", "乙校学生"]:
+        assert marker not in r.get_data(as_text=True)
+
+
+def test_related_dropdowns_and_search_choices_offer_only_own_school(app, officer_a):
+    for url in ["/studentview/add", "/identificationview/add", "/studentview/list/", "/identificationview/list/"]:
+        body = officer_a.get(url).get_data(as_text=True)
+        assert "测试乙小学" not in body and "乙校学生" not in body, url
+    assert "测试甲中学" in officer_a.get("/studentview/add").get_data(as_text=True)
+
+
+def test_views_and_apis_are_all_scoped_models_or_harmless(app):
+    """A new business view on a model without school_id must be a conscious decision."""
+    allowed_unscoped = {"User", "Role", "Permission", "ViewMenu", "PermissionView", "RegisterUser", "Group", "ApiKey"}
+    for view in app.appbuilder.baseviews:
+        if isinstance(view, (ModelView, ModelRestApi)):
+            model = view.datamodel.obj
+            assert issubclass(model, SchoolOwned) or model is School or model.__name__ in allowed_unscoped, (
+                f"{type(view).__name__} shows {model.__name__}, which has no school scope"
+            )

@@ -1,0 +1,105 @@
+"""What each role can and cannot do, through the real screens and the API."""
+from datetime import date
+
+import pytest
+
+from app import idcard
+from app.extensions import db
+from app.models import School, Student
+from tests.conftest import WORLD, visible_text
+
+READ_ONLY = ["t_supervisor", "t_leader"]
+
+
+@pytest.mark.parametrize("user", ["t_admin", "t_center", "t_officer_a", "t_supervisor", "t_leader"])
+def test_every_role_reads_the_basic_data_menu(as_role, user):
+    client = as_role(user)
+    for url in ["/", "/studentview/list/", "/schoolview/list/", "/identificationview/list/", "/infoofficerview/list/"]:
+        assert client.get(url).status_code == 200, (user, url)
+
+
+@pytest.mark.parametrize("user", READ_ONLY)
+def test_supervisor_and_leader_cannot_change_anything(app, as_role, api, user):
+    client = as_role(user)
+    page = client.get(f"/studentview/show/{WORLD.student_a}")
+    assert page.status_code == 200
+    for url in ["/studentview/add", f"/studentview/edit/{WORLD.student_a}", "/schoolview/add", "/identificationview/add"]:
+        r = client.get(url)
+        assert r.status_code in (302, 403), url
+    r = client.post(f"/studentview/delete/{WORLD.student_a}")
+    assert r.status_code in (302, 403)
+    r = client.post(f"/studentview/edit/{WORLD.student_a}", data={"name": "改名"})
+    assert r.status_code in (302, 403)
+    jwt = api(user)
+    assert jwt.get("/api/v1/student/").status_code == 200
+    assert jwt.put(f"/api/v1/student/{WORLD.student_a}", json={"name": "改名"}).status_code == 403
+    assert jwt.delete(f"/api/v1/student/{WORLD.student_a}").status_code == 403
+    assert jwt.post("/api/v1/school/", json={"code": "Z1", "name": "Z", "stage": "primary", "town": "x"}).status_code == 403
+    with app.app_context():
+        assert db.session.get(Student, WORLD.student_a).name == "甲校学生"
+    # no edit or add buttons on what they only read
+    html = client.get("/studentview/list/").get_data(as_text=True)
+    assert "/studentview/edit/" not in html and "/studentview/add" not in html
+
+
+def test_read_only_roles_see_every_school(as_role):
+    for user in READ_ONLY + ["t_center"]:
+        text = visible_text(as_role(user).get("/schoolview/list/"))
+        assert "测试甲中学" in text and "测试乙小学" in text
+
+
+def test_officer_cannot_manage_schools_or_officers(as_role):
+    client = as_role("t_officer_a")
+    assert client.get("/schoolview/add").status_code in (302, 403)
+    assert client.get(f"/schoolview/edit/{WORLD.school_a}").status_code in (302, 403)
+    assert client.get("/infoofficerview/add").status_code in (302, 403)
+    assert client.get("/users/list/").status_code in (302, 403)
+
+
+def test_center_manages_schools(app, center):
+    r = center.post("/schoolview/add", data={
+        "code": "T0100", "name": "测试新建小学", "stage": "primary", "town": "武岗镇", "phone": "0550-5555555",
+        "complaint_hotline": "0550-5555556", "active": "y"})
+    assert r.status_code == 302
+    with app.app_context():
+        school = db.session.query(School).filter_by(code="T0100").one()
+        assert school.stage == "primary"
+    text = visible_text(center.get("/schoolview/list/?_flt_0_code=T0100"))
+    assert "测试新建小学" in text and "小学" in text
+    # the same code again: a readable message, nothing stored twice
+    r = center.post("/schoolview/add", data={"code": "T0100", "name": "另一所", "stage": "primary", "town": "武岗镇", "active": "y"})
+    assert r.status_code == 200
+    with app.app_context():
+        assert db.session.query(School).filter_by(code="T0100").count() == 1
+
+
+def test_only_admin_manages_users(as_role):
+    assert as_role("t_admin").get("/users/list/").status_code == 200
+    for user in ["t_center", "t_supervisor", "t_leader", "t_officer_a"]:
+        assert as_role(user).get("/users/list/").status_code in (302, 403)
+
+
+def test_menu_shows_chinese_categories_and_only_allowed_entries(as_role):
+    officer = visible_text(as_role("t_officer_a").get("/"))
+    assert "基础数据" in officer and "学生" in officer
+    assert "用户列表" not in officer
+    admin = visible_text(as_role("t_admin").get("/"))
+    assert "用户列表" in admin
+
+
+def test_api_refuses_a_session_cookie_alone(app, officer_a):
+    """The API is CSRF-exempt, so a browser session must not authorise it."""
+    number = idcard.make("341124", date(2011, 2, 3), 301)
+    r = officer_a.post("/api/v1/student/", json={"name": "跨站", "id_number": number, "grade": "六年级", "class_name": "1班", "enrolment_year": 2020})
+    assert r.status_code == 401
+    assert officer_a.get("/api/v1/student/").status_code == 401
+
+
+def test_api_login_and_openapi_spec(app, api):
+    jwt = api("t_center")
+    spec = jwt.get("/api/v1/_openapi")
+    assert spec.status_code == 200
+    paths = spec.get_json()["paths"]
+    assert {"/api/v1/student/", "/api/v1/school/", "/api/v1/identification/"} <= set(paths)
+    bad = app.test_client().post("/api/v1/security/login", json={"username": "t_center", "password": "wrong", "provider": "db"})
+    assert bad.status_code == 401
