@@ -134,6 +134,16 @@ def _school_of(obj):
     return obj.school_id
 
 
+def _sync_school_fk(obj):
+    """A school set through the relationship counts before the flush copies it to school_id."""
+    attrs = inspect(obj).attrs
+    if "school" not in attrs:
+        return
+    added = attrs.school.history.added
+    if added:
+        obj.school_id = added[0].id if added[0] is not None else None
+
+
 def _derive_school(session, obj):
     """Copy the school of the record this one follows (identification → student)."""
     source_name = type(obj).__school_from__
@@ -188,6 +198,7 @@ def _before_flush(session, flush_context, instances):
     touched = [o for o in list(session.new) + list(session.dirty) if session.is_modified(o) or o in session.new]
     for obj in touched:
         if isinstance(obj, SchoolOwned):
+            _sync_school_fk(obj)
             _derive_school(session, obj)
             if school_id is not None and obj.school_id is None and obj in session.new:
                 obj.school_id = school_id

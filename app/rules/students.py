@@ -70,6 +70,8 @@ def check_student(student, session, today=None):
         errors["gender"] = _l("Not a valid choice")
     if student.enrolment_year is not None and not (1990 <= student.enrolment_year <= today.year + 1):
         errors["enrolment_year"] = _l("The enrolment year must be between 1990 and %(y)d.", y=today.year + 1)
+    if student.school_id is None and getattr(student, "school", None) is None:
+        errors["school"] = _l("This field is required.")
     for field in ("name", "grade", "class_name"):
         if not (getattr(student, field) or "").strip():
             errors[field] = _l("This field is required.")

@@ -18,13 +18,14 @@ from flask import flash, redirect
 from flask_appbuilder.actions import action
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.validators import Unique
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, DateTime
+from sqlalchemy import Boolean, Date, DateTime
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipDirection
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from app.extensions import db
@@ -60,11 +61,21 @@ def _column_setup(cls):
         elif isinstance(column.type, Date):
             formatters.setdefault(column.key, lambda v: v.isoformat() if v else "")
     cls.formatters_columns = formatters
+    labels = dict(getattr(cls, "label_columns", None) or {})
+    descriptions = dict(getattr(cls, "description_columns", None) or {})
+    for attr in ("add_form_extra_fields", "edit_form_extra_fields"):
+        fields = dict(getattr(cls, attr, None) or {})
+        for column in model.__table__.columns:
+            # Flask-AppBuilder makes a NOT NULL boolean "required": an unticked box would fail.
+            if isinstance(column.type, Boolean) and column.key not in fields:
+                fields[column.key] = BooleanField(
+                    labels.get(column.key, column.key), description=descriptions.get(column.key, "")
+                )
+        setattr(cls, attr, fields)
     choices = getattr(model, "__choices__", {})
     if not choices:
         return
     optional = set(getattr(cls, "optional_columns", ()))
-    labels = dict(getattr(cls, "label_columns", None) or {})
     for attr in ("add_form_extra_fields", "edit_form_extra_fields", "search_form_extra_fields"):
         fields = dict(getattr(cls, attr, None) or {})
         for column, choice in choices.items():
@@ -85,6 +96,8 @@ class AidModelView(ModelView):
     page_size = 25
     # staticmethod(fn(record)) from app/rules, run on the form before saving.
     rule_check = None
+    # Unique columns whose uniqueness the rule checks county-wide, with a better message.
+    unique_by_rules = ()
     # Coded columns that may be left empty on the form (the rules fill them in).
     optional_columns = ()
 
@@ -128,6 +141,14 @@ class AidModelView(ModelView):
         the form on screen with each message beside its field.
         """
         view = self
+        for name in self.unique_by_rules:
+            unbound = getattr(form_cls, name, None)
+            if unbound is not None:
+                # Flask-AppBuilder's own Unique check sees only the user's school;
+                # the rule checks the whole county and says where the duplicate is.
+                unbound.kwargs["validators"] = [
+                    v for v in unbound.kwargs.get("validators", []) if not isinstance(v, Unique)
+                ]
 
         class RuleCheckedForm(form_cls):
             def validate(self, extra_validators=None):
@@ -180,6 +201,18 @@ class AidModelApi(ModelRestApi):
     allow_browser_login = False
     page_size = 25
     max_page_size = 100
+
+    # Columns a client may leave out: the rules derive them (birth date and gender
+    # from the ID number) or the scope fills them (an officer's own school).
+    optional_columns = ()
+
+    def _init_model_schemas(self):
+        super()._init_model_schemas()
+        for schema in (self.add_model_schema, self.edit_model_schema):
+            for name in self.optional_columns:
+                if name in schema.fields:
+                    schema.fields[name].required = False
+                    schema.load_fields[name].required = False
 
     def _guarded(self, call):
         try:

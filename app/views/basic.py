@@ -140,6 +140,7 @@ class StudentView(AidModelView):
     }
     rule_check = staticmethod(lambda probe: check_student(probe, db.session))
     optional_columns = ("gender",)
+    unique_by_rules = ("id_number",)
     add_form_extra_fields = edit_form_extra_fields = {
         "birth_date": DateField(
             STUDENT_LABELS["birth_date"], validators=[Optional()], widget=DatePickerWidget(),
@@ -169,6 +170,7 @@ class StudentApi(AidModelApi):
     add_columns = edit_columns = ["school", "name", "gender", "id_number", "birth_date", "grade", "class_name", "enrolment_year", "guardian", "guardian_phone", "address"]
     search_columns = ["school", "name", "id_number", "grade", "class_name", "enrolment_year"]
     order_columns = ["id", "name", "grade", "class_name"]
+    optional_columns = ("school", "birth_date", "gender")
 
 
 class IdentificationApi(AidModelApi):

@@ -1,0 +1,1 @@
+"""Benchmarks (``python -m bench.list_pages``); results go to bench/results/ (git-ignored)."""
