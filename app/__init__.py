@@ -6,7 +6,7 @@ import logging
 from flask import Flask
 from flask_appbuilder import AppBuilder
 
-from app.extensions import db, migrate
+from app.extensions import db, enforce_sqlite_foreign_keys, migrate
 
 
 def create_app(config_object="config.Config", **overrides) -> Flask:
@@ -29,6 +29,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
         from app import scope
 
         scope.install(db.session)
+        enforce_sqlite_foreign_keys(db.engine)
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
         from app.views import register_views

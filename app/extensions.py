@@ -10,3 +10,17 @@ from flask_migrate import Migrate
 
 db = SQLA(model_class=Model)
 migrate = Migrate()
+
+
+def enforce_sqlite_foreign_keys(engine):
+    """SQLite checks foreign keys only when asked, on every connection."""
+    from sqlalchemy import event
+
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

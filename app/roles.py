@@ -17,6 +17,7 @@ ROLE_LABELS = {
     SCHOOL_OFFICER: "学校信息员",
     SUPERVISOR: "督查人员",
     LEADER: "分管领导",
+    "Public": "未登录访客",
 }
 
 VIEW_READ = ("can_list", "can_show")

@@ -1,9 +1,82 @@
 """The security manager: Flask-AppBuilder's, with roles from code and fewer queries."""
 from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import Role
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView
+from flask_appbuilder.widgets import ListWidget, ShowWidget
+from flask_babel import lazy_gettext as _l
+
+from app.roles import ROLE_LABELS
+
+# Roles keep their English codes (used in code and on the command line); people read the label.
+Role.__str__ = lambda self: ROLE_LABELS.get(self.name, self.name)
+Role.__repr__ = Role.__str__
+
+
+def _yes_no(value):
+    return str(_l("Yes")) if value else str(_l("No"))
+
+
+def _date_time(value):
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+class AidUserDBModelView(UserDBModelView):
+    """User accounts, without the groups this product does not use."""
+
+    list_columns = ["username", "first_name", "last_name", "email", "active", "roles"]
+    search_columns = ["username", "first_name", "last_name", "email", "active", "roles"]
+    add_columns = ["username", "first_name", "last_name", "email", "active", "roles", "password", "conf_password"]
+    edit_columns = ["username", "first_name", "last_name", "email", "active", "roles"]
+    description_columns = {
+        "username": _l("Used to log in."),
+        "first_name": _l("Given name, or the whole name."),
+        "last_name": _l("Family name (may stay empty when the whole name is in the given name)."),
+        "password": _l("At least 8 characters with three of: lower case, upper case, digits, symbols."),
+        "conf_password": _l("Type the password again."),
+        "active": _l("Untick to stop the account instead of deleting it."),
+        "email": _l("A work e-mail address."),
+        "roles": _l("系统管理员, 资助中心, 学校信息员, 督查人员 or 分管领导. A 学校信息员 is then linked to a school under 基础数据 › 信息员."),
+    }
+    formatters_columns = {
+        "active": _yes_no, "last_login": _date_time, "created_on": _date_time, "changed_on": _date_time,
+    }
+
+
+class AidRoleModelView(RoleModelView):
+    """Roles are defined in code (app/roles.py): listed here, never edited."""
+
+    base_permissions = ["can_list", "can_show"]
+    list_widget = ListWidget
+    show_widget = ShowWidget
+    list_columns = ["name"]
+    show_columns = ["name"]
+    search_columns = ["name"]
+    formatters_columns = {"name": lambda name: f"{ROLE_LABELS.get(name, name)}（{name}）"}
 
 
 class AidSecurityManager(SecurityManager):
+    userdbmodelview = AidUserDBModelView
+    rolemodelview = AidRoleModelView
+
+    def register_views(self):
+        """Login, own account, password and user screens; no groups, no permission
+        editing (roles are code) and no statistics chart (it loads Google's loader)."""
+        self.appbuilder.add_api(self.security_api)
+        self.appbuilder.add_view_no_menu(self.userinfoeditview())
+        self.user_view = self.userdbmodelview
+        self.auth_view = self.authdbview()
+        self.appbuilder.add_view_no_menu(self.resetpasswordview())
+        self.appbuilder.add_view_no_menu(self.resetmypasswordview())
+        self.appbuilder.add_view_no_menu(self.auth_view)
+        if self.is_auth_limited:
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(self.auth_view.blueprint)
+        system = dict(category="Security", category_icon="fa-cogs", category_label=_l("System"))
+        self.user_view = self.appbuilder.add_view(
+            self.user_view, "List Users", icon="fa-user", label=_l("Users"), **system
+        )
+        self.appbuilder.add_view(self.rolemodelview, "List Roles", icon="fa-user-gear", label=_l("Roles"), **system)
+
     def get_user_roles(self, user):
         """The user's roles, read once per request (groups are not used here)."""
         if not user.is_authenticated:

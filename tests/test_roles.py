@@ -82,9 +82,11 @@ def test_only_admin_manages_users(as_role):
 def test_menu_shows_chinese_categories_and_only_allowed_entries(as_role):
     officer = visible_text(as_role("t_officer_a").get("/"))
     assert "基础数据" in officer and "学生" in officer
-    assert "用户列表" not in officer
+    assert "系统管理" not in officer
     admin = visible_text(as_role("t_admin").get("/"))
-    assert "用户列表" in admin
+    assert "系统管理" in admin
+    # the business menu comes first, system administration last
+    assert admin.index("基础数据") < admin.index("系统管理")
 
 
 def test_api_refuses_a_session_cookie_alone(app, officer_a):

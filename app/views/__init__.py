@@ -22,3 +22,5 @@ def register_views(appbuilder):
     )
     for api in (SchoolApi, StudentApi, IdentificationApi):
         appbuilder.add_api(api)
+    # System administration (registered first by the framework) goes to the end of the menu.
+    appbuilder.menu.menu.sort(key=lambda item: item.name == "Security")

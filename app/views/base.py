@@ -60,6 +60,10 @@ def _column_setup(cls):
             formatters.setdefault(column.key, lambda v: v.strftime("%Y-%m-%d %H:%M") if v else "")
         elif isinstance(column.type, Date):
             formatters.setdefault(column.key, lambda v: v.isoformat() if v else "")
+        elif isinstance(column.type, Boolean):
+            formatters.setdefault(column.key, lambda v: str(_l("Yes")) if v else str(_l("No")))
+        else:
+            formatters.setdefault(column.key, lambda v: "" if v is None else v)
     cls.formatters_columns = formatters
     labels = dict(getattr(cls, "label_columns", None) or {})
     descriptions = dict(getattr(cls, "description_columns", None) or {})
@@ -87,7 +91,8 @@ def _column_setup(cls):
             fields.setdefault(column, choice_field(labels.get(column, column), choice, required))
         setattr(cls, attr, fields)
     for column, choice in choices.items():
-        formatters.setdefault(column, choice.label)
+        if formatters.get(column) is None or getattr(formatters[column], "__name__", "") == "<lambda>":
+            formatters[column] = choice.label
 
 
 class AidModelView(ModelView):
@@ -101,9 +106,27 @@ class AidModelView(ModelView):
     # Coded columns that may be left empty on the form (the rules fill them in).
     optional_columns = ()
 
+    def pre_delete(self, item):
+        """Refuse to delete a record that others still refer to, and say which."""
+        for rel in sa_inspect(type(item)).relationships:
+            if rel.direction is not RelationshipDirection.ONETOMANY:
+                continue
+            count = len(getattr(item, rel.key))
+            if count:
+                label = self.label_columns.get(rel.key) or rel.mapper.class_.__name__
+                raise ValueError(
+                    str(_l("%(n)d %(what)s still refer to this record; it cannot be deleted.", n=count, what=label))
+                )
+
     @action("muldelete", _l("Delete"), _l("Delete all the selected records?"), "fa-trash", single=False)
     def muldelete(self, items):
         items = [item for item in items if item is not None]
+        try:
+            for item in items:
+                self.pre_delete(item)
+        except ValueError as exc:
+            flash(str(exc), "danger")
+            return redirect(self.get_redirect())
         try:
             self.datamodel.delete_all(items)
             flash(_l("Deleted %(n)d records.", n=len(items)), "success")

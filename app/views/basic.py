@@ -30,6 +30,7 @@ SCHOOL_LABELS = {
 }
 
 STUDENT_LABELS = {
+    "identifications": _l("Difficulty identifications"),
     "school": _l("School"),
     "name": _l("Name"),
     "gender": _l("Gender"),
