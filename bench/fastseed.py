@@ -56,12 +56,15 @@ class _Writer:
             for row in rows:
                 buf.write("\t".join(_pg_text(v) for v in row))
                 buf.write("\n")
-            buf.seek(0)
+            sql = f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN WITH (FORMAT text)"
             raw = self.conn.connection.dbapi_connection
             with raw.cursor() as cur:
-                cur.copy_expert(
-                    f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN WITH (FORMAT text)", buf
-                )
+                if hasattr(cur, "copy_expert"):  # psycopg2
+                    buf.seek(0)
+                    cur.copy_expert(sql, buf)
+                else:  # psycopg 3
+                    with cur.copy(sql) as copy:
+                        copy.write(buf.getvalue())
         else:
             marks = ", ".join("?" for _ in self.columns)
             self.conn.exec_driver_sql(

@@ -76,7 +76,7 @@ def time_target_ms(backend, size):
 
 
 def _pg_url(url):
-    """SQLAlchemy 2.1 maps postgresql:// to psycopg 3; the app pins psycopg2."""
+    """SQLAlchemy 2.1 maps postgresql:// to psycopg 3; fall back to psycopg2 when only that is installed."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
@@ -238,8 +238,8 @@ PACKAGES = [
     ("flask_babel/babel", "babel"),
     ("werkzeug", "werkzeug"),
     ("flask", "flask"),
-    ("sqlite3/psycopg2 driver", "sqlite3"),
-    ("sqlite3/psycopg2 driver", "psycopg2"),
+    ("sqlite3/psycopg driver", "sqlite3"),
+    ("sqlite3/psycopg driver", "psycopg"),
 ]
 
 
@@ -267,8 +267,8 @@ def _profile(fn, n):
     by_package = defaultdict(float)
     rows = []
     for (filename, line, func), (cc, nc, tt, ct, callers) in stats.stats.items():
-        if filename == "~" and ("sqlite3" in func or "psycopg2" in func or "execute" in func or "fetch" in func):
-            pkg = "sqlite3/psycopg2 driver"
+        if filename == "~" and ("sqlite3" in func or "psycopg" in func or "execute" in func or "fetch" in func):
+            pkg = "sqlite3/psycopg driver"
         else:
             pkg = _package_of(filename)
         by_package[pkg] += tt
@@ -553,7 +553,7 @@ def _machine():
     except (OSError, subprocess.CalledProcessError):
         uname = " ".join(platform.uname())
     versions = {}
-    for dist in ("flask", "flask-appbuilder", "sqlalchemy", "psycopg2-binary"):
+    for dist in ("flask", "flask-appbuilder", "sqlalchemy", "psycopg", "psycopg2-binary"):
         try:
             from importlib.metadata import version
 
