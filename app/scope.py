@@ -120,10 +120,22 @@ def _on_execute(state):
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
+    mappers = state.all_mappers
+    if mappers and not any(_is_scoped(m.class_) for m in mappers):
+        # e.g. the login manager loading the user: nothing to scope, and working out
+        # the scope here would load that same user a second time.
+        return
     school_id = current_school_scope()
     if school_id is None:
         return
     state.statement = state.statement.options(*_criteria(school_id))
+
+
+def _is_scoped(cls):
+    from app.models import School
+    from app.models.base import SchoolOwned
+
+    return cls is School or issubclass(cls, SchoolOwned)
 
 
 def _school_of(obj):

@@ -129,6 +129,7 @@ class SqlRecorder:
         self.on = False
         self.origins = False
         self.statements = []  # (sql, ms, origin)
+        self.parameters = []  # with origins only: for EXPLAIN
         self._start = None
         self._origin = None
         event.listen(engine, "before_cursor_execute", self._before)
@@ -142,6 +143,8 @@ class SqlRecorder:
     def _after(self, conn, cursor, statement, parameters, context, executemany):
         if self.on and self._start is not None:
             self.statements.append((statement, (time.perf_counter() - self._start) * 1000, self._origin))
+            if self.origins:
+                self.parameters.append(parameters)
             self._start = None
 
     def count_checkouts(self, fn):
@@ -161,7 +164,7 @@ class SqlRecorder:
         return n[0]
 
     def record(self, fn, origins=False):
-        self.statements = []
+        self.statements, self.parameters = [], []
         self.on, self.origins = True, origins
         try:
             result = fn()
@@ -205,6 +208,19 @@ def _describe(sql):
     if " limit " in low:
         what += " limit"
     return what
+
+
+def _explain(engine, sql, parameters):
+    """The plan of one statement, with the parameters it was sent with (PostgreSQL: EXPLAIN ANALYZE)."""
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters).all()
+                return [r[0] for r in rows]
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters).all()
+            return [r[-1] for r in rows]
+    except Exception as exc:  # noqa: BLE001
+        return [f"EXPLAIN failed: {exc.__class__.__name__}: {exc}"]
 
 
 def _summarise_statements(statements):
@@ -397,10 +413,14 @@ def _measure(args, url, engine_options, log, holder):
                            seconds=round(time.perf_counter() - t0, 1))
         log(f"seeded in {out['seed']['seconds']} s: {seeded}")
         if backend == "postgresql":
-            # autovacuum would analyse the fresh tables some time later; do it now so every run plans alike.
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("ANALYZE"))
-            out["analyze"] = "ANALYZE after seeding (PostgreSQL)"
+            # autovacuum would vacuum and analyse the fresh tables some time later (statistics for the
+            # planner, visibility map for index-only counts); do it now so every run starts alike.
+            db.session.remove()
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                # Only this run's tables (search_path = the bench schema), not the whole database.
+                tables = sa.inspect(conn).get_table_names()
+                conn.execute(sa.text("VACUUM ANALYZE " + ", ".join(tables)))
+            out["after_seed"] = "VACUUM ANALYZE (PostgreSQL)"
         from app.models import InfoOfficer, Student
         from flask_appbuilder.security.sqla.models import User
 
@@ -493,6 +513,13 @@ def _measure(args, url, engine_options, log, holder):
         # four more for the time spent in the driver, then 5 and 100 rows.
         checkouts = recorder.count_checkouts(call)
         _, statements = recorder.record(call, origins=True)
+        parameters = recorder.parameters
+        slow = sorted(range(len(statements)), key=lambda i: -statements[i][1])[:3]
+        plans = [
+            {"what": _describe(statements[i][0]), "ms": round(statements[i][1], 3), "sql": " ".join(statements[i][0].split()),
+             "plan": _explain(engine, statements[i][0], parameters[i])}
+            for i in slow if statements[i][1] >= 1.0
+        ]
         sql_runs = [recorder.record(call)[1] for _ in range(4)]
         sql_ms = statistics.median(sum(t for _, t, _ in st) for st in [statements, *sql_runs])
         per_rows = {}
@@ -521,6 +548,7 @@ def _measure(args, url, engine_options, log, holder):
             "sql_ms_median": round(sql_ms, 2),
             "statements": _summarise_statements(statements),
             "sql": [{"sql": " ".join(s.split()), "ms": round(t, 3), "origin": o} for s, t, o in statements],
+            "plans_of_slowest": plans,
         }
         if args.profile:
             entry["profile"] = _profile(call, args.profile)
@@ -601,7 +629,7 @@ def markdown(runs, meta):
         "(5 → 25 → 100 rows). Time = median server time through Flask's test client; ratio = ours ÷ stock "
         "Flask-AppBuilder view (same model, columns, page size and order, read as Admin).",
         "",
-        "| DB | Students | Request | Median ms | Target ms | Ratio vs stock | SQL queries (5/25/100 rows) | Target | SQL ms |",
+        "| DB | Students | Request | Median ms (min) | Target ms | Ratio vs stock | SQL queries (5/25/100 rows) | Target | SQL ms |",
         "|---|---:|---|---:|---|---:|---|---|---:|",
     ]
     for run in runs:
@@ -621,7 +649,7 @@ def markdown(runs, meta):
             q_cell = f"≤ {QUERY_TARGET} {_verdict(q_ok)}, flat {_verdict(flat)}" if not stock else "—"
             ratio = "1.00 (baseline)" if stock else f"{c['ratio_to_stock']:.2f}×"
             lines.append(
-                f"| {run['backend']} | {run['size']:,} | {c['label']} | {c['median_ms']:.1f} | {t_cell} | {ratio} | "
+                f"| {run['backend']} | {run['size']:,} | {c['label']} | {c['median_ms']:.1f} ({c['min_ms']:.1f}) | {t_cell} | {ratio} | "
                 f"{c['queries_at_5_rows']} / {c['queries']} / {c['queries_at_100_rows']} | {q_cell} | {c['sql_ms_median']:.1f} |"
             )
     return "\n".join(lines)
@@ -646,6 +674,11 @@ def query_breakdown(runs):
             c = run["cases"][key]
             parts = ", ".join(f"{s['times']}× {s['what']}" for s in c["statements"])
             lines.append(f"  {key:<13} {c['queries']:>2}: {parts}")
+        for key, *_ in CASES:
+            for p in run["cases"][key].get("plans_of_slowest", []):
+                if p["ms"] >= 5:
+                    plan = " | ".join(line.strip() for line in p["plan"][:4])
+                    lines.append(f"  slow in {key}: {p['ms']:.1f} ms {p['what']}: {plan}")
         for key in ("page_center", "api_center"):
             prof = run["cases"][key].get("profile")
             if prof:
