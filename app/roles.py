@@ -20,7 +20,7 @@ ROLE_LABELS = {
     "Public": "未登录访客",
 }
 
-VIEW_READ = ("can_list", "can_show")
+VIEW_READ = ("can_list", "can_show", "can_export")
 VIEW_WRITE = ("can_add", "can_edit", "can_delete", "can_muldelete")
 API_READ = ("can_get", "can_info")
 API_WRITE = ("can_post", "can_put", "can_delete")

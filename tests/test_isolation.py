@@ -100,8 +100,20 @@ def _url(app, rule):
             pytest.fail(f"cannot build {rule.endpoint}: {exc}")
 
 
+def _body_text(response):
+    """What a response carries, as text: HTML, JSON, or the cells of an Excel file."""
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        from io import BytesIO
+
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(BytesIO(response.data)).active
+        return "\n".join(" ".join(str(v) for v in row if v is not None) + "<" for row in sheet.iter_rows(values_only=True))
+    return response.get_data().decode("utf-8", errors="replace")
+
+
 def _assert_no_leak(response, where):
-    body = response.get_data(as_text=True)
+    body = _body_text(response)
     try:
         body += json.dumps(response.get_json(silent=True) or {}, ensure_ascii=False)
     except Exception:

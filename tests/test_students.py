@@ -135,3 +135,23 @@ def test_center_moves_a_student_and_its_identifications_follow(app, center):
     with app.app_context():
         assert db.session.get(Student, sid).school_id == WORLD.school_b
         assert {i.school_id for i in db.session.query(Identification).filter_by(student_id=sid)} == {WORLD.school_b}
+
+
+def test_officer_exports_its_students_to_excel(app, officer_a):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    r = officer_a.get("/studentview/export/")
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    rows = list(load_workbook(BytesIO(r.data)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("姓名", "性别", "身份证号")
+    schools = {row[3] for row in rows[1:]}
+    assert schools == {"测试甲中学"}
+    assert all("*" in row[2] for row in rows[1:])  # ID numbers masked as in the list
+    with app.app_context():
+        assert len(rows) - 1 == db.session.query(Student).filter_by(school_id=WORLD.school_a).count()
+    # the search applies to the export too
+    r = officer_a.get("/studentview/export/?_flt_0_name=甲校学生")
+    rows = list(load_workbook(BytesIO(r.data)).active.iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == ["甲校学生"]

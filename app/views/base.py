@@ -12,9 +12,13 @@ views the rest of their common behaviour:
 """
 from __future__ import annotations
 
+from datetime import date
+from io import BytesIO
 from types import SimpleNamespace
 
-from flask import flash, redirect
+from flask import flash, redirect, send_file
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_appbuilder.actions import action
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
@@ -28,6 +32,7 @@ from sqlalchemy.orm import RelationshipDirection
 from wtforms import BooleanField, SelectField
 from wtforms.validators import InputRequired, Optional
 
+from app.exports import MAX_ROWS, workbook_bytes
 from app.extensions import db
 from app.rules import RuleError
 from app.scope import ScopeViolation, current_school_scope
@@ -99,12 +104,44 @@ class AidModelView(ModelView):
     """Base of the CRUD screens."""
 
     page_size = 25
+    list_template = "aid/list.html"
     # staticmethod(fn(record)) from app/rules, run on the form before saving.
     rule_check = None
     # Unique columns whose uniqueness the rule checks county-wide, with a better message.
     unique_by_rules = ()
     # Coded columns that may be left empty on the form (the rules fill them in).
     optional_columns = ()
+
+    @expose("/export/")
+    @has_access
+    def export(self):
+        """The rows matching the current search, all pages, as an .xlsx file."""
+        get_filter_args(self._filters)
+        order_column, order_direction = self.base_order or ("", "")
+        orders = get_order_args().get(self.__class__.__name__)
+        if orders:
+            order_column, order_direction = orders
+        _, items = self.datamodel.query(
+            self._filters, order_column, order_direction, page=0, page_size=MAX_ROWS
+        )
+        columns = self.list_columns
+        headers = [self.label_columns.get(c, c) for c in columns]
+
+        def value(item, column):
+            raw = getattr(item, column, None)
+            formatter = self.formatters_columns.get(column)
+            return formatter(raw) if formatter else raw
+
+        rows = ([value(item, c) for c in columns] for item in items)
+        data = workbook_bytes(self.list_title, headers, rows)
+        name = f"{self.list_title}-{date.today().isoformat()}.xlsx"
+        return send_file(BytesIO(data), as_attachment=True, download_name=name,
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("can_export", self.appbuilder.sm.has_access("can_export", self.class_permission_name))
+        kwargs.setdefault("view_name", type(self).__name__)
+        return super().render_template(template, **kwargs)
 
     def pre_delete(self, item):
         """Refuse to delete a record that others still refer to, and say which."""
