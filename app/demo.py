@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Identification, School, Student
 from app.models.choices import DEMO_TOWNS
 from app.models.identification import CATEGORIES
-from app.roles import ADMIN, AID_CENTER, LEADER, SCHOOL_OFFICER, SUPERVISOR
+from app.roles import ADMIN, AID_CENTER, LEADER, ROLE_LABELS, SCHOOL_OFFICER, SUPERVISOR
 from app.rules.identification import school_year_of
 
 GRADES = {
@@ -55,6 +55,7 @@ class SeedResult:
             "demo logins (password: " + current_app.config["DEMO_PASSWORD"] + "):",
         ]
         lines += [f"  {u:<12} {r}" for u, r in self.users]
+        lines.append("(the demo users are for trying the product: remove them before real use)")
         return "\n".join(lines)
 
 
@@ -137,13 +138,14 @@ def _identification(rng, student_id, school_id, school_year, on):
     )
 
 
+# username, role, school (index into demo_schools()), display name
 DEMO_USERS = [
-    ("admin", ADMIN, None),
-    ("center", AID_CENTER, None),
-    ("officer", SCHOOL_OFFICER, 0),   # the county high school
-    ("officer2", SCHOOL_OFFICER, 6),  # the government kindergarten
-    ("supervisor", SUPERVISOR, None),
-    ("leader", LEADER, None),
+    ("admin", ADMIN, None, "系统管理员"),
+    ("center", AID_CENTER, None, "陈静"),
+    ("officer", SCHOOL_OFFICER, 0, "刘洋"),     # the county high school
+    ("officer2", SCHOOL_OFFICER, 6, "周敏"),    # the government kindergarten
+    ("supervisor", SUPERVISOR, None, "孙立新"),
+    ("leader", LEADER, None, "赵建国"),
 ]
 
 
@@ -211,9 +213,9 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     current_app.appbuilder.sm.sync_roles()
     password = current_app.config["DEMO_PASSWORD"]
     users = []
-    for username, role, school_index in DEMO_USERS:
+    for username, role, school_index, name in DEMO_USERS:
         code = schools[school_index]["code"] if school_index is not None else None
-        create_user(username, role, password, school_code=code)
-        label = role + (f" · {schools[school_index]['name']}" if school_index is not None else "")
+        create_user(username, role, password, school_code=code, first_name=name)
+        label = f"{ROLE_LABELS[role]} {role}" + (f" · {schools[school_index]['name']}" if school_index is not None else "")
         users.append((username, label))
     return SeedResult(created=True, schools=len(schools), students=made, identifications=identified, users=users)
