@@ -21,6 +21,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
 
+    from app import speedups
+
+    speedups.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
 

@@ -1,4 +1,6 @@
 """The security manager: Flask-AppBuilder's, with roles from code and fewer queries."""
+import re
+
 from flask import g
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import Role
@@ -87,6 +89,15 @@ class AidSecurityManager(SecurityManager):
         roles = list(user.roles)
         g._user_roles = (user.id, roles)
         return roles
+
+    def is_item_public(self, permission_name, view_name):
+        """Public permissions are code too (a "Public" entry in app/roles.py): no query."""
+        role = self.builtin_roles.get(self.auth_role_public)
+        if not role:
+            return False
+        return any(
+            re.match(view, view_name) and re.match(perm, permission_name) for view, perm in role
+        )
 
     def get_public_role(self):
         cached = g.get("_public_role")

@@ -347,7 +347,8 @@ def worker(args):
     else:
         raise SystemExit(f"unknown backend {backend!r}")
 
-    result = {"size": size, "backend": backend, "database": sa.engine.make_url(url).render_as_string(hide_password=True)}
+    result = {"size": size, "backend": backend, "database": sa.engine.make_url(url).render_as_string(hide_password=True),
+              "app_fingerprint": app_fingerprint()}
     holder = {}
     try:
         result.update(_measure(args, url, engine_options, log, holder))
@@ -567,6 +568,18 @@ def _measure(args, url, engine_options, log, holder):
 # --------------------------------------------------------------------------------------
 
 
+def app_fingerprint():
+    """A hash of the code measured (app/, config.py, migrations/): results of different code differ."""
+    import hashlib
+
+    h = hashlib.sha256()
+    files = [ROOT / "config.py", *sorted((ROOT / "app").rglob("*")), *sorted((ROOT / "migrations").rglob("*.py"))]
+    for f in files:
+        if f.is_file() and f.suffix in (".py", ".html", ".cfg") and "__pycache__" not in f.parts:
+            h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
 def _machine():
     cpu = None
     try:
@@ -598,6 +611,7 @@ def _machine():
         "python_full": sys.version,
         "packages": versions,
         "postgresql": pg_version,
+        "app_fingerprint": app_fingerprint(),
     }
 
 
@@ -622,7 +636,8 @@ def markdown(runs, meta):
     lines = [
         f"Student list benchmark — {meta['date']}, {meta['cpu']} ({meta['cpus']} CPUs), Python {meta['python']}, "
         f"Flask-AppBuilder {meta['packages'].get('flask-appbuilder')}, SQLAlchemy {meta['packages'].get('sqlalchemy')}"
-        + (f", PostgreSQL {meta['postgresql']}" if meta.get("postgresql") else ""),
+        + (f", PostgreSQL {meta['postgresql']}" if meta.get("postgresql") else "")
+        + f"; app code {meta.get('app_fingerprint')}.",
         "",
         f"Targets: ≤ 20 ms per page at 100,000 students and ≤ 30 ms at 1,000,000 on SQLite; "
         f"≤ {QUERY_TARGET} SQL queries per request; the query count must not grow with the rows shown "
@@ -632,6 +647,9 @@ def markdown(runs, meta):
         "| DB | Students | Request | Median ms (min) | Target ms | Ratio vs stock | SQL queries (5/25/100 rows) | Target | SQL ms |",
         "|---|---:|---|---:|---|---:|---|---|---:|",
     ]
+    changed = sorted({r.get("app_fingerprint") for r in runs if r.get("app_fingerprint") not in (None, meta.get("app_fingerprint"))})
+    if changed:
+        lines[0] += f" **app/ changed during the run** (also measured: {', '.join(changed)})."
     for run in runs:
         if "error" in run:
             lines.append(f"| {run['backend']} | {run['size']:,} | **run failed**: {run['error']} | | | | | | |")

@@ -155,3 +155,26 @@ def test_officer_exports_its_students_to_excel(app, officer_a):
     r = officer_a.get("/studentview/export/?_flt_0_name=甲校学生")
     rows = list(load_workbook(BytesIO(r.data)).active.iter_rows(values_only=True))
     assert [row[0] for row in rows[1:]] == ["甲校学生"]
+
+
+def test_record_counts_are_the_users_own(app, officer_a, center, api):
+    import re
+
+    with app.app_context():
+        own = db.session.query(Student).filter_by(school_id=WORLD.school_a).count()
+        everyone = db.session.query(Student).count()
+
+    def shown(client, url):
+        return int(re.search(r"记录数[^0-9]*(\d+)", visible_text(client.get(url))).group(1))
+
+    assert shown(officer_a, "/studentview/list/") == own
+    assert shown(center, "/studentview/list/") == everyone
+    assert shown(center, f"/studentview/list/?_flt_0_school={WORLD.school_b}") == everyone - own - _others(app)
+    assert shown(officer_a, "/studentview/list/?_flt_0_name=甲校学生") == 1
+    assert api("t_officer_a").get("/api/v1/student/").get_json()["count"] == own
+    assert api("t_center").get("/api/v1/student/").get_json()["count"] == everyone
+
+
+def _others(app):
+    with app.app_context():
+        return db.session.query(Student).filter(Student.school_id.notin_([WORLD.school_a, WORLD.school_b])).count()

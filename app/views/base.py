@@ -25,7 +25,8 @@ from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.validators import Unique
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, DateTime
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy import Boolean, Date, DateTime, func
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipDirection
@@ -36,6 +37,20 @@ from app.exports import MAX_ROWS, workbook_bytes
 from app.extensions import db
 from app.rules import RuleError
 from app.scope import ScopeViolation, current_school_scope
+
+
+class AidInterface(SQLAInterface):
+    """Flask-AppBuilder's data interface with a cheaper row count.
+
+    The stock count wraps the whole list query (every column, the joins for the
+    related columns shown) in a subquery.  Counting rows of the same filtered
+    query without the display joins (all many-to-one, so they never change the
+    count) lets the database answer from its smallest index.
+    """
+
+    def query_count(self, query, filters=None, select_columns=None):
+        counting = self.session.query(func.count()).select_from(self.obj)
+        return self._apply_inner_all(counting, filters, aliases_mapping={}).scalar()
 
 
 def choice_field(label, choices, required=True, description=""):

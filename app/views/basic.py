@@ -1,5 +1,4 @@
 """基础数据: schools, information officers, students, difficulty identifications."""
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.fieldwidgets import DatePickerWidget
 from wtforms import DateField
@@ -12,7 +11,7 @@ from app.models.identification import CATEGORIES
 from app.rules.identification import check_identification
 from app.rules.officers import check_officer
 from app.rules.students import check_student
-from app.views.base import AidModelApi, AidModelView
+from app.views.base import AidInterface, AidModelApi, AidModelView
 
 PHONE = Regexp(r"^[0-9\-+ ()]{5,30}$", message=_l("Digits, spaces and - only."))
 
@@ -62,7 +61,7 @@ IDENTIFICATION_LABELS = {
 
 
 class SchoolView(AidModelView):
-    datamodel = SQLAInterface(School)
+    datamodel = AidInterface(School)
     list_title = _l("Schools")
     show_title = _l("School")
     add_title = _l("Add school")
@@ -82,7 +81,7 @@ class SchoolView(AidModelView):
 
 
 class InfoOfficerView(AidModelView):
-    datamodel = SQLAInterface(InfoOfficer)
+    datamodel = AidInterface(InfoOfficer)
     list_title = _l("Information officers")
     show_title = _l("Information officer")
     add_title = _l("Designate an information officer")
@@ -97,7 +96,7 @@ class InfoOfficerView(AidModelView):
 
 
 class IdentificationView(AidModelView):
-    datamodel = SQLAInterface(Identification)
+    datamodel = AidInterface(Identification)
     list_title = _l("Difficulty identifications")
     show_title = _l("Difficulty identification")
     add_title = _l("Record a difficulty identification")
@@ -118,7 +117,7 @@ class IdentificationView(AidModelView):
 
 
 class StudentView(AidModelView):
-    datamodel = SQLAInterface(Student)
+    datamodel = AidInterface(Student)
     list_title = _l("Students")
     show_title = _l("Student")
     add_title = _l("Add student")
@@ -155,7 +154,7 @@ class StudentView(AidModelView):
 
 class SchoolApi(AidModelApi):
     resource_name = "school"
-    datamodel = SQLAInterface(School)
+    datamodel = AidInterface(School)
     list_columns = ["id", "code", "name", "stage", "town", "phone", "complaint_hotline", "active"]
     show_columns = ["id", "code", "name", "stage", "town", "address", "principal", "phone", "complaint_hotline", "active"]
     add_columns = edit_columns = ["code", "name", "stage", "town", "address", "principal", "phone", "complaint_hotline", "active"]
@@ -165,7 +164,7 @@ class SchoolApi(AidModelApi):
 
 class StudentApi(AidModelApi):
     resource_name = "student"
-    datamodel = SQLAInterface(Student)
+    datamodel = AidInterface(Student)
     list_columns = ["id", "name", "gender", "id_number", "school.id", "school.name", "grade", "class_name", "enrolment_year"]
     show_columns = ["id", "name", "gender", "id_number", "birth_date", "school.id", "school.name", "grade", "class_name", "enrolment_year", "guardian", "guardian_phone", "address"]
     add_columns = edit_columns = ["school", "name", "gender", "id_number", "birth_date", "grade", "class_name", "enrolment_year", "guardian", "guardian_phone", "address"]
@@ -176,7 +175,7 @@ class StudentApi(AidModelApi):
 
 class IdentificationApi(AidModelApi):
     resource_name = "identification"
-    datamodel = SQLAInterface(Identification)
+    datamodel = AidInterface(Identification)
     _columns = ["school_year", "level", *[c for c, _, _ in CATEGORIES], "evidence_source", "identified_on", "notes"]
     list_columns = ["id", "student.id", "student.name", "school.id", "school.name", "is_priority", *_columns]
     show_columns = list_columns
