@@ -4,6 +4,10 @@
   which first checks the *schema itself* against the JSON-Schema meta-schema:
   about two thirds of a list call's time.  The schemas are constants, so a
   compiled validator per schema gives the same answers without that cost.
+* Every ``Filters`` object it creates (five per list page) works out the
+  filter choices of every column of the model again.  They depend only on the
+  model and the column, and the filter objects are never changed after they
+  are made, so they are worked out once per data model and column list.
 """
 from __future__ import annotations
 
@@ -27,8 +31,29 @@ def _validate(instance, schema, cls=None, *args, **kwargs):
         raise error
 
 
+_filter_sets: dict[tuple, tuple[object, dict]] = {}
+
+
+def _cached_get_filters(original):
+    def _get_filters(self, cols):
+        key = (self.filter_converter, id(self.datamodel), tuple(cols))
+        entry = _filter_sets.get(key)
+        if entry is None or entry[0] is not self.datamodel:
+            entry = (self.datamodel, original(self, cols))
+            _filter_sets[key] = entry
+        # fresh dict and lists: callers may add to them
+        return {col: list(filters) for col, filters in entry[1].items()}
+
+    _get_filters.aid_cached = True
+    return _get_filters
+
+
 def install():
     import flask_appbuilder.api as fab_api
+    from flask_appbuilder.models.filters import Filters
+
+    if not getattr(Filters._get_filters, "aid_cached", False):
+        Filters._get_filters = _cached_get_filters(Filters._get_filters)
 
     if isinstance(fab_api.jsonschema, types.SimpleNamespace):
         return

@@ -2,17 +2,22 @@
 
 ``app.demo.seed_demo`` goes through ORM bulk inserts and then looks every new
 student's id up again (to attach identifications): fine for a few thousand rows,
-minutes for a million.  This module produces *the same rows* — it walks the
-random generator in exactly the order ``seed_demo`` does and reuses its helpers
-(``demo_schools``, ``_students_for``, ``_identification``, ``DEMO_USERS``) — but
-assigns the primary keys itself and writes them with one ``executemany`` per
-batch on SQLite or ``COPY`` on PostgreSQL.  Users, roles and information
-officers are still created by the app's own code (``app.cli.create_user``).
+minutes for a million.  Here:
 
-Only the benchmark uses it; the app never imports it.
-``python -m bench.fastseed --check 20000`` loads a county both ways into two
-SQLite files and compares every school, student and identification row
-(timestamps aside) and the demo users.
+* the app's own ``seed_demo(students=0)`` creates the schools, roles, demo users
+  and information officers, so those follow the app whatever it becomes;
+* the students and identifications come from the app's own row generators
+  (``app.demo._students_for`` and ``_identification``, same share per school by
+  ``WEIGHT``, same 9 % identified, unique valid ID numbers from ``idcard.make``),
+  with primary keys assigned here and written with one ``executemany`` per batch
+  on SQLite or ``COPY`` on PostgreSQL.
+
+The rows are not the same random draws as ``seed_demo`` (it uses its own
+generator), only the same recipe.  ``python -m bench.fastseed --check 20000``
+loads a county both ways and compares them: students per school, grades,
+identifications per school, ID numbers valid and unique.
+
+Only the benchmark uses this; the app never imports it.
 """
 from __future__ import annotations
 
@@ -21,21 +26,16 @@ import random
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 from app import demo
 from app.extensions import db
 from app.models import Identification, School, Student
-from app.models.identification import CATEGORIES
 from app.rules.identification import school_year_of
 
-STUDENT_COLUMNS = [
-    "id", "school_id", "name", "gender", "id_number", "birth_date", "grade", "class_name",
-    "enrolment_year", "guardian", "guardian_phone", "address", "created_at", "updated_at",
-]
-IDENT_COLUMNS = [
-    "id", "student_id", "school_id", "school_year", "level", *[c for c, _, _ in CATEGORIES],
-    "is_priority", "evidence_source", "identified_on", "notes", "created_at", "updated_at",
+STUDENT_FIELDS = [
+    "school_id", "name", "gender", "id_number", "birth_date", "grade", "class_name",
+    "enrolment_year", "guardian", "guardian_phone", "address",
 ]
 
 
@@ -99,111 +99,119 @@ def _sqlite_value(value):
     return value
 
 
-def fast_seed_demo(students=3000, seed=2021, today=None, batch=5000):
-    """``seed_demo`` with the same arguments and the same resulting rows, only faster."""
-    from app.cli import create_user
+def _columns(model, sample):
+    """The model's columns that a generated row or the defaults fill, in table order."""
+    names = [c.name for c in model.__table__.c]
+    return [n for n in names if n == "id" or n in sample or n in ("created_at", "updated_at")]
 
-    if db.session.scalar(select(func.count(School.id))):
+
+def fast_seed_demo(students=3000, seed=2021, today=None, batch=20000):
+    """The demo county with ``students`` students: schools and users by the app, the rest in bulk."""
+    from app.demo import seed_demo
+
+    result = seed_demo(students=0, seed=seed, today=today)
+    if not result.created:
         raise RuntimeError("the database already holds schools")
-    rng = random.Random(seed)
+    if db.session.scalar(select(func.count(Student.id))):
+        raise RuntimeError("seed_demo(students=0) created students: bench/fastseed.py needs updating")
+
+    rng = random.Random(seed + 1)
     today = today or date.today()
     school_year = school_year_of(today)
     year_start = int(school_year[:4])
     division = current_app.config["COUNTY_CODE"]
-
-    # -- schools: exactly as seed_demo (same rng calls, same ORM insert) ----------
-    schools = demo.demo_schools()
-    for s in schools:
-        s.update(
-            address=f"{current_app.config['COUNTY_NAME']}{s['town']}{rng.choice(['人民路', '建设路', '学府路', '文昌路'])}{rng.randrange(1, 200)}号",
-            principal=demo._name(rng), phone=f"0550-5{rng.randrange(100000, 999999)}",
-            complaint_hotline=f"0550-5{rng.randrange(100000, 999999)}", active=True,
-        )
-    db.session.execute(insert(School), schools)
-    ids = dict(db.session.execute(select(School.code, School.id)).all())
-    for s in schools:
-        s["id"] = ids[s["code"]]
+    schools = [
+        dict(id=s.id, code=s.code, name=s.name, stage=s.stage, town=s.town)
+        for s in db.session.scalars(select(School).order_by(School.id))
+    ]
 
     conn = db.session.connection()
-    students_out = _Writer(conn, Student.__tablename__, STUDENT_COLUMNS)
-    idents_out = _Writer(conn, Identification.__tablename__, IDENT_COLUMNS)
     now = datetime.utcnow()
     next_student = (db.session.scalar(select(func.max(Student.id))) or 0) + 1
     next_ident = (db.session.scalar(select(func.max(Identification.id))) or 0) + 1
-
+    writers = {}
     total_weight = sum(demo.WEIGHT[s["stage"]] for s in schools)
     used_ids: set[str] = set()
-    made = 0
-    identified = 0
-    pending: list[dict] = []
-
-    def flush_students(rows):
-        nonlocal identified, next_student, next_ident
-        if not rows:
-            return
-        out, idents = [], []
-        for r in rows:
-            sid = next_student
-            next_student += 1
-            out.append((sid, *(r[c] for c in STUDENT_COLUMNS[1:12]), now, now))
-        # Same rng calls, in the same order, as seed_demo's flush_students.
-        for offset, r in enumerate(rows):
-            if rng.random() < 0.09:
-                on = date(year_start, 9, 1) + timedelta(days=rng.randrange(0, 40))
-                on = min(on, today)
-                d = demo._identification(rng, out[offset][0], r["school_id"], school_year, on)
-                idents.append((next_ident, *(d[c] for c in IDENT_COLUMNS[1:-2]), now, now))
-                next_ident += 1
-        students_out.write(out)
-        idents_out.write(idents)
-        identified += len(idents)
+    made = identified = 0
 
     for i, school in enumerate(schools):
         share = students - made if i == len(schools) - 1 else round(students * demo.WEIGHT[school["stage"]] / total_weight)
         share = max(0, min(share, students - made))
         made += share
-        pending += demo._students_for(rng, school, share, year_start, used_ids, division)
-        while len(pending) >= batch:
-            flush_students(pending[:batch])
-            pending = pending[batch:]
-    flush_students(pending)
+        for start in range(0, share, batch):
+            rows = demo._students_for(rng, school, min(batch, share - start), year_start, used_ids, division)
+            if not rows:
+                continue
+            if "student" not in writers:
+                writers["student"] = _Writer(conn, Student.__tablename__, _columns(Student, rows[0]))
+            out, idents = [], []
+            for r in rows:
+                r = dict(r, id=next_student, created_at=now, updated_at=now)
+                next_student += 1
+                out.append(tuple(r[c] for c in writers["student"].columns))
+                if rng.random() < 0.09:
+                    on = min(date(year_start, 9, 1) + timedelta(days=rng.randrange(0, 40)), today)
+                    d = demo._identification(rng, r["id"], r["school_id"], school_year, on)
+                    d.update(id=next_ident, created_at=now, updated_at=now)
+                    next_ident += 1
+                    if "identification" not in writers:
+                        writers["identification"] = _Writer(conn, Identification.__tablename__, _columns(Identification, d))
+                    idents.append(tuple(d[c] for c in writers["identification"].columns))
+            writers["student"].write(out)
+            if idents:
+                writers["identification"].write(idents)
+            identified += len(idents)
     if conn.dialect.name == "postgresql":
         for table in (Student.__tablename__, Identification.__tablename__):
             conn.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT max(id) FROM {table}), 1))"
             ))
     db.session.commit()
-
-    current_app.appbuilder.sm.sync_roles()
-    password = current_app.config["DEMO_PASSWORD"]
-    for username, role, school_index in demo.DEMO_USERS:
-        code = schools[school_index]["code"] if school_index is not None else None
-        create_user(username, role, password, school_code=code)
-    return dict(schools=len(schools), students=made, identifications=identified)
+    return dict(schools=len(schools), students=made, identifications=identified, users=len(result.users))
 
 
-def _dump(app):
-    """Every row that matters, in id order, timestamps left out."""
+# ---- python -m bench.fastseed --check N ------------------------------------------------
+
+
+def _profile(app):
+    """What the benchmark depends on: rows per school and grade, identifications, ID numbers."""
     import sqlalchemy as sa
 
     from flask_appbuilder.security.sqla.models import User
 
+    from app import idcard
     from app.models import InfoOfficer
 
-    out = {}
     with app.app_context():
-        for model in (School, Student, Identification, InfoOfficer):
-            cols = [c for c in model.__table__.c if c.name not in ("created_at", "updated_at")]
-            out[model.__tablename__] = db.session.execute(sa.select(*cols).order_by(model.id)).all()
-        out["users"] = [
-            (u.username, sorted(r.name for r in u.roles)) for u in db.session.scalars(sa.select(User).order_by(User.id))
-        ]
+        per_school = dict(db.session.execute(
+            sa.select(Student.school_id, sa.func.count()).group_by(Student.school_id)).all())
+        per_grade = dict(db.session.execute(sa.select(Student.grade, sa.func.count()).group_by(Student.grade)).all())
+        idents = dict(db.session.execute(
+            sa.select(Identification.school_id, sa.func.count()).group_by(Identification.school_id)).all())
+        numbers = db.session.scalars(sa.select(Student.id_number)).all()
+        bad = 0
+        for n in numbers:
+            try:
+                idcard.parse(n)
+            except ValueError:
+                bad += 1
+        wrong_school = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Identification).join(Student, Student.id == Identification.student_id)
+            .where(Student.school_id != Identification.school_id))
+        out = dict(
+            students_per_school=per_school, students_per_grade=per_grade,
+            identifications=sum(idents.values()), identified_schools=len(idents),
+            id_numbers_unique=len(set(numbers)) == len(numbers), id_numbers_invalid=bad,
+            identifications_in_wrong_school=wrong_school,
+            users=sorted((u.username, tuple(sorted(r.name for r in u.roles))) for u in db.session.scalars(sa.select(User))),
+            officers=sorted(db.session.execute(sa.select(InfoOfficer.school_id, InfoOfficer.user_id)).all()),
+        )
         db.session.remove()
     return out
 
 
 def check(students):
-    """Seed the same county both ways and compare; returns True when identical."""
+    """Seed the same county both ways and compare; returns True when they agree."""
     import os
     import tempfile
     import time
@@ -217,23 +225,33 @@ def check(students):
     from app.demo import seed_demo
 
     today = date.today()
-    dumps = {}
+    got = {}
     for how, fn in (("app", seed_demo), ("fast", fast_seed_demo)):
         app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp}/{how}.db", SQLALCHEMY_ENGINE_OPTIONS={})
         with app.app_context():
             upgrade()
             t = time.perf_counter()
             fn(students=students, today=today)
-            print(f"{how}: {time.perf_counter() - t:.1f} s")
+            print(f"{how}: seeded in {time.perf_counter() - t:.1f} s")
             db.session.remove()
-        dumps[how] = _dump(app)
-    same = True
-    for table in dumps["app"]:
-        a, b = dumps["app"][table], dumps["fast"][table]
-        ok = a == b
-        same &= ok
-        print(f"{table:<15} {len(a):>8} rows  {'identical' if ok else 'DIFFERENT'}")
-    return same
+        got[how] = _profile(app)
+    a, b = got["app"], got["fast"]
+    ok = True
+    for key in ("students_per_school", "users", "officers", "identified_schools"):
+        same = a[key] == b[key]
+        ok &= same
+        print(f"{key:<32} {'same' if same else 'DIFFERENT'}")
+    ga, gb = a["students_per_grade"], b["students_per_grade"]
+    close = ga.keys() == gb.keys() and all(abs(ga[g] - gb[g]) <= max(30, 0.1 * ga[g]) for g in ga)
+    ok &= close
+    print(f"{'students_per_grade':<32} {'same grades, counts within 10 %' if close else 'DIFFERENT'}")
+    ratio = b["identifications"] / max(1, a["identifications"])
+    ok &= 0.9 < ratio < 1.1
+    print(f"{'identifications':<32} app {a['identifications']}, fast {b['identifications']}")
+    for key in ("id_numbers_unique", "id_numbers_invalid", "identifications_in_wrong_school"):
+        print(f"{key:<32} app {a[key]}, fast {b[key]}")
+        ok &= a[key] == b[key]
+    return ok
 
 
 if __name__ == "__main__":

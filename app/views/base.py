@@ -23,6 +23,7 @@ from flask_appbuilder.actions import action
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.validators import Unique
+from flask_appbuilder.widgets import ListWidget
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -115,11 +116,16 @@ def _column_setup(cls):
             formatters[column] = choice.label
 
 
+class AidListWidget(ListWidget):
+    template = "aid/widgets/list.html"
+
+
 class AidModelView(ModelView):
     """Base of the CRUD screens."""
 
     page_size = 25
     list_template = "aid/list.html"
+    list_widget = AidListWidget
     # staticmethod(fn(record)) from app/rules, run on the form before saving.
     rule_check = None
     # Unique columns whose uniqueness the rule checks county-wide, with a better message.
