@@ -102,6 +102,7 @@ def _world(app):
     WORLD.app = app
     WORLD.school_a, WORLD.school_b = a.id, b.id
     WORLD.student_a, WORLD.student_b = sa.id, sb.id
+    WORLD.student_b_number = sb.id_number
     WORLD.ident_a, WORLD.ident_b = ia.id, ib.id
     from app.models import InfoOfficer
 

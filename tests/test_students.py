@@ -76,7 +76,7 @@ def test_identification_derives_priority_and_is_filterable(app, officer_a):
     with app.app_context():
         sid = db.session.query(Student).filter_by(id_number=number).one().id
     r = officer_a.post("/identificationview/add", data={
-        "student": sid, "school_year": "2026-2027", "level": "special", "cat_disability": "y", "cat_orphan": "y",
+        "student": number.lower(), "school_year": "2026-2027", "level": "special", "cat_disability": "y", "cat_orphan": "y",
         "evidence_source": "disabled_fed", "identified_on": "2026-09-15", "notes": ""})
     assert r.status_code == 302
     with app.app_context():
@@ -86,15 +86,15 @@ def test_identification_derives_priority_and_is_filterable(app, officer_a):
     assert "认定学生" in listed and "特别困难" in listed and "残疾、孤儿" in listed
     # a second identification of the same student for the same year is refused
     r = officer_a.post("/identificationview/add", data={
-        "student": sid, "school_year": "2026-2027", "level": "general", "cat_other": "y",
+        "student": number, "school_year": "2026-2027", "level": "general", "cat_other": "y",
         "evidence_source": "school", "identified_on": "2026-09-16"})
     with app.app_context():
         assert db.session.query(Identification).filter_by(student_id=sid).count() == 1
 
 
-def test_identification_needs_a_category_and_a_proper_school_year(officer_a):
+def test_identification_needs_a_category_and_a_proper_school_year(app, officer_a):
     r = officer_a.post("/identificationview/add", data={
-        "student": WORLD.student_a, "school_year": "2026", "level": "general",
+        "student": db_number(app, WORLD.student_a), "school_year": "2026", "level": "general",
         "evidence_source": "school", "identified_on": "2026-09-16"})
     text = visible_text(r)
     assert "2021-2022" in text and "请至少勾选一个类别" in text
@@ -178,3 +178,15 @@ def test_record_counts_are_the_users_own(app, officer_a, center, api):
 def _others(app):
     with app.app_context():
         return db.session.query(Student).filter(Student.school_id.notin_([WORLD.school_a, WORLD.school_b])).count()
+
+
+def test_identification_of_another_schools_student_cannot_be_found(app, officer_a):
+    r = officer_a.post("/identificationview/add", data={
+        "student": db_number(app, WORLD.student_b), "school_year": "2026-2027", "level": "general",
+        "cat_other": "y", "evidence_source": "school", "identified_on": "2026-09-16"})
+    assert "没有找到该身份证号的本校学生" in visible_text(r)
+    from app.rules.identification import school_year_of
+
+    form = officer_a.get("/identificationview/add").get_data(as_text=True)
+    assert f'value="{school_year_of(date.today())}"' in form  # the current school year is proposed
+    assert f'value="{date.today().isoformat()}"' in form

@@ -1,17 +1,20 @@
 """基础数据: schools, information officers, students, difficulty identifications."""
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.fieldwidgets import DatePickerWidget
-from wtforms import DateField
-from wtforms.validators import Length, Optional, Regexp
+from datetime import date
+
+from wtforms import DateField, StringField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from app.extensions import db
 from app.idcard import mask
 from app.models import Identification, InfoOfficer, School, Student
 from app.models.identification import CATEGORIES
-from app.rules.identification import check_identification
+from app.rules.identification import check_identification, school_year_of
 from app.rules.officers import check_officer
 from app.rules.students import check_student
 from app.views.base import AidInterface, AidModelApi, AidModelView
+from app.views.fields import StudentByIdNumberField
 
 PHONE = Regexp(r"^[0-9\-+ ()]{5,30}$", message=_l("Digits, spaces and - only."))
 
@@ -114,6 +117,21 @@ class IdentificationView(AidModelView):
     }
     formatters_columns = {"is_priority": lambda v: "✔" if v else ""}
     rule_check = staticmethod(check_identification)
+    add_form_extra_fields = edit_form_extra_fields = {
+        "student": StudentByIdNumberField(
+            IDENTIFICATION_LABELS["student"],
+            description=_l("Type the student's ID number."),
+            render_kw={"placeholder": _l("ID number of the student")},
+        ),
+        "school_year": StringField(
+            IDENTIFICATION_LABELS["school_year"], validators=[InputRequired()],
+            default=lambda: school_year_of(date.today()), description=_l("For example 2021-2022."),
+        ),
+        "identified_on": DateField(
+            IDENTIFICATION_LABELS["identified_on"], validators=[InputRequired()], widget=DatePickerWidget(),
+            default=date.today,
+        ),
+    }
 
 
 class StudentView(AidModelView):
