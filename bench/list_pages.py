@@ -364,6 +364,9 @@ def worker(args):
                 conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
             admin.dispose()
             result["schema"] = f"{schema} (dropped)"
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)  # the SQLite file of 1,000,000 students is ~0.3 GB
     Path(args.result_file).write_text(json.dumps(result, ensure_ascii=False, indent=1))
 
 
@@ -560,6 +563,9 @@ def _measure(args, url, engine_options, log, holder):
         base = cases[BASELINE["api" if entry["kind"].endswith("api") else "page"]]
         entry["ratio_to_stock"] = round(entry["median_ms"] / base["median_ms"], 2)
     out["cases"] = cases
+    import resource
+
+    out["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return out
 
 

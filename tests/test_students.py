@@ -190,3 +190,26 @@ def test_identification_of_another_schools_student_cannot_be_found(app, officer_
     form = officer_a.get("/identificationview/add").get_data(as_text=True)
     assert f'value="{school_year_of(date.today())}"' in form  # the current school year is proposed
     assert f'value="{date.today().isoformat()}"' in form
+
+
+def test_lists_are_searched_by_text_and_codes(app, officer_a, center):
+    import re
+
+    def count(client, url):
+        return int(re.search(r"记录数[^0-9]*(\d+)", visible_text(client.get(url))).group(1))
+
+    number = db_number(app, WORLD.student_a)
+    assert count(officer_a, f"/identificationview/list/?_flt_0_student={number.lower()}") == 1
+    assert count(officer_a, "/identificationview/list/?_flt_0_student=甲校") == 1
+    assert count(officer_a, f"/identificationview/list/?_flt_0_student={db_number(app, WORLD.student_b)}") == 0
+    with app.app_context():
+        special = db.session.query(Identification).filter_by(level="special").count()
+        not_special = db.session.query(Identification).count() - special
+    assert count(center, "/identificationview/list/?_flt_0_level=special") == special
+    assert count(center, "/identificationview/list/?_flt_1_level=special") == not_special
+    # the filter form (rendered into the page as escaped JSON) offers no dropdown of every student
+    import json
+
+    html = center.get("/identificationview/list/").get_data(as_text=True)
+    for name in ("乙校学生", "甲校学生"):
+        assert json.dumps(name).strip('"') not in html

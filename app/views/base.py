@@ -31,7 +31,7 @@ from sqlalchemy import Boolean, Date, DateTime, func
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipDirection
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
 from app.exports import MAX_ROWS, workbook_bytes
@@ -97,6 +97,10 @@ def _column_setup(cls):
                     labels.get(column.key, column.key), description=descriptions.get(column.key, "")
                 )
         setattr(cls, attr, fields)
+    search_fields = dict(getattr(cls, "search_form_extra_fields", None) or {})
+    for column in getattr(cls, "text_search_relations", {}):
+        search_fields.setdefault(column, StringField(labels.get(column, column)))
+    cls.search_form_extra_fields = search_fields
     choices = getattr(model, "__choices__", {})
     if not choices:
         return
@@ -128,6 +132,8 @@ class AidModelView(ModelView):
     list_widget = AidListWidget
     # staticmethod(fn(record)) from app/rules, run on the form before saving.
     rule_check = None
+    # Relations searched by typed text instead of a dropdown of every row: {column: filter class}.
+    text_search_relations = {}
     # Unique columns whose uniqueness the rule checks county-wide, with a better message.
     unique_by_rules = ()
     # Coded columns that may be left empty on the form (the rules fill them in).
@@ -200,13 +206,15 @@ class AidModelView(ModelView):
 
     def _init_properties(self):
         super()._init_properties()
-        model = self.datamodel.obj
-        for column in getattr(model, "__choices__", {}):
-            if column in self._filters._search_filters:
-                self._filters._search_filters[column] = [
-                    FilterEqual(column, self.datamodel),
-                    FilterNotEqual(column, self.datamodel),
-                ]
+        replaced = {column: [cls(column, self.datamodel)] for column, cls in self.text_search_relations.items()}
+        for column in getattr(self.datamodel.obj, "__choices__", {}):
+            replaced[column] = [FilterEqual(column, self.datamodel), FilterNotEqual(column, self.datamodel)]
+        # The search form offers _search_filters, the URL is read against _all_filters:
+        # both must list the same filters in the same order.
+        for column, filters in replaced.items():
+            for table in (self._filters._search_filters, self._filters._all_filters):
+                if column in table:
+                    table[column] = filters
 
     def _init_forms(self):
         super()._init_forms()

@@ -15,6 +15,7 @@ from app.rules.officers import check_officer
 from app.rules.students import check_student
 from app.views.base import AidInterface, AidModelApi, AidModelView
 from app.views.fields import StudentByIdNumberField
+from app.views.filters import FilterStudentNameOrIdNumber
 
 PHONE = Regexp(r"^[0-9\-+ ()]{5,30}$", message=_l("Digits, spaces and - only."))
 
@@ -117,6 +118,7 @@ class IdentificationView(AidModelView):
     }
     formatters_columns = {"is_priority": lambda v: "✔" if v else ""}
     rule_check = staticmethod(check_identification)
+    text_search_relations = {"student": FilterStudentNameOrIdNumber}
     add_form_extra_fields = edit_form_extra_fields = {
         "student": StudentByIdNumberField(
             IDENTIFICATION_LABELS["student"],
