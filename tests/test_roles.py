@@ -105,3 +105,30 @@ def test_api_login_and_openapi_spec(app, api):
     assert {"/api/v1/student/", "/api/v1/school/", "/api/v1/identification/"} <= set(paths)
     bad = app.test_client().post("/api/v1/security/login", json={"username": "t_center", "password": "wrong", "provider": "db"})
     assert bad.status_code == 401
+
+
+def test_admin_creates_an_officer_account_in_the_ui_and_the_centre_links_it(app, as_role, center):
+    from flask_appbuilder.security.sqla.models import Role, User
+
+    admin = as_role("t_admin")
+    with app.app_context():
+        role_id = db.session.query(Role).filter_by(name="SchoolOfficer").one().id
+    weak = admin.post("/users/add", data={"username": "ui_officer", "first_name": "界面", "last_name": "新建",
+                                         "email": "ui@x.invalid", "active": "y", "roles": [role_id],
+                                         "password": "short", "conf_password": "short"})
+    assert "密码至少8位" in visible_text(weak)
+    r = admin.post("/users/add", data={"username": "ui_officer", "first_name": "界面", "last_name": "新建",
+                                      "email": "ui@x.invalid", "active": "y", "roles": [role_id],
+                                      "password": "Ui@2021pass", "conf_password": "Ui@2021pass"})
+    assert r.status_code == 302
+    with app.app_context():
+        school = School(code="T0300", name="界面测试学校", stage="kindergarten", town="十字镇")
+        db.session.add(school)
+        db.session.commit()
+        school_id = school.id
+        user_id = db.session.query(User).filter_by(username="ui_officer").one().id
+    assert center.post("/infoofficerview/add", data={"school": school_id, "user": user_id, "phone": "13800000000"}).status_code == 302
+    client = app.test_client()
+    client.post("/login/", data={"username": "ui_officer", "password": "Ui@2021pass"})
+    text = visible_text(client.get("/schoolview/list/"))
+    assert "界面测试学校" in text and "测试甲中学" not in text
