@@ -27,6 +27,7 @@ from werkzeug.exceptions import Forbidden
 OFFICER_ROLE = "SchoolOfficer"
 NO_SCHOOL = -1  # an officer not linked to any school sees nothing
 _SKIP = "skip_school_scope"
+_UNKNOWN = object()
 
 
 class ScopeViolation(Forbidden):
@@ -92,9 +93,12 @@ def _resolve(user):
     from app.extensions import db
     from app.models import InfoOfficer
 
-    school_id = db.session.execute(
-        select(InfoOfficer.school_id).where(InfoOfficer.user_id == user.id).execution_options(**unscoped())
-    ).scalar()
+    # The security manager's user loader reads the school with the user (one query).
+    school_id = user.__dict__.get("aid_school_id", _UNKNOWN)
+    if school_id is _UNKNOWN:
+        school_id = db.session.execute(
+            select(InfoOfficer.school_id).where(InfoOfficer.user_id == user.id).execution_options(**unscoped())
+        ).scalar()
     if school_id is not None:
         return school_id
     if any(role.name == OFFICER_ROLE for role in user.roles):

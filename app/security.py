@@ -2,6 +2,8 @@
 import re
 
 from flask import g
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import Role
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
@@ -58,6 +60,31 @@ class AidRoleModelView(RoleModelView):
 
 
 class AidSecurityManager(SecurityManager):
+    def load_user(self, pk):
+        """The logged-in user, its roles and its school in one query (instead of three).
+
+        The school an information officer belongs to is kept on the user object
+        for app/scope.py, which would otherwise look it up on every request.
+        """
+        from app.models import InfoOfficer
+        from app.scope import unscoped
+
+        user_model = self.user_model
+        result = self.session.execute(
+            select(user_model, InfoOfficer.school_id)
+            .outerjoin(InfoOfficer, InfoOfficer.user_id == user_model.id)
+            .options(joinedload(user_model.roles))
+            .where(user_model.id == int(pk))
+            .execution_options(**unscoped())
+        ).unique().first()
+        if result is None:
+            return None
+        user, school_id = result
+        if not user.is_active:
+            return None
+        user.aid_school_id = school_id
+        return user
+
     userdbmodelview = AidUserDBModelView
     rolemodelview = AidRoleModelView
 

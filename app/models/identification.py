@@ -1,6 +1,6 @@
 """Family economic difficulty identification (家庭经济困难认定)."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import relationship
 
 from app.extensions import db
@@ -24,12 +24,15 @@ class Identification(Timestamps, SchoolOwned, db.Model):
     __school_from__ = "student"
     __table_args__ = (
         UniqueConstraint("student_id", "school_year", name="uq_identification_student_year"),
+        # Lists: one school's identifications, most recent first.
+        Index("ix_identification_school_id_identified_on", "school_id", "identified_on"),
         DIFFICULTY_LEVELS.check("level"),
         EVIDENCE_SOURCES.check("evidence_source"),
     )
     __choices__ = {"level": DIFFICULTY_LEVELS, "evidence_source": EVIDENCE_SOURCES}
 
     id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
     student_id = Column(Integer, ForeignKey("student.id"), nullable=False, index=True)
     # "2021-2022": the school year the identification is valid for.
     school_year = Column(String(9), nullable=False, index=True)
@@ -43,7 +46,7 @@ class Identification(Timestamps, SchoolOwned, db.Model):
     # Derived from the categories on every flush (app/rules/identification.py).
     is_priority = Column(Boolean, nullable=False, default=False, index=True)
     evidence_source = Column(String(16), nullable=False)
-    identified_on = Column(Date, nullable=False)
+    identified_on = Column(Date, nullable=False, index=True)
     notes = Column(Text)
 
     student = relationship("Student", back_populates="identifications", lazy="joined", innerjoin=True)

@@ -1,5 +1,5 @@
 """Students (学生)."""
-from sqlalchemy import Column, Date, Integer, String
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import relationship
 
 from app.extensions import db
@@ -10,10 +10,15 @@ from app.models.choices import GENDERS
 
 class Student(Timestamps, SchoolOwned, db.Model):
     __tablename__ = "student"
-    __table_args__ = (GENDERS.check("gender"),)
+    __table_args__ = (
+        GENDERS.check("gender"),
+        # An officer's list: one school's students, newest first, a page at a time.
+        Index("ix_student_school_id_id", "school_id", "id"),
+    )
     __choices__ = {"gender": GENDERS}
 
     id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
     name = Column(String(50), nullable=False, index=True)
     gender = Column(String(1), nullable=False)
     id_number = Column(String(18), nullable=False, unique=True)

@@ -1,8 +1,8 @@
 """schools, officers, students, identifications and the security tables
 
-Revision ID: b273e6a44561
+Revision ID: cfa1035e66f5
 Revises: 
-Create Date: 2026-11-28 02:26:22.826890
+Create Date: 2026-11-28 03:01:29.182123
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b273e6a44561'
+revision = 'cfa1035e66f5'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -188,6 +188,7 @@ def upgrade():
     )
     op.create_table('student',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=50), nullable=False),
     sa.Column('gender', sa.String(length=1), nullable=False),
     sa.Column('id_number', sa.String(length=18), nullable=False),
@@ -200,7 +201,6 @@ def upgrade():
     sa.Column('address', sa.String(length=200), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.Column('school_id', sa.Integer(), nullable=False),
     sa.CheckConstraint("gender IN ('M', 'F')", name='ck_gender_code'),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -208,7 +208,7 @@ def upgrade():
     )
     with op.batch_alter_table('student', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_student_name'), ['name'], unique=False)
-        batch_op.create_index(batch_op.f('ix_student_school_id'), ['school_id'], unique=False)
+        batch_op.create_index('ix_student_school_id_id', ['school_id', 'id'], unique=False)
 
     op.create_table('ab_permission_view_role',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -225,6 +225,7 @@ def upgrade():
 
     op.create_table('identification',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
     sa.Column('student_id', sa.Integer(), nullable=False),
     sa.Column('school_year', sa.String(length=9), nullable=False),
     sa.Column('level', sa.String(length=16), nullable=False),
@@ -240,7 +241,6 @@ def upgrade():
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.Column('school_id', sa.Integer(), nullable=False),
     sa.CheckConstraint("evidence_source IN ('poverty_office', 'civil_affairs', 'disabled_fed', 'school')", name='ck_evidence_source_code'),
     sa.CheckConstraint("level IN ('special', 'difficult', 'general')", name='ck_level_code'),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], ),
@@ -249,9 +249,10 @@ def upgrade():
     sa.UniqueConstraint('student_id', 'school_year', name='uq_identification_student_year')
     )
     with op.batch_alter_table('identification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identification_identified_on'), ['identified_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_identification_is_priority'), ['is_priority'], unique=False)
         batch_op.create_index(batch_op.f('ix_identification_level'), ['level'], unique=False)
-        batch_op.create_index(batch_op.f('ix_identification_school_id'), ['school_id'], unique=False)
+        batch_op.create_index('ix_identification_school_id_identified_on', ['school_id', 'identified_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_identification_school_year'), ['school_year'], unique=False)
         batch_op.create_index(batch_op.f('ix_identification_student_id'), ['student_id'], unique=False)
 
@@ -263,9 +264,10 @@ def downgrade():
     with op.batch_alter_table('identification', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_identification_student_id'))
         batch_op.drop_index(batch_op.f('ix_identification_school_year'))
-        batch_op.drop_index(batch_op.f('ix_identification_school_id'))
+        batch_op.drop_index('ix_identification_school_id_identified_on')
         batch_op.drop_index(batch_op.f('ix_identification_level'))
         batch_op.drop_index(batch_op.f('ix_identification_is_priority'))
+        batch_op.drop_index(batch_op.f('ix_identification_identified_on'))
 
     op.drop_table('identification')
     with op.batch_alter_table('ab_permission_view_role', schema=None) as batch_op:
@@ -274,7 +276,7 @@ def downgrade():
 
     op.drop_table('ab_permission_view_role')
     with op.batch_alter_table('student', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_student_school_id'))
+        batch_op.drop_index('ix_student_school_id_id')
         batch_op.drop_index(batch_op.f('ix_student_name'))
 
     op.drop_table('student')
