@@ -180,6 +180,7 @@ class SchoolApi(AidModelApi):
     add_columns = edit_columns = ["code", "name", "stage", "town", "address", "principal", "phone", "complaint_hotline", "active"]
     search_columns = ["code", "name", "stage", "town", "active"]
     order_columns = ["code", "name"]
+    base_order = ("code", "asc")
 
 
 class StudentApi(AidModelApi):
@@ -190,6 +191,7 @@ class StudentApi(AidModelApi):
     add_columns = edit_columns = ["school", "name", "gender", "id_number", "birth_date", "grade", "class_name", "enrolment_year", "guardian", "guardian_phone", "address"]
     search_columns = ["school", "name", "id_number", "grade", "class_name", "enrolment_year"]
     order_columns = ["id", "name", "grade", "class_name"]
+    base_order = ("id", "desc")
     optional_columns = ("school", "birth_date", "gender")
 
 
@@ -202,3 +204,4 @@ class IdentificationApi(AidModelApi):
     add_columns = edit_columns = ["student", *_columns]
     search_columns = ["school", "student", "school_year", "level", "is_priority"]
     order_columns = ["id", "school_year", "identified_on"]
+    base_order = ("identified_on", "desc")
