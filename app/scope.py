@@ -51,8 +51,8 @@ def unscoped():
 
 
 def scoped_models():
-    from app.models.base import SchoolOwned
     from app.extensions import db
+    from app.models.base import SchoolOwned
 
     return [m.class_ for m in db.Model.registry.mappers if issubclass(m.class_, SchoolOwned)]
 
@@ -78,7 +78,9 @@ def current_school_scope():
         user = _authenticated_user()
         if user is None:
             return None
-        user_id = inspect(user).identity[0] if inspect(user, raiseerr=False) is not None else user.id
+        # g.user may be flask-login's proxy rather than the mapped object itself.
+        state = inspect(user, raiseerr=False)
+        user_id = state.identity[0] if state is not None else user.id
         cached = g.get("_school_scope")
         if cached is not None and cached[0] == user_id:
             return cached[1]
@@ -177,20 +179,18 @@ def _derive_school(session, obj):
                 raise ScopeViolation()
             return
     obj.school_id = source.school_id
+    # A stale `school` relationship would overwrite school_id again when the flush runs.
     if "school" in inspect(type(obj)).relationships and obj.school is not None and obj.school.id != source.school_id:
         obj.school = None
 
 
 def _check_references(session, obj, school_id):
     """Every record this one points at must be visible to the user too."""
-    from app.models import School
-    from app.models.base import SchoolOwned
-
     for rel in inspect(type(obj)).relationships:
         if rel.direction is not RelationshipDirection.MANYTOONE:
             continue
         target_cls = rel.mapper.class_
-        if not (target_cls is School or issubclass(target_cls, SchoolOwned)):
+        if not _is_scoped(target_cls):
             continue
         target = getattr(obj, rel.key)
         if target is None:
@@ -221,11 +221,13 @@ def _before_flush(session, flush_context, instances):
     if school_id is not None:
         for obj in touched:
             if isinstance(obj, School):
+                # an officer never creates a school and edits none but its own
                 if obj in session.new or obj.id != school_id:
                     raise ScopeViolation()
                 continue
             if not isinstance(obj, SchoolOwned):
                 continue
+            # neither where the record is going nor where it was may be another school
             history = inspect(obj).attrs.school_id.history
             before = list(history.deleted) + list(history.unchanged)
             if obj.school_id != school_id or any(v not in (None, school_id) for v in before):
