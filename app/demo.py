@@ -47,13 +47,16 @@ class SeedResult:
     users: list = field(default_factory=list)
 
     def summary(self):
-        if not self.created:
-            return "demo data already present: nothing changed"
-        lines = [
-            f"demo county loaded: {self.schools} schools, {self.students} students, "
-            f"{self.identifications} identifications",
-            "demo logins (password: " + current_app.config["DEMO_PASSWORD"] + "):",
-        ]
+        if self.created:
+            lines = [
+                f"demo county loaded: {self.schools} schools, {self.students} students, "
+                f"{self.identifications} identifications",
+            ]
+        else:
+            lines = ["demo data already present: nothing changed"]
+            if not self.users:
+                return lines[0]
+        lines.append("demo logins (password: " + current_app.config["DEMO_PASSWORD"] + "):")
         lines += [f"  {u:<12} {r}" for u, r in self.users]
         lines.append("(the demo users are for trying the product: remove them before real use)")
         return "\n".join(lines)
@@ -149,11 +152,31 @@ DEMO_USERS = [
 ]
 
 
+def _user_label(role, school_name=None):
+    return f"{ROLE_LABELS[role]} {role}" + (f" · {school_name}" if school_name else "")
+
+
+def _existing_demo_users():
+    """The demo users still present, to remind who can log in."""
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.models import InfoOfficer
+
+    found = []
+    for username, role, _, _ in DEMO_USERS:
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            continue
+        link = db.session.scalar(select(InfoOfficer).where(InfoOfficer.user_id == user.id))
+        found.append((username, _user_label(role, link.school.name if link else None)))
+    return found
+
+
 def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     from app.cli import create_user
 
     if db.session.scalar(select(func.count(School.id))):
-        return SeedResult(created=False)
+        return SeedResult(created=False, users=_existing_demo_users())
     rng = random.Random(seed)
     today = today or date.today()
     school_year = school_year_of(today)
@@ -216,6 +239,5 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     for username, role, school_index, name in DEMO_USERS:
         code = schools[school_index]["code"] if school_index is not None else None
         create_user(username, role, password, school_code=code, first_name=name)
-        label = f"{ROLE_LABELS[role]} {role}" + (f" · {schools[school_index]['name']}" if school_index is not None else "")
-        users.append((username, label))
+        users.append((username, _user_label(role, schools[school_index]["name"] if school_index is not None else None)))
     return SeedResult(created=True, schools=len(schools), students=made, identifications=identified, users=users)

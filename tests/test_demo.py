@@ -1,0 +1,51 @@
+"""The demo county: enough, varied and valid data; idempotent."""
+import tempfile
+
+from sqlalchemy import func, select
+
+from app import idcard
+from app.models import Identification, InfoOfficer, School, Student
+from app.roles import FAB_ROLES
+
+
+def test_seed_demo_builds_a_plausible_county_once(app):
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.demo import GRADES, seed_demo
+    from app.extensions import db
+
+    folder = tempfile.mkdtemp(prefix="aid-demo-")
+    demo = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/demo.db")
+    with demo.app_context():
+        upgrade()
+        result = seed_demo(students=600)
+        assert result.created and result.students == 600
+        schools = db.session.scalars(select(School)).all()
+        assert len(schools) >= 25
+        assert {s.stage for s in schools} == {"kindergarten", "primary", "junior", "senior", "complete", "vocational"}
+        assert any(s.name.endswith("职业教育中心") for s in schools)
+        assert any(s.name.endswith("中心幼儿园") for s in schools)
+        students = db.session.scalars(select(Student)).all()
+        assert len(students) == 600
+        stage_of = {s.id: s.stage for s in schools}
+        for st in students:
+            info = idcard.parse(st.id_number)
+            assert (info.birth_date, info.gender) == (st.birth_date, st.gender)
+            assert st.grade in GRADES[stage_of[st.school_id]]
+        idents = db.session.scalars(select(Identification)).all()
+        assert 0.04 * 600 < len(idents) < 0.2 * 600
+        assert {i.level for i in idents} == {"special", "difficult", "general"}
+        assert any(i.is_priority for i in idents) and not all(i.is_priority for i in idents)
+        for i in idents:
+            assert i.school_id == db.session.get(Student, i.student_id).school_id
+        # one user per role; officers linked to their school
+        from flask_appbuilder.security.sqla.models import User
+
+        roles = {r.name for u in db.session.scalars(select(User)) for r in u.roles}
+        assert roles == set(FAB_ROLES)
+        assert db.session.scalar(select(func.count(InfoOfficer.id))) == 2
+        # a second run changes nothing
+        again = seed_demo(students=600)
+        assert not again.created and "nothing changed" in again.summary()
+        assert db.session.scalar(select(func.count(Student.id))) == 600
