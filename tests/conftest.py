@@ -13,7 +13,7 @@ import pytest
 
 _TMP = tempfile.mkdtemp(prefix="aid-test-")
 os.environ.setdefault("INSTANCE_DIR", _TMP)
-os.environ.setdefault("SECRET_KEY", "test-secret")
+os.environ.setdefault("SECRET_KEY", "test-secret-of-the-student-aid-suite-0123456789")
 
 PASSWORD = "Test@2021pw"
 PG_SCHEMA = None
