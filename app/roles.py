@@ -31,8 +31,15 @@ BASIC = {
     "InfoOfficer": ("InfoOfficerView", None, "InfoOfficers"),
     "Student": ("StudentView", "StudentApi", "Students"),
     "Identification": ("IdentificationView", "IdentificationApi", "Identifications"),
+    "AidProgram": ("AidProgramView", "AidProgramApi", "AidPrograms"),
+    "Semester": ("SemesterView", None, "Semesters"),
+    "Award": ("AwardView", "AwardApi", "Awards"),
 }
-MENU_CATEGORIES = ("BasicData",)
+MENU_CATEGORIES = ("BasicData", "AidManagement")
+# Pages that every role reads within its own scope (公示, 应助尽助).
+REPORT_PAGES = [("PublicNoticeView", ("can_show",), "PublicNotice"), ("CoverageView", ("can_show",), "Coverage")]
+# The award workflow and full card numbers: the county centre only.
+AWARD_CENTRE = [("AwardView", ("can_approve", "can_pay", "can_void", "can_see_card"))]
 
 # What every logged-in user may do with its own account.
 SELF_SERVICE = [
@@ -74,13 +81,25 @@ def _base():
         out += _grants(view, perms)
     for category in MENU_CATEGORIES:
         out += _grants(category, ("menu_access",))
+    for view, perms, menu in REPORT_PAGES:
+        out += _grants(view, perms) + _grants(menu, ("menu_access",))
     return out
 
 
+def _centre_workflow():
+    out = []
+    for view, perms in AWARD_CENTRE:
+        out += _grants(view, perms)
+    return out
+
+
+ENTITIES = tuple(BASIC)
+
 FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
-    AID_CENTER: _base() + _write("School", "InfoOfficer", "Student", "Identification"),
-    SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer") + _write("Student", "Identification"),
-    SUPERVISOR: _base() + _read("School", "InfoOfficer", "Student", "Identification"),
-    LEADER: _base() + _read("School", "InfoOfficer", "Student", "Identification"),
+    AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow(),
+    SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester")
+    + _write("Student", "Identification", "Award"),
+    SUPERVISOR: _base() + _read(*ENTITIES),
+    LEADER: _base() + _read(*ENTITIES),
 }

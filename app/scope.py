@@ -208,7 +208,7 @@ def _check_references(session, obj, school_id):
 def _before_flush(session, flush_context, instances):
     from app.models import School
     from app.models.base import SchoolOwned
-    from app.rules.registry import run_checks
+    from app.rules.registry import run_checks, run_delete_checks
 
     school_id = current_school_scope()
     touched = [o for o in list(session.new) + list(session.dirty) if session.is_modified(o) or o in session.new]
@@ -239,6 +239,8 @@ def _before_flush(session, flush_context, instances):
     with session.no_autoflush:
         for obj in touched:
             run_checks(session, obj)
+        for obj in session.deleted:
+            run_delete_checks(session, obj)
     _follow_moved_students(session, touched)
 
 

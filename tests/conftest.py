@@ -89,6 +89,24 @@ def _world(app):
     ib = Identification(student_id=sb.id, school_year="2026-2027", level="special", cat_registered_poor=True, evidence_source="poverty_office", identified_on=date(2026, 9, 11), notes="乙校认定备注")
     db.session.add_all([ia, ib])
     db.session.commit()
+    from decimal import Decimal
+
+    from app.models import AidProgram, Award, Semester
+    from app.rules import cards
+
+    senior = AidProgram(name="测试高中助学金", kind="national", stages="senior,complete", standard_amount=Decimal("2000"), period="year", active=True)
+    primary = AidProgram(name="测试义务教育补助", kind="local", stages="primary,junior", standard_amount=Decimal("500"), period="semester", active=True)
+    term = Semester(school_year="2026-2027", term="1", starts_on=date(2026, 9, 1), ends_on=date(2027, 1, 20), payment_deadline=date(2026, 12, 31), is_current=True)
+    db.session.add_all([senior, primary, term])
+    db.session.commit()
+    card_a, card_b = cards.make("6217", 19, 1001), cards.make("6228", 19, 2002)
+    aa = Award(student_id=sa.id, program_id=senior.id, semester_id=term.id, amount=Decimal("1000"), card_kind="aid_card", card_number=card_a)
+    ab = Award(student_id=sb.id, program_id=primary.id, semester_id=term.id, amount=Decimal("500"), card_kind="bank_card", card_number=card_b, over_standard_reason="乙校资助说明")
+    db.session.add_all([aa, ab])
+    db.session.commit()
+    WORLD.program_senior, WORLD.program_primary, WORLD.semester = senior.id, primary.id, term.id
+    WORLD.award_a, WORLD.award_b = aa.id, ab.id
+    WORLD.card_b = card_b
     for username, role, code in [
         ("t_admin", "Admin", None), ("t_center", "AidCenter", None), ("t_officer_a", "SchoolOfficer", "T0001"),
         ("t_officer_b", "SchoolOfficer", "T0002"), ("t_supervisor", "Supervisor", None), ("t_leader", "Leader", None),
@@ -109,7 +127,8 @@ def _world(app):
     WORLD.officer_b = db.session.query(InfoOfficer).filter_by(school_id=b.id).one().id
     WORLD.officer_a = db.session.query(InfoOfficer).filter_by(school_id=a.id).one().id
     # Strings that belong to school B only: none may reach officer A.
-    WORLD.markers_b = ["测试乙小学", "乙校学生", "乙家长", "乙校秘密地址", "乙校认定备注", "t_officer_b", sb.id_number, sb.id_number[-4:] + "<"]
+    WORLD.markers_b = ["测试乙小学", "乙校学生", "乙家长", "乙校秘密地址", "乙校认定备注", "乙校资助说明", "t_officer_b",
+                       sb.id_number, sb.id_number[-4:] + "<", card_b, card_b[-4:] + "<"]
     db.session.remove()
 
 

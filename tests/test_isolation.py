@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app import idcard
 from app.extensions import db
-from app.models import Identification, InfoOfficer, School, Student
+from app.models import Award, Identification, InfoOfficer, School, Student
 from app.models.base import SchoolOwned
 from tests.conftest import WORLD
 
@@ -54,6 +54,7 @@ def _b_id_for(model):
         Student: WORLD.student_b,
         Identification: WORLD.ident_b,
         InfoOfficer: WORLD.officer_b,
+        Award: WORLD.award_b,
     }.get(model, WORLD.student_b)
 
 
@@ -170,10 +171,10 @@ def test_officer_cannot_change_or_delete_another_schools_records(app, officer_a,
                 continue
             body = _payload_for(app, rule)
             if rule.endpoint.endswith(".action_post"):
-                for action in ("muldelete",):
+                for action in ("muldelete", "approve", "pay"):
                     r = officer_a.post(url, data={"action": action, "rowid": [str(_b_id_for(m)) for m in (Student,)]})
                     assert r.status_code < 500
-                    for model_id in (WORLD.student_b, WORLD.ident_b, WORLD.school_b, WORLD.officer_b):
+                    for model_id in (WORLD.student_b, WORLD.ident_b, WORLD.school_b, WORLD.officer_b, WORLD.award_b):
                         officer_a.post(url, data={"action": action, "rowid": [str(model_id)]})
                 continue
             if rule.rule.startswith("/api/"):
@@ -197,6 +198,9 @@ def _payload_for(app, rule):
                          "cat_other": True, "evidence_source": "school", "identified_on": "2026-10-01"},
         School: {"code": "X999", "name": "越权学校", "stage": "primary", "town": "古河镇", "active": True},
         InfoOfficer: {"school": WORLD.school_b, "user": 1, "phone": "123456"},
+        Award: {"student": WORLD.student_b_number if rule.rule.find("/api/") < 0 else WORLD.student_b,
+                "program": WORLD.program_primary, "semester": WORLD.semester, "amount": "400",
+                "card_kind": "bank_card", "card_number": WORLD.card_b, "void_reason": "越权撤销"},
     }
     if model is None:
         return {}
@@ -266,7 +270,9 @@ def test_related_dropdowns_and_search_choices_offer_only_own_school(app, officer
 
 def test_views_and_apis_are_all_scoped_models_or_harmless(app):
     """A new business view on a model without school_id must be a conscious decision."""
-    allowed_unscoped = {"User", "Role", "Permission", "ViewMenu", "PermissionView", "RegisterUser", "Group", "ApiKey"}
+    # county-wide reference data that every school reads and only the centre changes
+    allowed_unscoped = {"User", "Role", "Permission", "ViewMenu", "PermissionView", "RegisterUser", "Group", "ApiKey",
+                        "AidProgram", "Semester"}
     for view in app.appbuilder.baseviews:
         if isinstance(view, (ModelView, ModelRestApi)):
             model = view.datamodel.obj

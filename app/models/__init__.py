@@ -4,3 +4,4 @@ from flask_appbuilder.security.sqla.models import User  # noqa: F401  (ab_* tabl
 from app.models.identification import Identification  # noqa: F401
 from app.models.school import InfoOfficer, School  # noqa: F401
 from app.models.student import Student  # noqa: F401
+from app.models.aid import AidProgram, Award, Semester  # noqa: F401,E402

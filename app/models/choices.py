@@ -57,6 +57,29 @@ EVIDENCE_SOURCES = Choices(
     ("school", _l("School identification")),
 )
 
+PROGRAM_KINDS = Choices(
+    ("national", _l("National")),
+    ("local", _l("Local")),
+    ("school", _l("School's own")),
+    ("social", _l("Social")),
+)
+
+PERIODS = Choices(("semester", _l("Per semester")), ("year", _l("Per year")))
+
+TERMS = Choices(("1", _l("First semester")), ("2", _l("Second semester")))
+
+AWARD_STATUSES = Choices(
+    ("proposed", _l("Proposed")),
+    ("approved", _l("Approved")),
+    ("paid", _l("Paid")),
+    ("void", _l("Voided")),
+)
+
+CARD_KINDS = Choices(
+    ("aid_card", _l("Student aid card issued by the school")),
+    ("bank_card", _l("Bank card of the family")),
+)
+
 # The towns of the county; configurable per deployment through the School form,
 # these are the demo county's (全椒县).
 DEMO_TOWNS = (

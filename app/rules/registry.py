@@ -1,13 +1,17 @@
 """Which rule checks which model before every write (called from the flush hook)."""
+from app.rules.awards import check_award, check_delete
 from app.rules.identification import check_identification
 from app.rules.officers import check_officer
+from app.rules.semesters import check_semester
 from app.rules.students import check_student
 
 
 def _checks():
-    from app.models import Identification, InfoOfficer, Student
+    from app.models import Award, Identification, InfoOfficer, Semester, Student
 
     return {
+        Semester: lambda session, obj: check_semester(obj, session),
+        Award: lambda session, obj: check_award(obj, session),
         InfoOfficer: lambda session, obj: check_officer(obj, session),
         Student: lambda session, obj: check_student(obj, session),
         Identification: lambda session, obj: check_identification(obj),
@@ -24,3 +28,18 @@ def run_checks(session, obj):
     check = _CHECKS.get(type(obj))
     if check is not None:
         check(session, obj)
+
+
+DELETE_CHECKS = None
+
+
+def run_delete_checks(session, obj):
+    """Refuse deletions the rules forbid (an approved award, for one)."""
+    global DELETE_CHECKS
+    if DELETE_CHECKS is None:
+        from app.models import Award
+
+        DELETE_CHECKS = {Award: check_delete}
+    check = DELETE_CHECKS.get(type(obj))
+    if check is not None:
+        check(obj)

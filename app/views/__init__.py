@@ -1,6 +1,7 @@
 """Menu and routes: every screen and API of the app is registered here."""
 from flask_babel import lazy_gettext as _l
 
+from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, SemesterView
 from app.views.basic import (
     IdentificationApi,
     IdentificationView,
@@ -20,7 +21,11 @@ def register_views(appbuilder):
     appbuilder.add_view(
         IdentificationView, "Identifications", label=_l("Difficulty identifications"), icon="fa-heart", **basic
     )
-    for api in (SchoolApi, StudentApi, IdentificationApi):
+    aid = dict(category="AidManagement", category_label=_l("Aid management"), category_icon="fa-yen")
+    appbuilder.add_view(AidProgramView, "AidPrograms", label=_l("Aid programmes"), icon="fa-list", **aid)
+    appbuilder.add_view(SemesterView, "Semesters", label=_l("School years and semesters"), icon="fa-calendar", **aid)
+    appbuilder.add_view(AwardView, "Awards", label=_l("Award list"), icon="fa-money", **aid)
+    for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi):
         appbuilder.add_api(api)
     # System administration (registered first by the framework) goes to the end of the menu.
     appbuilder.menu.menu.sort(key=lambda item: item.name == "Security")

@@ -87,6 +87,9 @@ def _column_setup(cls):
             formatters.setdefault(column.key, lambda v: "" if v is None else v)
     cls.formatters_columns = formatters
     labels = dict(getattr(cls, "label_columns", None) or {})
+    labels.setdefault("created_at", _l("Created at"))
+    labels.setdefault("updated_at", _l("Updated at"))
+    cls.label_columns = labels
     descriptions = dict(getattr(cls, "description_columns", None) or {})
     for attr in ("add_form_extra_fields", "edit_form_extra_fields"):
         fields = dict(getattr(cls, attr, None) or {})

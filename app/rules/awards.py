@@ -1,0 +1,177 @@
+"""Awards: what a valid award is, and how it moves 拟资助 → 已审核 → 已发放 (or 已撤销).
+
+Every path that writes an award (screens, bulk actions, API, imports) goes
+through ``check_award`` on flush and through ``transition`` for status changes.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect, select
+
+from app.models.choices import STAGES
+from app.roles import ADMIN, AID_CENTER
+from app.rules import RuleError
+from app.rules.cards import card_error, normalize
+
+# Stages whose aid is paid only to the school-issued 学生资助卡.
+AID_CARD_STAGES = {"senior", "vocational"}
+# What the money of an award is made of: frozen once the award is approved.
+MONEY_FIELDS = ("student_id", "program_id", "semester_id", "amount", "card_kind", "card_number")
+
+ACTIONS = {
+    # action: (from statuses, to status, roles allowed)
+    "approve": ({"proposed"}, "approved", {AID_CENTER, ADMIN}),
+    "pay": ({"approved"}, "paid", {AID_CENTER, ADMIN}),
+    "void": ({"proposed", "approved", "paid"}, "void", {AID_CENTER, ADMIN}),
+}
+
+
+def student_stage(student) -> str:
+    """The stage a pupil is in: a 完全中学's pupils are junior or senior by grade."""
+    stage = student.school.stage
+    if stage == "complete":
+        return "senior" if (student.grade or "").startswith("高") else "junior"
+    return stage
+
+
+def semester_standard(program) -> Decimal:
+    """The standard amount for one semester (a yearly standard is paid in two halves)."""
+    amount = Decimal(program.standard_amount)
+    return amount if program.period == "semester" else (amount / 2).quantize(Decimal("0.01"))
+
+
+def _changed(award, session, fields):
+    """Which of the fields differ from what is stored."""
+    state = inspect(award, raiseerr=False)
+    if state is not None:
+        if state.transient or state.pending:
+            return set()
+        return {f for f in fields if state.attrs[f].history.has_changes()}
+    if getattr(award, "id", None) is None:
+        return set()
+    from app.models import Award
+
+    stored = session.get(Award, award.id)
+    if stored is None:
+        return set()
+    return {f for f in fields if getattr(award, f) != getattr(stored, f) and getattr(award, f) is not None}
+
+
+def check_award(award, session, today=None):
+    from app.models import AidProgram, Semester, Student
+
+    errors = {}
+    student = award.student if getattr(award, "student", None) is not None else (
+        session.get(Student, award.student_id) if award.student_id else None)
+    program = award.program if getattr(award, "program", None) is not None else (
+        session.get(AidProgram, award.program_id) if award.program_id else None)
+    semester = award.semester if getattr(award, "semester", None) is not None else (
+        session.get(Semester, award.semester_id) if award.semester_id else None)
+    if student is None:
+        errors["student"] = _l("This field is required.")
+    if program is None:
+        errors["program"] = _l("This field is required.")
+    if semester is None:
+        errors["semester"] = _l("This field is required.")
+    status = award.status or "proposed"
+    if status in ("approved", "paid", "void"):
+        frozen = _changed(award, session, MONEY_FIELDS)
+        if frozen:
+            for field in frozen:
+                errors[field.replace("_id", "")] = _l("An approved award cannot be changed; void it and propose a new one.")
+            raise RuleError(errors)
+    if award.amount is None or Decimal(award.amount) <= 0:
+        errors["amount"] = _l("The amount must be more than zero.")
+    if student is not None and program is not None:
+        stage = student_stage(student)
+        if stage not in program.stage_codes:
+            errors["program"] = _l(
+                "%(program)s does not aid pupils of %(stage)s.", program=program.name, stage=STAGES.label(stage)
+            )
+        elif not program.active and status == "proposed":
+            errors["program"] = _l("This programme is no longer active.")
+        if award.amount is not None and Decimal(award.amount) > semester_standard(program):
+            if not (award.over_standard_reason or "").strip():
+                errors["over_standard_reason"] = _l(
+                    "The amount is above the standard of %(std)s yuan a semester: write the reason.",
+                    std=semester_standard(program),
+                )
+        award.card_number = normalize(award.card_number)
+        message = card_error(award.card_number)
+        if message:
+            errors["card_number"] = message
+        if stage in AID_CARD_STAGES and award.card_kind != "aid_card":
+            errors["card_kind"] = _l("High-school and vocational aid is paid only to the student aid card issued by the school.")
+    if student is not None and program is not None and semester is not None and "program" not in errors:
+        message = duplicate_message(session, award, student, program, semester)
+        if message:
+            errors["program"] = message
+    if status == "void" and not (award.void_reason or "").strip():
+        errors["void_reason"] = _l("Write why the award is voided.")
+    if errors:
+        raise RuleError(errors)
+
+
+def duplicate_message(session, award, student, program, semester):
+    """The same pupil (ID number) may get a programme once a semester, whichever school proposed it."""
+    from app.models import Award, Student
+    from app.scope import unscoped
+
+    stmt = (
+        select(Award.id, Award.school_id)
+        .join(Student, Student.id == Award.student_id)
+        .where(Student.id_number == student.id_number, Award.program_id == program.id,
+               Award.semester_id == semester.id, Award.status != "void")
+    )
+    if getattr(award, "id", None) is not None:
+        stmt = stmt.where(Award.id != award.id)
+    row = session.execute(stmt.execution_options(**unscoped())).first()
+    if row is None:
+        return None
+    if row.school_id == student.school_id:
+        return _l("This student already has this programme in this semester.")
+    return _l("This student already receives this programme this semester through another school.")
+
+
+def transition(award, action, roles, user=None, reason=None, on=None):
+    """Move an award along its workflow, or raise RuleError saying why not."""
+    if action not in ACTIONS:
+        raise RuleError({"status": _l("Unknown action.")})
+    sources, target, allowed = ACTIONS[action]
+    if not allowed & set(roles):
+        raise RuleError({"status": _l("Your role may not do this.")})
+    if award.status not in sources:
+        raise RuleError({"status": _l("An award that is %(status)s cannot be %(action)s.",
+                                      status=_status_label(award.status), action=_action_label(action))})
+    now = datetime.utcnow()
+    if action == "approve":
+        award.approved_at = now
+        award.approved_by_id = getattr(user, "id", None)
+    elif action == "pay":
+        award.paid_on = on or date.today()
+    elif action == "void":
+        if not (reason or "").strip():
+            raise RuleError({"void_reason": _l("Write why the award is voided.")})
+        award.void_reason = reason.strip()
+        award.voided_at = now
+    award.status = target
+    return award
+
+
+def check_delete(award):
+    """Money never disappears: only a proposal that was never approved can be deleted."""
+    if award.status != "proposed":
+        raise RuleError({"status": _l("An approved or paid award cannot be deleted; void it with a reason.")})
+
+
+def _status_label(code):
+    from app.models.choices import AWARD_STATUSES
+
+    return AWARD_STATUSES.label(code)
+
+
+def _action_label(action):
+    return str({"approve": _l("approved"), "pay": _l("paid"), "void": _l("voided")}[action])
