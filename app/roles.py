@@ -21,7 +21,7 @@ ROLE_LABELS = {
 }
 
 VIEW_READ = ("can_list", "can_show", "can_export")
-VIEW_WRITE = ("can_add", "can_edit", "can_delete", "can_muldelete")
+VIEW_WRITE = ("can_add", "can_edit", "can_delete")
 API_READ = ("can_get", "can_info")
 API_WRITE = ("can_post", "can_put", "can_delete")
 

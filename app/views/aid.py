@@ -3,6 +3,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
+from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, SelectMultipleField, TextAreaField
@@ -17,6 +18,11 @@ from app.rules.cards import mask as mask_card
 from app.views.base import AidInterface, AidModelApi, AidModelView
 from app.views.fields import StudentByIdNumberField
 from app.views.filters import FilterStudentNameOrIdNumber
+
+
+class VoidForm(DynamicForm):
+    # The reason is checked by the workflow rule, which says what is missing.
+    void_reason = TextAreaField()
 
 
 class StageCodesField(SelectMultipleField):
@@ -121,11 +127,13 @@ class AwardView(AidModelView):
         "amount": DecimalField(AWARD_LABELS["amount"], places=2, validators=[InputRequired(), NumberRange(min=0)]),
         "over_standard_reason": TextAreaField(AWARD_LABELS["over_standard_reason"], widget=BS3TextAreaFieldWidget()),
     }
+    method_permission_name = {"muldelete": "delete", "approve": "approve", "pay": "pay"}
     # Only active programmes can be proposed.
     add_form_query_rel_fields = {"program": [["active", FilterEqual, True]]}
 
     def _bulk(self, items, name, done_message):
         done, refused = 0, []
+        items = items if isinstance(items, list) else [items]
         for award in [i for i in items if i is not None]:
             try:
                 transition(award, name, _roles(), user=g.user)
@@ -157,16 +165,19 @@ class AwardView(AidModelView):
         if award is None:
             abort(404)
         error = None
+        form = VoidForm()
         if request.method == "POST":
+            if not form.validate():
+                abort(400)
             try:
-                transition(award, "void", _roles(), user=g.user, reason=request.form.get("void_reason"))
+                transition(award, "void", _roles(), user=g.user, reason=form.void_reason.data)
                 db.session.commit()
                 flash(_l("The award was voided."), "success")
                 return redirect(url_for("AwardView.show", pk=award.id))
             except RuleError as exc:
                 db.session.rollback()
                 error = str(exc)
-        return self.render_template("aid/void.html", award=award, error=error, title=_l("Void an award"))
+        return self.render_template("aid/void.html", award=award, form=form, error=error, title=_l("Void an award"))
 
 
 class AidProgramApi(AidModelApi):

@@ -133,6 +133,8 @@ class AidModelView(ModelView):
     page_size = 25
     list_template = "aid/list.html"
     list_widget = AidListWidget
+    # Bulk delete is allowed to whoever may delete one record.
+    method_permission_name = {"muldelete": "delete"}
     # staticmethod(fn(record)) from app/rules, run on the form before saving.
     rule_check = None
     # Relations searched by typed text instead of a dropdown of every row: {column: filter class}.
@@ -187,7 +189,8 @@ class AidModelView(ModelView):
 
     @action("muldelete", _l("Delete"), _l("Delete all the selected records?"), "fa-trash", single=False)
     def muldelete(self, items):
-        items = [item for item in items if item is not None]
+        # a single-record action call passes the record itself (None when out of reach)
+        items = [item for item in (items if isinstance(items, list) else [items]) if item is not None]
         try:
             for item in items:
                 self.pre_delete(item)
@@ -197,6 +200,9 @@ class AidModelView(ModelView):
         try:
             self.datamodel.delete_all(items)
             flash(_l("Deleted %(n)d records.", n=len(items)), "success")
+        except RuleError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
         except Exception:
             db.session.rollback()
             flash(_l("Records that others refer to cannot be deleted."), "danger")
