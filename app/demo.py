@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import func, insert, select
@@ -44,13 +44,14 @@ class SeedResult:
     schools: int = 0
     students: int = 0
     identifications: int = 0
+    awards: int = 0
     users: list = field(default_factory=list)
 
     def summary(self):
         if self.created:
             lines = [
                 f"demo county loaded: {self.schools} schools, {self.students} students, "
-                f"{self.identifications} identifications",
+                f"{self.identifications} identifications, {self.awards} awards",
             ]
         else:
             lines = ["demo data already present: nothing changed"]
@@ -152,6 +153,91 @@ DEMO_USERS = [
 ]
 
 
+# The programmes of the time (Anhui, around 2021); amounts are the standard per `period`.
+DEMO_PROGRAMS = [
+    ("学前教育资助", "national", "kindergarten", "1000", "year", "中央和地方财政", "保教费减免或生活补助，每生每年1000元"),
+    ("义务教育家庭经济困难学生生活补助", "national", "primary,junior", "1250", "year", "中央和地方财政",
+     "小学每生每年1000元、初中1250元"),
+    ("普通高中国家助学金", "national", "senior,complete", "3000", "year", "中央和地方财政",
+     "分档资助：一般困难1000元、困难2000元、特别困难3000元/年"),
+    ("普通高中免学费", "national", "senior,complete", "1700", "year", "中央和地方财政", "建档立卡等困中之困学生免除学费"),
+    ("中职国家助学金", "national", "vocational", "2000", "year", "中央和地方财政", "一、二年级家庭经济困难学生"),
+    ("中职免学费", "national", "vocational", "2000", "year", "中央和地方财政", "按核定学费标准免除"),
+    ("校内资助", "school", "kindergarten,senior,complete,vocational", "500", "semester", "学校事业收入提取",
+     "从事业收入中提取3%-5%"),
+    ("大学新生入学资助", "social", "senior,complete", "1000", "year", "中国教育发展基金会",
+     "考入大学的家庭经济困难新生路费和短期生活费"),
+    ("滴水慈善基金会手拉手结对助学", "social", "primary,junior,senior,complete", "1000", "year", "浙江滴水慈善基金会",
+     "一对一结对资助"),
+]
+# Semester amounts of the grants a pupil of each stage gets, by difficulty level.
+_LEVEL_AMOUNTS = {
+    "普通高中国家助学金": {"general": "500", "difficult": "1000", "special": "1500"},
+    "中职国家助学金": {"general": "1000", "difficult": "1000", "special": "1000"},
+    "学前教育资助": {"general": "500", "difficult": "500", "special": "500"},
+    "义务教育家庭经济困难学生生活补助": {"general": "500", "difficult": "625", "special": "625"},
+}
+_MAIN_GRANT = {"kindergarten": "学前教育资助", "primary": "义务教育家庭经济困难学生生活补助",
+               "junior": "义务教育家庭经济困难学生生活补助", "senior": "普通高中国家助学金",
+               "vocational": "中职国家助学金"}
+
+
+def _seed_aid(rng, schools, year_start, today):
+    """Programmes, the current and the previous semester, and awards for identified pupils.
+
+    Most are paid; some of this semester's are still proposed or approved, and a
+    few priority pupils have no award yet, as in a real county mid-semester.
+    """
+    from decimal import Decimal
+
+    from app.models import AidProgram, Award, Semester
+    from app.rules import cards
+
+    db.session.execute(insert(AidProgram), [
+        dict(name=n, kind=k, stages=st, standard_amount=Decimal(a), period=p, funding_source=f, notes=note, active=True)
+        for n, k, st, a, p, f, note in DEMO_PROGRAMS
+    ])
+    programs = dict(db.session.execute(select(AidProgram.name, AidProgram.id)).all())
+    previous = Semester(school_year=f"{year_start - 1}-{year_start}", term="2", starts_on=date(year_start, 2, 20),
+                        ends_on=date(year_start, 7, 10), payment_deadline=date(year_start, 6, 30), is_current=False)
+    current = Semester(school_year=f"{year_start}-{year_start + 1}", term="1", starts_on=date(year_start, 9, 1),
+                       ends_on=date(year_start + 1, 1, 20), payment_deadline=date(year_start, 12, 31), is_current=True)
+    db.session.add_all([previous, current])
+    db.session.commit()
+    stage_of = {s["id"]: s["stage"] for s in schools}
+    rows = db.session.execute(
+        select(Identification.student_id, Identification.school_id, Identification.level, Identification.is_priority,
+               Student.grade)
+        .join(Student, Student.id == Identification.student_id)
+    ).all()
+    awards = []
+    for n, (student_id, school_id, level, priority, grade) in enumerate(rows):
+        stage = stage_of[school_id]
+        if stage == "complete":
+            stage = "senior" if grade.startswith("高") else "junior"
+        if rng.random() < (0.04 if priority else 0.15):
+            continue  # not aided yet: the coverage page lists the priority ones
+        aid_card = stage in ("senior", "vocational")
+        card = cards.make("6217" if aid_card else "6228", 19, 10_000_000 + n)
+        grants = [(_MAIN_GRANT[stage], _LEVEL_AMOUNTS[_MAIN_GRANT[stage]][level])]
+        if priority and stage == "senior":
+            grants.append(("普通高中免学费", "850"))
+        if stage == "vocational":
+            grants.append(("中职免学费", "1000"))
+        for program, amount in grants:
+            for semester, status in ((previous, "paid"), (current, rng.choices(["paid", "approved", "proposed"], [6, 2, 2])[0])):
+                awards.append(dict(
+                    student_id=student_id, school_id=school_id, program_id=programs[program], semester_id=semester.id,
+                    amount=Decimal(amount), card_kind="aid_card" if aid_card else "bank_card", card_number=card,
+                    status=status, approved_at=datetime.combine(semester.starts_on, time(9)) if status != "proposed" else None,
+                    paid_on=min(semester.starts_on + timedelta(days=rng.randrange(30, 80)), today) if status == "paid" else None,
+                ))
+    for start in range(0, len(awards), 5000):
+        db.session.execute(insert(Award), awards[start:start + 5000])
+    db.session.commit()
+    return len(awards)
+
+
 def _user_label(role, school_name=None):
     return f"{ROLE_LABELS[role]} {role}" + (f" · {school_name}" if school_name else "")
 
@@ -232,6 +318,7 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
             pending = pending[batch:]
     flush_students(pending)
     db.session.commit()
+    awards = _seed_aid(rng, schools, year_start, today)
 
     current_app.appbuilder.sm.sync_roles()
     password = current_app.config["DEMO_PASSWORD"]
@@ -240,4 +327,5 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
         code = schools[school_index]["code"] if school_index is not None else None
         create_user(username, role, password, school_code=code, first_name=name)
         users.append((username, _user_label(role, schools[school_index]["name"] if school_index is not None else None)))
-    return SeedResult(created=True, schools=len(schools), students=made, identifications=identified, users=users)
+    return SeedResult(created=True, schools=len(schools), students=made, identifications=identified,
+                      awards=awards, users=users)

@@ -37,7 +37,7 @@ BASIC = {
 }
 MENU_CATEGORIES = ("BasicData", "AidManagement")
 # Pages that every role reads within its own scope (公示, 应助尽助).
-REPORT_PAGES = [("PublicNoticeView", ("can_show",), "PublicNotice"), ("CoverageView", ("can_show",), "Coverage")]
+REPORT_PAGES = [("PublicNoticeView", ("can_show", "can_export"), "PublicNotice"), ("CoverageView", ("can_show",), "Coverage")]
 # The award workflow and full card numbers: the county centre only.
 AWARD_CENTRE = [("AwardView", ("can_approve", "can_pay", "can_void", "can_see_card"))]
 

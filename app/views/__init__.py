@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, SemesterView
+from app.views.pages import CoverageView, PublicNoticeView
 from app.views.basic import (
     IdentificationApi,
     IdentificationView,
@@ -25,6 +26,8 @@ def register_views(appbuilder):
     appbuilder.add_view(AidProgramView, "AidPrograms", label=_l("Aid programmes"), icon="fa-list", **aid)
     appbuilder.add_view(SemesterView, "Semesters", label=_l("School years and semesters"), icon="fa-calendar", **aid)
     appbuilder.add_view(AwardView, "Awards", label=_l("Award list"), icon="fa-money", **aid)
+    appbuilder.add_view(PublicNoticeView, "PublicNotice", label=_l("Public notice"), icon="fa-bullhorn", **aid)
+    appbuilder.add_view(CoverageView, "Coverage", label=_l("Coverage"), icon="fa-check-square-o", **aid)
     for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi):
         appbuilder.add_api(api)
     # System administration (registered first by the framework) goes to the end of the menu.

@@ -1,0 +1,100 @@
+"""应助尽助 figures and the 公示 notice."""
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+from openpyxl import load_workbook
+
+from app import idcard
+from app.extensions import db
+from app.models import AidProgram, Award, Identification, School, Semester, Student
+from app.rules import cards
+from tests.conftest import WORLD, visible_text
+
+
+def _county(app):
+    """A small county of its own: one school, four identified pupils (two priority), awards for some."""
+    with app.app_context():
+        school = School(code="CV001", name="覆盖率测试中学", stage="senior", town="石沛镇")
+        db.session.add(school)
+        db.session.flush()
+        sem = db.session.get(Semester, WORLD.semester)
+        pupils = []
+        for i, (priority, aided, void) in enumerate([(True, True, False), (True, False, False),
+                                                     (False, True, False), (False, False, True)]):
+            s = Student(school_id=school.id, name=f"覆盖{i}", id_number=idcard.make("341124", date(2009, 1, 10 + i), 700 + i),
+                        grade="高一", class_name="1班", enrolment_year=2026, address="不应公示的地址")
+            db.session.add(s)
+            db.session.flush()
+            db.session.add(Identification(student_id=s.id, school_year=sem.school_year, level="difficult",
+                                          cat_registered_poor=priority, cat_other=not priority,
+                                          evidence_source="school", identified_on=date(2026, 9, 5)))
+            if aided or void:
+                a = Award(student_id=s.id, program_id=WORLD.program_senior, semester_id=sem.id, amount=Decimal("999.50"),
+                          card_kind="aid_card", card_number=cards.make("6217", 19, 9100 + i))
+                db.session.add(a)
+                if void:
+                    db.session.flush()
+                    a.status, a.void_reason = "void", "测试撤销"
+            pupils.append(s)
+        db.session.commit()
+        return school.id, [p.id for p in pupils]
+
+
+def test_coverage_figures_are_exact(app):
+    from app.kpi.coverage import coverage
+
+    school_id, pupils = _county(app)
+    with app.test_request_context():
+        sem = db.session.get(Semester, WORLD.semester)
+        figures = coverage(sem)
+        row = next(r for r in figures.by_school if r.school_id == school_id)
+        assert (row.identified, row.aided, row.priority, row.priority_aided) == (4, 2, 2, 1)
+        assert row.coverage == 0.5 and row.priority_coverage == 0.5
+        assert row.amount == Decimal("1999.00")  # the voided award does not count
+        unaided = {student.id for student, _ in figures.unaided_priority}
+        assert pupils[1] in unaided and pupils[0] not in unaided
+        assert figures.total.identified == sum(r.identified for r in figures.by_school)
+
+
+def test_officer_sees_its_own_school_only_on_the_coverage_page(app, officer_a, center):
+    _county(app) if not _exists(app, "CV001") else None
+    officer_page = visible_text(officer_a.get("/coverage/"))
+    assert "覆盖率测试中学" not in officer_page and "乙校学生" not in officer_page
+    centre_page = visible_text(center.get("/coverage/"))
+    assert "覆盖率测试中学" in centre_page and "分学校" in centre_page
+
+
+def _exists(app, code):
+    with app.app_context():
+        return db.session.query(School).filter_by(code=code).count() > 0
+
+
+def test_public_notice_shows_only_what_may_be_posted(app, center, officer_a):
+    if not _exists(app, "CV001"):
+        _county(app)
+    with app.app_context():
+        for award in db.session.query(Award).filter(Award.program_id == WORLD.program_senior, Award.status == "proposed"):
+            award.status = "approved"
+        db.session.commit()
+        students = db.session.query(Student).filter(Student.name.like("覆盖%")).all()
+        numbers = [s.id_number for s in students]
+        card_numbers = [a.card_number for a in db.session.query(Award)]
+    url = f"/publicnotice/?program={WORLD.program_senior}&semester={WORLD.semester}"
+    html = center.get(url).get_data(as_text=True)
+    assert "覆盖0" in html and "覆盖2" in html
+    assert "覆盖3" not in html  # voided
+    for secret in numbers + card_numbers + ["不应公示的地址", "2009-01-10"]:
+        assert secret not in html
+    xlsx = center.get(url.replace("/?", "/export/?"))
+    rows = list(load_workbook(BytesIO(xlsx.data)).active.iter_rows(values_only=True))
+    assert rows[0] == ("姓名", "学校", "年级", "班级", "资助项目", "金额（元）")
+    assert all(len(r) == 6 for r in rows)
+    flat = " ".join(str(v) for r in rows for v in r)
+    for secret in numbers + card_numbers + ["不应公示的地址"]:
+        assert secret not in flat
+    # an officer's notice holds its own school only
+    officer_html = officer_a.get(url).get_data(as_text=True)
+    assert "覆盖0" not in officer_html
+    primary = officer_a.get(f"/publicnotice/?program={WORLD.program_primary}&semester={WORLD.semester}")
+    assert "乙校学生" not in primary.get_data(as_text=True)
