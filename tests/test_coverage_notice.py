@@ -98,3 +98,10 @@ def test_public_notice_shows_only_what_may_be_posted(app, center, officer_a):
     assert "覆盖0" not in officer_html
     primary = officer_a.get(f"/publicnotice/?program={WORLD.program_primary}&semester={WORLD.semester}")
     assert "乙校学生" not in primary.get_data(as_text=True)
+
+
+def test_the_unaided_list_links_to_a_prefilled_proposal(app, officer_a):
+    with app.app_context():
+        number = db.session.get(Student, WORLD.student_a).id_number
+    html = officer_a.get(f"/awardview/add?student={number}").get_data(as_text=True)
+    assert f'value="{number}"' in html

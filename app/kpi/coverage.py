@@ -110,6 +110,6 @@ def coverage(semester, list_limit=500) -> Coverage:
     )
     count = session.scalar(select(func.count()).select_from(unaided.subquery()))
     listed_rows = session.execute(
-        unaided.order_by(Student.school_id, Student.grade, Student.class_name, Student.name).limit(list_limit)
+        unaided.order_by(Student.school_id, Student.enrolment_year.desc(), Student.class_name, Student.name).limit(list_limit)
     ).all()
     return Coverage(semester, total, rows, by_program, listed_rows, count)

@@ -38,6 +38,6 @@ def notice_rows(semester, program) -> list[NoticeRow]:
         .join(AidProgram, AidProgram.id == Award.program_id)
         .where(Award.semester_id == semester.id, Award.program_id == program.id,
                Award.status.in_(POSTED_STATUSES))
-        .order_by(School.name, Student.grade, Student.class_name, Student.name)
+        .order_by(School.name, Student.enrolment_year.desc(), Student.class_name, Student.name)
     ).all()
     return [NoticeRow(*row) for row in result]

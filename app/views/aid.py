@@ -123,7 +123,8 @@ class AwardView(AidModelView):
     }
     add_form_extra_fields = edit_form_extra_fields = {
         "student": StudentByIdNumberField(AWARD_LABELS["student"], description=_l("Type the student's ID number."),
-                                          render_kw={"placeholder": _l("ID number of the student")}),
+                                          render_kw={"placeholder": _l("ID number of the student")},
+                                          default=lambda: request.args.get("student", "")),
         "amount": DecimalField(AWARD_LABELS["amount"], places=2, validators=[InputRequired(), NumberRange(min=0)]),
         "over_standard_reason": TextAreaField(AWARD_LABELS["over_standard_reason"], widget=BS3TextAreaFieldWidget()),
     }

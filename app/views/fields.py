@@ -24,16 +24,26 @@ class StudentByIdNumberField(Field):
             return self.raw_data[0]
         return self.data.id_number if self.data is not None else ""
 
+    def process_data(self, value):
+        # a default may name the student by ID number (?student=... on a link)
+        self.data = self._lookup(value) if isinstance(value, str) else value
+
     def process_formdata(self, valuelist):
         self.data = None
         if not valuelist or not valuelist[0].strip():
             return
-        from app.models import Student
-
-        number = idcard.normalize(valuelist[0])
-        self.data = db.session.scalar(select(Student).where(Student.id_number == number))
+        self.data = self._lookup(valuelist[0])
         if self.data is None:
             raise ValueError(_l("No student of yours has this ID number; add the student first."))
+
+    @staticmethod
+    def _lookup(raw):
+        from app.models import Student
+
+        number = idcard.normalize(raw)
+        if not number:
+            return None
+        return db.session.scalar(select(Student).where(Student.id_number == number))
 
     def pre_validate(self, form):
         if self.data is None and not self.process_errors:
