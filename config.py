@@ -101,6 +101,15 @@ class Config:
         "en": {"flag": "gb", "name": "English"},
     }
 
+    # --- 校内资助资金: share of 事业收入 to set aside, per stage (low, high) ----
+    SCHOOL_FUND_BANDS = {
+        "senior": ("0.03", "0.05"),
+        "complete": ("0.03", "0.05"),
+        "kindergarten": ("0.03", "0.05"),
+        # 中职: "a certain ratio", a minimum; 1 means no upper limit
+        "vocational": (os.environ.get("VOCATIONAL_FUND_RATIO", "0.05"), "1"),
+    }
+
     # --- demo -------------------------------------------------------------
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2021")
 

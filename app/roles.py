@@ -34,6 +34,9 @@ BASIC = {
     "AidProgram": ("AidProgramView", "AidProgramApi", "AidPrograms"),
     "Semester": ("SemesterView", None, "Semesters"),
     "Award": ("AwardView", "AwardApi", "Awards"),
+    "SchoolFund": ("SchoolFundView", None, "SchoolFunds"),
+    "SocialProject": ("SocialProjectView", None, "SocialProjects"),
+    "Pairing": ("PairingView", None, "Pairings"),
 }
 MENU_CATEGORIES = ("BasicData", "AidManagement")
 # Pages that every role reads within its own scope (公示, 应助尽助).
@@ -98,8 +101,8 @@ ENTITIES = tuple(BASIC)
 FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
     AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow(),
-    SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester")
-    + _write("Student", "Identification", "Award"),
+    SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject")
+    + _write("Student", "Identification", "Award", "SchoolFund", "Pairing"),
     SUPERVISOR: _base() + _read(*ENTITIES),
     LEADER: _base() + _read(*ENTITIES),
 }

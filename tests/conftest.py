@@ -107,6 +107,17 @@ def _world(app):
     WORLD.program_senior, WORLD.program_primary, WORLD.semester = senior.id, primary.id, term.id
     WORLD.award_a, WORLD.award_b = aa.id, ab.id
     WORLD.card_b = card_b
+    from app.models import Pairing, SchoolFund, SocialProject
+
+    project = SocialProject(name="测试结对项目", donor="测试基金会", kind="pairing", budget=Decimal("100000"), starts_on=date(2026, 9, 1))
+    db.session.add(project)
+    db.session.flush()
+    fa = SchoolFund(school_id=a.id, year=2026, operating_income=Decimal("1000000"), extracted=Decimal("40000"))
+    fb = SchoolFund(school_id=b.id, year=2026, operating_income=Decimal("500000"), extracted=Decimal("1000"), notes="乙校资金备注")
+    pb = Pairing(project_id=project.id, student_id=sb.id, donor_name="乙校捐助人", amount=Decimal("1000"), starts_on=date(2026, 9, 1))
+    db.session.add_all([fa, fb, pb])
+    db.session.commit()
+    WORLD.project, WORLD.fund_a, WORLD.fund_b, WORLD.pairing_b = project.id, fa.id, fb.id, pb.id
     for username, role, code in [
         ("t_admin", "Admin", None), ("t_center", "AidCenter", None), ("t_officer_a", "SchoolOfficer", "T0001"),
         ("t_officer_b", "SchoolOfficer", "T0002"), ("t_supervisor", "Supervisor", None), ("t_leader", "Leader", None),
@@ -127,7 +138,7 @@ def _world(app):
     WORLD.officer_b = db.session.query(InfoOfficer).filter_by(school_id=b.id).one().id
     WORLD.officer_a = db.session.query(InfoOfficer).filter_by(school_id=a.id).one().id
     # Strings that belong to school B only: none may reach officer A.
-    WORLD.markers_b = ["测试乙小学", "乙校学生", "乙家长", "乙校秘密地址", "乙校认定备注", "乙校资助说明", "t_officer_b",
+    WORLD.markers_b = ["测试乙小学", "乙校学生", "乙家长", "乙校秘密地址", "乙校认定备注", "乙校资助说明", "乙校资金备注", "乙校捐助人", "t_officer_b",
                        sb.id_number, sb.id_number[-4:] + "<", card_b, card_b[-4:] + "<"]
     db.session.remove()
 

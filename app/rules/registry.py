@@ -1,5 +1,6 @@
 """Which rule checks which model before every write (called from the flush hook)."""
 from app.rules.awards import check_award, check_delete
+from app.rules.funds import check_fund, check_pairing, check_project
 from app.rules.identification import check_identification
 from app.rules.officers import check_officer
 from app.rules.semesters import check_semester
@@ -7,9 +8,12 @@ from app.rules.students import check_student
 
 
 def _checks():
-    from app.models import Award, Identification, InfoOfficer, Semester, Student
+    from app.models import Award, Identification, InfoOfficer, Pairing, SchoolFund, Semester, SocialProject, Student
 
     return {
+        SchoolFund: lambda session, obj: check_fund(obj, session),
+        Pairing: lambda session, obj: check_pairing(obj),
+        SocialProject: lambda session, obj: check_project(obj),
         Semester: lambda session, obj: check_semester(obj, session),
         Award: lambda session, obj: check_award(obj, session),
         InfoOfficer: lambda session, obj: check_officer(obj, session),
