@@ -41,6 +41,8 @@ BASIC = {
 MENU_CATEGORIES = ("BasicData", "AidManagement")
 # Pages that every role reads within its own scope (公示, 应助尽助).
 REPORT_PAGES = [("PublicNoticeView", ("can_show", "can_export"), "PublicNotice"), ("CoverageView", ("can_show",), "Coverage")]
+# Imports: those who keep the records.
+IMPORT_PAGES = [("StudentImportView", ("can_upload", "can_download_template"), "StudentImport")]
 # The award workflow and full card numbers: the county centre only.
 AWARD_CENTRE = [("AwardView", ("can_approve", "can_pay", "can_void", "can_see_card"))]
 
@@ -89,6 +91,13 @@ def _base():
     return out
 
 
+def _imports():
+    out = []
+    for view, perms, menu in IMPORT_PAGES:
+        out += _grants(view, perms) + _grants(menu, ("menu_access",))
+    return out
+
+
 def _centre_workflow():
     out = []
     for view, perms in AWARD_CENTRE:
@@ -100,9 +109,9 @@ ENTITIES = tuple(BASIC)
 
 FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
-    AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow(),
+    AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow() + _imports(),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject")
-    + _write("Student", "Identification", "Award", "SchoolFund", "Pairing"),
+    + _write("Student", "Identification", "Award", "SchoolFund", "Pairing") + _imports(),
     SUPERVISOR: _base() + _read(*ENTITIES),
     LEADER: _base() + _read(*ENTITIES),
 }

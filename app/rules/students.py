@@ -19,6 +19,8 @@ def duplicate_message(session, id_number, exclude_id=None, school_id=None):
     """
     from app.models import Student
 
+    if id_number in session.info.get("aid_checked_numbers", ()):
+        return None  # an import checked this number against the whole county a moment ago
     stmt = select(Student.id, Student.school_id, Student.name, Student.grade, Student.class_name).where(
         Student.id_number == id_number
     )

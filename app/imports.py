@@ -1,0 +1,284 @@
+"""Excel imports: students with their identification, and awards.
+
+Every import is all-or-nothing.  The whole file is read and checked first —
+each bad cell reported with its row number, column and a Chinese message — and
+only a file without a single error is written, in one transaction.  Rows are
+matched by ID number (and programme and semester for awards), so importing the
+same file twice changes nothing the second time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from io import BytesIO
+
+from flask_babel import gettext, lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+
+from app import idcard
+from app.extensions import db
+from app.models.choices import DIFFICULTY_LEVELS, EVIDENCE_SOURCES
+from app.models.identification import CATEGORIES
+from app.rules import RuleError
+from app.rules.identification import check_identification, is_priority
+from app.scope import current_school_scope
+
+MAX_ROWS = 50_000
+
+# column key, header (what the user sees), required, example
+STUDENT_COLUMNS = [
+    ("school_code", "学校代码", True, "3411240001"),
+    ("name", "姓名", True, "张小明"),
+    ("id_number", "身份证号", True, idcard.make("341124", date(2009, 5, 6), 123)),
+    ("grade", "年级", True, "高一"),
+    ("class_name", "班级", True, "3班"),
+    ("enrolment_year", "入学年份", True, "2026"),
+    ("guardian", "监护人", False, "张大山"),
+    ("guardian_phone", "监护人电话", False, "13900000000"),
+    ("address", "家庭住址", False, "襄河镇东街12号"),
+    ("school_year", "认定学年", False, "2026-2027"),
+    ("level", "困难等级", False, "困难"),
+    ("categories", "困难类别", False, "建档立卡、残疾"),
+    ("evidence_source", "认定依据", False, "扶贫部门"),
+    ("identified_on", "认定日期", False, "2026-09-15"),
+]
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    identifications: int = 0
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+def template(columns, title) -> bytes:
+    """The file to fill in: Chinese headers, one example row, required columns in bold."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title
+    ws.append([header for _, header, _, _ in columns])
+    ws.append([example for _, _, _, example in columns])
+    for cell, (_, _, required, _) in zip(ws[1], columns):
+        cell.font = Font(bold=required)
+    for i, (_, header, _, example) in enumerate(columns, start=1):
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(10, len(str(example)) + 4, len(header) * 2 + 2)
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _rows(data: bytes, columns, result):
+    """Yield (row number, {key: text}) for each filled row; header problems go to result.errors."""
+    try:
+        ws = load_workbook(BytesIO(data), read_only=True, data_only=True).active
+    except Exception:
+        result.errors.append(RowError(0, "", gettext("This is not an .xlsx file; download the template and fill it in.")))
+        return
+    rows = ws.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+    index = {}
+    for key, title, required, _ in columns:
+        if title in header:
+            index[key] = header.index(title)
+        elif required:
+            result.errors.append(RowError(1, title, gettext("The column is missing; use the template.")))
+    if result.errors:
+        return
+    for number, values in enumerate(rows, start=2):
+        if number - 1 > MAX_ROWS:
+            result.errors.append(RowError(number, "", gettext("A file may hold at most %(n)d rows.", n=MAX_ROWS)))
+            return
+        if values is None or all(v is None or str(v).strip() == "" for v in values):
+            continue
+        yield number, {key: _text(values[i]) if i < len(values) else "" for key, i in index.items()}
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _label_map(choices):
+    return {str(label): code for code, label in choices} | {code: code for code, _ in choices}
+
+
+def _date(text):
+    return datetime.strptime(text, "%Y-%m-%d").date()
+
+
+def import_students(data: bytes, today=None) -> ImportResult:
+    """Students, and their identification when the row has one, from the student template."""
+    from app.models import Identification, School, Student
+
+    today = today or date.today()
+    result = ImportResult()
+    titles = {key: title for key, title, _, _ in STUDENT_COLUMNS}
+    scope = current_school_scope()
+    schools = {s.code: s for s in db.session.scalars(select(School))}  # within the user's scope
+    levels = _label_map(DIFFICULTY_LEVELS)
+    sources = _label_map(EVIDENCE_SOURCES)
+    categories = {str(label): name for name, label, _ in CATEGORIES}
+    parsed = []
+    seen = {}
+
+    def err(row, key, message):
+        result.errors.append(RowError(row, titles[key], str(message)))
+
+    for row, v in _rows(data, STUDENT_COLUMNS, result):
+        for key, title, required, _ in STUDENT_COLUMNS:
+            if required and not v.get(key):
+                err(row, key, gettext("This field is required."))
+        school = schools.get(v["school_code"])
+        if v["school_code"] and school is None:
+            err(row, "school_code", gettext("No school of yours has this code.") if scope is not None
+                else gettext("No school has this code."))
+        info = None
+        if v["id_number"]:
+            try:
+                info = idcard.parse(v["id_number"], today=today)
+            except idcard.IdNumberError as exc:
+                err(row, "id_number", exc.message)
+        if info is not None:
+            if info.number in seen:
+                err(row, "id_number", gettext("The same ID number is already on row %(r)d.", r=seen[info.number]))
+            seen[info.number] = row
+        year = None
+        if v["enrolment_year"]:
+            try:
+                year = int(v["enrolment_year"])
+                if not 1990 <= year <= today.year + 1:
+                    raise ValueError
+            except ValueError:
+                err(row, "enrolment_year", gettext("The enrolment year must be between 1990 and %(y)d.", y=today.year + 1))
+        ident = None
+        if any(v.get(k) for k in ("school_year", "level", "categories", "evidence_source", "identified_on")):
+            ident = {}
+            for key in ("school_year", "level", "categories", "evidence_source", "identified_on"):
+                if not v.get(key):
+                    err(row, key, gettext("An identification needs this field too."))
+            if v.get("level"):
+                ident["level"] = levels.get(v["level"])
+                if ident["level"] is None:
+                    err(row, "level", gettext("Use one of: %(v)s.", v="、".join(str(lbl) for _, lbl in DIFFICULTY_LEVELS)))
+            if v.get("evidence_source"):
+                ident["evidence_source"] = sources.get(v["evidence_source"])
+                if ident["evidence_source"] is None:
+                    err(row, "evidence_source", gettext("Use one of: %(v)s.", v="、".join(str(lbl) for _, lbl in EVIDENCE_SOURCES)))
+            flags = {name: False for name, _, _ in CATEGORIES}
+            for part in filter(None, (p.strip() for p in v.get("categories", "").replace(",", "、").replace("，", "、").split("、"))):
+                if part not in categories:
+                    err(row, "categories", gettext("Unknown category %(c)s; use: %(v)s.", c=part,
+                                                    v="、".join(str(lbl) for _, lbl, _ in CATEGORIES)))
+                else:
+                    flags[categories[part]] = True
+            ident.update(flags)
+            ident["school_year"] = v.get("school_year")
+            if v.get("identified_on"):
+                try:
+                    ident["identified_on"] = _date(v["identified_on"])
+                except ValueError:
+                    err(row, "identified_on", gettext("Write dates as 2021-09-01."))
+        parsed.append((row, v, school, info, year, ident))
+
+    if result.errors:
+        return result
+    numbers = [info.number for _, _, _, info, _, _ in parsed]
+    existing = {}
+    for start in range(0, len(numbers), 900):
+        from app.scope import unscoped
+
+        for student in db.session.scalars(
+            select(Student).where(Student.id_number.in_(numbers[start:start + 900])).execution_options(**unscoped())
+        ):
+            existing[student.id_number] = student
+    idents = {}
+    ids = [s.id for s in existing.values()]
+    for start in range(0, len(ids), 900):
+        for found in db.session.scalars(select(Identification).where(Identification.student_id.in_(ids[start:start + 900]))):
+            idents[(found.student_id, found.school_year)] = found
+    for row, v, school, info, year, ident in parsed:
+        student = existing.get(info.number)
+        if student is not None and scope is not None and student.school_id != scope:
+            err(row, "id_number", gettext("This ID number is already registered at another school. If the student has "
+                                          "transferred, ask the county aid centre to move the record."))
+            continue
+        # (the centre's file may name another school: the pupil then moves there)
+        values = dict(school_id=school.id, name=v["name"], gender=info.gender, birth_date=info.birth_date,
+                      grade=v["grade"], class_name=v["class_name"], enrolment_year=year,
+                      guardian=v.get("guardian") or None, guardian_phone=v.get("guardian_phone") or None,
+                      address=v.get("address") or None)
+        if student is None:
+            student = Student(id_number=info.number, **values)
+            db.session.add(student)
+            existing[info.number] = student
+            result.created += 1
+        else:
+            changed = {k: val for k, val in values.items() if getattr(student, k) != val}
+            for k, val in changed.items():
+                setattr(student, k, val)
+            if changed:
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        if ident is not None:
+            _upsert_identification(student, ident, idents, result, row, err)
+    if result.errors:
+        db.session.rollback()
+        return result
+    # The numbers were just checked county-wide above: the per-record check need not ask again.
+    db.session.info["aid_checked_numbers"] = set(numbers)
+    try:
+        db.session.flush()
+        db.session.commit()
+    except RuleError as exc:
+        db.session.rollback()
+        result.errors.append(RowError(0, "", str(exc)))
+        result.created = result.updated = result.unchanged = result.identifications = 0
+    finally:
+        db.session.info.pop("aid_checked_numbers", None)
+    return result
+
+
+def _upsert_identification(student, ident, idents, result, row, err):
+    from app.models import Identification
+
+    found = idents.get((student.id, ident["school_year"])) if student.id is not None else None
+    target = found or Identification(student=student)
+    for key, value in ident.items():
+        setattr(target, key, value)
+    try:
+        check_identification(target)
+    except RuleError as exc:
+        for field_name, message in exc.errors.items():
+            key = "categories" if field_name.startswith("cat_") else field_name
+            err(row, key if key in {k for k, *_ in STUDENT_COLUMNS} else "school_year", message)
+        if found is None and target in db.session:
+            db.session.expunge(target)
+        return
+    target.is_priority = is_priority(target)
+    if found is None:
+        db.session.add(target)
+    result.identifications += 1
