@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
+from types import SimpleNamespace
 
 from flask_babel import gettext, lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import select
+from python_calamine import CalamineWorkbook
+from sqlalchemy import insert, select
 
 from app import idcard
 from app.extensions import db
@@ -24,6 +26,7 @@ from app.models.choices import DIFFICULTY_LEVELS, EVIDENCE_SOURCES
 from app.models.identification import CATEGORIES
 from app.rules import RuleError
 from app.rules.identification import check_identification, is_priority
+from app.rules.students import check_student
 from app.scope import current_school_scope
 
 MAX_ROWS = 50_000
@@ -86,11 +89,11 @@ def template(columns, title) -> bytes:
 def _rows(data: bytes, columns, result):
     """Yield (row number, {key: text}) for each filled row; header problems go to result.errors."""
     try:
-        ws = load_workbook(BytesIO(data), read_only=True, data_only=True).active
+        sheet = CalamineWorkbook.from_filelike(BytesIO(data)).get_sheet_by_index(0)
+        rows = iter(sheet.to_python(skip_empty_area=False))
     except Exception:
         result.errors.append(RowError(0, "", gettext("This is not an .xlsx file; download the template and fill it in.")))
         return
-    rows = ws.iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
     index = {}
     for key, title, required, _ in columns:
@@ -219,66 +222,90 @@ def import_students(data: bytes, today=None) -> ImportResult:
     for start in range(0, len(ids), 900):
         for found in db.session.scalars(select(Identification).where(Identification.student_id.in_(ids[start:start + 900]))):
             idents[(found.student_id, found.school_year)] = found
-    for row, v, school, info, year, ident in parsed:
-        student = existing.get(info.number)
-        if student is not None and scope is not None and student.school_id != scope:
-            err(row, "id_number", gettext("This ID number is already registered at another school. If the student has "
-                                          "transferred, ask the county aid centre to move the record."))
-            continue
-        # (the centre's file may name another school: the pupil then moves there)
-        values = dict(school_id=school.id, name=v["name"], gender=info.gender, birth_date=info.birth_date,
-                      grade=v["grade"], class_name=v["class_name"], enrolment_year=year,
-                      guardian=v.get("guardian") or None, guardian_phone=v.get("guardian_phone") or None,
-                      address=v.get("address") or None)
-        if student is None:
-            student = Student(id_number=info.number, **values)
-            db.session.add(student)
-            existing[info.number] = student
-            result.created += 1
-        else:
-            changed = {k: val for k, val in values.items() if getattr(student, k) != val}
-            for k, val in changed.items():
-                setattr(student, k, val)
-            if changed:
-                result.updated += 1
-            else:
-                result.unchanged += 1
-        if ident is not None:
-            _upsert_identification(student, ident, idents, result, row, err)
-    if result.errors:
-        db.session.rollback()
-        return result
-    # The numbers were just checked county-wide above: the per-record check need not ask again.
+    # The numbers were just checked county-wide above: the per-record rule need not ask again.
     db.session.info["aid_checked_numbers"] = set(numbers)
+    new_students, new_idents = [], []
     try:
-        db.session.flush()
+        for row, v, school, info, year, ident in parsed:
+            student = existing.get(info.number)
+            if student is not None and scope is not None and student.school_id != scope:
+                err(row, "id_number", gettext("This ID number is already registered at another school. If the "
+                                              "student has transferred, ask the county aid centre to move the record."))
+                continue
+            # (the centre's file may name another school: the pupil then moves there)
+            values = dict(school_id=school.id, name=v["name"], gender=info.gender, birth_date=info.birth_date,
+                          grade=v["grade"], class_name=v["class_name"], enrolment_year=year,
+                          guardian=v.get("guardian") or None, guardian_phone=v.get("guardian_phone") or None,
+                          address=v.get("address") or None)
+            try:  # the same rules as every other way in (app/rules/students.py)
+                check_student(SimpleNamespace(id=student.id if student else None, id_number=info.number, **values),
+                              db.session, today=today)
+            except RuleError as exc:
+                for field_name, message in exc.errors.items():
+                    err(row, field_name if field_name in titles else "id_number", message)
+                continue
+            checked = _checked_identification(ident, row, err) if ident is not None else None
+            if student is None:
+                new_students.append((values | {"id_number": info.number}, checked))
+                result.created += 1
+            else:
+                changed = {k: val for k, val in values.items() if getattr(student, k) != val}
+                for k, val in changed.items():
+                    setattr(student, k, val)
+                result.updated += bool(changed)
+                result.unchanged += not changed
+                if checked is not None:
+                    found = idents.get((student.id, checked["school_year"]))
+                    if found is None:
+                        new_idents.append(dict(checked, student_id=student.id, school_id=school.id))
+                    else:
+                        for key, value in checked.items():
+                            setattr(found, key, value)
+            result.identifications += checked is not None
+        if result.errors:
+            raise RuleError({"rows": gettext("Nothing was imported.")})
+        db.session.flush()  # updates of pupils already on record go through the flush rules
+        _insert_new(new_students, new_idents)
         db.session.commit()
     except RuleError as exc:
         db.session.rollback()
-        result.errors.append(RowError(0, "", str(exc)))
+        if not result.errors:
+            result.errors.append(RowError(0, "", str(exc)))
         result.created = result.updated = result.unchanged = result.identifications = 0
     finally:
         db.session.info.pop("aid_checked_numbers", None)
     return result
 
 
-def _upsert_identification(student, ident, idents, result, row, err):
-    from app.models import Identification
+def _insert_new(new_students, new_idents, batch=2000):
+    """Write new pupils and identifications in batches (the rows passed the rules above).
 
-    found = idents.get((student.id, ident["school_year"])) if student.id is not None else None
-    target = found or Identification(student=student)
-    for key, value in ident.items():
-        setattr(target, key, value)
+    New rows belong to schools taken from the user's own school list, so the
+    school scope holds for them as it does on the flush path.
+    """
+    from app.models import Identification, Student
+
+    now = datetime.utcnow()
+    created = {}
+    for start in range(0, len(new_students), batch):
+        chunk = [dict(values, created_at=now, updated_at=now) for values, _ in new_students[start:start + batch]]
+        created.update(db.session.execute(insert(Student).returning(Student.id_number, Student.id), chunk).all())
+    for values, checked in new_students:
+        if checked is not None:
+            new_idents.append(dict(checked, student_id=created[values["id_number"]], school_id=values["school_id"]))
+    for start in range(0, len(new_idents), batch):
+        db.session.execute(insert(Identification), [dict(i, created_at=now, updated_at=now)
+                                                    for i in new_idents[start:start + batch]])
+
+
+def _checked_identification(ident, row, err):
+    """The identification's columns once the rules pass, or None (its errors reported on the row)."""
+    probe = SimpleNamespace(**ident)
     try:
-        check_identification(target)
+        check_identification(probe)
     except RuleError as exc:
         for field_name, message in exc.errors.items():
             key = "categories" if field_name.startswith("cat_") else field_name
             err(row, key if key in {k for k, *_ in STUDENT_COLUMNS} else "school_year", message)
-        if found is None and target in db.session:
-            db.session.expunge(target)
-        return
-    target.is_priority = is_priority(target)
-    if found is None:
-        db.session.add(target)
-    result.identifications += 1
+        return None
+    return dict(ident, is_priority=is_priority(probe))
