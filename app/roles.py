@@ -43,8 +43,12 @@ MENU_CATEGORIES = ("BasicData", "AidManagement")
 REPORT_PAGES = [("PublicNoticeView", ("can_show", "can_export"), "PublicNotice"), ("CoverageView", ("can_show",), "Coverage")]
 # Imports: those who keep the records.
 IMPORT_PAGES = [("StudentImportView", ("can_upload", "can_download_template"), "StudentImport")]
-# The award workflow and full card numbers: the county centre only.
-AWARD_CENTRE = [("AwardView", ("can_approve", "can_pay", "can_void", "can_see_card"))]
+# The award workflow, full card numbers and the departments' verification lists: the county centre only.
+AWARD_CENTRE = [
+    ("AwardView", ("can_approve", "can_pay", "can_void", "can_see_card")),
+    ("VerificationView", ("can_upload", "can_apply", "can_download_template")),
+    ("Verification", ("menu_access",)),
+]
 
 # What every logged-in user may do with its own account.
 SELF_SERVICE = [

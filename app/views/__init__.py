@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, SemesterView
-from app.views.imports import StudentImportView
+from app.views.imports import StudentImportView, VerificationView
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
 from app.views.pages import CoverageView, PublicNoticeView
 from app.views.basic import (
@@ -25,6 +25,7 @@ def register_views(appbuilder):
         IdentificationView, "Identifications", label=_l("Difficulty identifications"), icon="fa-heart", **basic
     )
     appbuilder.add_view(StudentImportView, "StudentImport", label=_l("Import students"), icon="fa-upload", **basic)
+    appbuilder.add_view(VerificationView, "Verification", label=_l("Verification lists"), icon="fa-check", **basic)
     aid = dict(category="AidManagement", category_label=_l("Aid management"), category_icon="fa-yen")
     appbuilder.add_view(AidProgramView, "AidPrograms", label=_l("Aid programmes"), icon="fa-list", **aid)
     appbuilder.add_view(SemesterView, "Semesters", label=_l("School years and semesters"), icon="fa-calendar", **aid)

@@ -1,13 +1,19 @@
 """导入: download a template, upload a filled file, see every bad cell or what was written."""
+from datetime import date
 from io import BytesIO
 
-from flask import request, send_file
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import InputRequired
 
 from app.imports import STUDENT_COLUMNS, import_students, template
+from app.rules.identification import school_year_of
+from app.verification import LIST_COLUMNS, LIST_KINDS, Match, compare, read_list
+from app.verification import apply as apply_match
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -41,3 +47,56 @@ class StudentImportView(BaseView):
         return self.render_template("aid/import.html", form=form, result=result,
                                     title=_l("Import students and identifications"),
                                     columns=STUDENT_COLUMNS, template_url="StudentImportView.download_template")
+
+
+class VerificationForm(UploadForm):
+    kind = SelectField(_l("List"), choices=list(LIST_KINDS))
+    school_year = StringField(_l("School year"), validators=[InputRequired()],
+                              default=lambda: school_year_of(date.today()))
+
+
+class ApplyForm(DynamicForm):
+    kind = HiddenField()
+    school_year = HiddenField()
+    numbers = HiddenField()
+
+
+class VerificationView(BaseView):
+    """核对名单: match a department's list against the identifications, then apply it."""
+
+    route_base = "/verification"
+    default_view = "upload"
+
+    @expose("/template/")
+    @has_access
+    def download_template(self):
+        return send_file(BytesIO(template(LIST_COLUMNS, "核对名单")), as_attachment=True,
+                         download_name="核对名单模板.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def upload(self):
+        form = VerificationForm()
+        match = None
+        apply_form = None
+        if request.method == "POST" and form.validate():
+            data = form.file.data.read(MAX_UPLOAD + 1)
+            match = read_list(data, form.kind.data, form.school_year.data.strip())
+            if not match.errors:
+                apply_form = ApplyForm(formdata=None, kind=match.kind, school_year=match.school_year,
+                                       numbers=",".join(match.numbers))
+        return self.render_template("aid/verification.html", form=form, match=match, apply_form=apply_form,
+                                    kinds=LIST_KINDS, title=_l("Verification lists"), applied=None)
+
+    @expose("/apply/", methods=["POST"])
+    @has_access
+    def apply(self):
+        form = ApplyForm()
+        if not form.validate() or form.kind.data not in LIST_KINDS:
+            abort(400)
+        numbers = [n for n in form.numbers.data.split(",") if n]
+        match = compare(Match(form.kind.data, form.school_year.data, numbers=numbers))
+        changed = apply_match(match)
+        flash(_l("The identifications were updated: %(n)d changes.", n=changed), "success")
+        return redirect(url_for("VerificationView.upload"))
