@@ -309,3 +309,105 @@ def _checked_identification(ident, row, err):
             err(row, key if key in {k for k, *_ in STUDENT_COLUMNS} else "school_year", message)
         return None
     return dict(ident, is_priority=is_priority(probe))
+
+
+AWARD_COLUMNS = [
+    ("id_number", "身份证号", True, idcard.make("341124", date(2009, 5, 6), 123)),
+    ("name", "姓名", False, "张小明"),
+    ("program", "资助项目", True, "普通高中国家助学金"),
+    ("school_year", "学年", True, "2026-2027"),
+    ("term", "学期", True, "第一学期"),
+    ("amount", "金额", True, "1000"),
+    ("card_kind", "卡类型", True, "学生资助卡"),
+    ("card_number", "卡号", True, "6217000000000000017"),
+    ("over_standard_reason", "超标准原因", False, ""),
+]
+_TERMS = {"第一学期": "1", "第二学期": "2", "1": "1", "2": "2", "上学期": "1", "下学期": "2"}
+_CARD_KINDS = {"学生资助卡": "aid_card", "资助卡": "aid_card", "银行卡": "bank_card", "家庭银行卡": "bank_card",
+               "aid_card": "aid_card", "bank_card": "bank_card"}
+
+
+def import_awards(data: bytes) -> ImportResult:
+    """Award proposals: matched by pupil, programme and semester, so a second import changes nothing."""
+    from app.models import AidProgram, Award, Semester, Student
+    from app.rules.awards import check_award
+
+    result = ImportResult()
+    titles = {key: title for key, title, _, _ in AWARD_COLUMNS}
+    programs = {p.name: p for p in db.session.scalars(select(AidProgram))}
+    semesters = {(s.school_year, s.term): s for s in db.session.scalars(select(Semester))}
+    seen = {}
+    rows = []
+
+    def err(row, key, message):
+        result.errors.append(RowError(row, titles[key], str(message)))
+
+    for row, v in _rows(data, AWARD_COLUMNS, result):
+        for key, _, required, _ in AWARD_COLUMNS:
+            if required and not v.get(key):
+                err(row, key, gettext("This field is required."))
+        student = None
+        if v["id_number"]:
+            number = idcard.normalize(v["id_number"])
+            student = db.session.scalar(select(Student).where(Student.id_number == number))  # within scope
+            if student is None:
+                err(row, "id_number", gettext("No student of yours has this ID number; add the student first."))
+        program = programs.get(v["program"])
+        if v["program"] and program is None:
+            err(row, "program", gettext("No programme has this name."))
+        term = _TERMS.get(v["term"])
+        semester = semesters.get((v["school_year"], term))
+        if v["school_year"] and v["term"] and semester is None:
+            err(row, "term", gettext("No such semester; the centre sets semesters up first."))
+        amount = None
+        try:
+            amount = Decimal(v["amount"]).quantize(Decimal("0.01")) if v["amount"] else None
+        except InvalidOperation:
+            err(row, "amount", gettext("Write the amount as a number, e.g. 1000 or 1000.50."))
+        card_kind = _CARD_KINDS.get(v["card_kind"])
+        if v["card_kind"] and card_kind is None:
+            err(row, "card_kind", gettext("Use one of: %(v)s.", v="学生资助卡、银行卡"))
+        if student is None or program is None or semester is None or amount is None or card_kind is None:
+            continue
+        key = (student.id, program.id, semester.id)
+        if key in seen:
+            err(row, "id_number", gettext("The same pupil, programme and semester are already on row %(r)d.", r=seen[key]))
+            continue
+        seen[key] = row
+        existing = db.session.scalar(select(Award).where(
+            Award.student_id == student.id, Award.program_id == program.id, Award.semester_id == semester.id,
+            Award.status != "void"))
+        probe = SimpleNamespace(id=existing.id if existing else None, student=student, program=program, semester=semester,
+                                student_id=student.id, program_id=program.id, semester_id=semester.id, amount=amount,
+                                card_kind=card_kind, card_number=v["card_number"], status=existing.status if existing else "proposed",
+                                over_standard_reason=v.get("over_standard_reason") or None, void_reason=None)
+        try:
+            check_award(probe, db.session)
+        except RuleError as exc:
+            for field_name, message in exc.errors.items():
+                err(row, {"student": "id_number", "semester": "term"}.get(field_name, field_name)
+                    if field_name in titles or field_name in ("student", "semester") else "amount", message)
+            continue
+        rows.append((existing, probe))
+    if result.errors:
+        return result
+    for existing, probe in rows:
+        fields = dict(amount=probe.amount, card_kind=probe.card_kind, card_number=probe.card_number,
+                      over_standard_reason=probe.over_standard_reason)
+        if existing is None:
+            db.session.add(Award(student_id=probe.student_id, program_id=probe.program_id,
+                                 semester_id=probe.semester_id, status="proposed", **fields))
+            result.created += 1
+        elif any(getattr(existing, k) != val for k, val in fields.items()):
+            for k, val in fields.items():
+                setattr(existing, k, val)
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    try:
+        db.session.commit()
+    except RuleError as exc:
+        db.session.rollback()
+        result.errors.append(RowError(0, "", str(exc)))
+        result.created = result.updated = result.unchanged = 0
+    return result

@@ -42,7 +42,10 @@ MENU_CATEGORIES = ("BasicData", "AidManagement")
 # Pages that every role reads within its own scope (公示, 应助尽助).
 REPORT_PAGES = [("PublicNoticeView", ("can_show", "can_export"), "PublicNotice"), ("CoverageView", ("can_show",), "Coverage")]
 # Imports: those who keep the records.
-IMPORT_PAGES = [("StudentImportView", ("can_upload", "can_download_template"), "StudentImport")]
+IMPORT_PAGES = [
+    ("StudentImportView", ("can_upload", "can_download_template"), "StudentImport"),
+    ("AwardImportView", ("can_upload", "can_download_template"), "AwardImport"),
+]
 # The award workflow, full card numbers and the departments' verification lists: the county centre only.
 AWARD_CENTRE = [
     ("AwardView", ("can_approve", "can_pay", "can_void", "can_see_card")),

@@ -103,3 +103,46 @@ def test_the_centre_imports_for_several_schools(app, center):
     assert "新增学生 2 名" in text
     with app.app_context():
         assert db.session.query(Student).filter_by(name="中心导乙").one().school_id == WORLD.school_b
+
+
+AWARD_HEADERS = ["身份证号", "姓名", "资助项目", "学年", "学期", "金额", "卡类型", "卡号", "超标准原因"]
+
+
+def test_officer_imports_award_proposals_idempotently_and_bad_rows_write_nothing(app, officer_a):
+    from app.models import Award
+    from app.rules import cards
+
+    with app.app_context():
+        number_a = db.session.get(Student, WORLD.student_a).id_number
+        number_b = db.session.get(Student, WORLD.student_b).id_number
+        s = Student(school_id=WORLD.school_a, name="名单导入", id_number=idcard.make("341124", date(2009, 8, 8), 951),
+                    grade="高二", class_name="1班", enrolment_year=2025)
+        db.session.add(s)
+        db.session.commit()
+        new_id, new_number = s.id, s.id_number
+    card = cards.make("6217", 19, 4242)
+    good = [new_number, "名单导入", "测试高中助学金", "2026-2027", "第一学期", 1000, "学生资助卡", card, None]
+    upload = lambda rows: officer_a.post("/import/awards/", data={"file": (BytesIO(_xlsx(rows, AWARD_HEADERS)), "名单.xlsx")},  # noqa: E731
+                                         content_type="multipart/form-data")
+    bad = visible_text(upload([
+        good,
+        [number_b, "", "测试义务教育补助", "2026-2027", "第一学期", 100, "银行卡", card, None],         # another school's pupil
+        [number_a, "", "测试高中助学金", "2026-2027", "第一学期", 1000, "学生资助卡", card, None],        # on record: an update
+        [new_number, "", "测试高中助学金", "2026-2027", "第三学期", 1000, "学生资助卡", card, None],       # no such semester
+        [new_number, "", "测试高中助学金", "2026-2027", "第一学期", "一千", "学生资助卡", card, None],     # not a number
+        [new_number, "", "测试高中助学金", "2026-2027", "第一学期", 1000, "银行卡", card, None],           # repeats row 2
+    ]))
+    assert "未导入任何数据" in bad
+    for fragment in ["3 身份证号 没有找到该身份证号的本校学生", "5 学期 没有该学期",
+                     "6 金额 金额请填写数字", "7 身份证号 与第2行的学生、资助项目和学期重复"]:
+        assert fragment in bad, fragment
+    assert "乙校学生" not in bad
+    with app.app_context():
+        assert db.session.query(Award).filter_by(student_id=new_id).count() == 0
+    wrong_card = visible_text(upload([good[:6] + ["银行卡"] + good[7:]]))
+    assert "2 卡类型 普通高中、中职资助只能发放到学校为学生办理的学生资助卡" in wrong_card
+    assert "新增拟资助 1 条" in visible_text(upload([good]))
+    assert "新增拟资助 0 条" in visible_text(upload([good]))
+    with app.app_context():
+        award = db.session.query(Award).filter_by(student_id=new_id).one()
+        assert award.status == "proposed" and award.school_id == WORLD.school_a

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, SemesterView
-from app.views.imports import StudentImportView, VerificationView
+from app.views.imports import AwardImportView, StudentImportView, VerificationView
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
 from app.views.pages import CoverageView, PublicNoticeView
 from app.views.basic import (
@@ -30,6 +30,7 @@ def register_views(appbuilder):
     appbuilder.add_view(AidProgramView, "AidPrograms", label=_l("Aid programmes"), icon="fa-list", **aid)
     appbuilder.add_view(SemesterView, "Semesters", label=_l("School years and semesters"), icon="fa-calendar", **aid)
     appbuilder.add_view(AwardView, "Awards", label=_l("Award list"), icon="fa-money", **aid)
+    appbuilder.add_view(AwardImportView, "AwardImport", label=_l("Import award proposals"), icon="fa-upload", **aid)
     appbuilder.add_view(SchoolFundView, "SchoolFunds", label=_l("School aid funds"), icon="fa-book", **aid)
     appbuilder.add_view(SocialProjectView, "SocialProjects", label=_l("Social aid projects"), icon="fa-handshake-o", **aid)
     appbuilder.add_view(PairingView, "Pairings", label=_l("Pairings"), icon="fa-link", **aid)

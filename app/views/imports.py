@@ -10,7 +10,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired
 
-from app.imports import STUDENT_COLUMNS, import_students, template
+from app.imports import AWARD_COLUMNS, STUDENT_COLUMNS, import_awards, import_students, template
 from app.rules.identification import school_year_of
 from app.verification import LIST_COLUMNS, LIST_KINDS, Match, compare, read_list
 from app.verification import apply as apply_match
@@ -47,6 +47,32 @@ class StudentImportView(BaseView):
         return self.render_template("aid/import.html", form=form, result=result,
                                     title=_l("Import students and identifications"),
                                     columns=STUDENT_COLUMNS, template_url="StudentImportView.download_template")
+
+
+class AwardImportView(BaseView):
+    route_base = "/import/awards"
+    default_view = "upload"
+
+    @expose("/template/")
+    @has_access
+    def download_template(self):
+        return send_file(BytesIO(template(AWARD_COLUMNS, "资助名单")), as_attachment=True,
+                         download_name="资助名单导入模板.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def upload(self):
+        form = UploadForm()
+        result = None
+        if request.method == "POST" and form.validate():
+            data = form.file.data.read(MAX_UPLOAD + 1)
+            if len(data) > MAX_UPLOAD:
+                form.file.errors.append(_l("The file is larger than 20 MB."))
+            else:
+                result = import_awards(data)
+        return self.render_template("aid/import.html", form=form, result=result, title=_l("Import award proposals"),
+                                    columns=AWARD_COLUMNS, template_url="AwardImportView.download_template")
 
 
 class VerificationForm(UploadForm):
