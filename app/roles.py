@@ -51,6 +51,8 @@ AWARD_CENTRE = [
     ("AwardView", ("can_approve", "can_pay", "can_void", "can_see_card")),
     ("VerificationView", ("can_upload", "can_apply", "can_download_template")),
     ("Verification", ("menu_access",)),
+    ("OverlapView", ("can_show",)),
+    ("Overlaps", ("menu_access",)),
 ]
 
 # What every logged-in user may do with its own account.

@@ -101,3 +101,7 @@ class Award(Timestamps, SchoolOwned, db.Model):
 
     def __str__(self):
         return f"{self.student.name} · {self.program} · {self.semester}"
+
+    @property
+    def status_label(self):
+        return AWARD_STATUSES.label(self.status)

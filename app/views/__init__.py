@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, SemesterView
 from app.views.imports import AwardImportView, StudentImportView, VerificationView
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
-from app.views.pages import CoverageView, PublicNoticeView
+from app.views.pages import CoverageView, OverlapView, PublicNoticeView
 from app.views.basic import (
     IdentificationApi,
     IdentificationView,
@@ -36,6 +36,7 @@ def register_views(appbuilder):
     appbuilder.add_view(PairingView, "Pairings", label=_l("Pairings"), icon="fa-link", **aid)
     appbuilder.add_view(PublicNoticeView, "PublicNotice", label=_l("Public notice"), icon="fa-bullhorn", **aid)
     appbuilder.add_view(CoverageView, "Coverage", label=_l("Coverage"), icon="fa-check-square-o", **aid)
+    appbuilder.add_view(OverlapView, "Overlaps", label=_l("Duplicate aid check"), icon="fa-clone", **aid)
     for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi):
         appbuilder.add_api(api)
     # System administration (registered first by the framework) goes to the end of the menu.

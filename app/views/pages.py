@@ -11,6 +11,7 @@ from app.exports import workbook_bytes
 from app.extensions import db
 from app.kpi.coverage import coverage
 from app.kpi.notice import notice_rows
+from app.kpi.overlaps import overlaps
 from app.models import AidProgram, Semester
 from app.rules.semesters import current_semester
 from app.scope import current_school_scope
@@ -44,6 +45,18 @@ class CoverageView(BaseView):
             "aid/coverage.html", title=_l("Coverage of identified pupils"), semester=semester,
             semesters=_semesters(), figures=figures, scoped=current_school_scope() is not None,
         )
+
+
+class OverlapView(BaseView):
+    """重复资助核查: any pupil holding one programme twice in a semester."""
+
+    route_base = "/overlaps"
+    default_view = "show"
+
+    @expose("/")
+    @has_access
+    def show(self):
+        return self.render_template("aid/overlaps.html", title=_l("Duplicate aid check"), groups=overlaps())
 
 
 class PublicNoticeView(BaseView):
