@@ -224,6 +224,8 @@ def _seed_aid(rng, schools, year_start, today):
             grants.append(("普通高中免学费", "850"))
         if stage == "vocational":
             grants.append(("中职免学费", "1000"))
+        if stage in ("kindergarten", "senior", "vocational") and rng.random() < 0.25:
+            grants.append(("校内资助", "500"))
         for program, amount in grants:
             for semester, status in ((previous, "paid"), (current, rng.choices(["paid", "approved", "proposed"], [6, 2, 2])[0])):
                 awards.append(dict(
@@ -235,7 +237,46 @@ def _seed_aid(rng, schools, year_start, today):
     for start in range(0, len(awards), 5000):
         db.session.execute(insert(Award), awards[start:start + 5000])
     db.session.commit()
+    _seed_funds_and_social(rng, schools, year_start, rows)
     return len(awards)
+
+
+def _seed_funds_and_social(rng, schools, year_start, identified):
+    """Aid-fund ledgers of the schools that must extract, and two social projects with pairings."""
+    from decimal import Decimal
+
+    from app.kpi.funds import compliance
+    from app.models import Pairing, SchoolFund, SocialProject
+
+    funds = []
+    for school in schools:
+        if school["stage"] not in ("kindergarten", "senior", "complete", "vocational"):
+            continue
+        for year in (year_start - 1, year_start):
+            income = Decimal(rng.randrange(300, 6000) * 1000)
+            ratio = Decimal(rng.choice(["0.030", "0.035", "0.040", "0.045", "0.050", "0.050", "0.025"]))
+            extracted = (income * ratio).quantize(Decimal("1"))
+            funds.append(dict(school_id=school["id"], year=year, operating_income=income, extracted=extracted,
+                              compliance=compliance(school["stage"], income, extracted),
+                              ledger_reference=f"资助专户-{school['code'][-3:]}"))
+    db.session.execute(insert(SchoolFund), funds)
+    dishui = SocialProject(name="滴水慈善基金会手拉手结对助学", donor="浙江滴水慈善基金会", kind="pairing",
+                           budget=Decimal("200000"), starts_on=date(year_start, 9, 1), contact="项目联络员")
+    freshman = SocialProject(name="大学新生入学资助项目", donor="中国教育发展基金会", kind="freshman",
+                             budget=Decimal("100000"), starts_on=date(year_start, 7, 1))
+    db.session.add_all([dishui, freshman])
+    db.session.flush()
+    pairings = []
+    stage_of = {s["id"]: s["stage"] for s in schools}
+    donors = ["杭州爱心人士", "宁波某企业职工", "温州志愿者", "绍兴退休教师", "嘉兴某公司"]
+    for student_id, school_id, _, _, _ in identified:
+        if stage_of[school_id] in ("primary", "junior") and rng.random() < 0.25:
+            pairings.append(dict(project_id=dishui.id, student_id=student_id, school_id=school_id,
+                                 donor_name=rng.choice(donors), amount=Decimal("1000"),
+                                 starts_on=date(year_start, 9, 1), ends_on=date(year_start + 1, 7, 31)))
+    if pairings:
+        db.session.execute(insert(Pairing), pairings)
+    db.session.commit()
 
 
 def _user_label(role, school_name=None):

@@ -39,6 +39,22 @@ def test_seed_demo_builds_a_plausible_county_once(app):
         assert any(i.is_priority for i in idents) and not all(i.is_priority for i in idents)
         for i in idents:
             assert i.school_id == db.session.get(Student, i.student_id).school_id
+        # every demo award, fund and pairing passes the rules that guard the screens
+        from app.models import Award, Pairing, SchoolFund
+        from app.rules.awards import check_award
+        from app.rules.funds import check_fund, check_pairing
+
+        awards = db.session.scalars(select(Award)).all()
+        assert {a.status for a in awards} >= {"proposed", "approved", "paid"}
+        for award in awards:
+            check_award(award, db.session)
+        for fund in db.session.scalars(select(SchoolFund)):
+            stored = fund.compliance
+            check_fund(fund, db.session)
+            assert fund.compliance == stored
+        for pairing in db.session.scalars(select(Pairing)):
+            check_pairing(pairing)
+        db.session.rollback()
         # one user per role; officers linked to their school
         from flask_appbuilder.security.sqla.models import User
 
