@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from io import BytesIO
 from itertools import islice
 
@@ -56,6 +57,6 @@ def _width(value):
 def _cell(value):
     if value is None:
         return ""
-    if isinstance(value, (int, float, date, datetime)):
+    if isinstance(value, (int, float, Decimal, date, datetime)):
         return value
     return str(value)

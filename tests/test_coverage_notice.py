@@ -90,6 +90,7 @@ def test_public_notice_shows_only_what_may_be_posted(app, center, officer_a):
     rows = list(load_workbook(BytesIO(xlsx.data)).active.iter_rows(values_only=True))
     assert rows[0] == ("姓名", "学校", "年级", "班级", "资助项目", "金额（元）")
     assert all(len(r) == 6 for r in rows)
+    assert all(isinstance(r[5], (int, float)) for r in rows[1:])  # amounts are numbers the sheet can sum
     flat = " ".join(str(v) for r in rows for v in r)
     for secret in numbers + card_numbers + ["不应公示的地址"]:
         assert secret not in flat

@@ -47,7 +47,7 @@ def test_officer_records_its_fund_and_sees_spending_and_overspend(app, officer_a
         db.session.commit()
     text = visible_text(officer_a.get(f"/schoolfundview/show/{fund_id}"))
     assert "低于规定比例" in text and "2.50%" in text and "3%–5%" in text
-    assert "25000.00" in text and "-5000.00" in text and "支出超过提取额" in text
+    assert "25,000.00" in text and "-5,000.00" in text and "支出超过提取额" in text
     # the centre filters on compliance
     listed = visible_text(center.get("/schoolfundview/list/?_flt_0_compliance=below"))
     assert "测试甲中学" in listed
@@ -67,9 +67,9 @@ def test_pairings_total_per_project_within_scope(app, officer_a, center):
     with app.app_context():
         assert db.session.query(Pairing).filter_by(student_id=WORLD.student_a).one().school_id == WORLD.school_a
     centre = visible_text(center.get("/socialprojectview/list/"))
-    assert "测试结对项目" in centre and "2200.00" in centre  # B's 1000 + A's 1200
+    assert "测试结对项目" in centre and "2,200.00" in centre  # B's 1000 + A's 1200
     officer = visible_text(officer_a.get("/socialprojectview/list/"))
-    assert "1200.00" in officer and "2200.00" not in officer  # its own pupils only
+    assert "1,200.00" in officer and "2,200.00" not in officer  # its own pupils only
     r = officer_a.post("/pairingview/add", data={"project": WORLD.project, "donor_name": "x", "student": number,
                                                  "amount": "0", "starts_on": "2026-09-01"})
     assert "金额必须大于零" in visible_text(r)

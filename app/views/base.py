@@ -13,6 +13,7 @@ views the rest of their common behaviour:
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from io import BytesIO
 from types import SimpleNamespace
 
@@ -27,7 +28,7 @@ from flask_appbuilder.widgets import ListWidget
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import Boolean, Date, DateTime, func
+from sqlalchemy import Boolean, Date, DateTime, Numeric, func
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipDirection
@@ -69,6 +70,11 @@ def _model(cls):
     return getattr(datamodel, "obj", None)
 
 
+def money(value):
+    """Yuan with thousands separators and fen: 1,234,567.80."""
+    return "" if value is None else f"{value:,.2f}"
+
+
 def _column_setup(cls):
     """Give the view class select fields and labels for the model's coded columns,
     and dates in 2021-09-01 form."""
@@ -83,6 +89,8 @@ def _column_setup(cls):
             formatters.setdefault(column.key, lambda v: v.isoformat() if v else "")
         elif isinstance(column.type, Boolean):
             formatters.setdefault(column.key, lambda v: str(_l("Yes")) if v else str(_l("No")))
+        elif isinstance(column.type, Numeric):
+            formatters.setdefault(column.key, money)
         else:
             formatters.setdefault(column.key, lambda v: "" if v is None else v)
     cls.formatters_columns = formatters
@@ -161,6 +169,8 @@ class AidModelView(ModelView):
 
         def value(item, column):
             raw = getattr(item, column, None)
+            if isinstance(raw, Decimal):
+                return raw  # a number in the sheet, so it can be summed
             formatter = self.formatters_columns.get(column)
             return formatter(raw) if formatter else raw
 

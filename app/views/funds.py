@@ -6,7 +6,7 @@ from wtforms.validators import InputRequired, NumberRange
 from app.extensions import db
 from app.models import Pairing, SchoolFund, SocialProject
 from app.rules.funds import check_fund, check_pairing, check_project
-from app.views.base import AidInterface, AidModelView
+from app.views.base import AidInterface, AidModelView, money
 from app.views.fields import StudentByIdNumberField
 from app.views.filters import FilterStudentNameOrIdNumber
 
@@ -34,6 +34,7 @@ class SchoolFundView(AidModelView):
     order_columns = ["year", "operating_income", "extracted"]
     base_order = ("year", "desc")
     rule_check = staticmethod(lambda probe: check_fund(probe, db.session))
+    formatters_columns = {"spent": money, "balance": money}
     description_columns = {
         "operating_income": _l("事业收入 of the year."),
         "extracted": _l("What the school set aside for aiding its pupils (普通高中 and 幼儿园 3%-5%)."),
@@ -65,6 +66,7 @@ class SocialProjectView(AidModelView):
     search_columns = ["name", "donor", "kind"]
     base_order = ("starts_on", "desc")
     rule_check = staticmethod(check_project)
+    formatters_columns = {"paired_amount": money}
     add_form_extra_fields = edit_form_extra_fields = {
         "budget": DecimalField(PROJECT_LABELS["budget"], places=2, validators=[InputRequired(), NumberRange(min=0)]),
     }
