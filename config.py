@@ -110,6 +110,13 @@ class Config:
         "vocational": (os.environ.get("VOCATIONAL_FUND_RATIO", "0.05"), "1"),
     }
 
+    # --- 生源地信用助学贷款 -----------------------------------------------------
+    LOAN_CEILINGS = {
+        "undergraduate": os.environ.get("LOAN_CEILING_UNDERGRADUATE", "12000"),
+        "postgraduate": os.environ.get("LOAN_CEILING_POSTGRADUATE", "16000"),
+    }
+    LOAN_INTEREST_RATE = os.environ.get("LOAN_INTEREST_RATE", "0.0385")
+
     # --- demo -------------------------------------------------------------
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2021")
 

@@ -37,10 +37,19 @@ BASIC = {
     "SchoolFund": ("SchoolFundView", None, "SchoolFunds"),
     "SocialProject": ("SocialProjectView", None, "SocialProjects"),
     "Pairing": ("PairingView", None, "Pairings"),
+    "Loan": ("LoanView", None, "Loans"),
+    "LoanMaterial": ("LoanMaterialView", None, "LoanMaterials"),
+    "RepaymentDue": ("RepaymentDueView", None, "RepaymentDues"),
+    "LoanReminder": ("LoanReminderView", None, "LoanReminders"),
 }
-MENU_CATEGORIES = ("BasicData", "AidManagement")
+MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans")
 # Pages that every role reads within its own scope (公示, 应助尽助).
-REPORT_PAGES = [("PublicNoticeView", ("can_show", "can_export"), "PublicNotice"), ("CoverageView", ("can_show",), "Coverage")]
+REPORT_PAGES = [
+    ("PublicNoticeView", ("can_show", "can_export"), "PublicNotice"),
+    ("CoverageView", ("can_show",), "Coverage"),
+    ("LoanPagesView", ("can_figures", "can_pre_applications"), "LoanFigures"),
+    ("LoanView", ("can_history",), "PreApplications"),
+]
 # Imports: those who keep the records.
 IMPORT_PAGES = [
     ("StudentImportView", ("can_upload", "can_download_template"), "StudentImport"),
@@ -53,6 +62,8 @@ AWARD_CENTRE = [
     ("Verification", ("menu_access",)),
     ("OverlapView", ("can_show",)),
     ("Overlaps", ("menu_access",)),
+    ("LoanView", ("can_accept", "can_approve", "can_reject", "can_sign", "can_disburse", "can_confirm_graduation",
+                  "can_start_repayment", "can_mark_overdue", "can_resume", "can_settle")),
 ]
 
 # What every logged-in user may do with its own account.
@@ -119,8 +130,9 @@ ENTITIES = tuple(BASIC)
 FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
     AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow() + _imports(),
-    SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject")
-    + _write("Student", "Identification", "Award", "SchoolFund", "Pairing") + _imports(),
+    SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject",
+                                    "LoanMaterial", "RepaymentDue")
+    + _write("Student", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports(),
     SUPERVISOR: _base() + _read(*ENTITIES),
     LEADER: _base() + _read(*ENTITIES),
 }

@@ -178,6 +178,8 @@ def _derive_school(session, obj):
             if fk is not None:
                 raise ScopeViolation()
             return
+    if getattr(type(source), "__school_from__", None) and source.school_id is None:
+        _derive_school(session, source)  # e.g. a new loan event whose new loan follows its pupil
     obj.school_id = source.school_id
     # A stale `school` relationship would overwrite school_id again when the flush runs.
     if "school" in inspect(type(obj)).relationships and obj.school is not None and obj.school.id != source.school_id:

@@ -118,6 +118,20 @@ def _world(app):
     db.session.add_all([fa, fb, pb])
     db.session.commit()
     WORLD.project, WORLD.fund_a, WORLD.fund_b, WORLD.pairing_b = project.id, fa.id, fb.id, pb.id
+    from app.models import Loan, LoanMaterial, LoanReminder, RepaymentDue
+
+    material = LoanMaterial(name="测试身份证", required=True, sort_order=1)
+    loan_a = Loan(student_id=sa.id, co_borrower="甲家长", academic_year="2026-2027", amount=Decimal("8000"), university="测试大学")
+    loan_b = Loan(student_id=sb.id, co_borrower="乙校共同借款人", academic_year="2026-2027", amount=Decimal("8000"),
+                  university="乙校测试大学", status="repaying", contract_number="乙校合同001")
+    db.session.add_all([material, loan_a, loan_b])
+    db.session.flush()
+    due_b = RepaymentDue(loan_id=loan_b.id, due_on=date(2026, 12, 20), principal=Decimal("0"), interest=Decimal("308"))
+    reminder_b = LoanReminder(loan_id=loan_b.id, on=date(2026, 3, 5), channel="phone", result="乙校提醒结果")
+    db.session.add_all([due_b, reminder_b])
+    db.session.commit()
+    WORLD.material, WORLD.loan_a, WORLD.loan_b, WORLD.due_b, WORLD.reminder_b = (
+        material.id, loan_a.id, loan_b.id, due_b.id, reminder_b.id)
     for username, role, code in [
         ("t_admin", "Admin", None), ("t_center", "AidCenter", None), ("t_officer_a", "SchoolOfficer", "T0001"),
         ("t_officer_b", "SchoolOfficer", "T0002"), ("t_supervisor", "Supervisor", None), ("t_leader", "Leader", None),
@@ -138,7 +152,8 @@ def _world(app):
     WORLD.officer_b = db.session.query(InfoOfficer).filter_by(school_id=b.id).one().id
     WORLD.officer_a = db.session.query(InfoOfficer).filter_by(school_id=a.id).one().id
     # Strings that belong to school B only: none may reach officer A.
-    WORLD.markers_b = ["测试乙小学", "乙校学生", "乙家长", "乙校秘密地址", "乙校认定备注", "乙校资助说明", "乙校资金备注", "乙校捐助人", "t_officer_b",
+    WORLD.markers_b = ["测试乙小学", "乙校学生", "乙家长", "乙校秘密地址", "乙校认定备注", "乙校资助说明", "乙校资金备注", "乙校捐助人", "乙校共同借款人", "乙校测试大学", "乙校合同001",
+                       "乙校提醒结果", "t_officer_b",
                        sb.id_number, sb.id_number[-4:] + "<", card_b, card_b[-4:] + "<"]
     db.session.remove()
 

@@ -17,7 +17,9 @@ from sqlalchemy import select
 
 from app import idcard
 from app.extensions import db
-from app.models import Award, Identification, InfoOfficer, Pairing, School, SchoolFund, Student
+from app.models import (
+    Award, Identification, InfoOfficer, Loan, LoanReminder, Pairing, RepaymentDue, School, SchoolFund, Student,
+)
 from app.models.base import SchoolOwned
 from tests.conftest import WORLD
 
@@ -57,6 +59,9 @@ def _b_id_for(model):
         Award: WORLD.award_b,
         SchoolFund: WORLD.fund_b,
         Pairing: WORLD.pairing_b,
+        Loan: WORLD.loan_b,
+        RepaymentDue: WORLD.due_b,
+        LoanReminder: WORLD.reminder_b,
     }.get(model, WORLD.student_b)
 
 
@@ -206,6 +211,11 @@ def _payload_for(app, rule):
         SchoolFund: {"school": WORLD.school_b, "year": 2025, "operating_income": "100000", "extracted": "4000"},
         Pairing: {"project": WORLD.project, "student": WORLD.student_b_number if rule.rule.find("/api/") < 0 else WORLD.student_b,
                   "donor_name": "越权捐助", "amount": "100", "starts_on": "2026-09-01"},
+        Loan: {"student": WORLD.student_b_number if rule.rule.find("/api/") < 0 else WORLD.student_b,
+               "co_borrower": "越权", "academic_year": "2026-2027", "amount": "5000", "degree": "undergraduate",
+               "grace_years": "0", "repayment_years": "10", "reason": "越权"},
+        RepaymentDue: {"paid_principal": "999", "paid_interest": "999", "paid_on": "2026-12-01"},
+        LoanReminder: {"loan": WORLD.loan_b, "on": "2026-03-01", "channel": "sms", "result": "越权提醒"},
     }
     if model is None:
         return {}
@@ -277,7 +287,7 @@ def test_views_and_apis_are_all_scoped_models_or_harmless(app):
     """A new business view on a model without school_id must be a conscious decision."""
     # county-wide reference data that every school reads and only the centre changes
     allowed_unscoped = {"User", "Role", "Permission", "ViewMenu", "PermissionView", "RegisterUser", "Group", "ApiKey",
-                        "AidProgram", "Semester", "SocialProject"}
+                        "AidProgram", "Semester", "SocialProject", "LoanMaterial"}
     for view in app.appbuilder.baseviews:
         if isinstance(view, (ModelView, ModelRestApi)):
             model = view.datamodel.obj

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, SemesterView
 from app.views.imports import AwardImportView, StudentImportView, VerificationView
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
+from app.views.loans import LoanMaterialView, LoanPagesView, LoanReminderView, LoanView, RepaymentDueView
 from app.views.pages import CoverageView, OverlapView, PublicNoticeView
 from app.views.basic import (
     IdentificationApi,
@@ -37,6 +38,15 @@ def register_views(appbuilder):
     appbuilder.add_view(PublicNoticeView, "PublicNotice", label=_l("Public notice"), icon="fa-bullhorn", **aid)
     appbuilder.add_view(CoverageView, "Coverage", label=_l("Coverage"), icon="fa-check-square-o", **aid)
     appbuilder.add_view(OverlapView, "Overlaps", label=_l("Duplicate aid check"), icon="fa-clone", **aid)
+    loans = dict(category="StudentLoans", category_label=_l("Student loans"), category_icon="fa-graduation-cap")
+    appbuilder.add_view(LoanView, "Loans", label=_l("Loan list"), icon="fa-list", **loans)
+    appbuilder.add_view_no_menu(LoanPagesView)
+    appbuilder.add_link("PreApplications", href="LoanPagesView.pre_applications", label=_l("Pre-applications"),
+                        icon="fa-user-plus", **loans)
+    appbuilder.add_view(RepaymentDueView, "RepaymentDues", label=_l("Instalments"), icon="fa-calendar-check-o", **loans)
+    appbuilder.add_view(LoanReminderView, "LoanReminders", label=_l("Reminders (温馨提示)"), icon="fa-bell", **loans)
+    appbuilder.add_link("LoanFigures", href="LoanPagesView.figures", label=_l("Loan figures"), icon="fa-bar-chart", **loans)
+    appbuilder.add_view(LoanMaterialView, "LoanMaterials", label=_l("Application materials"), icon="fa-check-square", **loans)
     for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi):
         appbuilder.add_api(api)
     # System administration (registered first by the framework) goes to the end of the menu.

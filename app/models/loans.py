@@ -1,0 +1,151 @@
+"""生源地信用助学贷款: loans to pupils of the county going to university, and their repayment."""
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Table, Text
+from sqlalchemy.orm import relationship
+
+from app.extensions import db
+from app.models.base import SchoolOwned, Timestamps, utcnow
+from app.models.choices import Choices
+from flask_babel import lazy_gettext as _l
+
+LOAN_STATUSES = Choices(
+    ("pre_applied", _l("Pre-applied")),
+    ("accepted", _l("Accepted")),
+    ("approved", _l("Approved")),
+    ("rejected", _l("Rejected")),
+    ("contracted", _l("Contract signed")),
+    ("disbursed", _l("Disbursed")),
+    ("graduated", _l("Graduation confirmed")),
+    ("repaying", _l("Repaying")),
+    ("settled", _l("Settled")),
+    ("overdue", _l("Overdue")),
+)
+DEGREES = Choices(("undergraduate", _l("Undergraduate or college")), ("postgraduate", _l("Postgraduate")))
+REMINDER_CHANNELS = Choices(("phone", _l("Phone")), ("sms", _l("Text message")), ("letter", _l("Letter")), ("visit", _l("Home visit")))
+
+loan_material_check = Table(
+    "loan_material_check",
+    db.Model.metadata,
+    Column("loan_id", Integer, ForeignKey("loan.id", ondelete="CASCADE"), primary_key=True),
+    Column("material_id", Integer, ForeignKey("loan_material.id"), primary_key=True),
+)
+
+
+class LoanMaterial(Timestamps, db.Model):
+    """One item of the application checklist (身份证, 户口簿, 录取通知书, 困难证明 ...)."""
+
+    __tablename__ = "loan_material"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(50), unique=True, nullable=False)
+    required = Column(Boolean, nullable=False, default=True)
+    active = Column(Boolean, nullable=False, default=True)
+    sort_order = Column(Integer, nullable=False, default=0)
+
+    def __str__(self):
+        return self.name
+
+
+class Loan(Timestamps, SchoolOwned, db.Model):
+    """One year's loan of one borrower (a pupil or former pupil of a county school)."""
+
+    __tablename__ = "loan"
+    __school_from__ = "student"
+    __table_args__ = (LOAN_STATUSES.check("status"), DEGREES.check("degree"))
+    __choices__ = {"status": LOAN_STATUSES, "degree": DEGREES}
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False, index=True)
+    co_borrower = Column(String(50), nullable=False)
+    co_borrower_phone = Column(String(30))
+    university = Column(String(100))
+    major = Column(String(100))
+    degree = Column(String(16), nullable=False, default="undergraduate")
+    # the academic year the loan is for, e.g. 2021-2022
+    academic_year = Column(String(9), nullable=False, index=True)
+    contract_number = Column(String(50), unique=True)
+    # set from acceptance on (a pre-application may not know it yet)
+    amount = Column(Numeric(12, 2))
+    expected_graduation = Column(Date)
+    grace_years = Column(Integer, nullable=False, default=0)
+    repayment_years = Column(Integer, nullable=False, default=15)
+    status = Column(String(16), nullable=False, default="pre_applied", index=True)
+    reject_reason = Column(Text)
+    graduation_confirmed_on = Column(Date)
+    notes = Column(Text)
+
+    student = relationship("Student", lazy="joined", innerjoin=True)
+    school = relationship("School", lazy="joined", innerjoin=True)
+    materials = relationship("LoanMaterial", secondary=loan_material_check)
+    events = relationship("LoanEvent", back_populates="loan", order_by="LoanEvent.at", cascade="all, delete-orphan")
+    dues = relationship("RepaymentDue", back_populates="loan", order_by="RepaymentDue.due_on", cascade="all, delete-orphan")
+    reminders = relationship("LoanReminder", back_populates="loan", order_by="LoanReminder.on.desc()", cascade="all, delete-orphan")
+
+    def __str__(self):
+        return f"{self.student.name} {self.academic_year}"
+
+    @property
+    def status_label(self):
+        return LOAN_STATUSES.label(self.status)
+
+
+class LoanEvent(SchoolOwned, db.Model):
+    """A status change of a loan: from, to, who, when, why."""
+
+    __tablename__ = "loan_event"
+    __school_from__ = "loan"
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
+    loan_id = Column(Integer, ForeignKey("loan.id", ondelete="CASCADE"), nullable=False, index=True)
+    from_status = Column(String(16))
+    to_status = Column(String(16), nullable=False)
+    user_id = Column(Integer, ForeignKey("ab_user.id"))
+    at = Column(DateTime, nullable=False, default=utcnow)
+    comment = Column(Text)
+
+    loan = relationship("Loan", back_populates="events")
+    school = relationship("School")
+    user = relationship("User")
+
+    def __str__(self):
+        return f"{LOAN_STATUSES.label(self.from_status)} → {LOAN_STATUSES.label(self.to_status)}"
+
+
+class RepaymentDue(SchoolOwned, db.Model):
+    """One instalment: what falls due on a day (principal and interest apart) and what was paid."""
+
+    __tablename__ = "repayment_due"
+    __school_from__ = "loan"
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
+    loan_id = Column(Integer, ForeignKey("loan.id", ondelete="CASCADE"), nullable=False, index=True)
+    due_on = Column(Date, nullable=False, index=True)
+    principal = Column(Numeric(12, 2), nullable=False, default=0)
+    interest = Column(Numeric(12, 2), nullable=False, default=0)
+    paid_principal = Column(Numeric(12, 2), nullable=False, default=0)
+    paid_interest = Column(Numeric(12, 2), nullable=False, default=0)
+    paid_on = Column(Date)
+
+    loan = relationship("Loan", back_populates="dues")
+    school = relationship("School")
+
+
+class LoanReminder(Timestamps, SchoolOwned, db.Model):
+    """A 温馨提示 reminder given to a borrower: when, how and with what result."""
+
+    __tablename__ = "loan_reminder"
+    __school_from__ = "loan"
+    __table_args__ = (REMINDER_CHANNELS.check("channel"),)
+    __choices__ = {"channel": REMINDER_CHANNELS}
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
+    loan_id = Column(Integer, ForeignKey("loan.id", ondelete="CASCADE"), nullable=False, index=True)
+    on = Column(Date, nullable=False)
+    channel = Column(String(8), nullable=False)
+    result = Column(Text)
+
+    loan = relationship("Loan", back_populates="reminders")
+    school = relationship("School")

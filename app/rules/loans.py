@@ -1,0 +1,165 @@
+"""生源地信用助学贷款: the ceiling, the workflow, the repayment schedule and what is overdue.
+
+Workflow: 预申请 → 已受理 → 审核通过 / 未通过 (with a reason) → 已签合同 → 已放款 →
+毕业确认 → 还款中 → 已结清, with 逾期 reachable from 还款中 (and back when paid).
+Every change goes through ``transition`` and leaves a LoanEvent (who, when, why).
+Repayment: interest is paid by the state while studying; after graduation a grace
+period (up to 5 years) of interest only; then equal yearly principal until the end
+of the repayment term (at most 15 years after graduation).  Instalments fall due on
+20 December each year, as the national scheme sets.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.roles import ADMIN, AID_CENTER
+from app.rules import RuleError
+
+CENTRE = {AID_CENTER, ADMIN}
+TRANSITIONS = {
+    # action: (from, to, roles)
+    "accept": ({"pre_applied"}, "accepted", CENTRE),
+    "approve": ({"accepted"}, "approved", CENTRE),
+    "reject": ({"accepted"}, "rejected", CENTRE),
+    "sign": ({"approved"}, "contracted", CENTRE),
+    "disburse": ({"contracted"}, "disbursed", CENTRE),
+    "confirm_graduation": ({"disbursed"}, "graduated", CENTRE),
+    "start_repayment": ({"graduated"}, "repaying", CENTRE),
+    "mark_overdue": ({"repaying"}, "overdue", CENTRE),
+    "resume": ({"overdue"}, "repaying", CENTRE),
+    "settle": ({"repaying", "overdue"}, "settled", CENTRE),
+}
+DUE_MONTH_DAY = (12, 20)
+CENT = Decimal("0.01")
+
+
+def ceiling(degree) -> Decimal:
+    """The most that may be lent for one year (from autumn 2021: 12,000 本专科, 16,000 研究生)."""
+    ceilings = current_app.config.get("LOAN_CEILINGS", {"undergraduate": "12000", "postgraduate": "16000"})
+    return Decimal(ceilings[degree])
+
+
+def check_loan(loan):
+    from app.rules.identification import SCHOOL_YEAR
+
+    errors = {}
+    if loan.amount is None:
+        if (loan.status or "pre_applied") != "pre_applied":
+            errors["amount"] = _l("Enter the amount once the application is accepted.")
+    elif Decimal(loan.amount) <= 0:
+        errors["amount"] = _l("The amount must be more than zero.")
+    elif loan.degree in ("undergraduate", "postgraduate") and Decimal(loan.amount) > ceiling(loan.degree):
+        errors["amount"] = _l("At most %(c)s yuan a year may be lent for this degree.", c=ceiling(loan.degree))
+    match = SCHOOL_YEAR.match(loan.academic_year or "")
+    if not match or int(match.group(2)) != int(match.group(1)) + 1:
+        errors["academic_year"] = _l("Write the school year as 2021-2022.")
+    if loan.grace_years is not None and not 0 <= int(loan.grace_years) <= 5:
+        errors["grace_years"] = _l("The grace period is 0 to 5 years.")
+    if loan.repayment_years is not None and not 1 <= int(loan.repayment_years) <= 15:
+        errors["repayment_years"] = _l("Repayment ends at most 15 years after graduation.")
+    if (loan.grace_years or 0) >= (loan.repayment_years or 15):
+        errors["grace_years"] = _l("The grace period must end before the repayment term.")
+    if errors:
+        raise RuleError(errors)
+
+
+def missing_materials(loan, session):
+    from sqlalchemy import select
+
+    from app.models import LoanMaterial
+
+    required = session.scalars(select(LoanMaterial).where(LoanMaterial.required.is_(True), LoanMaterial.active.is_(True))).all()
+    ticked = {m.id for m in loan.materials}
+    return [m for m in required if m.id not in ticked]
+
+
+def transition(loan, action, roles, session, user=None, comment=None, on=None):
+    """Move a loan along its workflow, recording who did it and when; RuleError says why not."""
+    from app.models import LoanEvent
+
+    if action not in TRANSITIONS:
+        raise RuleError({"status": _l("Unknown action.")})
+    sources, target, allowed = TRANSITIONS[action]
+    if not allowed & set(roles):
+        raise RuleError({"status": _l("Your role may not do this.")})
+    if loan.status not in sources:
+        from app.models.loans import LOAN_STATUSES
+
+        raise RuleError({"status": _l("A loan that is %(s)s cannot take this step.", s=LOAN_STATUSES.label(loan.status))})
+    if action == "approve":
+        missing = missing_materials(loan, session)
+        if missing:
+            raise RuleError({"materials": _l("Required materials are missing: %(m)s.", m="、".join(m.name for m in missing))})
+    if action == "reject" and not (comment or "").strip():
+        raise RuleError({"reject_reason": _l("Write why the application is not approved.")})
+    if action == "sign" and not (loan.contract_number or "").strip():
+        raise RuleError({"contract_number": _l("Enter the contract number first.")})
+    if action == "reject":
+        loan.reject_reason = comment.strip()
+    if action == "confirm_graduation":
+        loan.graduation_confirmed_on = on or date.today()
+    if action == "start_repayment":
+        build_schedule(loan)
+    session.add(LoanEvent(loan=loan, from_status=loan.status, to_status=target,
+                          user_id=getattr(user, "id", None), comment=(comment or "").strip() or None))
+    loan.status = target
+    return loan
+
+
+def _graduation(loan) -> date:
+    return loan.graduation_confirmed_on or loan.expected_graduation or date(int(loan.academic_year[5:]), 7, 1)
+
+
+def instalments(amount, rate, graduated_on, grace_years, repayment_years):
+    """[(due date, principal, interest)]: yearly on 20 December after graduation.
+
+    Interest is charged on the outstanding principal for each year; during the
+    grace period only interest falls due; the principal is then repaid in equal
+    yearly parts (the last part takes the rounding) until the term ends.
+    """
+    amount = Decimal(amount)
+    rate = Decimal(rate)
+    first_year = graduated_on.year if graduated_on <= date(graduated_on.year, *DUE_MONTH_DAY) else graduated_on.year + 1
+    principal_years = repayment_years - grace_years
+    part = (amount / principal_years).quantize(CENT, ROUND_HALF_UP)
+    outstanding = amount
+    rows = []
+    for n in range(repayment_years):
+        due = date(first_year + n, *DUE_MONTH_DAY)
+        interest = (outstanding * rate).quantize(CENT, ROUND_HALF_UP)
+        if n < grace_years:
+            principal = Decimal("0.00")
+        elif n == repayment_years - 1:
+            principal = outstanding
+        else:
+            principal = part
+        rows.append((due, principal, interest))
+        outstanding -= principal
+    return rows
+
+
+def build_schedule(loan):
+    """Replace the loan's instalments with the schedule from graduation (kept payments stay)."""
+    from app.models import RepaymentDue
+
+    if any(d.paid_on for d in loan.dues):
+        return
+    loan.dues.clear()
+    rate = current_app.config.get("LOAN_INTEREST_RATE", "0.0385")
+    for due_on, principal, interest in instalments(loan.amount, rate, _graduation(loan), loan.grace_years or 0,
+                                                   loan.repayment_years or 15):
+        loan.dues.append(RepaymentDue(due_on=due_on, principal=principal, interest=interest))
+
+
+def outstanding(due) -> Decimal:
+    return (Decimal(due.principal) + Decimal(due.interest) - Decimal(due.paid_principal) - Decimal(due.paid_interest))
+
+
+def is_overdue(due, today=None) -> bool:
+    """Past its day and not fully paid (the day itself is still on time)."""
+    today = today or date.today()
+    return due.due_on < today and outstanding(due) > 0

@@ -1,0 +1,213 @@
+"""助学贷款 screens: loans and their workflow, the checklist, instalments, reminders,
+the pre-application list and the loan figures."""
+from datetime import date
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.actions import action
+from flask_appbuilder.forms import DynamicForm
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField, IntegerField, TextAreaField
+from wtforms.validators import NumberRange, Optional
+
+from app.extensions import db
+from app.kpi.loans import loan_figures, pre_application_candidates
+from app.models import Loan, LoanMaterial, LoanReminder, RepaymentDue
+from app.rules import RuleError
+from app.rules.loans import TRANSITIONS, is_overdue, transition
+from app.views.base import AidInterface, AidModelView, money
+from app.views.fields import StudentByIdNumberField
+from app.views.filters import FilterStudentNameOrIdNumber
+
+LOAN_LABELS = {
+    "student": _l("Borrower"), "school": _l("School of origin"), "co_borrower": _l("Co-borrower"),
+    "co_borrower_phone": _l("Co-borrower phone"), "university": _l("University"), "major": _l("Major"),
+    "degree": _l("Degree"), "academic_year": _l("School year"), "contract_number": _l("Contract number"),
+    "amount": _l("Amount this year (yuan)"), "expected_graduation": _l("Expected graduation"),
+    "grace_years": _l("Grace period (years)"), "repayment_years": _l("Repayment term after graduation (years)"),
+    "status": _l("Status"), "reject_reason": _l("Reason for not approving"), "materials": _l("Materials received"),
+    "graduation_confirmed_on": _l("Graduation confirmed on"), "notes": _l("Notes"), "events": _l("History"),
+}
+ACTION_LABELS = {
+    "accept": _l("Accept"), "approve": _l("Approve"), "sign": _l("Contract signed"), "disburse": _l("Disbursed"),
+    "confirm_graduation": _l("Graduation confirmed"), "start_repayment": _l("Start repayment"),
+    "mark_overdue": _l("Mark overdue"), "resume": _l("Back to repaying"), "settle": _l("Settled"),
+}
+
+
+def _roles():
+    return [r.name for r in g.user.roles]
+
+
+class LoanViewBase(AidModelView):
+    def _step(self, items, name):
+        items = [i for i in (items if isinstance(items, list) else [items]) if i is not None]
+        done, refused = 0, []
+        for loan in items:
+            try:
+                transition(loan, name, _roles(), db.session, user=g.user)
+                db.session.commit()
+                done += 1
+            except RuleError as exc:
+                db.session.rollback()
+                refused.append(f"{loan.student.name}：{exc}")
+        if done:
+            flash(_l("%(n)d loans updated.", n=done), "success")
+        for line in refused[:20]:
+            flash(line, "danger")
+        self.update_redirect()
+        return redirect(self.get_redirect())
+
+
+def _make_action(name):
+    def step(self, items):
+        return self._step(items, name)
+
+    step.__name__ = name
+    return action(name, ACTION_LABELS[name], _l("Take this step for the selected loans?"), "fa-arrow-right", single=False)(step)
+
+
+class LoanView(LoanViewBase):
+    datamodel = AidInterface(Loan)
+    list_title = _l("Student loans")
+    show_title = _l("Student loan")
+    add_title = _l("Record a loan application")
+    edit_title = _l("Edit loan")
+    label_columns = LOAN_LABELS
+    list_columns = ["student", "school", "academic_year", "university", "degree", "amount", "status", "contract_number"]
+    show_columns = ["student", "school", "co_borrower", "co_borrower_phone", "university", "major", "degree",
+                    "academic_year", "contract_number", "amount", "expected_graduation", "grace_years",
+                    "repayment_years", "materials", "status", "reject_reason", "graduation_confirmed_on", "notes"]
+    add_columns = edit_columns = ["student", "co_borrower", "co_borrower_phone", "university", "major", "degree",
+                                  "academic_year", "contract_number", "amount", "expected_graduation", "grace_years",
+                                  "repayment_years", "materials", "notes"]
+    search_columns = ["school", "student", "academic_year", "status", "degree", "university"]
+    order_columns = ["academic_year", "amount", "status"]
+    base_order = ("id", "desc")
+    text_search_relations = {"student": FilterStudentNameOrIdNumber}
+    related_views = []
+    method_permission_name = {"muldelete": "delete", **{name: name for name in ACTION_LABELS}}
+    description_columns = {
+        "amount": _l("At most 12,000 yuan a year for 本专科 and 16,000 for 研究生."),
+        "materials": _l("Tick what was received; a loan cannot be approved while a required item is missing."),
+        "grace_years": _l("Interest only, up to 5 years after graduation."),
+    }
+    add_form_extra_fields = edit_form_extra_fields = {
+        "student": StudentByIdNumberField(LOAN_LABELS["student"], description=_l("Type the borrower's ID number."),
+                                          default=lambda: request.args.get("student", "")),
+        "amount": DecimalField(LOAN_LABELS["amount"], places=2, validators=[Optional(), NumberRange(min=0)]),
+        "grace_years": IntegerField(LOAN_LABELS["grace_years"], default=0, validators=[NumberRange(min=0, max=5)]),
+        "repayment_years": IntegerField(LOAN_LABELS["repayment_years"], default=15, validators=[NumberRange(min=1, max=15)]),
+    }
+
+    @expose("/reject/<pk>", methods=["GET", "POST"])
+    @has_access
+    def reject(self, pk):
+        """Not approved, with the reason the applicant is told."""
+        loan = self.datamodel.get(pk)
+        if loan is None:
+            abort(404)
+        form = ReasonForm()
+        error = None
+        if request.method == "POST" and form.validate():
+            try:
+                transition(loan, "reject", _roles(), db.session, user=g.user, comment=form.reason.data)
+                db.session.commit()
+                return redirect(url_for("LoanView.show", pk=loan.id))
+            except RuleError as exc:
+                db.session.rollback()
+                error = str(exc)
+        return self.render_template("aid/loan_reject.html", loan=loan, form=form, error=error, title=_l("Not approved"))
+
+    @expose("/history/<pk>")
+    @has_access
+    def history(self, pk):
+        loan = self.datamodel.get(pk)
+        if loan is None:
+            abort(404)
+        return self.render_template("aid/loan_history.html", loan=loan, title=_l("History"),
+                                    today=date.today(), is_overdue=is_overdue)
+
+
+for _name in ACTION_LABELS:
+    setattr(LoanView, _name, _make_action(_name))
+
+
+class ReasonForm(DynamicForm):
+    reason = TextAreaField()
+
+
+class LoanMaterialView(AidModelView):
+    datamodel = AidInterface(LoanMaterial)
+    list_title = _l("Application materials")
+    show_title = add_title = edit_title = _l("Application material")
+    label_columns = {"name": _l("Material"), "required": _l("Required"), "active": _l("Active"), "sort_order": _l("Order")}
+    list_columns = show_columns = add_columns = edit_columns = ["name", "required", "active", "sort_order"]
+    search_columns = ["name", "required", "active"]
+    base_order = ("sort_order", "asc")
+
+
+class RepaymentDueView(AidModelView):
+    datamodel = AidInterface(RepaymentDue)
+    list_title = _l("Instalments")
+    show_title = edit_title = _l("Instalment")
+    label_columns = {"loan": _l("Loan"), "school": _l("School of origin"), "due_on": _l("Due on"),
+                     "principal": _l("Principal (yuan)"), "interest": _l("Interest (yuan)"),
+                     "paid_principal": _l("Principal paid (yuan)"), "paid_interest": _l("Interest paid (yuan)"),
+                     "paid_on": _l("Paid on")}
+    list_columns = ["loan", "due_on", "principal", "interest", "paid_principal", "paid_interest", "paid_on"]
+    show_columns = list_columns
+    edit_columns = ["paid_principal", "paid_interest", "paid_on"]
+    search_columns = ["school", "due_on", "paid_on"]
+    base_order = ("due_on", "asc")
+    base_permissions = ["can_list", "can_show", "can_edit", "can_export"]
+
+
+class LoanReminderView(AidModelView):
+    datamodel = AidInterface(LoanReminder)
+    list_title = _l("Reminders")
+    show_title = add_title = edit_title = _l("Reminder")
+    label_columns = {"loan": _l("Loan"), "school": _l("School of origin"), "on": _l("Date"), "channel": _l("Channel"),
+                     "result": _l("Result")}
+    list_columns = show_columns = ["loan", "school", "on", "channel", "result"]
+    add_columns = edit_columns = ["loan", "on", "channel", "result"]
+    search_columns = ["school", "on", "channel"]
+    base_order = ("on", "desc")
+
+
+class LoanPagesView(BaseView):
+    """预申请 candidates and the loan figures."""
+
+    route_base = "/loans"
+    default_view = "figures"
+
+    @expose("/figures/")
+    @has_access
+    def figures(self):
+        year = request.args.get("year", type=int) or date.today().year
+        total, per_school = loan_figures(year)
+        return self.render_template("aid/loan_figures.html", title=_l("Loan figures"), year=year, total=total,
+                                    per_school=per_school, money=money)
+
+    @expose("/pre-applications/", methods=["GET", "POST"])
+    @has_access
+    def pre_applications(self):
+        candidates = pre_application_candidates()
+        if request.method == "POST":
+            form = DynamicForm()
+            if not form.validate():
+                abort(400)
+            chosen = {int(i) for i in request.form.getlist("student")}
+            year = date.today().year
+            made = 0
+            for student in candidates:
+                if student.id in chosen:
+                    # the amount is settled when the application is accepted
+                    db.session.add(Loan(student=student, co_borrower=student.guardian or "—",
+                                        academic_year=f"{year}-{year + 1}", degree="undergraduate", status="pre_applied"))
+                    made += 1
+            db.session.commit()
+            flash(_l("%(n)d pre-applications created.", n=made), "success")
+            return redirect(url_for("LoanPagesView.pre_applications"))
+        return self.render_template("aid/pre_applications.html", title=_l("Loan pre-applications"),
+                                    candidates=candidates, form=DynamicForm())
