@@ -14,7 +14,7 @@ from app.extensions import db
 from app.kpi.loans import loan_figures, pre_application_candidates
 from app.models import Loan, LoanMaterial, LoanReminder, RepaymentDue
 from app.rules import RuleError
-from app.rules.loans import TRANSITIONS, is_overdue, transition
+from app.rules.loans import check_loan, is_overdue, transition
 from app.views.base import AidInterface, AidModelView, money
 from app.views.fields import StudentByIdNumberField
 from app.views.filters import FilterStudentNameOrIdNumber
@@ -85,7 +85,7 @@ class LoanView(LoanViewBase):
     order_columns = ["academic_year", "amount", "status"]
     base_order = ("id", "desc")
     text_search_relations = {"student": FilterStudentNameOrIdNumber}
-    related_views = []
+    rule_check = staticmethod(check_loan)
     method_permission_name = {"muldelete": "delete", **{name: name for name in ACTION_LABELS}}
     description_columns = {
         "amount": _l("At most 12,000 yuan a year for 本专科 and 16,000 for 研究生."),
