@@ -47,7 +47,8 @@ MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans")
 REPORT_PAGES = [
     ("PublicNoticeView", ("can_show", "can_export"), "PublicNotice"),
     ("CoverageView", ("can_show",), "Coverage"),
-    ("LoanPagesView", ("can_figures", "can_pre_applications"), "LoanFigures"),
+    ("LoanPagesView", ("can_figures", "can_pre_applications", "can_reminders"), "LoanFigures"),
+    ("LoanPagesView", (), "ReminderMonth"),
     ("LoanView", ("can_history",), "PreApplications"),
 ]
 # Imports: those who keep the records.
@@ -107,7 +108,7 @@ def _base():
     for category in MENU_CATEGORIES:
         out += _grants(category, ("menu_access",))
     for view, perms, menu in REPORT_PAGES:
-        out += _grants(view, perms) + _grants(menu, ("menu_access",))
+        out += (_grants(view, perms) if perms else []) + _grants(menu, ("menu_access",))
     return out
 
 

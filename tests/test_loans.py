@@ -199,3 +199,18 @@ def test_pre_application_candidates_and_bulk_creation(app, center, officer_a):
         loan = db.session.query(Loan).filter_by(student_id=sid).one()
         assert loan.status == "pre_applied" and loan.school_id == WORLD.school_a and loan.co_borrower == "王父"
     assert "预申请对象" not in visible_text(officer_a.get("/loans/pre-applications/"))
+
+
+def test_reminder_month_lists_graduates_and_dues_of_the_year(app, center, officer_a):
+    grad = _loan(app, status="disbursed", seq=501, expected_graduation=date(2027, 6, 30), co_borrower_phone="13700000000")
+    repaying = _loan(app, status="repaying", seq=503)
+    with app.app_context():
+        db.session.add(RepaymentDue(loan_id=repaying, due_on=date(2027, 12, 20), principal=Decimal("1000"),
+                                    interest=Decimal("100")))
+        db.session.add(RepaymentDue(loan_id=repaying, due_on=date(2028, 12, 20), principal=Decimal("1000"),
+                                    interest=Decimal("60")))
+        db.session.commit()
+    text = visible_text(center.get("/loans/reminders/?year=2027"))
+    assert "贷款501" in text and "2027-06-30" in text
+    assert "贷款503" in text and "2027-12-20" in text and "2028-12-20" not in text
+    assert "乙校" not in visible_text(officer_a.get("/loans/reminders/?year=2026"))

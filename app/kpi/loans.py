@@ -110,3 +110,22 @@ def pre_application_candidates(today: date | None = None):
         select(Student).where(Student.grade == "高三", Student.id.in_(grant), Student.id.notin_(has_loan))
         .order_by(Student.school_id, Student.class_name, Student.name)
     ).all()
+
+
+def reminder_lists(year: int):
+    """温馨提示月: (graduates who must confirm graduation this year, [(loan, dues of the year unpaid)])."""
+    from app.models import Loan, RepaymentDue
+
+    graduates = db.session.scalars(
+        select(Loan).where(Loan.status == "disbursed", Loan.expected_graduation >= date(year, 1, 1),
+                           Loan.expected_graduation <= date(year, 12, 31))
+        .order_by(Loan.school_id, Loan.expected_graduation)
+    ).all()
+    dues = db.session.scalars(
+        select(RepaymentDue).join(Loan, Loan.id == RepaymentDue.loan_id)
+        .where(RepaymentDue.due_on >= date(year, 1, 1), RepaymentDue.due_on <= date(year, 12, 31),
+               RepaymentDue.principal + RepaymentDue.interest > RepaymentDue.paid_principal + RepaymentDue.paid_interest,
+               Loan.status.in_(("repaying", "overdue", "graduated")))
+        .order_by(RepaymentDue.school_id, RepaymentDue.due_on)
+    ).all()
+    return graduates, dues

@@ -44,6 +44,8 @@ def register_views(appbuilder):
     appbuilder.add_link("PreApplications", href="LoanPagesView.pre_applications", label=_l("Pre-applications"),
                         icon="fa-user-plus", **loans)
     appbuilder.add_view(RepaymentDueView, "RepaymentDues", label=_l("Instalments"), icon="fa-calendar-check-o", **loans)
+    appbuilder.add_link("ReminderMonth", href="LoanPagesView.reminders", label=_l("Reminder month (温馨提示月)"),
+                        icon="fa-envelope", **loans)
     appbuilder.add_view(LoanReminderView, "LoanReminders", label=_l("Reminders (温馨提示)"), icon="fa-bell", **loans)
     appbuilder.add_link("LoanFigures", href="LoanPagesView.figures", label=_l("Loan figures"), icon="fa-bar-chart", **loans)
     appbuilder.add_view(LoanMaterialView, "LoanMaterials", label=_l("Application materials"), icon="fa-check-square", **loans)

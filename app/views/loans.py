@@ -11,7 +11,7 @@ from wtforms import DecimalField, IntegerField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
 from app.extensions import db
-from app.kpi.loans import loan_figures, pre_application_candidates
+from app.kpi.loans import loan_figures, pre_application_candidates, reminder_lists
 from app.models import Loan, LoanMaterial, LoanReminder, RepaymentDue
 from app.rules import RuleError
 from app.rules.loans import check_loan, is_overdue, transition
@@ -188,6 +188,15 @@ class LoanPagesView(BaseView):
         total, per_school = loan_figures(year)
         return self.render_template("aid/loan_figures.html", title=_l("Loan figures"), year=year, total=total,
                                     per_school=per_school, money=money)
+
+    @expose("/reminders/")
+    @has_access
+    def reminders(self):
+        """温馨提示月 (every March, usable any day): who to remind this year, and of what."""
+        year = request.args.get("year", type=int) or date.today().year
+        graduates, dues = reminder_lists(year)
+        return self.render_template("aid/loan_reminders.html", title=_l("Reminder month (温馨提示月)"), year=year,
+                                    graduates=graduates, dues=dues, money=money)
 
     @expose("/pre-applications/", methods=["GET", "POST"])
     @has_access
