@@ -51,7 +51,8 @@ class SeedResult:
         if self.created:
             lines = [
                 f"demo county loaded: {self.schools} schools, {self.students} students, "
-                f"{self.identifications} identifications, {self.awards} awards",
+                f"{self.identifications} identifications, {self.awards} awards, and student loans "
+                f"of former pupils",
             ]
         else:
             lines = ["demo data already present: nothing changed"]
@@ -238,7 +239,95 @@ def _seed_aid(rng, schools, year_start, today):
         db.session.execute(insert(Award), awards[start:start + 5000])
     db.session.commit()
     _seed_funds_and_social(rng, schools, year_start, rows)
+    _seed_loans(rng, schools, year_start, today, count=max(30, min(1000, len(rows) * 2 // 3 + 120)))
     return len(awards)
+
+
+UNIVERSITIES = [("安徽大学", "汉语言文学"), ("合肥工业大学", "机械工程"), ("安徽师范大学", "数学与应用数学"),
+                ("安徽医科大学", "临床医学"), ("滁州学院", "计算机科学与技术"), ("安徽农业大学", "农学"),
+                ("南京师范大学", "教育学"), ("安徽财经大学", "会计学")]
+
+
+def _seed_loans(rng, schools, year_start, today, count):
+    """The checklist, and loans in every state over several years: this year's applications of 高三
+    grant holders, and former pupils who have graduated, repay, have settled or are overdue."""
+    from decimal import Decimal
+
+    from app.models import Loan, LoanEvent, LoanMaterial, RepaymentDue, loans
+    from app.rules.loans import instalments
+
+    db.session.add_all([LoanMaterial(name=n, required=r, sort_order=i) for i, (n, r) in enumerate(
+        [("身份证", True), ("户口簿", True), ("录取通知书", True), ("家庭经济困难证明", True), ("学生证", False)])])
+    db.session.flush()
+    materials = db.session.scalars(select(LoanMaterial)).all()
+    senior = [s for s in schools if s["stage"] in ("senior", "complete")]
+    rate = Decimal(current_app.config["LOAN_INTEREST_RATE"])
+    division = current_app.config["COUNTY_CODE"]
+    used = set(db.session.scalars(select(Student.id_number)).all())
+    loan_rows, due_rows, event_rows, material_rows = [], [], [], []
+    for n in range(count):
+        school = rng.choice(senior)
+        entry = year_start - rng.randrange(0, 9)          # the autumn the borrower went to university
+        years_since = year_start - entry
+        if years_since == 0:
+            status = rng.choices(["pre_applied", "accepted", "approved", "rejected", "contracted", "disbursed"],
+                                 [3, 2, 2, 1, 2, 6])[0]
+        elif years_since < 4:
+            status = "disbursed"
+        else:
+            status = rng.choices(["graduated", "repaying", "settled", "overdue"], [1, 6, 2, 1])[0]
+        born = date(entry - 18, rng.randrange(1, 13), rng.randrange(1, 28))
+        while True:
+            number = idcard.make(division, born, rng.randrange(0, 1000))
+            if number not in used:
+                used.add(number)
+                break
+        student = Student(school_id=school["id"], name=_name(rng), gender="M" if int(number[16]) % 2 else "F",
+                          id_number=number, birth_date=born, grade="高三" if years_since == 0 else "已毕业",
+                          class_name=f"{rng.randrange(1, 9)}班", enrolment_year=entry - 3, guardian=_name(rng),
+                          guardian_phone=_phone(rng))
+        db.session.add(student)
+        db.session.flush()
+        university, major = rng.choice(UNIVERSITIES)
+        amount = Decimal(rng.choice([6000, 8000, 10000, 12000])) if status != "pre_applied" else None
+        graduation = date(entry + 4, 7, 1)
+        loan = dict(student_id=student.id, school_id=school["id"], co_borrower=student.guardian,
+                    co_borrower_phone=student.guardian_phone, university=university, major=major, degree="undergraduate",
+                    academic_year=f"{entry}-{entry + 1}", amount=amount, expected_graduation=graduation,
+                    grace_years=rng.choice([0, 1, 2, 3]), repayment_years=rng.choice([10, 12, 15]), status=status,
+                    contract_number=f"QJ{entry}{n:04d}" if status not in ("pre_applied", "accepted", "approved", "rejected") else None,
+                    reject_reason="材料不全且逾期未补交" if status == "rejected" else None,
+                    graduation_confirmed_on=graduation if status in ("graduated", "repaying", "settled", "overdue") else None)
+        loan_rows.append((loan, student))
+    db.session.commit()
+    steps = [s for s, _ in loans.LOAN_STATUSES]
+    for loan, student in loan_rows:
+        result = db.session.execute(insert(Loan).returning(Loan.id), [loan]).scalar_one()
+        if loan["status"] != "pre_applied":
+            material_rows += [dict(loan_id=result, material_id=m.id) for m in materials if m.required]
+            path = ["pre_applied", "accepted", "rejected"] if loan["status"] == "rejected" else \
+                steps[:steps.index(loan["status"]) + 1] if loan["status"] != "overdue" else steps[:steps.index("repaying") + 1] + ["overdue"]
+            path = [p for p in path if p != "rejected" or loan["status"] == "rejected"]
+            for before, after in zip(path, path[1:]):
+                event_rows.append(dict(loan_id=result, school_id=loan["school_id"], from_status=before, to_status=after,
+                                       at=datetime(int(loan["academic_year"][:4]), 8, 1, 9)))
+        if loan["status"] in ("repaying", "settled", "overdue"):
+            for due_on, principal, interest in instalments(loan["amount"], rate, loan["expected_graduation"],
+                                                           loan["grace_years"], loan["repayment_years"]):
+                paid = loan["status"] == "settled" or (due_on < today and (loan["status"] == "repaying" or due_on.year < today.year - 1))
+                due_rows.append(dict(loan_id=result, school_id=loan["school_id"], due_on=due_on, principal=principal,
+                                     interest=interest, paid_principal=principal if paid else Decimal("0"),
+                                     paid_interest=interest if paid else Decimal("0"),
+                                     paid_on=min(due_on, today) if paid else None))
+    from app.models.loans import loan_material_check
+
+    if material_rows:
+        db.session.execute(insert(loan_material_check), material_rows)
+    if event_rows:
+        db.session.execute(insert(LoanEvent), event_rows)
+    if due_rows:
+        db.session.execute(insert(RepaymentDue), due_rows)
+    db.session.commit()
 
 
 def _seed_funds_and_social(rng, schools, year_start, identified):
