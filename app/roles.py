@@ -37,7 +37,7 @@ BASIC = {
     "SchoolFund": ("SchoolFundView", None, "SchoolFunds"),
     "SocialProject": ("SocialProjectView", None, "SocialProjects"),
     "Pairing": ("PairingView", None, "Pairings"),
-    "Loan": ("LoanView", None, "Loans"),
+    "Loan": ("LoanView", "LoanApi", "Loans"),
     "LoanMaterial": ("LoanMaterialView", None, "LoanMaterials"),
     "RepaymentDue": ("RepaymentDueView", None, "RepaymentDues"),
     "LoanReminder": ("LoanReminderView", None, "LoanReminders"),

@@ -214,3 +214,22 @@ def test_reminder_month_lists_graduates_and_dues_of_the_year(app, center, office
     assert "贷款501" in text and "2027-06-30" in text
     assert "贷款503" in text and "2027-12-20" in text and "2028-12-20" not in text
     assert "乙校" not in visible_text(officer_a.get("/loans/reminders/?year=2026"))
+
+
+def test_loan_api_keeps_to_the_officers_school_and_the_ceiling(app, api):
+    jwt = api("t_officer_a")
+    listed = jwt.get("/api/v1/loan/").get_json()
+    assert listed["count"] >= 1 and all(row["school"]["id"] == WORLD.school_a for row in listed["result"])
+    assert jwt.get(f"/api/v1/loan/{WORLD.loan_b}").status_code == 404
+    with app.app_context():
+        s = Student(school_id=WORLD.school_a, name="接口贷款", grade="高三", class_name="1班", enrolment_year=2024,
+                    id_number=idcard.make("341124", date(2008, 4, 4), 601))
+        db.session.add(s)
+        db.session.commit()
+        sid = s.id
+    too_much = jwt.post("/api/v1/loan/", json={"student": sid, "co_borrower": "母", "academic_year": "2026-2027",
+                                               "amount": 20000, "degree": "undergraduate"})
+    assert too_much.status_code == 422 and "amount" in too_much.get_json()["message"]
+    ok = jwt.post("/api/v1/loan/", json={"student": sid, "co_borrower": "母", "academic_year": "2026-2027",
+                                         "amount": 12000, "degree": "undergraduate"})
+    assert ok.status_code == 201, ok.get_json()

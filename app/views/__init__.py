@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, SemesterView
 from app.views.imports import AwardImportView, StudentImportView, VerificationView
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
-from app.views.loans import LoanMaterialView, LoanPagesView, LoanReminderView, LoanView, RepaymentDueView
+from app.views.loans import LoanApi, LoanMaterialView, LoanPagesView, LoanReminderView, LoanView, RepaymentDueView
 from app.views.pages import CoverageView, OverlapView, PublicNoticeView
 from app.views.basic import (
     IdentificationApi,
@@ -49,7 +49,7 @@ def register_views(appbuilder):
     appbuilder.add_view(LoanReminderView, "LoanReminders", label=_l("Reminders (温馨提示)"), icon="fa-bell", **loans)
     appbuilder.add_link("LoanFigures", href="LoanPagesView.figures", label=_l("Loan figures"), icon="fa-bar-chart", **loans)
     appbuilder.add_view(LoanMaterialView, "LoanMaterials", label=_l("Application materials"), icon="fa-check-square", **loans)
-    for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi):
+    for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi, LoanApi):
         appbuilder.add_api(api)
     # System administration (registered first by the framework) goes to the end of the menu.
     appbuilder.menu.menu.sort(key=lambda item: item.name == "Security")

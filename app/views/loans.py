@@ -15,7 +15,7 @@ from app.kpi.loans import loan_figures, pre_application_candidates, reminder_lis
 from app.models import Loan, LoanMaterial, LoanReminder, RepaymentDue
 from app.rules import RuleError
 from app.rules.loans import check_loan, is_overdue, transition
-from app.views.base import AidInterface, AidModelView, money
+from app.views.base import AidInterface, AidModelApi, AidModelView, money
 from app.views.fields import StudentByIdNumberField
 from app.views.filters import FilterStudentNameOrIdNumber
 
@@ -220,3 +220,16 @@ class LoanPagesView(BaseView):
             return redirect(url_for("LoanPagesView.pre_applications"))
         return self.render_template("aid/pre_applications.html", title=_l("Loan pre-applications"),
                                     candidates=candidates, form=DynamicForm())
+
+
+class LoanApi(AidModelApi):
+    resource_name = "loan"
+    datamodel = AidInterface(Loan)
+    list_columns = show_columns = ["id", "student.id", "student.name", "school.id", "school.name", "co_borrower",
+                                   "university", "major", "degree", "academic_year", "contract_number", "amount",
+                                   "expected_graduation", "grace_years", "repayment_years", "status", "reject_reason"]
+    add_columns = edit_columns = ["student", "co_borrower", "co_borrower_phone", "university", "major", "degree",
+                                  "academic_year", "contract_number", "amount", "expected_graduation", "grace_years",
+                                  "repayment_years", "notes"]
+    search_columns = ["school", "student", "academic_year", "status"]
+    base_order = ("id", "desc")
