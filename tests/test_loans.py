@@ -233,3 +233,38 @@ def test_loan_api_keeps_to_the_officers_school_and_the_ceiling(app, api):
     ok = jwt.post("/api/v1/loan/", json={"student": sid, "co_borrower": "母", "academic_year": "2026-2027",
                                          "amount": 12000, "degree": "undergraduate"})
     assert ok.status_code == 201, ok.get_json()
+
+
+@pytest.mark.parametrize("action", sorted(__import__("app.rules.loans", fromlist=["TRANSITIONS"]).TRANSITIONS))
+def test_every_step_allowed_for_the_centre_from_its_state_and_refused_otherwise(app, action):
+    from types import SimpleNamespace
+
+    from app.models.loans import LOAN_STATUSES
+    from app.rules import RuleError
+    from app.rules.loans import TRANSITIONS, transition
+
+    sources, target, _ = TRANSITIONS[action]
+
+    class Session:
+        def add(self, obj):
+            pass
+
+        def scalars(self, stmt):
+            return SimpleNamespace(all=lambda: [])
+
+    with app.test_request_context():
+        for role in ("SchoolOfficer", "Supervisor", "Leader"):
+            loan = Loan(status=next(iter(sources)), contract_number="HT1", amount=Decimal("8000"),
+                        expected_graduation=date(2030, 7, 1), academic_year="2026-2027", grace_years=0, repayment_years=10)
+            with pytest.raises(RuleError):
+                transition(loan, action, [role], Session(), comment="理由")
+            assert loan.status in sources
+        for code, _ in LOAN_STATUSES:
+            loan = Loan(status=code, contract_number="HT1", amount=Decimal("8000"), expected_graduation=date(2030, 7, 1),
+                        academic_year="2026-2027", grace_years=0, repayment_years=10)
+            if code in sources:
+                transition(loan, action, ["AidCenter"], Session(), comment="理由")
+                assert loan.status == target
+            else:
+                with pytest.raises(RuleError):
+                    transition(loan, action, ["AidCenter"], Session(), comment="理由")
