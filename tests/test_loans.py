@@ -268,3 +268,8 @@ def test_every_step_allowed_for_the_centre_from_its_state_and_refused_otherwise(
             else:
                 with pytest.raises(RuleError):
                     transition(loan, action, ["AidCenter"], Session(), comment="理由")
+
+
+def test_the_list_links_each_loan_to_its_history(app, center):
+    html = center.get("/loanview/list/").get_data(as_text=True)
+    assert f"/loanview/history/{WORLD.loan_a}" in html

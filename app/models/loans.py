@@ -88,6 +88,14 @@ class Loan(Timestamps, SchoolOwned, db.Model):
     def status_label(self):
         return LOAN_STATUSES.label(self.status)
 
+    @property
+    def status_link(self):
+        """The status, linking to the loan's history and instalments (lists show this)."""
+        from flask import url_for
+        from markupsafe import Markup, escape
+
+        return Markup(f'<a href="{url_for("LoanView.history", pk=self.id)}">{escape(self.status_label)}</a>')
+
 
 class LoanEvent(SchoolOwned, db.Model):
     """A status change of a loan: from, to, who, when, why."""

@@ -27,6 +27,7 @@ LOAN_LABELS = {
     "grace_years": _l("Grace period (years)"), "repayment_years": _l("Repayment term after graduation (years)"),
     "status": _l("Status"), "reject_reason": _l("Reason for not approving"), "materials": _l("Materials received"),
     "graduation_confirmed_on": _l("Graduation confirmed on"), "notes": _l("Notes"), "events": _l("History"),
+    "status_link": _l("Status"),
 }
 ACTION_LABELS = {
     "accept": _l("Accept"), "approve": _l("Approve"), "sign": _l("Contract signed"), "disburse": _l("Disbursed"),
@@ -74,7 +75,7 @@ class LoanView(LoanViewBase):
     add_title = _l("Record a loan application")
     edit_title = _l("Edit loan")
     label_columns = LOAN_LABELS
-    list_columns = ["student", "school", "academic_year", "university", "degree", "amount", "status", "contract_number"]
+    list_columns = ["student", "school", "academic_year", "university", "degree", "amount", "status_link", "contract_number"]
     show_columns = ["student", "school", "co_borrower", "co_borrower_phone", "university", "major", "degree",
                     "academic_year", "contract_number", "amount", "expected_graduation", "grace_years",
                     "repayment_years", "materials", "status", "reject_reason", "graduation_confirmed_on", "notes"]
