@@ -273,3 +273,12 @@ def test_every_step_allowed_for_the_centre_from_its_state_and_refused_otherwise(
 def test_the_list_links_each_loan_to_its_history(app, center):
     html = center.get("/loanview/list/").get_data(as_text=True)
     assert f"/loanview/history/{WORLD.loan_a}" in html
+
+
+def test_the_loan_export_has_text_not_links(app, center):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(BytesIO(center.get("/loanview/export/").data)).active.iter_rows(values_only=True))
+    assert "状态" in rows[0] and not any("<a" in str(v) for row in rows for v in row)

@@ -18,6 +18,7 @@ from io import BytesIO
 from types import SimpleNamespace
 
 from flask import flash, redirect, send_file
+from markupsafe import Markup
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_appbuilder.actions import action
@@ -171,6 +172,8 @@ class AidModelView(ModelView):
             raw = getattr(item, column, None)
             if isinstance(raw, Decimal):
                 return raw  # a number in the sheet, so it can be summed
+            if isinstance(raw, Markup):
+                return raw.striptags()  # a link on screen, its text in the sheet
             formatter = self.formatters_columns.get(column)
             return formatter(raw) if formatter else raw
 
