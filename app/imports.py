@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from io import BytesIO
 from types import SimpleNamespace
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from python_calamine import CalamineWorkbook
@@ -109,7 +109,11 @@ def _rows(data: bytes, columns, result):
             return
         if values is None or all(v is None or str(v).strip() == "" for v in values):
             continue
-        yield number, {key: _text(values[i]) if i < len(values) else "" for key, i in index.items()}
+        cells = {key: _text(values[i]) if i < len(values) else "" for key, i in index.items()}
+        for key, title, required, _ in columns:
+            if required and not cells.get(key):
+                result.errors.append(RowError(number, title, gettext("This field is required.")))
+        yield number, cells
 
 
 def _text(value):
@@ -151,9 +155,6 @@ def import_students(data: bytes, today=None) -> ImportResult:
         result.errors.append(RowError(row, titles[key], str(message)))
 
     for row, v in _rows(data, STUDENT_COLUMNS, result):
-        for key, title, required, _ in STUDENT_COLUMNS:
-            if required and not v.get(key):
-                err(row, key, gettext("This field is required."))
         school = schools.get(v["school_code"])
         if v["school_code"] and school is None:
             err(row, "school_code", gettext("No school of yours has this code.") if scope is not None
@@ -343,9 +344,6 @@ def import_awards(data: bytes) -> ImportResult:
         result.errors.append(RowError(row, titles[key], str(message)))
 
     for row, v in _rows(data, AWARD_COLUMNS, result):
-        for key, _, required, _ in AWARD_COLUMNS:
-            if required and not v.get(key):
-                err(row, key, gettext("This field is required."))
         student = None
         if v["id_number"]:
             number = idcard.normalize(v["id_number"])

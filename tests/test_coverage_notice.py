@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from app import idcard
 from app.extensions import db
-from app.models import AidProgram, Award, Identification, School, Semester, Student
+from app.models import Award, Identification, School, Semester, Student
 from app.rules import cards
 from tests.conftest import WORLD, visible_text
 

@@ -202,7 +202,7 @@ def test_pre_application_candidates_and_bulk_creation(app, center, officer_a):
 
 
 def test_reminder_month_lists_graduates_and_dues_of_the_year(app, center, officer_a):
-    grad = _loan(app, status="disbursed", seq=501, expected_graduation=date(2027, 6, 30), co_borrower_phone="13700000000")
+    _loan(app, status="disbursed", seq=501, expected_graduation=date(2027, 6, 30), co_borrower_phone="13700000000")
     repaying = _loan(app, status="repaying", seq=503)
     with app.app_context():
         db.session.add(RepaymentDue(loan_id=repaying, due_on=date(2027, 12, 20), principal=Decimal("1000"),

@@ -1,7 +1,6 @@
 """The migrations build exactly the models' schema; the command-line tools behave."""
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from click.testing import CliRunner
 
 from app.extensions import db
 from app.models import InfoOfficer, School

@@ -1,5 +1,4 @@
 """Schools and their information officers (基础数据)."""
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String
 from sqlalchemy.orm import relationship
 

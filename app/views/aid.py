@@ -15,7 +15,7 @@ from app.models.choices import STAGES
 from app.rules import RuleError
 from app.rules.awards import check_award, transition
 from app.rules.cards import mask as mask_card
-from app.views.base import AidInterface, AidModelApi, AidModelView
+from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles
 from app.views.fields import StudentByIdNumberField
 from app.views.filters import FilterStudentNameOrIdNumber
 
@@ -96,10 +96,6 @@ def _card_for_viewer(number):
     return mask_card(number)
 
 
-def _roles():
-    return [r.name for r in g.user.roles]
-
-
 class AwardView(AidModelView):
     datamodel = AidInterface(Award)
     list_title = _l("Award list")
@@ -133,22 +129,7 @@ class AwardView(AidModelView):
     add_form_query_rel_fields = {"program": [["active", FilterEqual, True]]}
 
     def _bulk(self, items, name, done_message):
-        done, refused = 0, []
-        items = items if isinstance(items, list) else [items]
-        for award in [i for i in items if i is not None]:
-            try:
-                transition(award, name, _roles(), user=g.user)
-                db.session.commit()
-                done += 1
-            except RuleError as exc:
-                db.session.rollback()
-                refused.append(f"{award.student.name}：{exc}")
-        if done:
-            flash(done_message % {"n": done}, "success")
-        for line in refused[:20]:
-            flash(line, "danger")
-        self.update_redirect()
-        return redirect(self.get_redirect())
+        return self.apply_step(items, lambda award: transition(award, name, current_roles(), user=g.user), done_message)
 
     @action("approve", _l("Approve"), _l("Approve the selected awards?"), "fa-check", single=False)
     def approve(self, items):
@@ -171,7 +152,7 @@ class AwardView(AidModelView):
             if not form.validate():
                 abort(400)
             try:
-                transition(award, "void", _roles(), user=g.user, reason=form.void_reason.data)
+                transition(award, "void", current_roles(), user=g.user, reason=form.void_reason.data)
                 db.session.commit()
                 flash(_l("The award was voided."), "success")
                 return redirect(url_for("AwardView.show", pk=award.id))

@@ -17,7 +17,7 @@ from decimal import Decimal
 from io import BytesIO
 from types import SimpleNamespace
 
-from flask import flash, redirect, send_file
+from flask import flash, g, redirect, send_file
 from markupsafe import Markup
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
@@ -132,6 +132,10 @@ def _column_setup(cls):
             formatters[column] = choice.label
 
 
+def current_roles():
+    return [role.name for role in g.user.roles]
+
+
 class AidListWidget(ListWidget):
     template = "aid/widgets/list.html"
 
@@ -199,6 +203,29 @@ class AidModelView(ModelView):
                 raise ValueError(
                     str(_l("%(n)d %(what)s still refer to this record; it cannot be deleted.", n=count, what=label))
                 )
+
+    def apply_step(self, items, step, done_message):
+        """Apply a workflow step (a rule function that may raise RuleError) to each selected record.
+
+        Each record is committed on its own, so one refusal does not stop the
+        others; every refusal is shown with the record it concerns.
+        """
+        items = [i for i in (items if isinstance(items, list) else [items]) if i is not None]
+        done, refused = 0, []
+        for item in items:
+            try:
+                step(item)
+                db.session.commit()
+                done += 1
+            except RuleError as exc:
+                db.session.rollback()
+                refused.append(f"{item}：{exc}")
+        if done:
+            flash(done_message % {"n": done}, "success")
+        for line in refused[:20]:
+            flash(line, "danger")
+        self.update_redirect()
+        return redirect(self.get_redirect())
 
     @action("muldelete", _l("Delete"), _l("Delete all the selected records?"), "fa-trash", single=False)
     def muldelete(self, items):

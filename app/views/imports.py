@@ -22,57 +22,54 @@ class UploadForm(DynamicForm):
     file = FileField(_l("Excel file (.xlsx)"), validators=[FileRequired(), FileAllowed(["xlsx"], _l("Only .xlsx files."))])
 
 
-class StudentImportView(BaseView):
+class ImportView(BaseView):
+    """Download a template, upload a filled file, see every bad cell or what was written."""
+
+    default_view = "upload"
+    columns = None        # the template's columns (app/imports.py)
+    importer = None       # staticmethod(bytes -> ImportResult)
+    sheet_title = ""
+    file_name = ""
+    page_title = ""
+
+    @expose("/template/")
+    @has_access
+    def download_template(self):
+        return send_file(BytesIO(template(self.columns, self.sheet_title)), as_attachment=True,
+                         download_name=self.file_name,
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @expose("/", methods=["GET", "POST"])
+    @has_access
+    def upload(self):
+        form = UploadForm()
+        result = None
+        if request.method == "POST" and form.validate():
+            data = form.file.data.read(MAX_UPLOAD + 1)
+            if len(data) > MAX_UPLOAD:
+                form.file.errors.append(_l("The file is larger than 20 MB."))
+            else:
+                result = self.importer(data)
+        return self.render_template("aid/import.html", form=form, result=result, title=self.page_title,
+                                    columns=self.columns, template_url=f"{type(self).__name__}.download_template")
+
+
+class StudentImportView(ImportView):
     route_base = "/import/students"
-    default_view = "upload"
-
-    @expose("/template/")
-    @has_access
-    def download_template(self):
-        return send_file(BytesIO(template(STUDENT_COLUMNS, "学生及困难认定")), as_attachment=True,
-                         download_name="学生及困难认定导入模板.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-    @expose("/", methods=["GET", "POST"])
-    @has_access
-    def upload(self):
-        form = UploadForm()
-        result = None
-        if request.method == "POST" and form.validate():
-            data = form.file.data.read(MAX_UPLOAD + 1)
-            if len(data) > MAX_UPLOAD:
-                form.file.errors.append(_l("The file is larger than 20 MB."))
-            else:
-                result = import_students(data)
-        return self.render_template("aid/import.html", form=form, result=result,
-                                    title=_l("Import students and identifications"),
-                                    columns=STUDENT_COLUMNS, template_url="StudentImportView.download_template")
+    columns = STUDENT_COLUMNS
+    importer = staticmethod(import_students)
+    sheet_title = "学生及困难认定"
+    file_name = "学生及困难认定导入模板.xlsx"
+    page_title = _l("Import students and identifications")
 
 
-class AwardImportView(BaseView):
+class AwardImportView(ImportView):
     route_base = "/import/awards"
-    default_view = "upload"
-
-    @expose("/template/")
-    @has_access
-    def download_template(self):
-        return send_file(BytesIO(template(AWARD_COLUMNS, "资助名单")), as_attachment=True,
-                         download_name="资助名单导入模板.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-    @expose("/", methods=["GET", "POST"])
-    @has_access
-    def upload(self):
-        form = UploadForm()
-        result = None
-        if request.method == "POST" and form.validate():
-            data = form.file.data.read(MAX_UPLOAD + 1)
-            if len(data) > MAX_UPLOAD:
-                form.file.errors.append(_l("The file is larger than 20 MB."))
-            else:
-                result = import_awards(data)
-        return self.render_template("aid/import.html", form=form, result=result, title=_l("Import award proposals"),
-                                    columns=AWARD_COLUMNS, template_url="AwardImportView.download_template")
+    columns = AWARD_COLUMNS
+    importer = staticmethod(import_awards)
+    sheet_title = "资助名单"
+    file_name = "资助名单导入模板.xlsx"
+    page_title = _l("Import award proposals")
 
 
 class VerificationForm(UploadForm):

@@ -15,7 +15,7 @@ from app.kpi.loans import loan_figures, pre_application_candidates, reminder_lis
 from app.models import Loan, LoanMaterial, LoanReminder, RepaymentDue
 from app.rules import RuleError
 from app.rules.loans import check_loan, is_overdue, transition
-from app.views.base import AidInterface, AidModelApi, AidModelView, money
+from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles, money
 from app.views.fields import StudentByIdNumberField
 from app.views.filters import FilterStudentNameOrIdNumber
 
@@ -36,39 +36,16 @@ ACTION_LABELS = {
 }
 
 
-def _roles():
-    return [r.name for r in g.user.roles]
-
-
-class LoanViewBase(AidModelView):
-    def _step(self, items, name):
-        items = [i for i in (items if isinstance(items, list) else [items]) if i is not None]
-        done, refused = 0, []
-        for loan in items:
-            try:
-                transition(loan, name, _roles(), db.session, user=g.user)
-                db.session.commit()
-                done += 1
-            except RuleError as exc:
-                db.session.rollback()
-                refused.append(f"{loan.student.name}：{exc}")
-        if done:
-            flash(_l("%(n)d loans updated.", n=done), "success")
-        for line in refused[:20]:
-            flash(line, "danger")
-        self.update_redirect()
-        return redirect(self.get_redirect())
-
-
 def _make_action(name):
     def step(self, items):
-        return self._step(items, name)
+        return self.apply_step(items, lambda loan: transition(loan, name, current_roles(), db.session, user=g.user),
+                               str(_l("%(n)d loans updated.")))
 
     step.__name__ = name
     return action(name, ACTION_LABELS[name], _l("Take this step for the selected loans?"), "fa-arrow-right", single=False)(step)
 
 
-class LoanView(LoanViewBase):
+class LoanView(AidModelView):
     datamodel = AidInterface(Loan)
     list_title = _l("Student loans")
     show_title = _l("Student loan")
@@ -112,7 +89,7 @@ class LoanView(LoanViewBase):
         error = None
         if request.method == "POST" and form.validate():
             try:
-                transition(loan, "reject", _roles(), db.session, user=g.user, comment=form.reason.data)
+                transition(loan, "reject", current_roles(), db.session, user=g.user, comment=form.reason.data)
                 db.session.commit()
                 return redirect(url_for("LoanView.show", pk=loan.id))
             except RuleError as exc:
