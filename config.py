@@ -61,6 +61,9 @@ class Config:
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "8")))
 
+    INSTANCE_DIR = str(INSTANCE_DIR)
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # default: INSTANCE_DIR/uploads
+
     # --- the county -------------------------------------------------------
     COUNTY_NAME = os.environ.get("COUNTY_NAME", "全椒县")
     COUNTY_CODE = os.environ.get("COUNTY_CODE", "341124")

@@ -41,8 +41,10 @@ BASIC = {
     "LoanMaterial": ("LoanMaterialView", None, "LoanMaterials"),
     "RepaymentDue": ("RepaymentDueView", None, "RepaymentDues"),
     "LoanReminder": ("LoanReminderView", None, "LoanReminders"),
+    "ReportTask": ("ReportTaskView", None, "ReportTasks"),
+    "Submission": ("SubmissionView", None, "Submissions"),
 }
-MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans")
+MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting")
 # Pages that every role reads within its own scope (公示, 应助尽助).
 REPORT_PAGES = [
     ("PublicNoticeView", ("can_show", "can_export"), "PublicNotice"),
@@ -50,7 +52,11 @@ REPORT_PAGES = [
     ("LoanPagesView", ("can_figures", "can_pre_applications", "can_reminders"), "LoanFigures"),
     ("LoanPagesView", (), "ReminderMonth"),
     ("LoanView", ("can_history",), "PreApplications"),
+    ("ReportingPagesView", ("can_figures",), "ReportFigures"),
+    ("SubmissionView", ("can_file",), "Submissions"),
 ]
+# The officer's side of information reporting.
+OFFICER_REPORTING = [("ReportingPagesView", ("can_todo", "can_submit"), "ReportTodo")]
 # Imports: those who keep the records.
 IMPORT_PAGES = [
     ("StudentImportView", ("can_upload", "can_download_template"), "StudentImport"),
@@ -63,6 +69,7 @@ AWARD_CENTRE = [
     ("Verification", ("menu_access",)),
     ("OverlapView", ("can_show",)),
     ("Overlaps", ("menu_access",)),
+    ("SubmissionView", ("can_accept", "can_return_form")),
     ("LoanView", ("can_accept", "can_approve", "can_reject", "can_sign", "can_disburse", "can_confirm_graduation",
                   "can_start_repayment", "can_mark_overdue", "can_resume", "can_settle")),
 ]
@@ -133,7 +140,9 @@ FAB_ROLES = {
     AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow() + _imports(),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject",
                                     "LoanMaterial", "RepaymentDue")
-    + _write("Student", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports(),
+    + _write("Student", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
+    + _read("Submission") + [g for view, perms, menu in OFFICER_REPORTING
+                             for g in _grants(view, perms) + _grants(menu, ("menu_access",))],
     SUPERVISOR: _base() + _read(*ENTITIES),
     LEADER: _base() + _read(*ENTITIES),
 }

@@ -130,6 +130,19 @@ def _world(app):
     reminder_b = LoanReminder(loan_id=loan_b.id, on=date(2026, 3, 5), channel="phone", result="乙校提醒结果")
     db.session.add_all([due_b, reminder_b])
     db.session.commit()
+    from datetime import datetime
+
+    from app import storage
+    from app.models import ReportTask, Submission
+
+    task = ReportTask(title="测试报送任务", deadline=datetime(2026, 10, 31, 17, 0), schools=[a, b])
+    db.session.add(task)
+    db.session.flush()
+    sub_b = Submission(task_id=task.id, school_id=b.id, content="乙校报送内容", submitted_at=datetime(2026, 10, 30, 9, 0),
+                       file_path=storage.save("乙校附件内容".encode(), "乙校报表.xlsx"), file_name="乙校报表.xlsx")
+    db.session.add(sub_b)
+    db.session.commit()
+    WORLD.task, WORLD.submission_b = task.id, sub_b.id
     WORLD.material, WORLD.loan_a, WORLD.loan_b, WORLD.due_b, WORLD.reminder_b = (
         material.id, loan_a.id, loan_b.id, due_b.id, reminder_b.id)
     for username, role, code in [
@@ -153,7 +166,7 @@ def _world(app):
     WORLD.officer_a = db.session.query(InfoOfficer).filter_by(school_id=a.id).one().id
     # Strings that belong to school B only: none may reach officer A.
     WORLD.markers_b = ["测试乙小学", "乙校学生", "乙家长", "乙校秘密地址", "乙校认定备注", "乙校资助说明", "乙校资金备注", "乙校捐助人", "乙校共同借款人", "乙校测试大学", "乙校合同001",
-                       "乙校提醒结果", "t_officer_b",
+                       "乙校提醒结果", "乙校报送内容", "乙校报表", "乙校附件内容", "t_officer_b",
                        sb.id_number, sb.id_number[-4:] + "<", card_b, card_b[-4:] + "<"]
     db.session.remove()
 

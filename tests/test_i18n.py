@@ -7,7 +7,7 @@ from tests.conftest import WORLD
 
 # Words that are meant to stay as they are (role codes appear beside their Chinese label
 # on the roles page, because `flask users create --role` takes the code).
-ALLOWED = {"English", "Excel", "简体中文", "Admin", "AidCenter", "SchoolOfficer", "Supervisor", "Leader", "Public"}
+ALLOWED = {"English", "Excel", "xlsx", "简体中文", "Admin", "AidCenter", "SchoolOfficer", "Supervisor", "Leader", "Public"}
 ENGLISH_TEXT = re.compile(r"[A-Za-z]{3,}(?:[ '\-][A-Za-z]+)*")
 PK_BY_VIEW = {
     "StudentView": lambda: WORLD.student_a,

@@ -7,3 +7,4 @@ from app.models.student import Student  # noqa: F401
 from app.models.aid import AidProgram, Award, Semester  # noqa: F401,E402
 from app.models.funds import Pairing, SchoolFund, SocialProject  # noqa: F401,E402
 from app.models.loans import Loan, LoanEvent, LoanMaterial, LoanReminder, RepaymentDue  # noqa: F401,E402
+from app.models.reporting import ReportTask, Submission  # noqa: F401,E402

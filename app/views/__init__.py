@@ -5,6 +5,7 @@ from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, Se
 from app.views.imports import AwardImportView, StudentImportView, VerificationView
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
 from app.views.loans import LoanApi, LoanMaterialView, LoanPagesView, LoanReminderView, LoanView, RepaymentDueView
+from app.views.reporting import ReportingPagesView, ReportTaskView, SubmissionView
 from app.views.pages import CoverageView, OverlapView, PublicNoticeView
 from app.views.basic import (
     IdentificationApi,
@@ -49,6 +50,13 @@ def register_views(appbuilder):
     appbuilder.add_view(LoanReminderView, "LoanReminders", label=_l("Reminders (温馨提示)"), icon="fa-bell", **loans)
     appbuilder.add_link("LoanFigures", href="LoanPagesView.figures", label=_l("Loan figures"), icon="fa-bar-chart", **loans)
     appbuilder.add_view(LoanMaterialView, "LoanMaterials", label=_l("Application materials"), icon="fa-check-square", **loans)
+    reports = dict(category="Reporting", category_label=_l("Information reporting"), category_icon="fa-paper-plane")
+    appbuilder.add_view_no_menu(ReportingPagesView)
+    appbuilder.add_link("ReportTodo", href="ReportingPagesView.todo", label=_l("My report tasks"), icon="fa-tasks", **reports)
+    appbuilder.add_view(ReportTaskView, "ReportTasks", label=_l("Report tasks"), icon="fa-list", **reports)
+    appbuilder.add_view(SubmissionView, "Submissions", label=_l("Submissions"), icon="fa-inbox", **reports)
+    appbuilder.add_link("ReportFigures", href="ReportingPagesView.figures", label=_l("Reporting timeliness and accuracy"),
+                        icon="fa-bar-chart", **reports)
     for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi, LoanApi):
         appbuilder.add_api(api)
     # System administration (registered first by the framework) goes to the end of the menu.

@@ -1,4 +1,6 @@
 """The page after login: who you are, what you can see, and a few counts."""
+from datetime import datetime
+
 from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 from sqlalchemy import func, select
@@ -28,7 +30,10 @@ class HomeView(IndexView):
             ),
         }
         roles = [ROLE_LABELS.get(r.name, r.name) for r in user.roles]
+        from app.views.reporting import todo_items
+
         return self.render_template(
             self.index_template, appbuilder=self.appbuilder, counts=counts, roles=roles,
             school=school, officer_without_school=(scope == -1),
+            items=todo_items() if school else None, now=datetime.utcnow(),
         )

@@ -1,0 +1,193 @@
+"""信息报送 screens: the centre's tasks and reviews, the officer's to-do list and submissions."""
+from datetime import datetime
+
+from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import DateTimePickerWidget
+from flask_appbuilder.forms import DynamicForm
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import DateTimeField, TextAreaField
+from wtforms.validators import InputRequired
+
+from app import storage
+from app.extensions import db
+from app.kpi.reporting import reporting_figures
+from app.models import ReportTask, Submission
+from app.models.choices import STAGES
+from app.rules import RuleError
+from app.rules.reporting import check_upload, is_late, review, targeted_schools
+from app.scope import current_school_scope
+from app.views.aid import StageCodesField
+from app.views.base import AidInterface, AidModelView
+
+
+class ReportTaskView(AidModelView):
+    datamodel = AidInterface(ReportTask)
+    list_title = _l("Report tasks")
+    show_title = _l("Report task")
+    add_title = _l("Issue a report task")
+    edit_title = _l("Edit report task")
+    label_columns = {"title": _l("Title"), "description": _l("What to report"), "deadline": _l("Deadline"),
+                     "stages": _l("Stages asked"), "schools": _l("Schools asked"), "active": _l("Active")}
+    list_columns = ["title", "deadline", "active"]
+    show_columns = ["title", "description", "deadline", "stages", "schools", "active"]
+    add_columns = edit_columns = ["title", "description", "deadline", "stages", "schools", "active"]
+    search_columns = ["title", "deadline", "active"]
+    base_order = ("deadline", "desc")
+    formatters_columns = {"stages": lambda v: "、".join(STAGES.label(c) for c in (v or "").split(",") if c)}
+    description_columns = {"stages": _l("Every school of these stages is asked, besides the schools listed.")}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "stages": StageCodesField(_l("Stages asked"), choices=list(STAGES)),
+        "deadline": DateTimeField(_l("Deadline"), validators=[InputRequired()], widget=DateTimePickerWidget(),
+                                  format="%Y-%m-%d %H:%M:%S"),
+    }
+
+
+class SubmissionView(AidModelView):
+    datamodel = AidInterface(Submission)
+    list_title = _l("Submissions")
+    show_title = _l("Submission")
+    label_columns = {"task": _l("Report task"), "school": _l("School"), "content": _l("Content"),
+                     "file_name": _l("Attachment"), "submitted_at": _l("Submitted at"), "late": _l("Late"),
+                     "status": _l("Review"), "review_comment": _l("What to correct"), "reviewed_at": _l("Reviewed at"),
+                     "previous": _l("Replaces")}
+    list_columns = ["task", "school", "submitted_at", "late", "status", "file_name"]
+    show_columns = ["task", "school", "content", "file_name", "submitted_at", "late", "status", "review_comment",
+                    "reviewed_at", "previous"]
+    search_columns = ["task", "school", "late", "status"]
+    base_order = ("submitted_at", "desc")
+    base_permissions = ["can_list", "can_show", "can_export", "can_accept", "can_return_form", "can_file"]
+    method_permission_name = {"accept": "accept"}
+
+    @action("accept", _l("Accurate"), _l("Mark the selected submissions accurate?"), "fa-check", single=False)
+    def accept(self, items):
+        return self.apply_step(items, lambda s: review(s, True, None, user=g.user), str(_l("%(n)d submissions reviewed.")))
+
+    @expose("/return/<pk>", methods=["GET", "POST"])
+    @has_access
+    def return_form(self, pk):
+        """退回修改 with what to correct."""
+        submission = self.datamodel.get(pk)
+        if submission is None:
+            abort(404)
+        form = CommentForm()
+        error = None
+        if request.method == "POST" and form.validate():
+            try:
+                review(submission, False, form.comment.data, user=g.user)
+                db.session.commit()
+                flash(_l("The submission was returned for correction."), "success")
+                return redirect(url_for("SubmissionView.show", pk=submission.id))
+            except RuleError as exc:
+                db.session.rollback()
+                error = str(exc)
+        return self.render_template("aid/return_submission.html", submission=submission, form=form, error=error,
+                                    title=_l("Return for correction"))
+
+    @expose("/file/<pk>")
+    @has_access
+    def file(self, pk):
+        submission = self.datamodel.get(pk)  # through the school scope
+        if submission is None or not submission.file_path:
+            abort(404)
+        return send_file(storage.path_of(submission.file_path), as_attachment=True, download_name=submission.file_name)
+
+
+class CommentForm(DynamicForm):
+    comment = TextAreaField()
+
+
+class SubmitForm(DynamicForm):
+    content = TextAreaField(_l("Content"))
+    file = FileField(_l("Attachment (.xlsx .docx .pdf …, at most 20 MB)"))
+
+
+class ReportingPagesView(BaseView):
+    """The officer's to-do list and submission form, and the reporting figures."""
+
+    route_base = "/reporting"
+    default_view = "todo"
+
+    @expose("/todo/")
+    @has_access
+    def todo(self):
+        return self.render_template("aid/report_todo.html", title=_l("My report tasks"), items=todo_items(),
+                                    now=datetime.utcnow())
+
+    @expose("/submit/<int:task_id>", methods=["GET", "POST"])
+    @has_access
+    def submit(self, task_id):
+        school_id = current_school_scope()
+        task = db.session.get(ReportTask, task_id)
+        if task is None or school_id in (None, -1) or school_id not in {s.id for s in targeted_schools(task, db.session)}:
+            abort(404)
+        form = SubmitForm()
+        error = None
+        if request.method == "POST" and form.validate():
+            upload = form.file.data
+            try:
+                stored = name = None
+                if upload and upload.filename:
+                    data = upload.read(storage_limit() + 1)
+                    check_upload(upload.filename, len(data))
+                    stored, name = storage.save(data, upload.filename), upload.filename
+                if not stored and not (form.content.data or "").strip():
+                    raise RuleError({"content": _l("Write the report or attach a file.")})
+                previous = latest(task.id, school_id)
+                if previous is not None and previous.status != "returned":
+                    raise RuleError({"content": _l("This task was already submitted; it can be resubmitted once returned.")})
+                now = datetime.utcnow()
+                db.session.add(Submission(task_id=task.id, school_id=school_id, content=form.content.data, file_path=stored,
+                                          file_name=name, submitted_at=now, late=is_late(task, now),
+                                          submitted_by_id=g.user.id, previous_id=previous.id if previous else None))
+                db.session.commit()
+                flash(_l("Submitted."), "success")
+                return redirect(url_for("ReportingPagesView.todo"))
+            except RuleError as exc:
+                db.session.rollback()
+                error = str(exc)
+        return self.render_template("aid/report_submit.html", title=_l("Submit a report"), task=task, form=form,
+                                    error=error, history=history(task.id, school_id))
+
+    @expose("/figures/")
+    @has_access
+    def figures(self):
+        year = request.args.get("year", type=int) or datetime.utcnow().year
+        return self.render_template("aid/report_figures.html", title=_l("Reporting timeliness and accuracy"),
+                                    year=year, rows=reporting_figures(year))
+
+
+def storage_limit():
+    from app.rules.reporting import MAX_BYTES
+
+    return MAX_BYTES
+
+
+def latest(task_id, school_id):
+    from sqlalchemy import select
+
+    return db.session.scalars(select(Submission).where(Submission.task_id == task_id, Submission.school_id == school_id)
+                              .order_by(Submission.submitted_at.desc(), Submission.id.desc())).first()
+
+
+def history(task_id, school_id):
+    from sqlalchemy import select
+
+    return db.session.scalars(select(Submission).where(Submission.task_id == task_id, Submission.school_id == school_id)
+                              .order_by(Submission.submitted_at, Submission.id)).all()
+
+
+def todo_items():
+    """[(task, latest submission or None)] of the active tasks that ask the officer's school."""
+    from sqlalchemy import select
+
+    school_id = current_school_scope()
+    if school_id in (None, -1):
+        return []
+    items = []
+    for task in db.session.scalars(select(ReportTask).where(ReportTask.active.is_(True)).order_by(ReportTask.deadline)):
+        if school_id in {s.id for s in targeted_schools(task, db.session)}:
+            items.append((task, latest(task.id, school_id)))
+    return items
