@@ -101,9 +101,10 @@ def test_rates_by_hand(app):
         assert [t.title for t in row.missing] == ["统计任务3"]
 
 
-def test_stage_targets_and_isolation_of_submissions(app, officer_a, center):
+def test_stage_targets_and_isolation_of_submissions(app, officer_a, center, as_role):
     task_id = _task(app, "全体小学报送", datetime.utcnow() + timedelta(days=1), stages="primary")
     assert "全体小学报送" not in visible_text(officer_a.get("/reporting/todo/"))  # school A is a senior high school
+    assert f"/reporting/submit/{task_id}" in as_role("t_officer_b").get("/reporting/todo/").get_data(as_text=True)
     listed = visible_text(officer_a.get("/submissionview/list/"))
     assert "测试乙小学" not in listed
     assert officer_a.get(f"/submissionview/file/{WORLD.submission_b}").status_code == 404
