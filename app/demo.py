@@ -240,7 +240,40 @@ def _seed_aid(rng, schools, year_start, today):
     db.session.commit()
     _seed_funds_and_social(rng, schools, year_start, rows)
     _seed_loans(rng, schools, year_start, today, count=max(30, min(1000, len(rows) * 2 // 3 + 120)))
+    _seed_reporting(rng, schools, today)
     return len(awards)
+
+
+def _seed_reporting(rng, schools, today):
+    """Report tasks of the last months and one due soon, answered by most schools (some late, some returned)."""
+    from app.models import ReportTask, Submission
+
+    now = datetime.combine(today, time(9))
+    tasks = [
+        ReportTask(title="秋季学期家庭经济困难学生认定情况报送", deadline=now - timedelta(days=60),
+                   description="报送本校本学期困难学生认定名单及认定依据。", stages="kindergarten,primary,junior,senior,complete,vocational"),
+        ReportTask(title="国家助学金发放情况月报", deadline=now - timedelta(days=14),
+                   description="报送本月国家助学金发放人数、金额及资助卡发放情况。", stages="senior,complete,vocational"),
+        ReportTask(title="校内资助资金提取与使用情况", deadline=now + timedelta(days=5),
+                   description="报送本年度事业收入、提取比例及校内资助支出明细。", stages="kindergarten,senior,complete,vocational"),
+    ]
+    db.session.add_all(tasks)
+    db.session.flush()
+    stage_of = {s["id"]: s["stage"] for s in schools}
+    rows = []
+    for task in tasks[:2]:
+        asked = [sid for sid, stage in stage_of.items() if stage in task.stages.split(",")]
+        for sid in asked:
+            if rng.random() < 0.1:
+                continue  # not submitted
+            late = rng.random() < 0.15
+            at = task.deadline + (timedelta(days=rng.randrange(1, 5)) if late else -timedelta(days=rng.randrange(0, 6), hours=3))
+            status = rng.choices(["accepted", "returned", "submitted"], [7, 2, 1])[0]
+            rows.append(dict(task_id=task.id, school_id=sid, content="详见附件及说明。", submitted_at=at, late=late,
+                             status=status, review_comment="请补充分年级人数统计。" if status == "returned" else None,
+                             reviewed_at=at + timedelta(days=2) if status != "submitted" else None))
+    db.session.execute(insert(Submission), rows)
+    db.session.commit()
 
 
 UNIVERSITIES = [("安徽大学", "汉语言文学"), ("合肥工业大学", "机械工程"), ("安徽师范大学", "数学与应用数学"),
