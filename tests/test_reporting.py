@@ -59,7 +59,7 @@ def test_officer_sees_the_task_submits_a_file_and_the_centre_returns_then_accept
 
 @pytest.mark.parametrize("name, size, message", [("病毒.exe", 10, "不接受该类型的文件"), ("大表.xlsx", 20 * 1024 * 1024 + 1, "文件超过20MB")])
 def test_wrong_type_or_oversized_uploads_are_refused(app, officer_a, name, size, message):
-    task_id = _task(app, f"上传检查{name}", datetime.utcnow() + timedelta(days=5), schools=[WORLD.school_a])
+    task_id = _task(app, f"上传检查{size}", datetime.utcnow() + timedelta(days=5), schools=[WORLD.school_a])
     r = officer_a.post(f"/reporting/submit/{task_id}", data={"content": "x", "file": (BytesIO(b"0" * size), name)},
                        content_type="multipart/form-data")
     assert message in visible_text(r)
