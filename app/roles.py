@@ -54,6 +54,7 @@ REPORT_PAGES = [
     ("LoanView", ("can_history",), "PreApplications"),
     ("ReportingPagesView", ("can_figures",), "ReportFigures"),
     ("SubmissionView", ("can_file",), "Submissions"),
+    ("CompletenessView", ("can_show",), "Completeness"),
 ]
 # The officer's side of information reporting.
 OFFICER_REPORTING = [("ReportingPagesView", ("can_todo", "can_submit"), "ReportTodo")]

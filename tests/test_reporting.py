@@ -109,3 +109,32 @@ def test_stage_targets_and_isolation_of_submissions(app, officer_a, center, as_r
     assert "测试乙小学" not in listed
     assert officer_a.get(f"/submissionview/file/{WORLD.submission_b}").status_code == 404
     assert center.get(f"/submissionview/file/{WORLD.submission_b}").status_code == 200
+
+
+def test_completeness_counts_the_empty_required_cells(app, officer_a, center):
+    from datetime import date
+
+    from app import idcard
+    from app.kpi.completeness import completeness
+    from app.models import Student
+
+    with app.app_context():
+        school = School(code="CP001", name="完整率学校", stage="primary", town="西王镇")
+        db.session.add(school)
+        db.session.flush()
+        db.session.add_all([
+            Student(school_id=school.id, name="完整", grade="三年级", class_name="1班", enrolment_year=2024,
+                    id_number=idcard.make("341124", date(2017, 5, 5), 701), guardian="父", guardian_phone="13900000000",
+                    address="西王镇"),
+            Student(school_id=school.id, name="缺项", grade="三年级", class_name="1班", enrolment_year=2024,
+                    id_number=idcard.make("341124", date(2017, 5, 5), 703), guardian=" ", address="西王镇"),
+        ])
+        db.session.commit()
+        sid = school.id
+    with app.test_request_context():
+        row = next(r for r in completeness() if r.school_id == sid)
+        assert (row.cells, row.filled) == (16, 14) and row.share == 14 / 16
+        assert [(s.name, fields) for s, fields in row.gaps] == [("缺项", ["guardian", "guardian_phone"])]
+    page = visible_text(center.get("/completeness/"))
+    assert "完整率学校" in page and "87.5%" in page and "监护人、监护人电话" in page
+    assert "完整率学校" not in visible_text(officer_a.get("/completeness/"))

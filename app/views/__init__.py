@@ -6,7 +6,7 @@ from app.views.imports import AwardImportView, StudentImportView, VerificationVi
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
 from app.views.loans import LoanApi, LoanMaterialView, LoanPagesView, LoanReminderView, LoanView, RepaymentDueView
 from app.views.reporting import ReportingPagesView, ReportTaskView, SubmissionView
-from app.views.pages import CoverageView, OverlapView, PublicNoticeView
+from app.views.pages import CompletenessView, CoverageView, OverlapView, PublicNoticeView
 from app.views.basic import (
     IdentificationApi,
     IdentificationView,
@@ -57,6 +57,8 @@ def register_views(appbuilder):
     appbuilder.add_view(SubmissionView, "Submissions", label=_l("Submissions"), icon="fa-inbox", **reports)
     appbuilder.add_link("ReportFigures", href="ReportingPagesView.figures", label=_l("Reporting timeliness and accuracy"),
                         icon="fa-bar-chart", **reports)
+    appbuilder.add_view(CompletenessView, "Completeness", label=_l("Completeness of the records"),
+                        icon="fa-check-circle", **reports)
     for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi, LoanApi):
         appbuilder.add_api(api)
     # System administration (registered first by the framework) goes to the end of the menu.

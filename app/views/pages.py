@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.exports import workbook_bytes
 from app.extensions import db
+from app.kpi.completeness import completeness
 from app.kpi.coverage import coverage
 from app.kpi.notice import notice_rows
 from app.kpi.overlaps import overlaps
@@ -45,6 +46,21 @@ class CoverageView(BaseView):
             "aid/coverage.html", title=_l("Coverage of identified pupils"), semester=semester,
             semesters=_semesters(), figures=figures, scoped=current_school_scope() is not None,
         )
+
+
+class CompletenessView(BaseView):
+    """资助信息100%填报: what each school still has to fill in."""
+
+    route_base = "/completeness"
+    default_view = "show"
+
+    @expose("/")
+    @has_access
+    def show(self):
+        labels = {"guardian": _l("Guardian"), "guardian_phone": _l("Guardian phone"), "address": _l("Home address"),
+                  "paid_on": _l("Paid on")}
+        return self.render_template("aid/completeness.html", title=_l("Completeness of the records"),
+                                    rows=completeness(), labels=labels)
 
 
 class OverlapView(BaseView):
