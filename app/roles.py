@@ -43,8 +43,13 @@ BASIC = {
     "LoanReminder": ("LoanReminderView", None, "LoanReminders"),
     "ReportTask": ("ReportTaskView", None, "ReportTasks"),
     "Submission": ("SubmissionView", None, "Submissions"),
+    "Inspection": ("InspectionView", None, "Inspections"),
+    "InspectionScore": ("InspectionScoreView", None, "Inspections"),
+    "InspectionItem": ("InspectionItemView", None, "InspectionItems"),
 }
-MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting")
+MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "Supervision")
+# Who inspects: the supervisors (and the centre) record inspections and check rectifications.
+INSPECTING = [("InspectionView", ("can_check", "can_evidence"))]
 # Pages that every role reads within its own scope (公示, 应助尽助).
 REPORT_PAGES = [
     ("PublicNoticeView", ("can_show", "can_export"), "PublicNotice"),
@@ -138,12 +143,14 @@ ENTITIES = tuple(BASIC)
 
 FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
-    AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow() + _imports(),
+    AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow() + _imports()
+    + [g for view, perms in INSPECTING for g in _grants(view, perms)],
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject",
                                     "LoanMaterial", "RepaymentDue")
     + _write("Student", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
-    + _read("Submission") + [g for view, perms, menu in OFFICER_REPORTING
-                             for g in _grants(view, perms) + _grants(menu, ("menu_access",))],
-    SUPERVISOR: _base() + _read(*ENTITIES),
+    + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))
+    + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))],
+    SUPERVISOR: _base() + _read(*ENTITIES) + _write("Inspection", "InspectionScore")
+    + [g for view, perms in INSPECTING for g in _grants(view, perms)],
     LEADER: _base() + _read(*ENTITIES),
 }

@@ -57,6 +57,16 @@ def scoped_models():
     return [m.class_ for m in db.Model.registry.mappers if issubclass(m.class_, SchoolOwned)]
 
 
+_HIDING = None
+
+
+def _hiding_models():
+    global _HIDING
+    if _HIDING is None:
+        _HIDING = [cls for cls in scoped_models() if hasattr(cls, "__officer_criteria__")]
+    return _HIDING
+
+
 def _authenticated_user():
     user = g.get("user")
     try:
@@ -112,7 +122,12 @@ def _criteria(school_id):
     from app.models import School
     from app.models.base import SchoolOwned
 
-    return [
+    # A model may hide some of a school's own rows from it (an unannounced visit before it is done).
+    extra = [
+        with_loader_criteria(cls, lambda c: c.__officer_criteria__(), track_closure_variables=False)
+        for cls in _hiding_models()
+    ]
+    return extra + [
         with_loader_criteria(School, lambda cls: cls.id == school_id, track_closure_variables=True),
         with_loader_criteria(
             SchoolOwned, lambda cls: cls.school_id == school_id, include_aliases=True,

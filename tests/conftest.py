@@ -143,6 +143,19 @@ def _world(app):
     db.session.add(sub_b)
     db.session.commit()
     WORLD.task, WORLD.submission_b = task.id, sub_b.id
+    from app.models import Inspection, InspectionItem, InspectionScore
+
+    item = InspectionItem(name="测试资金专款专用", max_score=20, sort_order=1)
+    insp_b = Inspection(school_id=b.id, kind="patrol", status="done", inspected_on=date(2026, 10, 8), findings="乙校检查发现",
+                        result="pass", rectification_demand="乙校整改要求", rectification_deadline=date(2026, 11, 30))
+    hidden_a = Inspection(school_id=a.id, kind="unannounced", status="planned", inspected_on=date(2026, 12, 1),
+                          findings="甲校暗访计划")
+    db.session.add_all([item, insp_b, hidden_a])
+    db.session.flush()
+    score_b = InspectionScore(inspection_id=insp_b.id, item_id=item.id, score=15, note="乙校评分说明")
+    db.session.add(score_b)
+    db.session.commit()
+    WORLD.item, WORLD.inspection_b, WORLD.score_b, WORLD.hidden_a = item.id, insp_b.id, score_b.id, hidden_a.id
     WORLD.material, WORLD.loan_a, WORLD.loan_b, WORLD.due_b, WORLD.reminder_b = (
         material.id, loan_a.id, loan_b.id, due_b.id, reminder_b.id)
     for username, role, code in [
@@ -166,7 +179,8 @@ def _world(app):
     WORLD.officer_a = db.session.query(InfoOfficer).filter_by(school_id=a.id).one().id
     # Strings that belong to school B only: none may reach officer A.
     WORLD.markers_b = ["测试乙小学", "乙校学生", "乙家长", "乙校秘密地址", "乙校认定备注", "乙校资助说明", "乙校资金备注", "乙校捐助人", "乙校共同借款人", "乙校测试大学", "乙校合同001",
-                       "乙校提醒结果", "乙校报送内容", "乙校报表", "乙校附件内容", "t_officer_b",
+                       "乙校提醒结果", "乙校报送内容", "乙校报表", "乙校附件内容", "乙校检查发现",
+                       "乙校整改要求", "乙校评分说明", "甲校暗访计划", "t_officer_b",
                        sb.id_number, sb.id_number[-4:] + "<", card_b, card_b[-4:] + "<"]
     db.session.remove()
 

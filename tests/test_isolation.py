@@ -19,7 +19,7 @@ from app import idcard
 from app.extensions import db
 from app.models import (
     Award, Identification, InfoOfficer, Loan, LoanReminder, Pairing, RepaymentDue, School, SchoolFund, Student,
-    Submission,
+    Inspection, InspectionScore, Submission,
 )
 from app.models.base import SchoolOwned
 from tests.conftest import WORLD
@@ -64,6 +64,8 @@ def _b_id_for(model):
         RepaymentDue: WORLD.due_b,
         LoanReminder: WORLD.reminder_b,
         Submission: WORLD.submission_b,
+        Inspection: WORLD.inspection_b,
+        InspectionScore: WORLD.score_b,
     }.get(model, WORLD.student_b)
 
 
@@ -219,6 +221,9 @@ def _payload_for(app, rule):
         RepaymentDue: {"paid_principal": "999", "paid_interest": "999", "paid_on": "2026-12-01"},
         LoanReminder: {"loan": WORLD.loan_b, "on": "2026-03-01", "channel": "sms", "result": "越权提醒"},
         Submission: {"comment": "越权退回", "content": "越权报送"},
+        Inspection: {"school": WORLD.school_b, "kind": "patrol", "status": "done", "inspected_on": "2026-10-01",
+                     "done": "越权整改", "decision": "accept"},
+        InspectionScore: {"inspection": WORLD.inspection_b, "item": WORLD.item, "score": "1"},
     }
     if model is None:
         return {}
@@ -290,7 +295,7 @@ def test_views_and_apis_are_all_scoped_models_or_harmless(app):
     """A new business view on a model without school_id must be a conscious decision."""
     # county-wide reference data that every school reads and only the centre changes
     allowed_unscoped = {"User", "Role", "Permission", "ViewMenu", "PermissionView", "RegisterUser", "Group", "ApiKey",
-                        "AidProgram", "Semester", "SocialProject", "LoanMaterial", "ReportTask"}
+                        "AidProgram", "Semester", "SocialProject", "LoanMaterial", "ReportTask", "InspectionItem"}
     for view in app.appbuilder.baseviews:
         if isinstance(view, (ModelView, ModelRestApi)):
             model = view.datamodel.obj

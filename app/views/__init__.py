@@ -5,6 +5,7 @@ from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, Se
 from app.views.imports import AwardImportView, StudentImportView, VerificationView
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
 from app.views.loans import LoanApi, LoanMaterialView, LoanPagesView, LoanReminderView, LoanView, RepaymentDueView
+from app.views.supervision import InspectionItemView, InspectionScoreView, InspectionView
 from app.views.reporting import ReportingPagesView, ReportTaskView, SubmissionView
 from app.views.pages import CompletenessView, CoverageView, OverlapView, PublicNoticeView
 from app.views.basic import (
@@ -59,6 +60,11 @@ def register_views(appbuilder):
                         icon="fa-bar-chart", **reports)
     appbuilder.add_view(CompletenessView, "Completeness", label=_l("Completeness of the records"),
                         icon="fa-check-circle", **reports)
+    supervision = dict(category="Supervision", category_label=_l("Supervision"), category_icon="fa-search")
+    appbuilder.add_view(InspectionView, "Inspections", label=_l("Inspections"), icon="fa-clipboard", **supervision)
+    appbuilder.add_view_no_menu(InspectionScoreView)
+    appbuilder.add_view(InspectionItemView, "InspectionItems", label=_l("Inspection checklist"), icon="fa-list-ol",
+                        **supervision)
     for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi, LoanApi):
         appbuilder.add_api(api)
     # System administration (registered first by the framework) goes to the end of the menu.

@@ -1,0 +1,138 @@
+"""监督检查 screens: inspections with their checklist scores, and rectification."""
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.forms import DynamicForm
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import TextAreaField
+
+from app import storage
+from app.extensions import db
+from app.models import Inspection, InspectionItem, InspectionScore
+from app.rules import RuleError
+from app.rules.reporting import check_upload, MAX_BYTES
+from app.rules.supervision import check_rectification, rectify
+from app.views.base import AidInterface, AidModelView
+
+INSPECTION_LABELS = {
+    "school": _l("School"), "kind": _l("Kind"), "status": _l("State"), "inspected_on": _l("Date"),
+    "inspectors": _l("Inspectors"), "findings": _l("Findings"), "result": _l("Overall result"),
+    "rectification_demand": _l("Rectification required"), "rectification_deadline": _l("Rectification deadline"),
+    "rectification_status": _l("Rectification"), "rectification_done": _l("What the school did"),
+    "evidence_name": _l("Evidence"), "rectified_at": _l("Rectified at"), "checked_at": _l("Checked at"),
+    "total_score": _l("Score"), "overdue_label": _l("Overdue"), "scores": _l("Scores"),
+}
+
+
+class InspectionScoreView(AidModelView):
+    datamodel = AidInterface(InspectionScore)
+    list_title = _l("Scores")
+    show_title = add_title = edit_title = _l("Score")
+    label_columns = {"inspection": _l("Inspection"), "item": _l("Checklist item"), "score": _l("Score"), "note": _l("Notes"),
+                     "school": _l("School")}
+    list_columns = ["item", "score", "note"]
+    show_columns = add_columns = edit_columns = ["inspection", "item", "score", "note"]
+    search_columns = ["school", "inspection", "item"]
+
+
+class InspectionView(AidModelView):
+    datamodel = AidInterface(Inspection)
+    list_title = _l("Inspections")
+    show_title = _l("Inspection")
+    add_title = _l("Record an inspection")
+    edit_title = _l("Edit inspection")
+    label_columns = INSPECTION_LABELS
+    list_columns = ["school", "kind", "inspected_on", "status", "total_score", "result", "rectification_status",
+                    "rectification_deadline", "overdue_label"]
+    show_columns = ["school", "kind", "status", "inspected_on", "inspectors", "findings", "total_score", "result",
+                    "rectification_demand", "rectification_deadline", "rectification_status", "rectification_done",
+                    "evidence_name", "rectified_at", "checked_at"]
+    add_columns = edit_columns = ["school", "kind", "status", "inspected_on", "inspectors", "findings", "result",
+                                  "rectification_demand", "rectification_deadline"]
+    search_columns = ["school", "kind", "status", "result", "rectification_status", "inspected_on"]
+    base_order = ("inspected_on", "desc")
+    related_views = [InspectionScoreView]
+    show_template = "aid/inspection_show.html"
+    description_columns = {
+        "kind": _l("An unannounced visit stays unseen by the school until it is recorded as done."),
+        "rectification_demand": _l("What the school must put right; give a deadline too."),
+    }
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export", "can_rectify", "can_check",
+                        "can_evidence"]
+
+    def render_template(self, template, **kwargs):
+        from flask_wtf.csrf import generate_csrf
+
+        kwargs.setdefault("csrf_token_value", generate_csrf() if current_app.config.get("WTF_CSRF_ENABLED") else "")
+        return super().render_template(template, **kwargs)
+
+    @expose("/rectify/<pk>", methods=["GET", "POST"])
+    @has_access
+    def rectify(self, pk):
+        """The school's officer records what was done, with evidence."""
+        inspection = self.datamodel.get(pk)
+        if inspection is None:
+            abort(404)
+        form = RectifyForm()
+        error = None
+        if request.method == "POST" and form.validate():
+            try:
+                upload = form.evidence.data
+                if upload and upload.filename:
+                    data = upload.read(MAX_BYTES + 1)
+                    check_upload(upload.filename, len(data))
+                    inspection.evidence_path = storage.save(data, upload.filename)
+                    inspection.evidence_name = upload.filename
+                rectify(inspection, form.done.data)
+                db.session.commit()
+                flash(_l("The rectification was submitted for checking."), "success")
+                return redirect(url_for("InspectionView.show", pk=inspection.id))
+            except RuleError as exc:
+                db.session.rollback()
+                error = str(exc)
+        return self.render_template("aid/rectify.html", inspection=inspection, form=form, error=error,
+                                    title=_l("Record the rectification"))
+
+    @expose("/check/<pk>", methods=["POST"])
+    @has_access
+    def check(self, pk):
+        """The supervisor accepts the rectification or reopens it with what is still to be done."""
+        inspection = self.datamodel.get(pk)
+        if inspection is None:
+            abort(404)
+        form = DynamicForm()
+        if not form.validate():
+            abort(400)
+        try:
+            check_rectification(inspection, request.form.get("decision") == "accept", request.form.get("comment"))
+            db.session.commit()
+            flash(_l("The rectification was checked."), "success")
+        except RuleError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        return redirect(url_for("InspectionView.show", pk=inspection.id))
+
+    @expose("/evidence/<pk>")
+    @has_access
+    def evidence(self, pk):
+        inspection = self.datamodel.get(pk)
+        if inspection is None or not inspection.evidence_path:
+            abort(404)
+        return send_file(storage.path_of(inspection.evidence_path), as_attachment=True,
+                         download_name=inspection.evidence_name)
+
+
+class RectifyForm(DynamicForm):
+    done = TextAreaField(_l("What the school did"))
+    evidence = FileField(_l("Evidence (photo, scan or document)"))
+
+
+class InspectionItemView(AidModelView):
+    datamodel = AidInterface(InspectionItem)
+    list_title = _l("Inspection checklist")
+    show_title = add_title = edit_title = _l("Checklist item")
+    label_columns = {"name": _l("Checklist item"), "max_score": _l("Full score"), "sort_order": _l("Order"),
+                     "active": _l("Active")}
+    list_columns = show_columns = add_columns = edit_columns = ["name", "max_score", "sort_order", "active"]
+    search_columns = ["name", "active"]
+    base_order = ("sort_order", "asc")
