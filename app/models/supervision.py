@@ -11,7 +11,7 @@ INSPECTION_KINDS = Choices(("patrol", _l("Patrol")), ("unannounced", _l("Unannou
                            ("phone", _l("Phone follow-up")))
 INSPECTION_STATUSES = Choices(("planned", _l("Planned")), ("done", _l("Done")))
 RESULTS = Choices(("good", _l("Good")), ("pass", _l("Pass")), ("fail", _l("Fail")))
-RECTIFICATION_STATUSES = Choices(("none", _l("None required")), ("required", _l("Required")),
+RECTIFICATION_STATUSES = Choices(("none", _l("None required")), ("required", _l("To be rectified")),
                                  ("submitted", _l("Submitted for checking")), ("accepted", _l("Accepted")),
                                  ("reopened", _l("Reopened")))
 

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Inspection, InspectionItem, InspectionScore
 from app.rules import RuleError
 from app.rules.reporting import check_upload, MAX_BYTES
-from app.rules.supervision import check_rectification, rectify
+from app.rules.supervision import check_inspection, check_rectification, rectify
 from app.views.base import AidInterface, AidModelView
 
 INSPECTION_LABELS = {
@@ -53,6 +53,7 @@ class InspectionView(AidModelView):
     base_order = ("inspected_on", "desc")
     related_views = [InspectionScoreView]
     show_template = "aid/inspection_show.html"
+    rule_check = staticmethod(check_inspection)
     description_columns = {
         "kind": _l("An unannounced visit stays unseen by the school until it is recorded as done."),
         "rectification_demand": _l("What the school must put right; give a deadline too."),

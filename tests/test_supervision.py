@@ -1,0 +1,83 @@
+"""监督检查: who records inspections, rectification back and forth, overdue, unannounced visits."""
+from datetime import date, timedelta
+from io import BytesIO
+
+from app.extensions import db
+from app.models import Inspection
+from app.rules.supervision import is_rectification_overdue
+from tests.conftest import WORLD, visible_text
+
+
+def _inspect(client, **over):
+    data = {"school": WORLD.school_a, "kind": "patrol", "status": "done", "inspected_on": date.today().isoformat(),
+            "findings": "公示栏未更新", "result": "pass", "rectification_demand": "一周内更新公示栏",
+            "rectification_deadline": (date.today() + timedelta(days=7)).isoformat()}
+    data.update(over)
+    return client.post("/inspectionview/add", data=data)
+
+
+def test_supervisor_records_officer_rectifies_supervisor_reopens_then_accepts(app, as_role, officer_a):
+    supervisor = as_role("t_supervisor")
+    assert _inspect(supervisor).status_code == 302
+    with app.app_context():
+        insp = db.session.query(Inspection).filter_by(findings="公示栏未更新").order_by(Inspection.id.desc()).first()
+        assert insp.rectification_status == "required"
+        insp_id = insp.id
+    assert "请填写整改情况" in visible_text(officer_a.post(f"/inspectionview/rectify/{insp_id}", data={"done": " "}))
+    r = officer_a.post(f"/inspectionview/rectify/{insp_id}", data={"done": "已更新公示栏",
+                       "evidence": (BytesIO(b"photo"), "公示栏.jpg")}, content_type="multipart/form-data")
+    assert r.status_code == 302
+    assert officer_a.get(f"/inspectionview/evidence/{insp_id}").data == b"photo"
+    supervisor.post(f"/inspectionview/check/{insp_id}", data={"decision": "reopen", "comment": "缺少资助政策栏"})
+    with app.app_context():
+        insp = db.session.get(Inspection, insp_id)
+        assert insp.rectification_status == "reopened" and "缺少资助政策栏" in insp.rectification_demand
+    officer_a.post(f"/inspectionview/rectify/{insp_id}", data={"done": "已补充资助政策栏"}, content_type="multipart/form-data")
+    supervisor.post(f"/inspectionview/check/{insp_id}", data={"decision": "accept"})
+    with app.app_context():
+        assert db.session.get(Inspection, insp_id).rectification_status == "accepted"
+
+
+def test_who_may_do_what(app, as_role, officer_a):
+    assert officer_a.get("/inspectionview/add").status_code in (302, 403)
+    assert as_role("t_leader").get("/inspectionview/add").status_code in (302, 403)
+    assert as_role("t_supervisor").get("/studentview/add").status_code in (302, 403)
+    with app.app_context():
+        insp = Inspection(school_id=WORLD.school_a, kind="patrol", status="done", inspected_on=date(2026, 9, 1),
+                          rectification_demand="x", rectification_deadline=date(2026, 9, 30))
+        db.session.add(insp)
+        db.session.commit()
+        insp_id = insp.id
+    officer_a.post(f"/inspectionview/rectify/{insp_id}", data={"done": "已整改"}, content_type="multipart/form-data")
+    officer_a.post(f"/inspectionview/check/{insp_id}", data={"decision": "accept"})
+    with app.app_context():
+        assert db.session.get(Inspection, insp_id).rectification_status == "submitted"  # the officer cannot accept its own
+
+
+def test_a_rectification_demand_needs_a_deadline(as_role):
+    r = _inspect(as_role("t_supervisor"), rectification_deadline="", findings="无期限")
+    assert "请给出整改期限" in visible_text(r)
+
+
+def test_overdue_rectification():
+    insp = Inspection(rectification_status="required", rectification_deadline=date(2026, 11, 30))
+    assert not is_rectification_overdue(insp, date(2026, 11, 30))
+    assert is_rectification_overdue(insp, date(2026, 12, 1))
+    insp.rectification_status = "submitted"
+    assert not is_rectification_overdue(insp, date(2026, 12, 1))
+
+
+def test_an_unannounced_visit_is_unseen_by_the_school_until_done(app, officer_a, center):
+    assert "甲校暗访计划" in visible_text(center.get(f"/inspectionview/show/{WORLD.hidden_a}"))
+    assert "甲校暗访计划" not in visible_text(officer_a.get("/inspectionview/list/"))
+    assert officer_a.get(f"/inspectionview/show/{WORLD.hidden_a}").status_code == 404
+    with app.app_context():
+        db.session.get(Inspection, WORLD.hidden_a).status = "done"
+        db.session.get(Inspection, WORLD.hidden_a).inspected_on = date(2026, 11, 1)
+        db.session.commit()
+    try:
+        assert officer_a.get(f"/inspectionview/show/{WORLD.hidden_a}").status_code == 200
+    finally:
+        with app.app_context():
+            db.session.get(Inspection, WORLD.hidden_a).status = "planned"
+            db.session.commit()
