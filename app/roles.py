@@ -46,10 +46,11 @@ BASIC = {
     "Inspection": ("InspectionView", None, "Inspections"),
     "InspectionScore": ("InspectionScoreView", None, "Inspections"),
     "InspectionItem": ("InspectionItemView", None, "InspectionItems"),
+    "PhoneCall": ("PhoneCallView", None, "PhoneCalls"),
 }
 MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "Supervision")
 # Who inspects: the supervisors (and the centre) record inspections and check rectifications.
-INSPECTING = [("InspectionView", ("can_check", "can_evidence"))]
+INSPECTING = [("InspectionView", ("can_check", "can_evidence", "can_sample"))]
 # Pages that every role reads within its own scope (公示, 应助尽助).
 REPORT_PAGES = [
     ("PublicNoticeView", ("can_show", "can_export"), "PublicNotice"),
@@ -150,7 +151,7 @@ FAB_ROLES = {
     + _write("Student", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
     + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))
     + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))],
-    SUPERVISOR: _base() + _read(*ENTITIES) + _write("Inspection", "InspectionScore")
+    SUPERVISOR: _base() + _read(*ENTITIES) + _write("Inspection", "InspectionScore", "PhoneCall")
     + [g for view, perms in INSPECTING for g in _grants(view, perms)],
     LEADER: _base() + _read(*ENTITIES),
 }

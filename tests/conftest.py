@@ -156,6 +156,13 @@ def _world(app):
     db.session.add(score_b)
     db.session.commit()
     WORLD.item, WORLD.inspection_b, WORLD.score_b, WORLD.hidden_a = item.id, insp_b.id, score_b.id, hidden_a.id
+    from app.models import PhoneCall
+
+    call_b = PhoneCall(inspection_id=insp_b.id, award_id=ab.id, reached=True, confirms_receipt=True,
+                       stated_amount=Decimal("500"), note="乙校回访记录")
+    db.session.add(call_b)
+    db.session.commit()
+    WORLD.call_b = call_b.id
     WORLD.material, WORLD.loan_a, WORLD.loan_b, WORLD.due_b, WORLD.reminder_b = (
         material.id, loan_a.id, loan_b.id, due_b.id, reminder_b.id)
     for username, role, code in [
@@ -180,7 +187,7 @@ def _world(app):
     # Strings that belong to school B only: none may reach officer A.
     WORLD.markers_b = ["测试乙小学", "乙校学生", "乙家长", "乙校秘密地址", "乙校认定备注", "乙校资助说明", "乙校资金备注", "乙校捐助人", "乙校共同借款人", "乙校测试大学", "乙校合同001",
                        "乙校提醒结果", "乙校报送内容", "乙校报表", "乙校附件内容", "乙校检查发现",
-                       "乙校整改要求", "乙校评分说明", "甲校暗访计划", "t_officer_b",
+                       "乙校整改要求", "乙校评分说明", "甲校暗访计划", "乙校回访记录", "t_officer_b",
                        sb.id_number, sb.id_number[-4:] + "<", card_b, card_b[-4:] + "<"]
     db.session.remove()
 

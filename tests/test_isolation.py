@@ -19,7 +19,7 @@ from app import idcard
 from app.extensions import db
 from app.models import (
     Award, Identification, InfoOfficer, Loan, LoanReminder, Pairing, RepaymentDue, School, SchoolFund, Student,
-    Inspection, InspectionScore, Submission,
+    Inspection, InspectionScore, PhoneCall, Submission,
 )
 from app.models.base import SchoolOwned
 from tests.conftest import WORLD
@@ -66,6 +66,7 @@ def _b_id_for(model):
         Submission: WORLD.submission_b,
         Inspection: WORLD.inspection_b,
         InspectionScore: WORLD.score_b,
+        PhoneCall: WORLD.call_b,
     }.get(model, WORLD.student_b)
 
 
@@ -224,6 +225,7 @@ def _payload_for(app, rule):
         Inspection: {"school": WORLD.school_b, "kind": "patrol", "status": "done", "inspected_on": "2026-10-01",
                      "done": "越权整改", "decision": "accept"},
         InspectionScore: {"inspection": WORLD.inspection_b, "item": WORLD.item, "score": "1"},
+        PhoneCall: {"reached": "y", "confirms_receipt": "", "stated_amount": "1", "semester": WORLD.semester, "size": "5"},
     }
     if model is None:
         return {}

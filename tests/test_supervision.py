@@ -81,3 +81,54 @@ def test_an_unannounced_visit_is_unseen_by_the_school_until_done(app, officer_a,
         with app.app_context():
             db.session.get(Inspection, WORLD.hidden_a).status = "planned"
             db.session.commit()
+
+
+def test_phone_follow_up_sample_is_reproducible_and_discrepancies_are_flagged(app, as_role):
+    from decimal import Decimal
+
+    from app import idcard
+    from app.models import Award, PhoneCall, Student
+    from app.rules import cards
+    from app.rules.supervision import sample_awards
+
+    with app.app_context():
+        from app.models import School
+
+        school = School(code="PH001", name="回访学校", stage="primary", town="石沛镇")
+        db.session.add(school)
+        db.session.flush()
+        for i in range(12):
+            s = Student(school_id=school.id, name=f"回访{i}", grade="四年级", class_name="1班", enrolment_year=2023,
+                        id_number=idcard.make("341124", date(2016, 1, 1 + i), 800 + i))
+            db.session.add(s)
+            db.session.flush()
+            db.session.add(Award(student_id=s.id, program_id=WORLD.program_primary, semester_id=WORLD.semester,
+                                 amount=Decimal("500"), card_kind="bank_card", card_number=cards.make("6228", 19, 6000 + i),
+                                 status="paid"))
+        db.session.commit()
+        first = [a.id for a in sample_awards(db.session, school.id, WORLD.semester, 5, 42)]
+        again = [a.id for a in sample_awards(db.session, school.id, WORLD.semester, 5, 42)]
+        other = [a.id for a in sample_awards(db.session, school.id, WORLD.semester, 5, 7)]
+        assert first == again and len(first) == 5 and first != other
+        insp = Inspection(school_id=school.id, kind="phone", status="done", inspected_on=date(2026, 11, 2))
+        db.session.add(insp)
+        db.session.commit()
+        insp_id = insp.id
+    supervisor = as_role("t_supervisor")
+    supervisor.post(f"/inspectionview/sample/{insp_id}", data={"semester": WORLD.semester, "size": "5", "seed": "42"})
+    supervisor.post(f"/inspectionview/sample/{insp_id}", data={"semester": WORLD.semester, "size": "5", "seed": "42"})
+    with app.app_context():
+        calls = db.session.query(PhoneCall).filter_by(inspection_id=insp_id).order_by(PhoneCall.award_id).all()
+        assert sorted(c.award_id for c in calls) == sorted(first)  # drawn once, not twice
+        ids = [c.id for c in calls]
+    for call_id, data in zip(ids, [
+        {"called_on": "2026-11-03", "reached": "y", "confirms_receipt": "y", "stated_amount": "500"},   # agrees
+        {"called_on": "2026-11-03", "reached": "y", "confirms_receipt": "y", "stated_amount": "300"},   # other amount
+        {"called_on": "2026-11-03", "reached": "y", "confirms_receipt": "", "stated_amount": ""},       # denies
+        {"called_on": "2026-11-03", "reached": "", "confirms_receipt": "", "stated_amount": ""},        # not reached
+    ]):
+        assert supervisor.post(f"/phonecallview/edit/{call_id}", data=data).status_code == 302
+    with app.app_context():
+        flags = [db.session.get(PhoneCall, i).discrepancy for i in ids[:4]]
+    assert flags == [False, True, True, False]
+    assert "需核查" in visible_text(supervisor.get("/phonecallview/list/?_flt_0_discrepancy=y"))

@@ -8,4 +8,4 @@ from app.models.aid import AidProgram, Award, Semester  # noqa: F401,E402
 from app.models.funds import Pairing, SchoolFund, SocialProject  # noqa: F401,E402
 from app.models.loans import Loan, LoanEvent, LoanMaterial, LoanReminder, RepaymentDue  # noqa: F401,E402
 from app.models.reporting import ReportTask, Submission  # noqa: F401,E402
-from app.models.supervision import Inspection, InspectionItem, InspectionScore  # noqa: F401,E402
+from app.models.supervision import Inspection, InspectionItem, InspectionScore, PhoneCall  # noqa: F401,E402

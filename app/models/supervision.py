@@ -99,3 +99,30 @@ class InspectionScore(SchoolOwned, db.Model):
     inspection = relationship("Inspection", back_populates="scores")
     item = relationship("InspectionItem", lazy="joined")
     school = relationship("School")
+
+
+class PhoneCall(Timestamps, SchoolOwned, db.Model):
+    """电话回访: one sampled award's family called: reached, confirms the aid, the amount they state."""
+
+    __tablename__ = "phone_call"
+    __school_from__ = "award"
+    __table_args__ = (UniqueConstraint("inspection_id", "award_id", name="uq_phone_call_award"),)
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
+    inspection_id = Column(Integer, ForeignKey("inspection.id", ondelete="CASCADE"), nullable=False, index=True)
+    award_id = Column(Integer, ForeignKey("award.id"), nullable=False)
+    called_on = Column(Date)
+    reached = Column(db.Boolean)
+    confirms_receipt = Column(db.Boolean)
+    stated_amount = Column(Numeric(12, 2))
+    # derived on save (app/rules/supervision.py): the family's answer differs from the record
+    discrepancy = Column(db.Boolean, nullable=False, default=False, index=True)
+    note = Column(Text)
+
+    inspection = relationship("Inspection")
+    award = relationship("Award", lazy="joined", innerjoin=True)
+    school = relationship("School")
+
+    def __str__(self):
+        return f"{self.award}"

@@ -3,7 +3,7 @@ from app.rules.awards import check_award, check_delete
 from app.rules.funds import check_fund, check_pairing, check_project
 from app.rules.identification import check_identification
 from app.rules.loans import check_loan
-from app.rules.supervision import check_inspection
+from app.rules.supervision import check_call, check_inspection
 from app.rules.officers import check_officer
 from app.rules.semesters import check_semester
 from app.rules.students import check_student
@@ -11,10 +11,12 @@ from app.rules.students import check_student
 
 def _checks():
     from app.models import (
-        Award, Identification, InfoOfficer, Inspection, Loan, Pairing, SchoolFund, Semester, SocialProject, Student,
+        Award, Identification, InfoOfficer, Inspection, Loan, Pairing, PhoneCall, SchoolFund, Semester, SocialProject,
+        Student,
     )
 
     return {
+        PhoneCall: lambda session, obj: check_call(obj, session),
         Inspection: lambda session, obj: check_inspection(obj),
         Loan: lambda session, obj: check_loan(obj),
         SchoolFund: lambda session, obj: check_fund(obj, session),

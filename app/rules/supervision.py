@@ -52,3 +52,31 @@ def is_rectification_overdue(inspection, today=None) -> bool:
     today = today or date.today()
     return (inspection.rectification_status in ("required", "reopened")
             and inspection.rectification_deadline is not None and inspection.rectification_deadline < today)
+
+
+def sample_awards(session, school_id, semester_id, size, seed):
+    """A reproducible random sample of the school's paid awards of a semester (same seed, same pupils)."""
+    import random
+
+    from sqlalchemy import select
+
+    from app.models import Award
+
+    awards = session.scalars(select(Award).where(Award.school_id == school_id, Award.semester_id == semester_id,
+                                                 Award.status == "paid").order_by(Award.id)).all()
+    return random.Random(seed).sample(awards, min(size, len(awards)))
+
+
+def check_call(call, session):
+    """A discrepancy: the family was reached and denies the aid, or states another amount than the record."""
+    from decimal import Decimal
+
+    from app.models import Award
+
+    award = call.award if call.award is not None else session.get(Award, call.award_id)
+    if call.reached is False:
+        call.confirms_receipt = None
+    call.discrepancy = bool(call.reached) and (
+        call.confirms_receipt is False
+        or (call.stated_amount is not None and Decimal(call.stated_amount) != Decimal(award.amount))
+    )

@@ -5,7 +5,7 @@ from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, Se
 from app.views.imports import AwardImportView, StudentImportView, VerificationView
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
 from app.views.loans import LoanApi, LoanMaterialView, LoanPagesView, LoanReminderView, LoanView, RepaymentDueView
-from app.views.supervision import InspectionItemView, InspectionScoreView, InspectionView
+from app.views.supervision import InspectionItemView, InspectionScoreView, InspectionView, PhoneCallView
 from app.views.reporting import ReportingPagesView, ReportTaskView, SubmissionView
 from app.views.pages import CompletenessView, CoverageView, OverlapView, PublicNoticeView
 from app.views.basic import (
@@ -63,6 +63,7 @@ def register_views(appbuilder):
     supervision = dict(category="Supervision", category_label=_l("Supervision"), category_icon="fa-search")
     appbuilder.add_view(InspectionView, "Inspections", label=_l("Inspections"), icon="fa-clipboard", **supervision)
     appbuilder.add_view_no_menu(InspectionScoreView)
+    appbuilder.add_view(PhoneCallView, "PhoneCalls", label=_l("Phone follow-up calls"), icon="fa-phone", **supervision)
     appbuilder.add_view(InspectionItemView, "InspectionItems", label=_l("Inspection checklist"), icon="fa-list-ol",
                         **supervision)
     for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi, LoanApi):

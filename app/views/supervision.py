@@ -8,10 +8,12 @@ from wtforms import TextAreaField
 
 from app import storage
 from app.extensions import db
-from app.models import Inspection, InspectionItem, InspectionScore
+from sqlalchemy import select
+
+from app.models import Inspection, InspectionItem, InspectionScore, PhoneCall, Semester
 from app.rules import RuleError
 from app.rules.reporting import check_upload, MAX_BYTES
-from app.rules.supervision import check_inspection, check_rectification, rectify
+from app.rules.supervision import check_inspection, check_rectification, rectify, sample_awards
 from app.views.base import AidInterface, AidModelView
 
 INSPECTION_LABELS = {
@@ -35,6 +37,22 @@ class InspectionScoreView(AidModelView):
     search_columns = ["school", "inspection", "item"]
 
 
+class PhoneCallView(AidModelView):
+    datamodel = AidInterface(PhoneCall)
+    list_title = _l("Phone follow-up calls")
+    show_title = edit_title = _l("Phone follow-up call")
+    label_columns = {"inspection": _l("Inspection"), "award": _l("Award"), "school": _l("School"),
+                     "called_on": _l("Called on"), "reached": _l("Reached"), "confirms_receipt": _l("Family confirms the aid"),
+                     "stated_amount": _l("Amount the family states (yuan)"), "discrepancy": _l("Discrepancy"),
+                     "note": _l("Notes")}
+    list_columns = ["award", "called_on", "reached", "confirms_receipt", "stated_amount", "discrepancy"]
+    show_columns = ["inspection", "award", "called_on", "reached", "confirms_receipt", "stated_amount", "discrepancy", "note"]
+    edit_columns = ["called_on", "reached", "confirms_receipt", "stated_amount", "note"]
+    search_columns = ["school", "inspection", "discrepancy"]
+    base_permissions = ["can_list", "can_show", "can_edit", "can_export"]
+    formatters_columns = {"discrepancy": lambda v: str(_l("To investigate")) if v else ""}
+
+
 class InspectionView(AidModelView):
     datamodel = AidInterface(Inspection)
     list_title = _l("Inspections")
@@ -51,20 +69,21 @@ class InspectionView(AidModelView):
                                   "rectification_demand", "rectification_deadline"]
     search_columns = ["school", "kind", "status", "result", "rectification_status", "inspected_on"]
     base_order = ("inspected_on", "desc")
-    related_views = [InspectionScoreView]
+    related_views = [InspectionScoreView, PhoneCallView]
     show_template = "aid/inspection_show.html"
     rule_check = staticmethod(check_inspection)
     description_columns = {
         "kind": _l("An unannounced visit stays unseen by the school until it is recorded as done."),
         "rectification_demand": _l("What the school must put right; give a deadline too."),
     }
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export", "can_rectify", "can_check",
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export", "can_rectify", "can_check", "can_sample",
                         "can_evidence"]
 
     def render_template(self, template, **kwargs):
         from flask_wtf.csrf import generate_csrf
 
         kwargs.setdefault("csrf_token_value", generate_csrf() if current_app.config.get("WTF_CSRF_ENABLED") else "")
+        kwargs.setdefault("semesters", db.session.scalars(select(Semester).order_by(Semester.starts_on.desc())).all())
         return super().render_template(template, **kwargs)
 
     @expose("/rectify/<pk>", methods=["GET", "POST"])
@@ -111,6 +130,29 @@ class InspectionView(AidModelView):
         except RuleError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
+        return redirect(url_for("InspectionView.show", pk=inspection.id))
+
+    @expose("/sample/<pk>", methods=["POST"])
+    @has_access
+    def sample(self, pk):
+        """Draw the calls of a phone follow-up: a reproducible sample of the semester's paid awards."""
+        inspection = self.datamodel.get(pk)
+        if inspection is None or inspection.kind != "phone":
+            abort(404)
+        form = DynamicForm()
+        if not form.validate():
+            abort(400)
+        semester_id = request.form.get("semester", type=int)
+        size = max(1, min(request.form.get("size", type=int) or 10, 200))
+        seed = request.form.get("seed", type=int) or inspection.id
+        existing = {c.award_id for c in db.session.scalars(select(PhoneCall).where(PhoneCall.inspection_id == inspection.id))}
+        made = 0
+        for award in sample_awards(db.session, inspection.school_id, semester_id, size, seed):
+            if award.id not in existing:
+                db.session.add(PhoneCall(inspection_id=inspection.id, award=award))
+                made += 1
+        db.session.commit()
+        flash(_l("%(n)d families to call were drawn (seed %(s)d).", n=made, s=seed), "success")
         return redirect(url_for("InspectionView.show", pk=inspection.id))
 
     @expose("/evidence/<pk>")
