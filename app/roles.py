@@ -58,12 +58,12 @@ REPORT_PAGES = [
     ("LoanPagesView", ("can_figures", "can_pre_applications", "can_reminders"), "LoanFigures"),
     ("LoanPagesView", (), "ReminderMonth"),
     ("LoanView", ("can_history",), "PreApplications"),
-    ("ReportingPagesView", ("can_figures",), "ReportFigures"),
+    ("ReportingPagesView", ("can_figures", "can_template"), "ReportFigures"),
     ("SubmissionView", ("can_file",), "Submissions"),
     ("CompletenessView", ("can_show",), "Completeness"),
 ]
 # The officer's side of information reporting.
-OFFICER_REPORTING = [("ReportingPagesView", ("can_todo", "can_submit"), "ReportTodo")]
+OFFICER_REPORTING = [("ReportingPagesView", ("can_todo", "can_submit", "can_template"), "ReportTodo")]
 # Imports: those who keep the records.
 IMPORT_PAGES = [
     ("StudentImportView", ("can_upload", "can_download_template"), "StudentImport"),

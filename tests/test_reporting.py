@@ -138,3 +138,22 @@ def test_completeness_counts_the_empty_required_cells(app, officer_a, center):
     page = visible_text(center.get("/completeness/"))
     assert "完整率学校" in page and "87.5%" in page and "监护人、监护人电话" in page
     assert "完整率学校" not in visible_text(officer_a.get("/completeness/"))
+
+
+def test_a_task_template_is_downloadable_by_the_schools_asked(app, center, officer_a, as_role):
+    r = center.post("/reporttaskview/add", data={
+        "title": "带模板的任务", "description": "按模板填写", "deadline": "2030-06-30 17:00:00",
+        "schools": [WORLD.school_a], "active": "y", "template_file": (BytesIO(b"template bytes"), "模板.xlsx")},
+        content_type="multipart/form-data")
+    assert r.status_code == 302
+    with app.app_context():
+        task = db.session.query(ReportTask).filter_by(title="带模板的任务").one()
+        assert task.template_name == "模板.xlsx"
+        task_id = task.id
+    assert f"/reporting/template/{task_id}" in officer_a.get("/reporting/todo/").get_data(as_text=True)
+    assert officer_a.get(f"/reporting/template/{task_id}").data == b"template bytes"
+    assert as_role("t_officer_b").get(f"/reporting/template/{task_id}").status_code == 404
+    bad = center.post("/reporttaskview/add", data={
+        "title": "坏模板", "deadline": "2030-06-30 17:00:00", "schools": [WORLD.school_a], "active": "y",
+        "template_file": (BytesIO(b"x"), "模板.exe")}, content_type="multipart/form-data")
+    assert "不接受该类型的文件" in visible_text(bad)

@@ -132,3 +132,11 @@ def test_phone_follow_up_sample_is_reproducible_and_discrepancies_are_flagged(ap
         flags = [db.session.get(PhoneCall, i).discrepancy for i in ids[:4]]
     assert flags == [False, True, True, False]
     assert "需核查" in visible_text(supervisor.get("/phonecallview/list/?_flt_0_discrepancy=y"))
+
+
+def test_overdue_rectifications_stand_out_on_the_centres_home_page(app, center, officer_a):
+    with app.app_context():
+        db.session.add(Inspection(school_id=WORLD.school_a, kind="patrol", status="done", inspected_on=date(2026, 1, 5),
+                                  rectification_demand="建立资助档案", rectification_deadline=date(2026, 2, 1)))
+        db.session.commit()
+    assert "项整改已超过期限" in visible_text(center.get("/"))

@@ -29,6 +29,12 @@ class HomeView(IndexView):
                 select(func.count(Identification.id)).where(Identification.is_priority.is_(True))
             ),
         }
+        from app.models import Inspection
+
+        counts["overdue_rectifications"] = db.session.scalar(
+            select(func.count(Inspection.id)).where(
+                Inspection.rectification_status.in_(("required", "reopened")),
+                Inspection.rectification_deadline < datetime.utcnow().date()))
         roles = [ROLE_LABELS.get(r.name, r.name) for r in user.roles]
         from app.views.reporting import todo_items
 

@@ -9,7 +9,7 @@ from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import DateTimeField, TextAreaField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, ValidationError
 
 from app import storage
 from app.extensions import db
@@ -17,10 +17,23 @@ from app.kpi.reporting import reporting_figures
 from app.models import ReportTask, Submission
 from app.models.choices import STAGES
 from app.rules import RuleError
-from app.rules.reporting import check_upload, is_late, review, targeted_schools
+from app.rules.reporting import MAX_BYTES, check_upload, is_late, review, targeted_schools
 from app.scope import current_school_scope
 from app.views.aid import StageCodesField
 from app.views.base import AidInterface, AidModelView
+
+
+def upload_allowed(form, field):
+    """A form validator: the same type and size rule as every upload (app/rules/reporting.py)."""
+    upload = field.data
+    if upload and getattr(upload, "filename", ""):
+        upload.stream.seek(0, 2)
+        size = upload.stream.tell()
+        upload.stream.seek(0)
+        try:
+            check_upload(upload.filename, size)
+        except RuleError as exc:
+            raise ValidationError(str(exc))
 
 
 class ReportTaskView(AidModelView):
@@ -38,11 +51,33 @@ class ReportTaskView(AidModelView):
     base_order = ("deadline", "desc")
     formatters_columns = {"stages": lambda v: "、".join(STAGES.label(c) for c in (v or "").split(",") if c)}
     description_columns = {"stages": _l("Every school of these stages is asked, besides the schools listed.")}
+    add_columns = edit_columns = ["title", "description", "deadline", "stages", "schools", "template_file", "active"]
     add_form_extra_fields = edit_form_extra_fields = {
+        "template_file": FileField(_l("Template to fill in (optional)"), validators=[upload_allowed]),
         "stages": StageCodesField(_l("Stages asked"), choices=list(STAGES)),
         "deadline": DateTimeField(_l("Deadline"), validators=[InputRequired()], widget=DateTimePickerWidget(),
                                   format="%Y-%m-%d %H:%M:%S"),
     }
+
+    def process_form(self, form, is_created):
+        """Keep an uploaded template (outside the web root); the form field itself is not a column."""
+        upload = form.template_file.data
+        self._template = None
+        if upload and getattr(upload, "filename", ""):
+            data = upload.read(MAX_BYTES + 1)
+            check_upload(upload.filename, len(data))
+            self._template = (storage.save(data, upload.filename), upload.filename)
+        del form["template_file"]
+
+    def pre_add(self, item):
+        self._attach(item)
+
+    def pre_update(self, item):
+        self._attach(item)
+
+    def _attach(self, item):
+        if getattr(self, "_template", None):
+            item.template_path, item.template_name = self._template
 
 
 class SubmissionView(AidModelView):
@@ -150,6 +185,18 @@ class ReportingPagesView(BaseView):
                 error = str(exc)
         return self.render_template("aid/report_submit.html", title=_l("Submit a report"), task=task, form=form,
                                     error=error, history=history(task.id, school_id))
+
+    @expose("/template/<int:task_id>")
+    @has_access
+    def template(self, task_id):
+        """The task's template, for the schools it asks (and the centre)."""
+        task = db.session.get(ReportTask, task_id)
+        school_id = current_school_scope()
+        if task is None or not task.template_path:
+            abort(404)
+        if school_id is not None and school_id not in {s.id for s in targeted_schools(task, db.session)}:
+            abort(404)
+        return send_file(storage.path_of(task.template_path), as_attachment=True, download_name=task.template_name)
 
     @expose("/figures/")
     @has_access
