@@ -1,5 +1,6 @@
 """The UI speaks Chinese by default: no English left on any page a role can open."""
 import re
+from html import unescape
 
 import pytest
 
@@ -20,7 +21,7 @@ PK_BY_VIEW = {
 
 def _text_nodes(html):
     html = re.sub(r"(?s)<script.*?</script>|<style.*?</style>|<!--.*?-->", " ", html)
-    nodes = [t.strip() for t in re.split(r"<[^>]+>", html)]
+    nodes = [unescape(t).strip() for t in re.split(r"<[^>]+>", html)]
     attrs = re.findall(r'(?:placeholder|title|data-placeholder)="([^"]*)"', html)
     return [n for n in nodes + attrs if n]
 
