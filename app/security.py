@@ -117,6 +117,43 @@ class AidSecurityManager(SecurityManager):
         g._user_roles = (user.id, roles)
         return roles
 
+    def has_access(self, permission_name, view_name):
+        """The framework's check, answered once per user, permission and view in a request
+        (a page asks it for every menu entry and button)."""
+        user = g.get("user")
+        try:
+            user_key = user.id if user is not None and user.is_authenticated else None
+        except AttributeError:
+            user_key = None
+        cache = g.get("_aid_access")
+        if cache is None:
+            cache = g._aid_access = {}
+        key = (user_key, permission_name, view_name)
+        if key not in cache:
+            cache[key] = super().has_access(permission_name, view_name)
+        return cache[key]
+
+    def _has_access_builtin_roles(self, role, permission_name, view_name):
+        """Whether a built-in role grants a permission, remembered for the life of the process.
+
+        The roles are code (app/roles.py), so the answer for a (role, permission,
+        view) never changes while the app runs; the framework would otherwise
+        try every pattern of the role for every menu entry and button of every page.
+        """
+        key = (role.name, permission_name, view_name)
+        answer = self._builtin_answers.get(key)
+        if answer is None:
+            answer = super()._has_access_builtin_roles(role, permission_name, view_name)
+            self._builtin_answers[key] = answer
+        return answer
+
+    @property
+    def _builtin_answers(self):
+        answers = self.__dict__.get("_aid_builtin_answers")
+        if answers is None:
+            answers = self.__dict__["_aid_builtin_answers"] = {}
+        return answers
+
     def is_item_public(self, permission_name, view_name):
         """Public permissions are code too (a "Public" entry in app/roles.py): no query."""
         role = self.builtin_roles.get(self.auth_role_public)

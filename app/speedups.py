@@ -8,6 +8,9 @@
   filter choices of every column of the model again.  They depend only on the
   model and the column, and the filter objects are never changed after they
   are made, so they are worked out once per data model and column list.
+* Flask-Babel looks up the request's locale and catalogue again for each of the
+  few thousand strings a page translates; the catalogue is kept on the request
+  context per locale (a forced locale is another key, so ``force_locale`` works).
 """
 from __future__ import annotations
 
@@ -48,9 +51,32 @@ def _cached_get_filters(original):
     return _get_filters
 
 
+def _cached_translations(original):
+    from flask_babel import _get_current_context
+
+    def get_translations(self):
+        ctx = _get_current_context()
+        locale = getattr(ctx, "babel_locale", None) if ctx is not None else None
+        if locale is None:
+            return original(self)  # the first lookup works the locale out and keeps it on ctx
+        cache = ctx.__dict__.setdefault("_aid_translations", {})
+        key = (id(self), str(locale))
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = original(self)
+        return found
+
+    get_translations.aid_cached = True
+    return get_translations
+
+
 def install():
     import flask_appbuilder.api as fab_api
     from flask_appbuilder.models.filters import Filters
+    from flask_babel import Domain
+
+    if not getattr(Domain.get_translations, "aid_cached", False):
+        Domain.get_translations = _cached_translations(Domain.get_translations)
 
     if not getattr(Filters._get_filters, "aid_cached", False):
         Filters._get_filters = _cached_get_filters(Filters._get_filters)
