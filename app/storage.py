@@ -31,3 +31,18 @@ def path_of(stored_name: str) -> Path:
     if path.parent != upload_dir().resolve():
         raise FileNotFoundError(stored_name)
     return path
+
+
+def save_upload(upload):
+    """Check an uploaded file (type and size, app/rules/reporting.py) and store it.
+
+    Returns (stored name, original name), or None when no file was sent;
+    raises RuleError with the user's message for a refused file.
+    """
+    from app.rules.reporting import MAX_BYTES, check_upload
+
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    data = upload.read(MAX_BYTES + 1)
+    check_upload(upload.filename, len(data))
+    return save(data, upload.filename), upload.filename

@@ -17,7 +17,7 @@ from app.kpi.reporting import reporting_figures
 from app.models import ReportTask, Submission
 from app.models.choices import STAGES
 from app.rules import RuleError
-from app.rules.reporting import MAX_BYTES, check_upload, is_late, review, targeted_schools
+from app.rules.reporting import check_upload, is_late, review, targeted_schools
 from app.scope import current_school_scope
 from app.views.aid import StageCodesField
 from app.views.base import AidInterface, AidModelView
@@ -61,12 +61,7 @@ class ReportTaskView(AidModelView):
 
     def process_form(self, form, is_created):
         """Keep an uploaded template (outside the web root); the form field itself is not a column."""
-        upload = form.template_file.data
-        self._template = None
-        if upload and getattr(upload, "filename", ""):
-            data = upload.read(MAX_BYTES + 1)
-            check_upload(upload.filename, len(data))
-            self._template = (storage.save(data, upload.filename), upload.filename)
+        self._template = storage.save_upload(form.template_file.data)
         del form["template_file"]
 
     def pre_add(self, item):
@@ -163,11 +158,7 @@ class ReportingPagesView(BaseView):
         if request.method == "POST" and form.validate():
             upload = form.file.data
             try:
-                stored = name = None
-                if upload and upload.filename:
-                    data = upload.read(storage_limit() + 1)
-                    check_upload(upload.filename, len(data))
-                    stored, name = storage.save(data, upload.filename), upload.filename
+                stored, name = storage.save_upload(upload) or (None, None)
                 if not stored and not (form.content.data or "").strip():
                     raise RuleError({"content": _l("Write the report or attach a file.")})
                 previous = latest(task.id, school_id)
@@ -204,12 +195,6 @@ class ReportingPagesView(BaseView):
         year = request.args.get("year", type=int) or datetime.utcnow().year
         return self.render_template("aid/report_figures.html", title=_l("Reporting timeliness and accuracy"),
                                     year=year, rows=reporting_figures(year))
-
-
-def storage_limit():
-    from app.rules.reporting import MAX_BYTES
-
-    return MAX_BYTES
 
 
 def latest(task_id, school_id):

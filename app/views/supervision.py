@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from app.models import Inspection, InspectionItem, InspectionScore, PhoneCall, Semester
 from app.rules import RuleError
-from app.rules.reporting import check_upload, MAX_BYTES
 from app.rules.supervision import check_inspection, check_rectification, rectify, sample_awards
 from app.views.base import AidInterface, AidModelView
 
@@ -97,12 +96,9 @@ class InspectionView(AidModelView):
         error = None
         if request.method == "POST" and form.validate():
             try:
-                upload = form.evidence.data
-                if upload and upload.filename:
-                    data = upload.read(MAX_BYTES + 1)
-                    check_upload(upload.filename, len(data))
-                    inspection.evidence_path = storage.save(data, upload.filename)
-                    inspection.evidence_name = upload.filename
+                saved = storage.save_upload(form.evidence.data)
+                if saved:
+                    inspection.evidence_path, inspection.evidence_name = saved
                 rectify(inspection, form.done.data)
                 db.session.commit()
                 flash(_l("The rectification was submitted for checking."), "success")
