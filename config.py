@@ -127,3 +127,14 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
+    # --- 投诉处理: days allowed for each stage, and from receipt to closing --------
+    COMPLAINT_STAGE_DAYS = {
+        "registered": 2, "returned": 3, "awaiting_approval": 3, "approved": 2,
+        "investigating": 15, "investigated": 3, "rectifying": 15, "rectified": 5,
+    }
+    COMPLAINT_CLOSE_DAYS = {
+        "consult": int(os.environ.get("CONSULT_ANSWER_DAYS", "5")),
+        "complaint": int(os.environ.get("COMPLAINT_CLOSE_DAYS", "30")),
+        "report": int(os.environ.get("COMPLAINT_CLOSE_DAYS", "30")),
+    }
+

@@ -47,8 +47,9 @@ BASIC = {
     "InspectionScore": ("InspectionScoreView", None, "Inspections"),
     "InspectionItem": ("InspectionItemView", None, "InspectionItems"),
     "PhoneCall": ("PhoneCallView", None, "PhoneCalls"),
+    "Complaint": ("ComplaintView", "ComplaintApi", "Complaints"),
 }
-MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "Supervision")
+MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "Supervision", "ComplaintsMenu")
 # Who inspects: the supervisors (and the centre) record inspections and check rectifications.
 INSPECTING = [("InspectionView", ("can_check", "can_evidence", "can_sample"))]
 # Pages that every role reads within its own scope (公示, 应助尽助).
@@ -80,6 +81,12 @@ AWARD_CENTRE = [
     ("LoanView", ("can_accept", "can_approve", "can_reject", "can_sign", "can_disburse", "can_confirm_graduation",
                   "can_start_repayment", "can_mark_overdue", "can_resume", "can_settle")),
 ]
+
+# 投诉处理: everyone who handles complaints takes steps through one endpoint (the rules in
+# app/rules/complaints.py decide which step whom); nobody deletes a complaint.
+COMPLAINT_HANDLING = [("ComplaintView", ("can_step", "can_identity")), ("ComplaintApi", ("can_step", "can_identity"))]
+COMPLAINT_FIGURES = [("ComplaintFiguresView", ("can_figures",)), ("ComplaintFigures", ("menu_access",))]
+COMPLAINT_INTAKE = [("ComplaintView", ("can_add", "can_edit")), ("ComplaintApi", ("can_post", "can_put"))]
 
 # What every logged-in user may do with its own account.
 SELF_SERVICE = [
@@ -133,6 +140,10 @@ def _imports():
     return out
 
 
+def _complaints(*blocks):
+    return [g for block in blocks for view, perms in block for g in _grants(view, perms)]
+
+
 def _centre_workflow():
     out = []
     for view, perms in AWARD_CENTRE:
@@ -140,18 +151,22 @@ def _centre_workflow():
     return out
 
 
-ENTITIES = tuple(BASIC)
+ENTITIES = tuple(e for e in BASIC if e != "Complaint")
 
 FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
     AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow() + _imports()
-    + [g for view, perms in INSPECTING for g in _grants(view, perms)],
+    + [g for view, perms in INSPECTING for g in _grants(view, perms)]
+    + _read("Complaint") + _complaints(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject",
                                     "LoanMaterial", "RepaymentDue")
     + _write("Student", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
     + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))
-    + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))],
+    + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))]
+    + _read("Complaint") + _complaints(COMPLAINT_INTAKE, COMPLAINT_HANDLING),
     SUPERVISOR: _base() + _read(*ENTITIES) + _write("Inspection", "InspectionScore", "PhoneCall")
-    + [g for view, perms in INSPECTING for g in _grants(view, perms)],
-    LEADER: _base() + _read(*ENTITIES),
+    + [g for view, perms in INSPECTING for g in _grants(view, perms)]
+    + _read("Complaint") + _complaints(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
+    LEADER: _base() + _read(*ENTITIES) + _read("Complaint") + _complaints(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
 }
+

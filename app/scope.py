@@ -237,6 +237,10 @@ def _before_flush(session, flush_context, instances):
             _derive_school(session, obj)
             if school_id is not None and obj.school_id is None and obj in new:
                 obj.school_id = school_id
+                if "school" in inspect(type(obj)).relationships:
+                    # a school left empty on a form (where it is optional) would overwrite the id on flush
+                    with session.no_autoflush:
+                        obj.school = session.get(School, school_id)
     if school_id is not None:
         for obj in touched:
             if isinstance(obj, School):

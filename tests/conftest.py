@@ -163,6 +163,24 @@ def _world(app):
     db.session.add(call_b)
     db.session.commit()
     WORLD.call_b = call_b.id
+    from app.models import Complaint
+
+    received = datetime(2026, 10, 9, 10, 0)
+    complaint_b = Complaint(school_id=b.id, origin="school", shared_with_school=True, channel="phone", kind="complaint",
+                            received_at=received, complainant_name="乙校投诉人", complainant_contact="13900002222",
+                            subject="乙校投诉标题", content="乙校投诉内容")
+    # registered by the centre, handed to school A for rectification: A sees it, never the complainant
+    complaint_a = Complaint(school_id=a.id, origin="centre", shared_with_school=True, channel="letter", kind="report",
+                            received_at=received, complainant_name="甲校保密投诉人", complainant_contact="13900001111",
+                            subject="甲校移交投诉", content="甲校移交投诉内容", status="rectifying",
+                            rectification_demand="甲校投诉整改要求")
+    # about school A, not handed over: A does not see it at all
+    complaint_a_hidden = Complaint(school_id=a.id, origin="centre", channel="visit", kind="report", received_at=received,
+                                   complainant_name="甲校举报人", complainant_contact="13900003333",
+                                   subject="甲校未移交举报", content="甲校未移交举报内容")
+    db.session.add_all([complaint_b, complaint_a, complaint_a_hidden])
+    db.session.commit()
+    WORLD.complaint_b, WORLD.complaint_a, WORLD.complaint_a_hidden = complaint_b.id, complaint_a.id, complaint_a_hidden.id
     WORLD.material, WORLD.loan_a, WORLD.loan_b, WORLD.due_b, WORLD.reminder_b = (
         material.id, loan_a.id, loan_b.id, due_b.id, reminder_b.id)
     for username, role, code in [
@@ -188,6 +206,9 @@ def _world(app):
     WORLD.markers_b = ["测试乙小学", "乙校学生", "乙家长", "乙校秘密地址", "乙校认定备注", "乙校资助说明", "乙校资金备注", "乙校捐助人", "乙校共同借款人", "乙校测试大学", "乙校合同001",
                        "乙校提醒结果", "乙校报送内容", "乙校报表", "乙校附件内容", "乙校检查发现",
                        "乙校整改要求", "乙校评分说明", "甲校暗访计划", "乙校回访记录", "t_officer_b",
+                       "乙校投诉人", "13900002222", "乙校投诉标题", "乙校投诉内容",
+                       # not school B's, but never for officer A: a confidential complainant, an unshared report
+                       "甲校保密投诉人", "13900001111", "甲校未移交举报", "甲校举报人",
                        sb.id_number, sb.id_number[-4:] + "<", card_b, card_b[-4:] + "<"]
     db.session.remove()
 

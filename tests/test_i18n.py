@@ -16,6 +16,7 @@ PK_BY_VIEW = {
     "IdentificationView": lambda: WORLD.ident_a,
     "InfoOfficerView": lambda: WORLD.officer_a,
     "UserDBModelView": lambda: 1,
+    "ComplaintView": lambda: WORLD.complaint_a,
 }
 
 
@@ -52,6 +53,14 @@ def _pages(app, client):
                 if name not in PK_BY_VIEW:
                     continue
                 args["pk"] = PK_BY_VIEW[name]()
+                if rule.arguments == {"pk", "action"}:  # a workflow step: every step's form
+                    from app.rules.complaints import ACTIONS
+
+                    for action in ACTIONS:
+                        yield url_for(rule.endpoint, action=action, **args)
+                    continue
+                if rule.arguments != {"pk"}:
+                    continue
             elif rule.arguments:
                 continue
             yield url_for(rule.endpoint, **args)

@@ -19,7 +19,7 @@ from app import idcard
 from app.extensions import db
 from app.models import (
     Award, Identification, InfoOfficer, Loan, LoanReminder, Pairing, RepaymentDue, School, SchoolFund, Student,
-    Inspection, InspectionScore, PhoneCall, Submission,
+    Complaint, Inspection, InspectionScore, PhoneCall, Submission,
 )
 from app.models.base import SchoolOwned
 from tests.conftest import WORLD
@@ -67,6 +67,7 @@ def _b_id_for(model):
         Inspection: WORLD.inspection_b,
         InspectionScore: WORLD.score_b,
         PhoneCall: WORLD.call_b,
+        Complaint: WORLD.complaint_b,
     }.get(model, WORLD.student_b)
 
 
@@ -226,6 +227,10 @@ def _payload_for(app, rule):
                      "done": "越权整改", "decision": "accept"},
         InspectionScore: {"inspection": WORLD.inspection_b, "item": WORLD.item, "score": "1"},
         PhoneCall: {"reached": "y", "confirms_receipt": "", "stated_amount": "1", "semester": WORLD.semester, "size": "5"},
+        Complaint: {"school": WORLD.school_b, "kind": "consult", "channel": "phone", "subject": "越权投诉",
+                    "content": "越权内容", "complainant_name": "越权", "received_at": "2026-10-01 10:00:00",
+                    "action": "answer", "reply": "越权答复", "result": "unfounded", "accountability": "none",
+                    "findings": "越权调查", "rectification_done": "越权整改", "comment": "越权"},
     }
     if model is None:
         return {}

@@ -1,5 +1,6 @@
 """Which rule checks which model before every write (called from the flush hook)."""
 from app.rules.awards import check_award, check_delete
+from app.rules.complaints import check_complaint
 from app.rules.funds import check_fund, check_pairing, check_project
 from app.rules.identification import check_identification
 from app.rules.loans import check_loan
@@ -15,7 +16,10 @@ def _checks():
         Student,
     )
 
+    from app.models.complaints import Complaint
+
     return {
+        Complaint: lambda session, obj: check_complaint(obj),
         PhoneCall: lambda session, obj: check_call(obj, session),
         Inspection: lambda session, obj: check_inspection(obj),
         Loan: lambda session, obj: check_loan(obj),

@@ -6,6 +6,7 @@ from app.views.imports import AwardImportView, StudentImportView, VerificationVi
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
 from app.views.loans import LoanApi, LoanMaterialView, LoanPagesView, LoanReminderView, LoanView, RepaymentDueView
 from app.views.supervision import InspectionItemView, InspectionScoreView, InspectionView, PhoneCallView
+from app.views.complaints import ComplaintApi, ComplaintFiguresView, ComplaintView
 from app.views.reporting import ReportingPagesView, ReportTaskView, SubmissionView
 from app.views.pages import CompletenessView, CoverageView, OverlapView, PublicNoticeView
 from app.views.basic import (
@@ -66,7 +67,13 @@ def register_views(appbuilder):
     appbuilder.add_view(PhoneCallView, "PhoneCalls", label=_l("Phone follow-up calls"), icon="fa-phone", **supervision)
     appbuilder.add_view(InspectionItemView, "InspectionItems", label=_l("Inspection checklist"), icon="fa-list-ol",
                         **supervision)
-    for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi, LoanApi):
+    complaints = dict(category="ComplaintsMenu", category_label=_l("Complaints"), category_icon="fa-comments")
+    appbuilder.add_view(ComplaintView, "Complaints", label=_l("Complaints and consultations"), icon="fa-comment",
+                        **complaints)
+    appbuilder.add_view_no_menu(ComplaintFiguresView)
+    appbuilder.add_link("ComplaintFigures", href="ComplaintFiguresView.figures", label=_l("Complaint figures"),
+                        icon="fa-bar-chart", **complaints)
+    for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi, LoanApi, ComplaintApi):
         appbuilder.add_api(api)
     # System administration (registered first by the framework) goes to the end of the menu.
     appbuilder.menu.menu.sort(key=lambda item: item.name == "Security")

@@ -56,10 +56,11 @@ class AidInterface(SQLAInterface):
         return self._apply_inner_all(counting, filters, aliases_mapping={}).scalar()
 
 
-def choice_field(label, choices, required=True, description=""):
+def choice_field(label, choices, required=True, description="", validate_choice=True):
     return SelectField(
         label,
         choices=[("", "—")] + list(choices),
+        validate_choice=validate_choice,
         validators=[InputRequired()] if required else [Optional()],
         widget=Select2Widget(),
         description=description,
@@ -94,6 +95,9 @@ def _column_setup(cls):
             formatters.setdefault(column.key, money)
         else:
             formatters.setdefault(column.key, lambda v: "" if v is None else v)
+    for rel in sa_inspect(model).relationships:
+        if rel.direction is RelationshipDirection.MANYTOONE:
+            formatters.setdefault(rel.key, lambda v: "" if v is None else v)
     cls.formatters_columns = formatters
     labels = dict(getattr(cls, "label_columns", None) or {})
     labels.setdefault("created_at", _l("Created at"))
@@ -130,6 +134,18 @@ def _column_setup(cls):
     for column, choice in choices.items():
         if formatters.get(column) is None or getattr(formatters[column], "__name__", "") == "<lambda>":
             formatters[column] = choice.label
+
+
+def _dash_for_blank(form_cls):
+    """An optional relation offers "—" for none (Flask-AppBuilder shows its internal "__None")."""
+    from flask_appbuilder.fields import QuerySelectField
+
+    for name in dir(form_cls):
+        unbound = getattr(form_cls, name, None)
+        if getattr(unbound, "field_class", None) is QuerySelectField and unbound.kwargs.get("allow_blank"):
+            unbound.kwargs.setdefault("blank_text", "—")
+            if not unbound.kwargs["blank_text"]:
+                unbound.kwargs["blank_text"] = "—"
 
 
 def current_roles():
@@ -267,6 +283,9 @@ class AidModelView(ModelView):
 
     def _init_forms(self):
         super()._init_forms()
+        for form_cls in (self.add_form, self.edit_form, getattr(self, "search_form", None)):
+            if form_cls is not None:
+                _dash_for_blank(form_cls)
         if self.rule_check is not None:
             self.add_form = self._with_rules(self.add_form)
             self.edit_form = self._with_rules(self.edit_form)

@@ -35,11 +35,37 @@ class HomeView(IndexView):
             select(func.count(Inspection.id)).where(
                 Inspection.rectification_status.in_(("required", "reopened")),
                 Inspection.rectification_deadline < datetime.utcnow().date()))
-        roles = [ROLE_LABELS.get(r.name, r.name) for r in user.roles]
+        role_names = {r.name for r in user.roles}
+        roles = [ROLE_LABELS.get(r, r) for r in role_names]
+        complaints = _complaint_panels(role_names, user.id)
         from app.views.reporting import todo_items
 
         return self.render_template(
             self.index_template, appbuilder=self.appbuilder, counts=counts, roles=roles,
             school=school, officer_without_school=(scope == -1),
-            items=todo_items() if school else None, now=datetime.utcnow(),
+            items=todo_items() if school else None, now=datetime.utcnow(), complaints=complaints,
         )
+
+
+def _complaint_panels(roles, user_id):
+    """The complaints a role must act on: overdue ones for the centre and leaders, the leader's
+    approvals, a supervisor's investigations, a school's investigations and rectifications."""
+    from app.kpi.complaints import overdue_complaints
+    from app.models import Complaint
+
+    out = {}
+    if roles & {"Admin", "AidCenter", "Leader"}:
+        out["overdue"] = overdue_complaints(db.session, limit=10)
+    if "Leader" in roles:
+        out["to_approve"] = db.session.scalars(
+            select(Complaint).where(Complaint.status == "awaiting_approval").order_by(Complaint.received_at)).all()
+    if "Supervisor" in roles:
+        out["assigned"] = db.session.scalars(
+            select(Complaint).where(Complaint.status == "investigating", Complaint.assignee_id == user_id)
+            .order_by(Complaint.received_at)).all()
+    if "SchoolOfficer" in roles:
+        out["assigned"] = db.session.scalars(
+            select(Complaint).where(
+                (Complaint.status == "rectifying") | ((Complaint.status == "investigating") & (Complaint.handler == "school"))
+            ).order_by(Complaint.received_at)).all()
+    return out
