@@ -45,6 +45,8 @@ class SeedResult:
     students: int = 0
     identifications: int = 0
     awards: int = 0
+    complaints: int = 0
+    outreach: dict = field(default_factory=dict)
     users: list = field(default_factory=list)
 
     def summary(self):
@@ -53,6 +55,9 @@ class SeedResult:
                 f"demo county loaded: {self.schools} schools, {self.students} students, "
                 f"{self.identifications} identifications, {self.awards} awards, and student loans "
                 f"of former pupils",
+                f"{self.complaints} complaints and consultations; {self.outreach.get('visits', 0)} home visits, "
+                f"{self.outreach.get('activities', 0)} publicity activities, {self.outreach.get('staff', 0)} aid staff, "
+                f"{self.outreach.get('trainings', 0)} trainings",
             ]
         else:
             lines = ["demo data already present: nothing changed"]
@@ -490,5 +495,9 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
         code = schools[school_index]["code"] if school_index is not None else None
         create_user(username, role, password, school_code=code, first_name=name)
         users.append((username, _user_label(role, schools[school_index]["name"] if school_index is not None else None)))
+    from app.demo_outreach import seed_complaints, seed_outreach
+
+    outreach = seed_outreach(rng, schools, year_start, today)
+    complaints, _ = seed_complaints(rng, schools, today)
     return SeedResult(created=True, schools=len(schools), students=made, identifications=identified,
-                      awards=awards, users=users)
+                      awards=awards, complaints=complaints, outreach=outreach, users=users)

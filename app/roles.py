@@ -48,8 +48,15 @@ BASIC = {
     "InspectionItem": ("InspectionItemView", None, "InspectionItems"),
     "PhoneCall": ("PhoneCallView", None, "PhoneCalls"),
     "Complaint": ("ComplaintView", "ComplaintApi", "Complaints"),
+    "HomeVisit": ("HomeVisitView", None, "HomeVisits"),
+    "PublicityActivity": ("PublicityActivityView", None, "PublicityActivities"),
+    "AidStaff": ("AidStaffView", None, "AidStaff"),
+    "TrainingSession": ("TrainingSessionView", None, "TrainingSessions"),
+    "TrainingAttendance": ("TrainingAttendanceView", None, "TrainingSessions"),
+    "Recognition": ("RecognitionView", None, "Recognitions"),
 }
-MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "Supervision", "ComplaintsMenu")
+MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "Supervision", "ComplaintsMenu",
+                   "Outreach")
 # Who inspects: the supervisors (and the centre) record inspections and check rectifications.
 INSPECTING = [("InspectionView", ("can_check", "can_evidence", "can_sample"))]
 # Pages that every role reads within its own scope (公示, 应助尽助).
@@ -62,7 +69,11 @@ REPORT_PAGES = [
     ("ReportingPagesView", ("can_figures", "can_template"), "ReportFigures"),
     ("SubmissionView", ("can_file",), "Submissions"),
     ("CompletenessView", ("can_show",), "Completeness"),
+    ("OutreachFiguresView", ("can_figures",), "OutreachFigures"),
 ]
+# 宣传与走访: what a school records of its own outreach and staff.
+OUTREACH_SCHOOL = ("HomeVisit", "PublicityActivity", "AidStaff", "TrainingAttendance", "Recognition")
+OUTREACH_PHOTOS = [("PublicityActivityView", ("can_photos", "can_photo"))]
 # The officer's side of information reporting.
 OFFICER_REPORTING = [("ReportingPagesView", ("can_todo", "can_submit", "can_template"), "ReportTodo")]
 # Imports: those who keep the records.
@@ -155,7 +166,7 @@ ENTITIES = tuple(e for e in BASIC if e != "Complaint")
 
 FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
-    AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow() + _imports()
+    AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow() + _imports() + _complaints(OUTREACH_PHOTOS)
     + [g for view, perms in INSPECTING for g in _grants(view, perms)]
     + _read("Complaint") + _complaints(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject",
@@ -163,10 +174,11 @@ FAB_ROLES = {
     + _write("Student", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
     + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))
     + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))]
-    + _read("Complaint") + _complaints(COMPLAINT_INTAKE, COMPLAINT_HANDLING),
-    SUPERVISOR: _base() + _read(*ENTITIES) + _write("Inspection", "InspectionScore", "PhoneCall")
+    + _read("Complaint") + _complaints(COMPLAINT_INTAKE, COMPLAINT_HANDLING)
+    + _read("TrainingSession") + _write(*OUTREACH_SCHOOL) + _complaints(OUTREACH_PHOTOS),
+    SUPERVISOR: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _write("Inspection", "InspectionScore", "PhoneCall")
     + [g for view, perms in INSPECTING for g in _grants(view, perms)]
     + _read("Complaint") + _complaints(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
-    LEADER: _base() + _read(*ENTITIES) + _read("Complaint") + _complaints(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
+    LEADER: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _read("Complaint") + _complaints(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
 }
 

@@ -181,6 +181,28 @@ def _world(app):
     db.session.add_all([complaint_b, complaint_a, complaint_a_hidden])
     db.session.commit()
     WORLD.complaint_b, WORLD.complaint_a, WORLD.complaint_a_hidden = complaint_b.id, complaint_a.id, complaint_a_hidden.id
+    from app.models.outreach import (
+        AidStaff, HomeVisit, PublicityActivity, PublicityPhoto, Recognition, TrainingAttendance, TrainingSession,
+    )
+
+    visit_b = HomeVisit(student_id=sb.id, visit_type="receiving_aid", visited_on=date(2026, 10, 12), visitors="乙校走访人",
+                        findings="乙校走访发现", opinions="乙校家长意见", resolved=True)
+    activity_b = PublicityActivity(school_id=b.id, activity_type="class_meeting", held_on=date(2026, 9, 3),
+                                   title="乙校宣传活动", audience=45, target_stage="all", notes="乙校宣传说明")
+    staff_a = AidStaff(school_id=a.id, name="甲校资助专干", post="资助专干", employment="full_time", since=date(2020, 9, 1))
+    staff_b = AidStaff(school_id=b.id, name="乙校资助专干", post="资助专干", employment="part_time", since=date(2019, 9, 1))
+    training = TrainingSession(held_on=date(2026, 6, 15), topic="测试资助政策培训", hours=Decimal("4"), trainer="县资助中心")
+    db.session.add_all([visit_b, activity_b, staff_a, staff_b, training])
+    db.session.flush()
+    photo_b = PublicityPhoto(activity_id=activity_b.id, path=storage.save(b"\x89PNG\r\n\x1a\n", "乙校照片.png"),
+                             name="乙校照片.png")
+    attendance_b = TrainingAttendance(session_id=training.id, staff_id=staff_b.id)
+    recognition_b = Recognition(student_id=sb.id, year=2026, kind="star", title="励志之星", citation="乙校励志之星事迹")
+    db.session.add_all([photo_b, attendance_b, recognition_b])
+    db.session.commit()
+    WORLD.visit_b, WORLD.activity_b, WORLD.photo_b = visit_b.id, activity_b.id, photo_b.id
+    WORLD.staff_a, WORLD.staff_b, WORLD.training = staff_a.id, staff_b.id, training.id
+    WORLD.attendance_b, WORLD.recognition_b = attendance_b.id, recognition_b.id
     WORLD.material, WORLD.loan_a, WORLD.loan_b, WORLD.due_b, WORLD.reminder_b = (
         material.id, loan_a.id, loan_b.id, due_b.id, reminder_b.id)
     for username, role, code in [
@@ -209,6 +231,8 @@ def _world(app):
                        "乙校投诉人", "13900002222", "乙校投诉标题", "乙校投诉内容",
                        # not school B's, but never for officer A: a confidential complainant, an unshared report
                        "甲校保密投诉人", "13900001111", "甲校未移交举报", "甲校举报人",
+                       "乙校走访人", "乙校走访发现", "乙校家长意见", "乙校宣传活动", "乙校宣传说明", "乙校照片",
+                       "乙校资助专干", "乙校励志之星事迹",
                        sb.id_number, sb.id_number[-4:] + "<", card_b, card_b[-4:] + "<"]
     db.session.remove()
 

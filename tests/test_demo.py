@@ -65,6 +65,32 @@ def test_seed_demo_builds_a_plausible_county_once(app):
         for loan in loans:
             check_loan(loan)
         db.session.rollback()
+        # complaints in every state, each with the steps that led there; outreach that passes its rules
+        from app.models import Complaint, HomeVisit, PublicityActivity, Recognition
+        from app.models.outreach import AidStaff, TrainingAttendance
+        from app.rules.complaints import ACTIONS
+        from app.rules.outreach import check_activity, check_attendance, check_staff, check_visit
+
+        complaints = db.session.scalars(select(Complaint)).all()
+        assert {c.status for c in complaints} >= {"registered", "awaiting_approval", "investigating", "closed"}
+        assert {c.kind for c in complaints} == {"consult", "complaint", "report"}
+        for c in complaints:
+            state = "registered"
+            for step in c.steps:  # each step a legal one from where the case stood
+                assert step.from_status == state and state in ACTIONS[step.action][0]
+                state = step.to_status
+            assert state == c.status
+        for visit in db.session.scalars(select(HomeVisit)):
+            check_visit(visit)
+            assert visit.school_id == db.session.get(Student, visit.student_id).school_id
+        for activity in db.session.scalars(select(PublicityActivity)):
+            check_activity(activity)
+        for person in db.session.scalars(select(AidStaff)):
+            check_staff(person)
+        for attendance in db.session.scalars(select(TrainingAttendance)):
+            check_attendance(attendance, db.session)
+        assert db.session.scalar(select(func.count(Recognition.id))) > 0
+        assert result.complaints == len(complaints) and result.outreach["visits"] > 0
         # one user per role; officers linked to their school
         from flask_appbuilder.security.sqla.models import User
 

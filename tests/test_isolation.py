@@ -21,6 +21,7 @@ from app.models import (
     Award, Identification, InfoOfficer, Loan, LoanReminder, Pairing, RepaymentDue, School, SchoolFund, Student,
     Complaint, Inspection, InspectionScore, PhoneCall, Submission,
 )
+from app.models.outreach import AidStaff, HomeVisit, PublicityActivity, Recognition, TrainingAttendance
 from app.models.base import SchoolOwned
 from tests.conftest import WORLD
 
@@ -68,6 +69,11 @@ def _b_id_for(model):
         InspectionScore: WORLD.score_b,
         PhoneCall: WORLD.call_b,
         Complaint: WORLD.complaint_b,
+        HomeVisit: WORLD.visit_b,
+        PublicityActivity: WORLD.activity_b,
+        AidStaff: WORLD.staff_b,
+        TrainingAttendance: WORLD.attendance_b,
+        Recognition: WORLD.recognition_b,
     }.get(model, WORLD.student_b)
 
 
@@ -97,6 +103,8 @@ def _url(app, rule):
             for arg in rule.arguments:
                 if arg == "pk":
                     kwargs[arg] = _b_id_for(model)
+                elif arg == "photo_id":
+                    kwargs[arg] = WORLD.photo_b
                 elif arg == "filename":
                     kwargs[arg] = "anything.xlsx"
                 elif arg == "version":
@@ -231,6 +239,15 @@ def _payload_for(app, rule):
                     "content": "越权内容", "complainant_name": "越权", "received_at": "2026-10-01 10:00:00",
                     "action": "answer", "reply": "越权答复", "result": "unfounded", "accountability": "none",
                     "findings": "越权调查", "rectification_done": "越权整改", "comment": "越权"},
+        HomeVisit: {"student": WORLD.student_b_number, "visit_type": "receiving_aid", "visited_on": "2026-10-01",
+                    "visitors": "越权走访", "findings": "越权发现"},
+        PublicityActivity: {"school": WORLD.school_b, "activity_type": "other", "held_on": "2026-10-01",
+                            "title": "越权活动", "audience": "1", "target_stage": "all"},
+        AidStaff: {"school": WORLD.school_b, "name": "越权人员", "post": "专干", "employment": "full_time",
+                   "since": "2020-01-01", "until": "2026-01-01"},
+        TrainingAttendance: {"session": WORLD.training, "staff": WORLD.staff_b},
+        Recognition: {"student": WORLD.student_b_number, "year": "2026", "kind": "star", "title": "越权",
+                      "citation": "越权事迹"},
     }
     if model is None:
         return {}
@@ -302,7 +319,8 @@ def test_views_and_apis_are_all_scoped_models_or_harmless(app):
     """A new business view on a model without school_id must be a conscious decision."""
     # county-wide reference data that every school reads and only the centre changes
     allowed_unscoped = {"User", "Role", "Permission", "ViewMenu", "PermissionView", "RegisterUser", "Group", "ApiKey",
-                        "AidProgram", "Semester", "SocialProject", "LoanMaterial", "ReportTask", "InspectionItem"}
+                        "AidProgram", "Semester", "SocialProject", "LoanMaterial", "ReportTask", "InspectionItem",
+                        "TrainingSession"}
     for view in app.appbuilder.baseviews:
         if isinstance(view, (ModelView, ModelRestApi)):
             model = view.datamodel.obj

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models.base import SchoolOwned, Timestamps, utcnow
 from app.models.choices import Choices
 
-CHANNELS = Choices(("phone", _l("Phone")), ("letter", _l("Letter")), ("visit", _l("In person")),
+CHANNELS = Choices(("phone", _l("By phone")), ("letter", _l("By letter")), ("visit", _l("In person")),
                    ("online", _l("Online")))
 COMPLAINT_KINDS = Choices(("consult", _l("Consultation")), ("complaint", _l("Complaint")),
                           ("report", _l("Whistle-blowing report")))

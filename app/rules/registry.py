@@ -17,8 +17,18 @@ def _checks():
     )
 
     from app.models.complaints import Complaint
+    from app.models.outreach import AidStaff, HomeVisit, PublicityActivity, Recognition, TrainingAttendance, TrainingSession
+    from app.rules.outreach import (
+        check_activity, check_attendance, check_recognition, check_staff, check_training, check_visit,
+    )
 
     return {
+        HomeVisit: lambda session, obj: check_visit(obj),
+        PublicityActivity: lambda session, obj: check_activity(obj),
+        AidStaff: lambda session, obj: check_staff(obj),
+        TrainingSession: lambda session, obj: check_training(obj),
+        TrainingAttendance: lambda session, obj: check_attendance(obj, session),
+        Recognition: lambda session, obj: check_recognition(obj),
         Complaint: lambda session, obj: check_complaint(obj),
         PhoneCall: lambda session, obj: check_call(obj, session),
         Inspection: lambda session, obj: check_inspection(obj),

@@ -6,6 +6,10 @@ from app.views.imports import AwardImportView, StudentImportView, VerificationVi
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
 from app.views.loans import LoanApi, LoanMaterialView, LoanPagesView, LoanReminderView, LoanView, RepaymentDueView
 from app.views.supervision import InspectionItemView, InspectionScoreView, InspectionView, PhoneCallView
+from app.views.outreach import (
+    AidStaffView, HomeVisitView, OutreachFiguresView, PublicityActivityView, RecognitionView, TrainingAttendanceView,
+    TrainingSessionView,
+)
 from app.views.complaints import ComplaintApi, ComplaintFiguresView, ComplaintView
 from app.views.reporting import ReportingPagesView, ReportTaskView, SubmissionView
 from app.views.pages import CompletenessView, CoverageView, OverlapView, PublicNoticeView
@@ -73,6 +77,19 @@ def register_views(appbuilder):
     appbuilder.add_view_no_menu(ComplaintFiguresView)
     appbuilder.add_link("ComplaintFigures", href="ComplaintFiguresView.figures", label=_l("Complaint figures"),
                         icon="fa-bar-chart", **complaints)
+    outreach = dict(category="Outreach", category_label=_l("Publicity and visits"), category_icon="fa-home")
+    appbuilder.add_view(HomeVisitView, "HomeVisits", label=_l("Home visits"), icon="fa-home", **outreach)
+    appbuilder.add_view(PublicityActivityView, "PublicityActivities", label=_l("Publicity activities"),
+                        icon="fa-bullhorn", **outreach)
+    appbuilder.add_view(AidStaffView, "AidStaff", label=_l("Aid staff"), icon="fa-users", **outreach)
+    appbuilder.add_view(TrainingSessionView, "TrainingSessions", label=_l("Training"), icon="fa-graduation-cap",
+                        **outreach)
+    appbuilder.add_view_no_menu(TrainingAttendanceView)
+    appbuilder.add_view(RecognitionView, "Recognitions", label=_l("Aid education (资助育人)"), icon="fa-star",
+                        **outreach)
+    appbuilder.add_view_no_menu(OutreachFiguresView)
+    appbuilder.add_link("OutreachFigures", href="OutreachFiguresView.figures", label=_l("Outreach and staff figures"),
+                        icon="fa-bar-chart", **outreach)
     for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi, LoanApi, ComplaintApi):
         appbuilder.add_api(api)
     # System administration (registered first by the framework) goes to the end of the menu.

@@ -1,0 +1,187 @@
+"""Demo complaints, home visits, publicity, aid staff, training and 励志之星 (called by app/demo.py).
+
+Cases are spread over the last months in every state of the workflow, each with the steps
+that led there, so the timeline, the deadlines and the figures have something to show.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import insert, select
+
+from app.extensions import db
+from app.models import Identification
+from app.models.complaints import Complaint, ComplaintStep
+from app.models.outreach import (
+    AidStaff, HomeVisit, PublicityActivity, Recognition, TrainingAttendance, TrainingSession,
+)
+from app.rules.complaints import is_overdue
+
+SUBJECTS = [
+    ("complaint", "家长反映本学期国家助学金未到账"), ("complaint", "学生资助卡被班主任代为保管"),
+    ("report", "举报学校虚报困难学生名单"), ("report", "举报资助资金发放名单中有教师子女"),
+    ("complaint", "困难认定结果未公示即上报"), ("complaint", "免学费后仍被收取学费"),
+    ("consult", "咨询普通高中国家助学金申请条件"), ("consult", "咨询生源地信用助学贷款办理时间"),
+    ("consult", "咨询学前教育资助标准"), ("consult", "咨询中职免学费政策"), ("complaint", "公示名单泄露学生身份证号"),
+    ("report", "举报冒领助学金"),
+]
+# how far along the workflow each demo case is
+PATHS = {
+    "registered": [],
+    "awaiting_approval": ["submit"],
+    "returned": ["submit", "return"],
+    "approved": ["submit", "approve"],
+    "investigating": ["submit", "approve", "assign"],
+    "rectifying": ["submit", "approve", "assign", "find"],
+    "rectified": ["submit", "approve", "assign", "find", "rectify"],
+    "closed": ["submit", "approve", "assign", "find", "rectify", "close"],
+}
+TARGET = {"submit": "awaiting_approval", "return": "returned", "approve": "approved", "assign": "investigating",
+          "find": "rectifying", "rectify": "rectified", "close": "closed", "answer": "closed"}
+COMMENTS = {"submit": "拟按程序调查处理，请领导审阅。", "return": "诉求事实不清，请补充来电记录后再报。",
+            "approve": "同意，请抓紧核实处理。", "assign": "", "find": "", "rectify": "", "close": "已电话答复投诉人。",
+            "answer": ""}
+
+
+def _users():
+    return dict(db.session.execute(select(User.username, User.id)).all())
+
+
+def seed_complaints(rng, schools, today):
+    users = _users()
+    center, leader, supervisor = users.get("center"), users.get("leader"), users.get("supervisor")
+    states = list(PATHS)
+    made = 0
+    for n in range(36):
+        kind, subject = SUBJECTS[n % len(SUBJECTS)]
+        school = rng.choice(schools) if kind != "consult" or rng.random() < 0.3 else None
+        received = datetime.combine(today - timedelta(days=rng.randrange(1, 200)), datetime.min.time()) + timedelta(
+            hours=rng.randrange(8, 18), minutes=rng.randrange(60))
+        age = (today - received.date()).days
+        if n < len(states):  # one recent case in each state of the workflow
+            kind, subject = [x for x in SUBJECTS if x[0] != "consult"][n]
+            school = school or rng.choice(schools)
+            received = received.replace(year=today.year, month=today.month, day=today.day) - timedelta(days=3 * n + 1)
+            status = states[n]
+        elif kind == "consult":
+            status = "closed" if age > 3 or rng.random() < 0.5 else "registered"
+        elif age > 60:
+            status = "closed" if rng.random() < 0.9 else rng.choice(["rectifying", "approved"])  # a few left behind
+        else:
+            status = rng.choice(states + ["closed"])
+        anonymous = kind == "report" and rng.random() < 0.5
+        c = Complaint(school_id=school["id"] if school else None, origin="centre", channel=rng.choice(["phone", "phone", "letter", "visit", "online"]),
+                      kind=kind, received_at=received, anonymous=anonymous,
+                      complainant_name=None if anonymous else rng.choice(["王女士", "李先生", "张女士", "刘先生", "陈女士"]),
+                      complainant_contact=None if anonymous else f"13{rng.randrange(100000000, 999999999)}",
+                      subject=subject, content=f"{subject}。来电人称情况属实，请求尽快核实处理。", registered_by_id=center,
+                      status="registered", stage_since=received)
+        db.session.add(c)
+        db.session.flush()
+        at = received
+        path = ["answer"] if kind == "consult" and status == "closed" else PATHS[status]
+        if school is None and "assign" in path:
+            path = []  # a demo case without a school stays at the centre
+        for action in path:
+            at = min(at + timedelta(days=rng.randrange(1, 9), hours=rng.randrange(1, 6)), datetime.combine(today, datetime.min.time()))
+            who = {"approve": leader, "return": leader, "find": supervisor}.get(action, center)
+            if action == "assign":
+                c.handler, c.assignee_id = "supervisor", supervisor
+            if action == "find":
+                c.findings = "经调取发放记录并电话回访，情况基本属实。"
+                c.result = rng.choice(["substantiated", "partly", "unfounded"])
+                c.rectification_demand = "限期整改，补发资金并在校内公示整改结果。"
+                c.shared_with_school = True
+            if action == "rectify":
+                c.rectification_done = "已补发并向家长说明情况，整改材料已报县资助中心。"
+            if action in ("close", "answer"):
+                c.reply = "已电话答复，来电人表示满意。"
+                if action == "close":
+                    c.accountability = rng.choice(["none", "none", "criticism", "notice"])
+                    c.accountable_persons = None if c.accountability == "none" else "该校资助专干"
+                c.closed_at = at
+            db.session.add(ComplaintStep(complaint_id=c.id, school_id=c.school_id, action=action,
+                                         from_status=c.status, to_status=TARGET[action], user_id=who, at=at,
+                                         comment=COMMENTS[action] or None))
+            c.status, c.stage_since = TARGET[action], at
+        made += 1
+    db.session.commit()
+    overdue = sum(is_overdue(c, today) for c in db.session.scalars(select(Complaint)))
+    return made, overdue
+
+
+def seed_outreach(rng, schools, year_start, today):
+    by_school = {}
+    for student_id, school_id in db.session.execute(
+            select(Identification.student_id, Identification.school_id).order_by(Identification.id)):
+        by_school.setdefault(school_id, []).append(student_id)
+    visits, activities, staff, stars = [], [], [], []
+    start = date(year_start, 9, 1)
+    span = max(1, (today - start).days)
+    types = ["entering_senior", "receiving_aid", "needing_loan"]
+    acts = ["first_lesson", "parent_letter", "class_meeting", "parent_meeting", "screen", "blackboard", "two_lessons"]
+    for school in schools:
+        pupils = by_school.get(school["id"], [])
+        for student_id in pupils[: rng.randrange(2, 6)]:
+            open_problem = rng.random() < 0.3
+            visits.append(dict(
+                school_id=school["id"], student_id=student_id,
+                visit_type="needing_loan" if school["stage"] in ("senior", "complete") and rng.random() < 0.4
+                else rng.choice(types[:2]),
+                visited_on=start + timedelta(days=rng.randrange(span)), visitors="班主任、资助专干",
+                family_met=rng.choice(["母亲", "父亲", "祖母", "祖父"]),
+                findings=rng.choice(["父母务工，孩子由祖辈照顾，家庭收入较低。", "家中有重病患者，医疗支出大。",
+                                     "家庭为低保户，住房条件较差。"]),
+                opinions="希望及时了解资助政策和申请时间。", solved="现场讲解了本学段资助政策。",
+                open_problems="需协助申请临时救助。" if open_problem else None,
+                follow_up="资助专干两周内跟进。" if open_problem else None, resolved=not open_problem,
+                created_at=datetime.utcnow(), updated_at=datetime.utcnow()))
+        for _ in range(rng.randrange(1, 5)):
+            stage = "senior" if school["stage"] in ("senior", "complete", "vocational") else (
+                "junior" if school["stage"] == "junior" else "all")
+            activities.append(dict(
+                school_id=school["id"], activity_type=rng.choice(acts), held_on=start + timedelta(days=rng.randrange(span)),
+                title=rng.choice(["开学第一课资助政策宣传", "资助政策主题班会", "致家长一封信发放", "资助政策进家长会"]),
+                audience=rng.randrange(30, 600), target_stage=stage, notes=None,
+                created_at=datetime.utcnow(), updated_at=datetime.utcnow()))
+        full_time = rng.random() < 0.75
+        staff.append(dict(school_id=school["id"], name=_person(rng), post="资助专干",
+                          employment="full_time" if full_time else "part_time",
+                          since=date(year_start - rng.randrange(0, 6), 9, 1), until=None,
+                          created_at=datetime.utcnow(), updated_at=datetime.utcnow()))
+        if rng.random() < 0.2:
+            staff.append(dict(school_id=school["id"], name=_person(rng), post="资助专干", employment="part_time",
+                              since=date(year_start - 4, 9, 1), until=date(year_start, 8, 31),
+                              created_at=datetime.utcnow(), updated_at=datetime.utcnow()))
+        if pupils and school["stage"] in ("junior", "senior", "complete", "vocational"):
+            stars.append(dict(school_id=school["id"], student_id=pupils[-1], year=today.year, kind="star",
+                              title="县级励志之星", citation="家境困难但自强不息，品学兼优，热心帮助同学。",
+                              created_at=datetime.utcnow(), updated_at=datetime.utcnow()))
+    for name, post in [("陈静", "资助中心主任"), ("吴强", "资助中心科员"), ("何丽", "资助中心科员")]:
+        staff.append(dict(school_id=None, name=name, post=post, employment="full_time", since=date(2016, 3, 1),
+                          until=None, created_at=datetime.utcnow(), updated_at=datetime.utcnow()))
+    for table, rows in ((HomeVisit, visits), (PublicityActivity, activities), (AidStaff, staff), (Recognition, stars)):
+        if rows:
+            db.session.execute(insert(table), rows)
+    sessions = [TrainingSession(held_on=d, topic=t, hours=Decimal(h), trainer="县学生资助管理中心", place="县教育局会议室")
+                for d, t, h in [(date(year_start, 9, 20), "学生资助政策及困难认定培训", "4"),
+                                (date(year_start, 11, 8), "资助管理信息系统操作培训", "3"),
+                                (date(year_start - 1, 4, 12), "资助资金管理与档案规范培训", "2.5")]
+                if d <= today]
+    db.session.add_all(sessions)
+    db.session.flush()
+    present = db.session.scalars(select(AidStaff).where(AidStaff.until.is_(None))).all()
+    for s in sessions:
+        for person in present:
+            if person.since <= s.held_on and rng.random() < 0.8:
+                db.session.add(TrainingAttendance(session_id=s.id, staff_id=person.id, school_id=person.school_id))
+    db.session.commit()
+    return dict(visits=len(visits), activities=len(activities), staff=len(staff), trainings=len(sessions),
+                stars=len(stars))
+
+
+def _person(rng):
+    return rng.choice("王李张刘陈杨黄赵吴周徐孙马朱胡") + rng.choice(["敏", "伟", "芳", "军", "静", "磊", "霞", "涛", "燕", "超"])
+
