@@ -495,8 +495,9 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
         code = schools[school_index]["code"] if school_index is not None else None
         create_user(username, role, password, school_code=code, first_name=name)
         users.append((username, _user_label(role, schools[school_index]["name"] if school_index is not None else None)))
-    from app.demo_outreach import seed_complaints, seed_outreach
+    from app.demo_work import seed_complaints, seed_inspections, seed_outreach
 
+    seed_inspections(rng, schools, today)
     outreach = seed_outreach(rng, schools, year_start, today)
     complaints, _ = seed_complaints(rng, schools, today)
     return SeedResult(created=True, schools=len(schools), students=made, identifications=identified,

@@ -54,9 +54,10 @@ BASIC = {
     "TrainingSession": ("TrainingSessionView", None, "TrainingSessions"),
     "TrainingAttendance": ("TrainingAttendanceView", None, "TrainingSessions"),
     "Recognition": ("RecognitionView", None, "Recognitions"),
+    "EvaluationPart": ("EvaluationPartView", None, "EvaluationParts"),
 }
 MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "Supervision", "ComplaintsMenu",
-                   "Outreach")
+                   "Outreach", "Statistics")
 # Who inspects: the supervisors (and the centre) record inspections and check rectifications.
 INSPECTING = [("InspectionView", ("can_check", "can_evidence", "can_sample"))]
 # Pages that every role reads within its own scope (公示, 应助尽助).
@@ -70,6 +71,7 @@ REPORT_PAGES = [
     ("SubmissionView", ("can_file",), "Submissions"),
     ("CompletenessView", ("can_show",), "Completeness"),
     ("OutreachFiguresView", ("can_figures",), "OutreachFigures"),
+    ("EvaluationView", ("can_ranking", "can_school", "can_export"), "Evaluation"),
 ]
 # 宣传与走访: what a school records of its own outreach and staff.
 OUTREACH_SCHOOL = ("HomeVisit", "PublicityActivity", "AidStaff", "TrainingAttendance", "Recognition")

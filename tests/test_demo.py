@@ -90,6 +90,12 @@ def test_seed_demo_builds_a_plausible_county_once(app):
         for attendance in db.session.scalars(select(TrainingAttendance)):
             check_attendance(attendance, db.session)
         assert db.session.scalar(select(func.count(Recognition.id))) > 0
+        from app.models import Inspection
+
+        inspections = db.session.scalars(select(Inspection)).all()
+        assert {i.status for i in inspections} == {"planned", "done"}
+        assert {i.rectification_status for i in inspections} >= {"none", "required", "accepted"}
+        assert all(i.scores for i in inspections if i.status == "done")
         assert result.complaints == len(complaints) and result.outreach["visits"] > 0
         # one user per role; officers linked to their school
         from flask_appbuilder.security.sqla.models import User

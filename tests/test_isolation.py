@@ -320,7 +320,7 @@ def test_views_and_apis_are_all_scoped_models_or_harmless(app):
     # county-wide reference data that every school reads and only the centre changes
     allowed_unscoped = {"User", "Role", "Permission", "ViewMenu", "PermissionView", "RegisterUser", "Group", "ApiKey",
                         "AidProgram", "Semester", "SocialProject", "LoanMaterial", "ReportTask", "InspectionItem",
-                        "TrainingSession"}
+                        "TrainingSession", "EvaluationPart"}
     for view in app.appbuilder.baseviews:
         if isinstance(view, (ModelView, ModelRestApi)):
             model = view.datamodel.obj

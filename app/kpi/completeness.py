@@ -67,3 +67,53 @@ def completeness(list_limit=200) -> list[Completeness]:
     ):
         rows[award.school_id].gaps.append((award, ["paid_on"]))
     return [r for r in rows.values() if r.cells]
+
+
+@dataclass
+class SystemCoverage:
+    """三(二) 学校、项目、必填字段100%录入系统: how much of the county is in the system."""
+
+    schools: int = 0
+    schools_in: int = 0          # with their pupils recorded
+    programs: int = 0
+    programs_in: int = 0         # active programmes with awards recorded for the semester
+    cells: int = 0
+    filled: int = 0
+
+    @property
+    def school_share(self):
+        return rate(self.schools_in, self.schools)
+
+    @property
+    def program_share(self):
+        return rate(self.programs_in, self.programs)
+
+    @property
+    def field_share(self):
+        return rate(self.filled, self.cells)
+
+
+def system_coverage(semester, rows=None) -> SystemCoverage:
+    """Schools, programmes and required fields in the system (rows: completeness() already computed)."""
+    from sqlalchemy import exists
+
+    from app.models import AidProgram, Award, School, Student
+
+    out = SystemCoverage()
+    session = db.session
+    out.schools, out.schools_in = session.execute(
+        select(func.count(School.id), func.sum(func.cast(exists().where(Student.school_id == School.id), db.Integer)))
+        .where(School.active.is_(True))
+    ).one()
+    out.schools_in = int(out.schools_in or 0)
+    used = (exists().where(Award.program_id == AidProgram.id, Award.semester_id == semester.id, Award.status != "void")
+            if semester is not None else None)
+    out.programs, in_use = session.execute(
+        select(func.count(AidProgram.id), func.sum(func.cast(used, db.Integer)) if used is not None else func.sum(0))
+        .where(AidProgram.active.is_(True))
+    ).one()
+    out.programs_in = int(in_use or 0)
+    for r in rows if rows is not None else completeness(list_limit=0):
+        out.cells += r.cells
+        out.filled += r.filled
+    return out

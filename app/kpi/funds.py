@@ -84,3 +84,16 @@ def figures(fund) -> FundFigures:
     used = spent(fund.school_id, fund.year)
     balance = (Decimal(fund.extracted) - used).quantize(Decimal("0.01"))
     return FundFigures(ratio=ratio, band=band_for(fund.school.stage), spent=used, balance=balance, overspent=balance < 0)
+
+
+def compliance_share(year):
+    """(schools whose extraction for the year is within the band, schools that must extract)."""
+    from app.models import School, SchoolFund
+
+    bands = current_app.config.get("SCHOOL_FUND_BANDS") or DEFAULT_BANDS
+    required = db.session.scalar(select(func.count(School.id)).where(School.active.is_(True), School.stage.in_(list(bands))))
+    within = db.session.scalar(
+        select(func.count(SchoolFund.id)).join(School, School.id == SchoolFund.school_id)
+        .where(SchoolFund.year == year, SchoolFund.compliance == "within", School.active.is_(True),
+               School.stage.in_(list(bands))))
+    return int(within or 0), int(required or 0)

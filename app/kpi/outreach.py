@@ -141,3 +141,17 @@ def training_hours(session, year):
     ).all()
     out = [TrainingHours(i, n, s or "", c, Decimal(h or 0)) for i, n, s, c, h in rows]
     return sorted(out, key=lambda r: (-r.hours, r.school, r.name))
+
+
+def monthly(session, year):
+    """Home visits and publicity activities per month of the year: ([12 visits], [12 activities])."""
+    first, last = _year_bounds(year)
+    out = []
+    for model, column in ((HomeVisit, HomeVisit.visited_on), (PublicityActivity, PublicityActivity.held_on)):
+        counts = [0] * 12
+        for month, n in session.execute(
+                select(func.extract("month", column), func.count(model.id)).where(column.between(first, last))
+                .group_by(func.extract("month", column))):
+            counts[int(month) - 1] = n
+        out.append(counts)
+    return tuple(out)

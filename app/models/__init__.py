@@ -13,3 +13,4 @@ from app.models.complaints import Complaint, ComplaintStep, IdentityRead  # noqa
 from app.models.outreach import (  # noqa: F401,E402
     AidStaff, HomeVisit, PublicityActivity, PublicityPhoto, Recognition, TrainingAttendance, TrainingSession,
 )
+from app.models.evaluation import EvaluationPart  # noqa: F401,E402

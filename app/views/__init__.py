@@ -10,6 +10,7 @@ from app.views.outreach import (
     AidStaffView, HomeVisitView, OutreachFiguresView, PublicityActivityView, RecognitionView, TrainingAttendanceView,
     TrainingSessionView,
 )
+from app.views.evaluation import EvaluationPartView, EvaluationView
 from app.views.complaints import ComplaintApi, ComplaintFiguresView, ComplaintView
 from app.views.reporting import ReportingPagesView, ReportTaskView, SubmissionView
 from app.views.pages import CompletenessView, CoverageView, OverlapView, PublicNoticeView
@@ -90,6 +91,11 @@ def register_views(appbuilder):
     appbuilder.add_view_no_menu(OutreachFiguresView)
     appbuilder.add_link("OutreachFigures", href="OutreachFiguresView.figures", label=_l("Outreach and staff figures"),
                         icon="fa-bar-chart", **outreach)
+    stats = dict(category="Statistics", category_label=_l("Statistics and evaluation"), category_icon="fa-line-chart")
+    appbuilder.add_view_no_menu(EvaluationView)
+    appbuilder.add_link("Evaluation", href="EvaluationView.ranking", label=_l("Year-end evaluation"), icon="fa-trophy",
+                        **stats)
+    appbuilder.add_view(EvaluationPartView, "EvaluationParts", label=_l("Evaluation weights"), icon="fa-sliders", **stats)
     for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi, LoanApi, ComplaintApi):
         appbuilder.add_api(api)
     # System administration (registered first by the framework) goes to the end of the menu.

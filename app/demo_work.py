@@ -1,4 +1,4 @@
-"""Demo complaints, home visits, publicity, aid staff, training and 励志之星 (called by app/demo.py).
+"""Demo complaints, inspections, home visits, publicity, aid staff, training and 励志之星 (called by app/demo.py).
 
 Cases are spread over the last months in every state of the workflow, each with the steps
 that led there, so the timeline, the deadlines and the figures have something to show.
@@ -185,3 +185,48 @@ def seed_outreach(rng, schools, year_start, today):
 def _person(rng):
     return rng.choice("王李张刘陈杨黄赵吴周徐孙马朱胡") + rng.choice(["敏", "伟", "芳", "军", "静", "磊", "霞", "涛", "燕", "超"])
 
+
+
+CHECKLIST = [("资金专款专用", 20), ("单独立账、账目清晰", 15), ("资助名单公示规范", 15), ("困难认定程序规范", 15),
+             ("资助档案完整", 15), ("资助政策宣传到位", 10), ("信息报送及时准确", 10)]
+
+
+def seed_inspections(rng, schools, today):
+    """The checklist, and this year's patrols, unannounced visits and rectifications in every state."""
+    from app.models import Inspection, InspectionItem, InspectionScore
+
+    items = [InspectionItem(name=name, max_score=score, sort_order=i) for i, (name, score) in enumerate(CHECKLIST, 1)]
+    db.session.add_all(items)
+    db.session.flush()
+    supervisor = _users().get("supervisor")
+    inspector = db.session.get(User, supervisor) if supervisor else None
+    made = 0
+    for school in rng.sample(schools, k=min(len(schools), 18)):
+        day = today - timedelta(days=rng.randrange(5, 150))
+        kind = rng.choice(["patrol", "patrol", "unannounced"])
+        insp = Inspection(school_id=school["id"], kind=kind, status="done", inspected_on=day, result="pass",
+                          findings=rng.choice(["资助档案基本完整，公示照片缺少日期。", "个别学生资助卡由班主任代管。",
+                                               "资金台账清晰，宣传到位。"]))
+        if inspector is not None:
+            insp.inspectors = [inspector]
+        if rng.random() < 0.6:
+            insp.rectification_demand = "补齐公示材料，规范资助卡管理。"
+            insp.rectification_deadline = day + timedelta(days=30)
+            state = rng.choice(["required", "submitted", "accepted", "accepted"])
+            insp.rectification_status = state
+            if state != "required":
+                insp.rectification_done = "已补齐材料，资助卡已全部发还学生本人。"
+                insp.rectified_at = datetime.combine(min(day + timedelta(days=rng.randrange(10, 40)), today),
+                                                     datetime.min.time())
+        db.session.add(insp)
+        db.session.flush()
+        for item in items:
+            db.session.add(InspectionScore(inspection_id=insp.id, item_id=item.id, school_id=school["id"],
+                                           score=item.max_score - rng.choice([0, 0, 1, 2, 3, 5])))
+        made += 1
+    for school in rng.sample(schools, k=min(len(schools), 5)):
+        db.session.add(Inspection(school_id=school["id"], kind=rng.choice(["patrol", "unannounced"]), status="planned",
+                                  inspected_on=today + timedelta(days=rng.randrange(3, 40))))
+        made += 1
+    db.session.commit()
+    return made

@@ -1,0 +1,208 @@
+"""The home page's figures for each role, gathered from the tested KPI modules.
+
+Nothing is computed here: each figure is a value one of app/kpi/* already computes,
+with its target and the list behind it.  Queries go through the ORM, so an officer's
+dashboard is its own school's and the centre's is the county's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+
+
+@dataclass
+class Figure:
+    label: object
+    value: object          # a share (0..1) when kind == "pct", else a number
+    url: str = ""
+    kind: str = "pct"
+    target: float | None = None
+    detail: str = ""
+    warn: bool = False
+
+    def __post_init__(self):
+        if self.target is not None and self.value is not None and self.kind == "pct":
+            self.warn = self.value < self.target
+        elif self.kind == "alert":
+            self.warn = bool(self.value)
+
+
+@dataclass
+class Group:
+    title: object
+    figures: list = field(default_factory=list)
+
+
+def _link(endpoint, query=""):
+    """The list or page behind a figure, when the user may open it."""
+    from flask import current_app
+
+    view, method = endpoint.split(".")
+    if not current_app.appbuilder.sm.has_access(f"can_{method}", view):
+        return ""
+    return url_for(endpoint) + query
+
+
+def current_semester(today=None):
+    from app.models import Semester
+
+    today = today or date.today()
+    semester = db.session.scalars(select(Semester).where(Semester.is_current.is_(True))).first()
+    if semester is None:
+        semester = db.session.scalars(select(Semester).where(Semester.starts_on <= today)
+                                      .order_by(Semester.starts_on.desc())).first()
+    return semester
+
+
+def school_year_start(semester, today):
+    if semester is not None:
+        return int(semester.school_year[:4])
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def overview(today=None) -> dict:
+    """Every figure of the work plan for the user's scope, grouped, with the data of the charts."""
+    from app.kpi.complaints import complaint_figures
+    from app.kpi.completeness import completeness, system_coverage
+    from app.kpi.coverage import coverage
+    from app.kpi.funds import compliance_share
+    from app.kpi.inspections import inspection_counts
+    from app.kpi.loans import loan_figures
+    from app.kpi.outreach import monthly
+    from app.kpi.reporting import reporting_figures
+    from app.models.complaints import COMPLAINT_KINDS
+
+    today = today or date.today()
+    year = today.year
+    session = db.session
+    semester = current_semester(today)
+    cov = coverage(semester, list_limit=10) if semester is not None else None
+    rows = completeness(list_limit=0)
+    system = system_coverage(semester, rows)
+    reporting = reporting_figures(year)
+    required, on_time = sum(r.required for r in reporting), sum(r.on_time for r in reporting)
+    submitted, accurate = sum(r.submitted for r in reporting), sum(r.accurate_first for r in reporting)
+    loans, _ = loan_figures(school_year_start(semester, today), today)
+    within, must = compliance_share(year)
+    complaints = complaint_figures(session, year, today=today)
+    inspections = inspection_counts(session, year, today)
+    visits, activities = monthly(session, year)
+
+    def share(part, whole):
+        return None if not whole else part / whole
+
+    groups = [
+        Group(_l("Aid for every pupil in need (应助尽助)"), [
+            Figure(_l("Identified pupils aided"), cov.total.coverage if cov else None, _link("CoverageView.show"),
+                   target=1.0, detail=f"{cov.total.aided}/{cov.total.identified}" if cov else ""),
+            Figure(_l("Priority pupils aided"), cov.total.priority_coverage if cov else None,
+                   _link("CoverageView.show"), target=1.0,
+                   detail=f"{cov.total.priority_aided}/{cov.total.priority}" if cov else ""),
+        ]),
+        Group(_l("In the system (100% 录入)"), [
+            Figure(_l("Schools"), system.school_share, _link("SchoolView.list"), target=1.0,
+                   detail=f"{system.schools_in}/{system.schools}"),
+            Figure(_l("Programmes"), system.program_share, _link("AidProgramView.list"), target=1.0,
+                   detail=f"{system.programs_in}/{system.programs}"),
+            Figure(_l("Required fields"), system.field_share, _link("CompletenessView.show"), target=1.0,
+                   detail=f"{system.filled}/{system.cells}"),
+        ]),
+        Group(_l("Information reporting"), [
+            Figure(_l("Timeliness"), share(on_time, required), _link("ReportingPagesView.figures"), target=1.0,
+                   detail=f"{on_time}/{required}"),
+            Figure(_l("Accuracy"), share(accurate, submitted), _link("ReportingPagesView.figures"), target=1.0,
+                   detail=f"{accurate}/{submitted}"),
+        ]),
+        Group(_l("Student loans"), [
+            Figure(_l("Approval rate"), loans.approval_rate, _link("LoanPagesView.figures"), target=1.0,
+                   detail=f"{loans.approvals}/{loans.approvals + loans.rejections}"),
+            Figure(_l("Recovery rate"), loans.recovery_rate, _link("LoanPagesView.figures"), target=1.0,
+                   detail=f"{loans.recovered:,.0f}/{loans.due:,.0f}"),
+        ]),
+        Group(_l("School aid funds"), [
+            Figure(_l("Extraction within the band"), share(within, must), _link("SchoolFundView.list"), target=1.0,
+                   detail=f"{within}/{must}"),
+        ]),
+        Group(_l("Complaints"), [
+            Figure(_l("Open"), complaints.open, _link("ComplaintView.list", "?_flt_1_status=closed"), kind="count"),
+            Figure(_l("Overdue"), complaints.overdue, _link("ComplaintView.list", "?_flt_1_status=closed"),
+                   kind="alert"),
+            Figure(_l("Closed on time"), complaints.on_time_share, _link("ComplaintFiguresView.figures"), target=1.0,
+                   detail=f"{complaints.closed_on_time}/{complaints.closed}"),
+        ]),
+        Group(_l("Supervision"), [
+            Figure(_l("Inspections planned"), inspections["planned"], _link("InspectionView.list", "?_flt_0_status=planned"),
+                   kind="count"),
+            Figure(_l("Inspections done"), inspections["done"], _link("InspectionView.list", "?_flt_0_status=done"),
+                   kind="count"),
+            Figure(_l("Rectifications overdue"), inspections["overdue"],
+                   _link("InspectionView.list", "?_flt_0_rectification_status=required"), kind="alert"),
+        ]),
+        Group(_l("Publicity and visits"), [
+            Figure(_l("Home visits this year"), sum(visits), _link("HomeVisitView.list"), kind="count"),
+            Figure(_l("Publicity activities this year"), sum(activities), _link("PublicityActivityView.list"),
+                   kind="count"),
+        ]),
+    ]
+    months = [str(_l("Month %(m)d", m=m)) for m in range(1, 13)]
+    charts = []
+    if cov is not None and len(cov.by_school) > 1:
+        worst = sorted((r for r in cov.by_school if r.identified), key=lambda r: (r.coverage or 0, r.school_name))[:15]
+        charts.append({"id": "coverage", "title": str(_l("Coverage by school (lowest first)")), "type": "hbar",
+                       "percent": True, "categories": [r.school_name for r in worst],
+                       "series": [{"name": str(_l("Coverage")), "data": [round((r.coverage or 0) * 100, 1) for r in worst]}]})
+    if cov is not None and cov.by_program:
+        charts.append({"id": "programs", "title": str(_l("Amount by programme this semester (yuan)")), "type": "pie",
+                       "series": [{"name": str(_l("Amount")),
+                                   "data": [{"name": name, "value": float(amount)} for name, _, amount in cov.by_program]}]})
+    charts.append({"id": "outreach", "title": str(_l("Home visits and publicity by month")), "type": "bar",
+                   "categories": months, "series": [{"name": str(_l("Home visits")), "data": visits},
+                                                     {"name": str(_l("Publicity activities")), "data": activities}]})
+    charts.append({"id": "complaints", "title": str(_l("Complaints received by month")), "type": "stack",
+                   "categories": months,
+                   "series": [{"name": label, "data": [m[code] for m in complaints.by_month]}
+                              for code, label in [(c, str(lbl)) for c, lbl in COMPLAINT_KINDS]]})
+    return {"groups": groups, "charts": charts, "semester": semester, "year": year, "coverage": cov,
+            "inspections": inspections}
+
+
+def officer_todo(cov, today=None) -> dict:
+    """The officer's own to-do: reports due, rectifications due, priority pupils without aid, borrowers to remind."""
+    from app.kpi.loans import reminder_lists
+    from app.models import Inspection
+    from app.views.reporting import todo_items
+
+    today = today or date.today()
+    rectifications = db.session.scalars(
+        select(Inspection).where(Inspection.rectification_status.in_(("required", "reopened")))
+        .order_by(Inspection.rectification_deadline)).all()
+    graduates, dues = reminder_lists(today.year)
+    return {
+        "reports": [(task, sub) for task, sub in todo_items() if sub is None or sub.status == "returned"],
+        "rectifications": rectifications,
+        "unaided": cov.unaided_priority if cov is not None else [],
+        "unaided_count": cov.unaided_priority_count if cov is not None else 0,
+        "graduates": graduates[:10], "graduates_count": len(graduates),
+        "dues": dues[:10], "dues_count": len(dues),
+    }
+
+
+def supervisor_work(user_id, today=None) -> dict:
+    """A supervisor's work: inspections planned, rectifications to check, complaints assigned to it."""
+    from app.models import Complaint, Inspection
+
+    today = today or date.today()
+    return {
+        "planned": db.session.scalars(select(Inspection).where(Inspection.status == "planned")
+                                      .order_by(Inspection.inspected_on)).all(),
+        "to_check": db.session.scalars(select(Inspection).where(Inspection.rectification_status == "submitted")
+                                       .order_by(Inspection.rectified_at)).all(),
+        "complaints": db.session.scalars(select(Complaint).where(Complaint.status == "investigating",
+                                                                 Complaint.assignee_id == user_id)).all(),
+    }

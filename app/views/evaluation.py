@@ -1,0 +1,86 @@
+"""年终考核 screens: the ranking of schools, each school's drill-down, the Excel export,
+and the weights the centre edits.  The scores come from app/kpi/evaluation.py."""
+from datetime import date
+from io import BytesIO
+
+from flask import abort, request, send_file
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from app.exports import workbook_bytes
+from app.extensions import db
+from app.kpi.evaluation import DEDUCTION, active_parts, evaluate
+from app.models.evaluation import EvaluationPart
+from app.views.base import AidInterface, AidModelView
+
+
+def _year():
+    return request.args.get("year", type=int) or date.today().year
+
+
+class EvaluationView(BaseView):
+    route_base = "/evaluation"
+    default_view = "ranking"
+
+    @expose("/")
+    @has_access
+    def ranking(self):
+        year = _year()
+        parts = active_parts(db.session)
+        return self.render_template("aid/evaluation.html", title=_l("Year-end evaluation of schools"), year=year,
+                                    scores=evaluate(db.session, year), parts=[p for p in parts if p.code != DEDUCTION],
+                                    deduction=next((p for p in parts if p.code == DEDUCTION), None))
+
+    @expose("/school/<int:school_id>")
+    @has_access
+    def school(self, school_id):
+        year = _year()
+        row = next((s for s in evaluate(db.session, year) if s.school_id == school_id), None)
+        if row is None:
+            abort(404)
+        parts = active_parts(db.session)
+        return self.render_template("aid/evaluation_school.html", title=_l("Evaluation of %(school)s", school=row.name),
+                                    year=year, s=row, deduction=next((p for p in parts if p.code == DEDUCTION), None))
+
+    @expose("/export/")
+    @has_access
+    def export(self):
+        year = _year()
+        scores = evaluate(db.session, year)
+        parts = [p for p in active_parts(db.session) if p.code != DEDUCTION]
+        headers = [str(_l("Rank")), str(_l("School"))] + [f"{p.label}（{p.weight}）" for p in parts] + [
+            str(_l("Deduction")), str(_l("Score"))]
+
+        def pct(value):
+            return None if value is None else float(round(value * 100, 1))
+
+        rows = ([s.rank, s.name] + [pct(s.parts[p.code].value) for p in parts] + [float(s.deduction),
+                                                                                   None if s.score is None else float(s.score)]
+                for s in scores)
+        data = workbook_bytes(str(_l("Year-end evaluation %(year)d", year=year)), headers, rows)
+        return send_file(BytesIO(data), as_attachment=True, download_name=f"{_l('Year-end evaluation')}-{year}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+class EvaluationPartView(AidModelView):
+    datamodel = AidInterface(EvaluationPart)
+    list_title = _l("Evaluation weights")
+    show_title = edit_title = _l("Evaluation part")
+    label_columns = {"code": _l("Part"), "weight": _l("Weight (points)"), "cap": _l("Cap of the deduction (points)"),
+                     "active": _l("Counted"), "note": _l("Notes")}
+    list_columns = ["code", "weight", "cap", "active", "note"]
+    show_columns = edit_columns = ["code", "weight", "cap", "active", "note"]
+    edit_exclude_columns = ["code"]
+    edit_columns = ["weight", "cap", "active", "note"]
+    base_permissions = ["can_list", "can_show", "can_edit"]
+    base_order = ("id", "asc")
+    description_columns = {
+        "weight": _l("For the deduction: points taken off per substantiated complaint (half for partly substantiated)."),
+        "cap": _l("Only for the deduction: the most points it can take off."),
+    }
+    edit_form_extra_fields = {
+        "weight": DecimalField(_l("Weight (points)"), places=2, validators=[InputRequired(), NumberRange(min=0, max=100)]),
+        "cap": DecimalField(_l("Cap of the deduction (points)"), places=2, validators=[Optional(), NumberRange(min=0, max=100)]),
+    }
