@@ -8,7 +8,10 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench setup db demo translations clean
+.PHONY: run test bench setup db demo translations clean worker system-packages
+
+# What the printed documents need from Debian: a Chinese typeface (Noto CJK) and poppler's pdftotext/pdffonts (tests).
+DEB_PRINT := fonts-noto-cjk poppler-utils
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v python3 >/dev/null || { echo "python3 is needed (apt-get install python3 python3-venv)"; exit 1; }
@@ -20,11 +23,20 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PIP) install -q -r requirements-dev.txt
 	@touch $(STAMP)
 
-setup: $(STAMP)
+setup: system-packages $(STAMP)
+
+## system-packages: the Debian packages of the printed documents (installed when root, else named)
+system-packages:
+	@missing=$$(for p in $(DEB_PRINT); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ] && command -v apt-get >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "printed documents need: sudo apt-get install $$missing"; fi; \
+	fi
 
 db: setup
 	$(FLASK) db upgrade
 	$(FLASK) sync-roles
+	$(FLASK) build-fonts
 
 demo: db
 	$(FLASK) seed-demo
@@ -43,6 +55,12 @@ test: setup
 bench: setup
 	$(PY) -m bench.list_pages $(BENCH_ARGS)
 	$(PY) -m bench.imports
+	$(PY) -m bench.pdf
+
+## make worker: print jobs from the Redis queue (REDIS_URL=redis://host:6379/0); without REDIS_URL the web process prints
+worker: db
+	@test -n "$$REDIS_URL" || { echo "set REDIS_URL (e.g. REDIS_URL=redis://127.0.0.1:6379/0 make worker)"; exit 1; }
+	$(FLASK) print-worker
 
 ## make translations: re-extract and compile the Chinese catalogue
 translations: setup

@@ -53,7 +53,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    # Print jobs go to the RQ queue only when REDIS_URL is set; otherwise a thread of the web process runs them.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = int(os.environ.get("PORT", "5000"))
     SESSION_COOKIE_HTTPONLY = True
@@ -93,6 +94,14 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(hours=int(os.environ.get("JWT_HOURS", "8")))
 
+    # --- printed documents (app/reports) -----------------------------------
+    PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR")  # default: INSTANCE_DIR/fonts (cut-down Chinese faces)
+    PRINT_JOB_DIR = os.environ.get("PRINT_JOB_DIR")  # default: INSTANCE_DIR/print_jobs
+    PRINT_JOB_KEEP_HOURS = float(os.environ.get("PRINT_JOB_KEEP_HOURS", "72"))
+    PRINT_JOB_LEASE_SECONDS = int(os.environ.get("PRINT_JOB_LEASE_SECONDS", "60"))
+    PRINT_JOB_UNCLAIMED_SECONDS = int(os.environ.get("PRINT_JOB_UNCLAIMED_SECONDS", "900"))
+    PRINT_PROCESSES = int(os.environ["PRINT_PROCESSES"]) if os.environ.get("PRINT_PROCESSES") else None  # None: all cores
+
     # --- language ---------------------------------------------------------
     BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "zh")
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
@@ -120,13 +129,6 @@ class Config:
     }
     LOAN_INTEREST_RATE = os.environ.get("LOAN_INTEREST_RATE", "0.0385")
 
-    # --- demo -------------------------------------------------------------
-    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2021")
-
-
-class TestConfig(Config):
-    TESTING = True
-    WTF_CSRF_ENABLED = False
     # --- 投诉处理: days allowed for each stage, and from receipt to closing --------
     COMPLAINT_STAGE_DAYS = {
         "registered": 2, "returned": 3, "awaiting_approval": 3, "approved": 2,
@@ -138,3 +140,10 @@ class TestConfig(Config):
         "report": int(os.environ.get("COMPLAINT_CLOSE_DAYS", "30")),
     }
 
+    # --- demo -------------------------------------------------------------
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2021")
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False

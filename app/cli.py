@@ -112,3 +112,6 @@ def register_cli(app):
     app.cli.add_command(sync_roles_command)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo_command)
+    from app.reports.cli import register as register_print_commands
+
+    register_print_commands(app)

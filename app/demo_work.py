@@ -85,7 +85,10 @@ def seed_complaints(rng, schools, today):
         if school is None and "assign" in path:
             path = []  # a demo case without a school stays at the centre
         for action in path:
-            at = min(at + timedelta(days=rng.randrange(1, 9), hours=rng.randrange(1, 6)), datetime.combine(today, datetime.min.time()))
+            day = min((at + timedelta(days=rng.randrange(1, 9))).date(), today)
+            at = max(at, datetime.combine(day, datetime.min.time()) + timedelta(hours=rng.randrange(8, 18),
+                                                                                minutes=rng.randrange(60)))
+            at = min(at, datetime.utcnow())
             who = {"approve": leader, "return": leader, "find": supervisor}.get(action, center)
             if action == "assign":
                 c.handler, c.assignee_id = "supervisor", supervisor

@@ -184,3 +184,24 @@ FAB_ROLES = {
     LEADER: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _read("Complaint") + _complaints(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
 }
 
+# 打印文书 (app/reports, app/views/reports.py): who prints what; the school scope limits the records.
+PRINTING = {
+    "letters": [("PrintView", ("can_letter", "can_letters")), ("PrintJobView", ("can_list", "can_show", "can_download",
+                                                                                 "can_retry")),
+                ("PrintLetters", ("menu_access",)), ("PrintJobs", ("menu_access",)), ("Printing", ("menu_access",))],
+    "inspection": [("PrintView", ("can_inspection",))],
+    "loan_notice": [("PrintView", ("can_loan_notice",))],
+    "complaint": [("PrintView", ("can_complaint",))],
+    "evaluation": [("PrintView", ("can_evaluation",)), ("EvaluationTable", ("menu_access",)),
+                   ("Printing", ("menu_access",))],
+    "wording": [(view, VIEW_READ + VIEW_WRITE) for view in ("LetterPolicyView", "LetterPartView")]
+    + [("LetterPolicies", ("menu_access",)), ("LetterParts", ("menu_access",))],
+}
+PRINTING_ROLES = {
+    AID_CENTER: ("letters", "inspection", "loan_notice", "evaluation", "wording", "complaint"),
+    SCHOOL_OFFICER: ("letters", "inspection", "loan_notice", "complaint"),
+    SUPERVISOR: ("inspection", "evaluation", "complaint"),
+    LEADER: ("inspection", "evaluation", "complaint"),
+}
+for _role, _blocks in PRINTING_ROLES.items():
+    FAB_ROLES[_role] = FAB_ROLES[_role] + [g for b in _blocks for view, perms in PRINTING[b] for g in _grants(view, perms)]

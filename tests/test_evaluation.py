@@ -98,7 +98,7 @@ def test_scores_by_hand(app, year_2018):
         assert values == {"timeliness": Decimal("0.5"), "accuracy": Decimal(1), "inspection": Decimal("0.75"),
                           "rectification": Decimal(1), "funds": Decimal(1)}
         # (20×0.5 + 20×1 + 25×0.75 + 15×1 + 10×1) / 90 × 100 = 81.94; 2 × (1 + ½) = 3 off
-        assert (a.base, a.deduction, a.score) == (Decimal("81.94"), Decimal("3.0"), Decimal("78.94"))
+        assert (a.base, a.deduction, a.score) == (Decimal("81.94"), Decimal("3.00"), Decimal("78.94"))
         assert a.parts["timeliness"].detail == "1/2" and a.parts["rectification"].detail == "1/1"
         # B: a primary school has no extraction band, so funds does not count for it
         assert b.parts["funds"].value is None

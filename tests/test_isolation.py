@@ -22,6 +22,7 @@ from app.models import (
     Complaint, Inspection, InspectionScore, PhoneCall, Submission,
 )
 from app.models.outreach import AidStaff, HomeVisit, PublicityActivity, Recognition, TrainingAttendance
+from app.models.printing import PrintJob
 from app.models.base import SchoolOwned
 from tests.conftest import WORLD
 
@@ -74,7 +75,25 @@ def _b_id_for(model):
         AidStaff: WORLD.staff_b,
         TrainingAttendance: WORLD.attendance_b,
         Recognition: WORLD.recognition_b,
+        PrintJob: getattr(WORLD, "print_job_b", None),
     }.get(model, WORLD.student_b)
+
+
+# 打印文书: the print routes name their record in the URL; a finished print job of school B to attack.
+_PRINT_ARGS = {
+    "student_id": lambda: WORLD.student_b,
+    "inspection_id": lambda: WORLD.inspection_b,
+    "loan_id": lambda: WORLD.loan_b,
+    "job_id": lambda: WORLD.print_job_b,
+    "complaint_id": lambda: WORLD.complaint_b,
+}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _print_job_b(app):
+    from tests.test_reports import make_print_job_b
+
+    make_print_job_b(app)
 
 
 def _view_for_endpoint(app, endpoint):
@@ -115,6 +134,8 @@ def _url(app, rule):
                     kwargs[arg] = "school"
                 elif arg == "name":
                     kwargs[arg] = "muldelete"
+                elif arg in _PRINT_ARGS:
+                    kwargs[arg] = _PRINT_ARGS[arg]()
                 else:
                     kwargs[arg] = _b_id_for(model)
             return url_for(rule.endpoint, **kwargs)
@@ -249,6 +270,8 @@ def _payload_for(app, rule):
         Recognition: {"student": WORLD.student_b_number, "year": "2026", "kind": "star", "title": "越权",
                       "citation": "越权事迹"},
     }
+    if rule.endpoint.startswith(("PrintView.", "PrintJobView.")):
+        return {"school": WORLD.school_b, "grade": "五年级", "class_name": "2班"}
     if model is None:
         return {}
     if issubclass(model, SchoolOwned) or model is School:
@@ -321,6 +344,7 @@ def test_views_and_apis_are_all_scoped_models_or_harmless(app):
     allowed_unscoped = {"User", "Role", "Permission", "ViewMenu", "PermissionView", "RegisterUser", "Group", "ApiKey",
                         "AidProgram", "Semester", "SocialProject", "LoanMaterial", "ReportTask", "InspectionItem",
                         "TrainingSession", "EvaluationPart"}
+    allowed_unscoped |= {"LetterPolicy", "LetterPart"}  # the county's wording of the letter to parents
     for view in app.appbuilder.baseviews:
         if isinstance(view, (ModelView, ModelRestApi)):
             model = view.datamodel.obj

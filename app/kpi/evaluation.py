@@ -148,7 +148,7 @@ def evaluate(session, year, today=None) -> list[SchoolScore]:
         if deduction is not None:
             s.substantiated, s.partly = complaints.get(school.id, (0, 0))
             raw = Decimal(deduction.weight) * (s.substantiated + Decimal("0.5") * s.partly)
-            s.deduction = min(raw, Decimal(deduction.cap)) if deduction.cap is not None else raw
+            s.deduction = (min(raw, Decimal(deduction.cap)) if deduction.cap is not None else raw).quantize(CENT)
         if counted and weights:
             s.base = (Decimal(100) * sum((p.weight * p.value for p in counted), Decimal(0)) / weights).quantize(
                 CENT, ROUND_HALF_UP)

@@ -9,6 +9,7 @@ from app.models.funds import Pairing, SchoolFund, SocialProject  # noqa: F401,E4
 from app.models.loans import Loan, LoanEvent, LoanMaterial, LoanReminder, RepaymentDue  # noqa: F401,E402
 from app.models.reporting import ReportTask, Submission  # noqa: F401,E402
 from app.models.supervision import Inspection, InspectionItem, InspectionScore, PhoneCall  # noqa: F401,E402
+from app.models.printing import LetterPart, LetterPolicy, PrintJob  # noqa: F401,E402
 from app.models.complaints import Complaint, ComplaintStep, IdentityRead  # noqa: F401,E402
 from app.models.outreach import (  # noqa: F401,E402
     AidStaff, HomeVisit, PublicityActivity, PublicityPhoto, Recognition, TrainingAttendance, TrainingSession,

@@ -98,5 +98,8 @@ def register_views(appbuilder):
     appbuilder.add_view(EvaluationPartView, "EvaluationParts", label=_l("Evaluation weights"), icon="fa-sliders", **stats)
     for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi, LoanApi, ComplaintApi):
         appbuilder.add_api(api)
+    from app.views.reports import register_print_views
+
+    register_print_views(appbuilder)
     # System administration (registered first by the framework) goes to the end of the menu.
     appbuilder.menu.menu.sort(key=lambda item: item.name == "Security")

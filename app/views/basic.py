@@ -140,6 +140,7 @@ class StudentView(AidModelView):
     datamodel = AidInterface(Student)
     list_title = _l("Students")
     show_title = _l("Student")
+    show_template = "aid/student_show.html"  # with the print button of the letter to parents
     add_title = _l("Add student")
     edit_title = _l("Edit student")
     label_columns = STUDENT_LABELS

@@ -49,6 +49,7 @@ class LoanView(AidModelView):
     datamodel = AidInterface(Loan)
     list_title = _l("Student loans")
     show_title = _l("Student loan")
+    show_template = "aid/loan_show.html"  # with the print button of the 温馨提示 notice
     add_title = _l("Record a loan application")
     edit_title = _l("Edit loan")
     label_columns = LOAN_LABELS

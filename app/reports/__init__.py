@@ -1,0 +1,11 @@
+"""Printed documents: HTML templates rendered to PDF by WeasyPrint.
+
+* ``render.py``: the one function that turns a template and its context into PDF
+  bytes (``render_pdf``), and many of them into one PDF on every core
+  (``render_pdf_batch``);
+* ``fonts.py``: the cut-down Chinese faces and the fallback for rare characters;
+* ``documents.py``: the registry of documents (template + context function);
+* ``jobs.py``: batch printing as background jobs (RQ with REDIS_URL, else a thread).
+"""
+from app.reports.documents import DOCUMENTS, document, print_document  # noqa: F401
+from app.reports.render import render_pdf  # noqa: F401

@@ -1,0 +1,208 @@
+"""Batch printing as background jobs: in-process worker, the real RQ queue, a killed worker, retry, expiry."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+import uuid
+from datetime import datetime, timedelta
+from urllib.parse import urlparse
+
+import pytest
+
+from app.extensions import db
+from tests.conftest import WORLD
+from tests.test_reports import assert_cjk_pdf, make_print_job_b, pages
+
+
+def _job(app, job_id):
+    from app.models import PrintJob
+
+    with app.app_context():
+        job = db.session.get(PrintJob, job_id)
+        values = {c.key: getattr(job, c.key) for c in PrintJob.__table__.columns}
+        db.session.remove()
+    return values
+
+
+def _wait(app, job_id, statuses, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        job = _job(app, job_id)
+        if job["status"] in statuses:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} still {job['status']} after {timeout}s")
+
+
+def _queue_class_letters(client):
+    r = client.post("/print/letters", data={"school": WORLD.school_a, "grade": "高二", "class_name": "1班"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    return int(r.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def test_class_letters_on_the_in_process_worker(app, officer_a):
+    from app.reports import jobs
+
+    assert not app.config.get("REDIS_URL")
+    page = officer_a.get("/print/letters")
+    assert page.status_code == 200 and "高二" in page.get_data(as_text=True)
+    job_id = _queue_class_letters(officer_a)
+    progress = officer_a.get(f"/printjobs/{job_id}").get_data(as_text=True)
+    assert "progress-bar" in progress and "js/print_jobs.js" in progress and "http" not in progress.split("print_jobs.js")[0][-80:]
+    jobs.wait_local(app)
+    job = _wait(app, job_id, {"done", "failed"})
+    assert job["status"] == "done", job["error"]
+    status = officer_a.get(f"/printjobs/{job_id}/status").get_json()
+    assert status["status"] == "done" and status["percent"] == 100 and status["download"]
+    r = officer_a.get(status["download"])
+    assert_cjk_pdf(r, "致学生家长的一封信", "甲校学生", absent=["乙校学生"])
+    assert pages(r.data) == job["total"]
+    assert "乙校" not in officer_a.get("/printjobs/").get_data(as_text=True)
+
+
+def test_whole_school_job_and_the_centre_sees_it(app, center, officer_a):
+    from app.reports import jobs
+
+    r = center.post("/print/letters", data={"school": WORLD.school_b})
+    job_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    jobs.wait_local(app)
+    assert _wait(app, job_id, {"done", "failed"})["status"] == "done"
+    assert_cjk_pdf(center.get(f"/printjobs/{job_id}/download"), "乙校学生")
+    # school A's officer sees neither the job nor its PDF
+    assert officer_a.get(f"/printjobs/{job_id}").status_code == 404
+    assert officer_a.get(f"/printjobs/{job_id}/download").status_code == 404
+
+
+def test_print_job_isolation(app, officer_a):
+    print_job_b = make_print_job_b(app)
+    for url in (f"/printjobs/{print_job_b}", f"/printjobs/{print_job_b}/status", f"/printjobs/{print_job_b}/download"):
+        assert officer_a.get(url).status_code == 404, url
+    assert officer_a.post(f"/printjobs/{print_job_b}/retry").status_code == 404
+    # nor can it queue another school's letters
+    assert officer_a.post("/print/letters", data={"school": WORLD.school_b}).status_code == 404
+    assert officer_a.get(f"/print/letters?school={WORLD.school_b}").status_code == 404
+
+
+def _redis_url():
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5):
+            return url
+    except OSError:
+        return None
+
+
+def test_job_on_the_real_rq_queue(app, officer_a, monkeypatch):
+    url = _redis_url()
+    if url is None:
+        pytest.skip("no Redis reachable at REDIS_URL or 127.0.0.1:6379: the RQ path needs a Redis server")
+    from redis import Redis
+    from rq import SimpleWorker
+
+    from app.reports import jobs
+
+    queue_name = "print-test-" + uuid.uuid4().hex[:8]  # never handed to a real `make worker`
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    monkeypatch.setitem(app.config, "PRINT_QUEUE", queue_name)
+    job_id = _queue_class_letters(officer_a)
+    assert _job(app, job_id)["status"] == "queued"  # nothing runs it in the web process
+    connection = Redis.from_url(url)
+    try:
+        with app.app_context():
+            assert jobs.rq_queue().count == 1
+            SimpleWorker([jobs.rq_queue()], connection=connection).work(burst=True)
+        job = _job(app, job_id)
+        assert job["status"] == "done", job["error"]
+        assert job["worker"]
+        assert_cjk_pdf(officer_a.get(f"/printjobs/{job_id}/download"), "甲校学生")
+    finally:
+        connection.delete(f"rq:queue:{queue_name}")
+
+
+def test_a_killed_worker_leaves_a_failed_job_not_a_running_one(app, officer_a, monkeypatch):
+    """The process running the job is killed (SIGKILL) mid-run: the lease runs out and the job is failed."""
+    from app.models import PrintJob, School
+    from app.reports import jobs
+
+    with app.app_context():
+        school = db.session.get(School, WORLD.school_a)
+        from app.models import PrintJob as _P
+
+        job = _P(school_id=school.id, kind="letters", title="被终止的任务", params="{}", status="queued", total=1)
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+        db.session.remove()
+    pid = os.fork()
+    if pid == 0:  # the worker: starts the job, then hangs in the middle of printing until killed
+        try:
+            with app.app_context():
+                db.engine.dispose(close=False)
+                import app.reports.documents as documents
+
+                def hang(students, progress=None, **kwargs):
+                    progress(0, len(students))
+                    time.sleep(120)
+
+                documents.print_letters = hang
+                jobs.run_job(job_id)
+        finally:
+            os._exit(0)
+    try:
+        running = _wait(app, job_id, {"running", "done", "failed"}, timeout=30)
+        assert running["status"] == "running"
+        # alive and renewing its lease: not touched by the housekeeping
+        with app.app_context():
+            jobs.reap()
+        assert _job(app, job_id)["status"] == "running"
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    monkeypatch.setitem(app.config, "PRINT_JOB_LEASE_SECONDS", 1)
+    time.sleep(1.2)
+    with app.app_context():
+        assert jobs.reap() >= 1
+    job = _job(app, job_id)
+    assert job["status"] == "failed"
+    assert "打印进程已停止" in job["error"]
+    page = officer_a.get(f"/printjobs/{job_id}").get_data(as_text=True)
+    assert "打印进程已停止" in page and f"/printjobs/{job_id}/retry" in page
+    # retry runs it again, to the end this time
+    r = officer_a.post(f"/printjobs/{job_id}/retry")
+    assert r.status_code == 302
+    jobs.wait_local(app)
+    assert _wait(app, job_id, {"done", "failed"})["status"] == "done"
+    assert _job(app, job_id)["attempts"] == 2
+    with app.app_context():
+        db.session.query(PrintJob).filter_by(id=job_id).one()
+
+
+def test_failure_shows_the_reason_and_old_pdfs_expire(app, officer_a):
+    from app.models import PrintJob
+    from app.reports import jobs
+
+    # a class with no pupils fails, with the reason shown
+    r = officer_a.post("/print/letters", data={"school": WORLD.school_a, "grade": "高九", "class_name": "99班"})
+    job_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    jobs.wait_local(app)
+    job = _wait(app, job_id, {"done", "failed"})
+    assert job["status"] == "failed" and "没有可打印的学生" in job["error"]
+    assert "没有可打印的学生" in officer_a.get(f"/printjobs/{job_id}/status").get_json()["error"]
+    # a finished job's PDF is deleted when its time is up
+    done_id = _queue_class_letters(officer_a)
+    jobs.wait_local(app)
+    done = _wait(app, done_id, {"done", "failed"})
+    assert done["status"] == "done"
+    with app.app_context():
+        path = jobs.job_dir() / done["file_path"]
+        assert path.exists()
+        db.session.get(PrintJob, done_id).expires_at = datetime.utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        jobs.reap()
+        db.session.remove()
+    assert not path.exists()
+    assert _job(app, done_id)["status"] == "expired"
+    assert officer_a.get(f"/printjobs/{done_id}/download").status_code == 404
