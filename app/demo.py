@@ -16,19 +16,12 @@ from sqlalchemy import func, insert, select
 from app import idcard
 from app.extensions import db
 from app.models import Identification, School, Student
-from app.models.choices import DEMO_TOWNS
+from app.models.choices import DEMO_TOWNS, GRADES_BY_STAGE
 from app.models.identification import CATEGORIES
 from app.roles import ADMIN, AID_CENTER, LEADER, ROLE_LABELS, SCHOOL_OFFICER, SUPERVISOR
 from app.rules.identification import school_year_of
 
-GRADES = {
-    "kindergarten": ["小班", "中班", "大班"],
-    "primary": ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级"],
-    "junior": ["七年级", "八年级", "九年级"],
-    "senior": ["高一", "高二", "高三"],
-    "complete": ["七年级", "八年级", "九年级", "高一", "高二", "高三"],
-    "vocational": ["中职一年级", "中职二年级", "中职三年级"],
-}
+GRADES = GRADES_BY_STAGE
 # Age on 1 September of the school year, for the first grade of each list.
 FIRST_AGE = {"kindergarten": 3, "primary": 6, "junior": 12, "senior": 15, "complete": 12, "vocational": 15}
 # How many pupils a school of each kind has, relative to the others.
@@ -495,9 +488,10 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
         code = schools[school_index]["code"] if school_index is not None else None
         create_user(username, role, password, school_code=code, first_name=name)
         users.append((username, _user_label(role, schools[school_index]["name"] if school_index is not None else None)))
-    from app.demo_work import seed_complaints, seed_inspections, seed_outreach
+    from app.demo_work import seed_budgets, seed_complaints, seed_inspections, seed_outreach
 
     seed_inspections(rng, schools, today)
+    seed_budgets(rng, today)
     outreach = seed_outreach(rng, schools, year_start, today)
     complaints, _ = seed_complaints(rng, schools, today)
     return SeedResult(created=True, schools=len(schools), students=made, identifications=identified,

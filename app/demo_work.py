@@ -233,3 +233,37 @@ def seed_inspections(rng, schools, today):
         made += 1
     db.session.commit()
     return made
+
+
+def seed_budgets(rng, today):
+    """This year's budget of each programme with the allocations arrived so far, and a batch sent to the bank."""
+    from app.models import AidProgram, Award, Semester
+    from app.models.budgets import Allocation, ProgramBudget
+    from app.rules.budgets import build_batch, mark_exported
+
+    year = today.year
+    for program in db.session.scalars(select(AidProgram).where(AidProgram.active.is_(True))):
+        shares = (60, 32, 0, 8) if program.kind == "national" else (0, 0, 0, 100) if program.kind == "school" else (0, 50, 0, 50)
+        planned = Decimal(program.standard_amount) * rng.randrange(80, 400)
+        budget = ProgramBudget(program_id=program.id, year=year, planned_recipients=rng.randrange(80, 400),
+                               planned_amount=planned, central_share=shares[0], provincial_share=shares[1],
+                               city_share=shares[2], county_share=shares[3], county_due_on=date(year, 6, 30))
+        db.session.add(budget)
+        db.session.flush()
+        for i, (level, share) in enumerate(zip(("central", "provincial", "city", "county"), shares)):
+            if not share:
+                continue
+            arrived = min(date(year, 3 + i * 2, 10), today)
+            part = (planned * share / 100 * Decimal(rng.choice(["1", "1", "0.8"]))).quantize(Decimal("0.01"))
+            db.session.add(Allocation(budget_id=budget.id, level=level, arrived_on=arrived, amount=part,
+                                      document_number=f"{['财教', '皖财教', '滁财教', '全财教'][i]}〔{year}〕{rng.randrange(1, 99)}号"))
+    db.session.commit()
+    semester = db.session.scalars(select(Semester).where(Semester.is_current.is_(True))).first()
+    if semester is None:
+        return
+    waiting = db.session.execute(select(Award.program_id).where(Award.semester_id == semester.id,
+                                                                Award.status == "approved").limit(1)).scalar()
+    if waiting:
+        batch = build_batch(db.session, semester, db.session.get(AidProgram, waiting))
+        mark_exported(batch)
+        db.session.commit()

@@ -55,6 +55,10 @@ BASIC = {
     "TrainingAttendance": ("TrainingAttendanceView", None, "TrainingSessions"),
     "Recognition": ("RecognitionView", None, "Recognitions"),
     "EvaluationPart": ("EvaluationPartView", None, "EvaluationParts"),
+    "ProgramBudget": ("ProgramBudgetView", None, "ProgramBudgets"),
+    "Allocation": ("AllocationView", None, "ProgramBudgets"),
+    "PaymentBatch": ("PaymentBatchView", None, "PaymentBatches"),
+    "BatchLine": ("BatchLineView", None, "BatchLines"),
 }
 MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "Supervision", "ComplaintsMenu",
                    "Outreach", "Statistics")
@@ -73,6 +77,13 @@ REPORT_PAGES = [
     ("OutreachFiguresView", ("can_figures",), "OutreachFigures"),
     ("EvaluationView", ("can_ranking", "can_school", "can_export"), "Evaluation"),
 ]
+# 发放批次 and 学年升级: the centre builds batches, sends full card numbers to the bank, records its answer and
+# turns the school year over; a school corrects the card of its failed payments.
+PAYMENTS_CENTRE = [("PaymentBatchView", ("can_build", "can_bank_list", "can_answer")),
+                   ("BatchLineView", ("can_correct",)), ("BudgetFiguresView", ("can_figures",)),
+                   ("BudgetFigures", ("menu_access",)), ("TurnoverView", ("can_preview", "can_apply")),
+                   ("Turnover", ("menu_access",))]
+PAYMENTS_READ = [("BudgetFiguresView", ("can_figures",)), ("BudgetFigures", ("menu_access",))]
 # 宣传与走访: what a school records of its own outreach and staff.
 OUTREACH_SCHOOL = ("HomeVisit", "PublicityActivity", "AidStaff", "TrainingAttendance", "Recognition")
 OUTREACH_PHOTOS = [("PublicityActivityView", ("can_photos", "can_photo"))]
@@ -168,7 +179,7 @@ ENTITIES = tuple(e for e in BASIC if e != "Complaint")
 
 FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
-    AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow() + _imports() + _complaints(OUTREACH_PHOTOS)
+    AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow() + _imports() + _complaints(OUTREACH_PHOTOS, PAYMENTS_CENTRE)
     + [g for view, perms in INSPECTING for g in _grants(view, perms)]
     + _read("Complaint") + _complaints(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject",
@@ -177,11 +188,12 @@ FAB_ROLES = {
     + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))
     + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))]
     + _read("Complaint") + _complaints(COMPLAINT_INTAKE, COMPLAINT_HANDLING)
-    + _read("TrainingSession") + _write(*OUTREACH_SCHOOL) + _complaints(OUTREACH_PHOTOS),
-    SUPERVISOR: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _write("Inspection", "InspectionScore", "PhoneCall")
+    + _read("TrainingSession") + _write(*OUTREACH_SCHOOL) + _complaints(OUTREACH_PHOTOS)
+    + _read("BatchLine") + _grants("BatchLineView", ("can_correct",)),
+    SUPERVISOR: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _complaints(PAYMENTS_READ) + _write("Inspection", "InspectionScore", "PhoneCall")
     + [g for view, perms in INSPECTING for g in _grants(view, perms)]
     + _read("Complaint") + _complaints(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
-    LEADER: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _read("Complaint") + _complaints(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
+    LEADER: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _complaints(PAYMENTS_READ) + _read("Complaint") + _complaints(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
 }
 
 # 打印文书 (app/reports, app/views/reports.py): who prints what; the school scope limits the records.

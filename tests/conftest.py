@@ -203,6 +203,16 @@ def _world(app):
     WORLD.visit_b, WORLD.activity_b, WORLD.photo_b = visit_b.id, activity_b.id, photo_b.id
     WORLD.staff_a, WORLD.staff_b, WORLD.training = staff_a.id, staff_b.id, training.id
     WORLD.attendance_b, WORLD.recognition_b = attendance_b.id, recognition_b.id
+    from app.models.budgets import BatchLine, PaymentBatch
+
+    batch = PaymentBatch(semester_id=term.id, program_id=primary.id, status="reconciled")
+    db.session.add(batch)
+    db.session.flush()
+    line_b = BatchLine(batch_id=batch.id, award_id=ab.id, name="乙校学生", card_number=card_b, amount=Decimal("500"),
+                       result="failed", fail_reason="card_error", fail_note="乙校退票说明")
+    db.session.add(line_b)
+    db.session.commit()
+    WORLD.batch, WORLD.line_b = batch.id, line_b.id
     WORLD.material, WORLD.loan_a, WORLD.loan_b, WORLD.due_b, WORLD.reminder_b = (
         material.id, loan_a.id, loan_b.id, due_b.id, reminder_b.id)
     for username, role, code in [
@@ -232,7 +242,7 @@ def _world(app):
                        # not school B's, but never for officer A: a confidential complainant, an unshared report
                        "甲校保密投诉人", "13900001111", "甲校未移交举报", "甲校举报人",
                        "乙校走访人", "乙校走访发现", "乙校家长意见", "乙校宣传活动", "乙校宣传说明", "乙校照片",
-                       "乙校资助专干", "乙校励志之星事迹",
+                       "乙校资助专干", "乙校励志之星事迹", "乙校退票说明",
                        sb.id_number, sb.id_number[-4:] + "<", card_b, card_b[-4:] + "<"]
     db.session.remove()
 

@@ -96,6 +96,15 @@ def test_seed_demo_builds_a_plausible_county_once(app):
         assert {i.status for i in inspections} == {"planned", "done"}
         assert {i.rectification_status for i in inspections} >= {"none", "required", "accepted"}
         assert all(i.scores for i in inspections if i.status == "done")
+        from app.models.budgets import PaymentBatch, ProgramBudget
+        from app.rules.budgets import check_budget, reconciliation
+
+        budgets = db.session.scalars(select(ProgramBudget)).all()
+        assert budgets and all(b.allocations for b in budgets)
+        for budget in budgets:
+            check_budget(budget)
+        batch = db.session.scalars(select(PaymentBatch)).one()
+        assert batch.status == "exported" and reconciliation(batch).balanced
         assert result.complaints == len(complaints) and result.outreach["visits"] > 0
         # one user per role; officers linked to their school
         from flask_appbuilder.security.sqla.models import User

@@ -21,6 +21,7 @@ from app.models import (
     Award, Identification, InfoOfficer, Loan, LoanReminder, Pairing, RepaymentDue, School, SchoolFund, Student,
     Complaint, Inspection, InspectionScore, PhoneCall, Submission,
 )
+from app.models.budgets import BatchLine
 from app.models.outreach import AidStaff, HomeVisit, PublicityActivity, Recognition, TrainingAttendance
 from app.models.printing import PrintJob
 from app.models.base import SchoolOwned
@@ -75,6 +76,7 @@ def _b_id_for(model):
         AidStaff: WORLD.staff_b,
         TrainingAttendance: WORLD.attendance_b,
         Recognition: WORLD.recognition_b,
+        BatchLine: WORLD.line_b,
         PrintJob: getattr(WORLD, "print_job_b", None),
     }.get(model, WORLD.student_b)
 
@@ -269,6 +271,7 @@ def _payload_for(app, rule):
         TrainingAttendance: {"session": WORLD.training, "staff": WORLD.staff_b},
         Recognition: {"student": WORLD.student_b_number, "year": "2026", "kind": "star", "title": "越权",
                       "citation": "越权事迹"},
+        BatchLine: {"card_number": "6217000000000000005"},
     }
     if rule.endpoint.startswith(("PrintView.", "PrintJobView.")):
         return {"school": WORLD.school_b, "grade": "五年级", "class_name": "2班"}
@@ -343,7 +346,7 @@ def test_views_and_apis_are_all_scoped_models_or_harmless(app):
     # county-wide reference data that every school reads and only the centre changes
     allowed_unscoped = {"User", "Role", "Permission", "ViewMenu", "PermissionView", "RegisterUser", "Group", "ApiKey",
                         "AidProgram", "Semester", "SocialProject", "LoanMaterial", "ReportTask", "InspectionItem",
-                        "TrainingSession", "EvaluationPart"}
+                        "TrainingSession", "EvaluationPart", "ProgramBudget", "Allocation", "PaymentBatch"}
     allowed_unscoped |= {"LetterPolicy", "LetterPart"}  # the county's wording of the letter to parents
     for view in app.appbuilder.baseviews:
         if isinstance(view, (ModelView, ModelRestApi)):

@@ -15,3 +15,5 @@ from app.models.outreach import (  # noqa: F401,E402
     AidStaff, HomeVisit, PublicityActivity, PublicityPhoto, Recognition, TrainingAttendance, TrainingSession,
 )
 from app.models.evaluation import EvaluationPart  # noqa: F401,E402
+from app.models.budgets import Allocation, BatchLine, CardExport, PaymentBatch, ProgramBudget  # noqa: F401,E402
+from app.models.schoolyear import SchoolYearTurnover  # noqa: F401,E402

@@ -86,3 +86,16 @@ DEMO_TOWNS = (
     "襄河镇", "古河镇", "大墅镇", "二郎口镇", "武岗镇",
     "马厂镇", "石沛镇", "十字镇", "西王镇", "六镇镇",
 )
+
+# The grades of each stage, in order (a 完全中学 has both 初中 and 高中); the last one of a stage
+# leaves the school at the school-year turnover (app/turnover.py).
+GRADES_BY_STAGE = {
+    "kindergarten": ["小班", "中班", "大班"],
+    "primary": ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级"],
+    "junior": ["七年级", "八年级", "九年级"],
+    "senior": ["高一", "高二", "高三"],
+    "complete": ["七年级", "八年级", "九年级", "高一", "高二", "高三"],
+    "vocational": ["中职一年级", "中职二年级", "中职三年级"],
+}
+# The grade of a pupil who has left: kept on record (loans, alumni, history), printed no letter.
+GRADUATED = "已毕业"

@@ -48,6 +48,8 @@ class Identification(Timestamps, SchoolOwned, db.Model):
     evidence_source = Column(String(16), nullable=False)
     identified_on = Column(Date, nullable=False, index=True)
     notes = Column(Text)
+    # carried forward from last school year by the turnover (app/turnover.py): 认定 is yearly, so confirm it
+    needs_review = Column(Boolean, nullable=False, default=False, server_default="0", index=True)
 
     student = relationship("Student", back_populates="identifications", lazy="joined", innerjoin=True)
     school = relationship("School", lazy="joined", innerjoin=True)

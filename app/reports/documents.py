@@ -24,6 +24,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
+from app.models.choices import GRADUATED
 from app.reports.render import render_pdf, render_pdf_stamped, yuan
 
 
@@ -67,7 +68,7 @@ NEXT_STAGES = {
 }
 GRADE_ORDER = ["小班", "中班", "大班", "一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级",
                "九年级", "初一", "初二", "初三", "高一", "高二", "高三", "中职一年级", "中职二年级", "中职三年级"]
-LEFT_SCHOOL = "已毕业"  # former pupils kept as loan borrowers: no letter
+LEFT_SCHOOL = GRADUATED  # former pupils kept as loan borrowers: no letter
 
 
 def grade_key(grade):

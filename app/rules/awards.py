@@ -79,6 +79,9 @@ def check_award(award, session, today=None):
     status = award.status or "proposed"
     if status in ("approved", "paid", "void"):
         frozen = _changed(award, session, MONEY_FIELDS)
+        if getattr(award, "_card_correction", False):
+            # a card corrected after a failed payment (app/rules/budgets.py correct_card)
+            frozen -= {"card_number", "card_kind"}
         if frozen:
             for field in frozen:
                 errors[field.replace("_id", "")] = _l("An approved award cannot be changed; void it and propose a new one.")
@@ -151,6 +154,8 @@ def transition(award, action, roles, user=None, reason=None, on=None):
         award.approved_at = now
         award.approved_by_id = getattr(user, "id", None)
     elif action == "pay":
+        if not getattr(award, "_paying_line", False) and _in_open_batch(award):
+            raise RuleError({"status": _l("This award is in a payment batch sent to the bank: the bank's answer marks it paid.")})
         award.paid_on = on or date.today()
     elif action == "void":
         if not (reason or "").strip():
@@ -159,6 +164,15 @@ def transition(award, action, roles, user=None, reason=None, on=None):
         award.voided_at = now
     award.status = target
     return award
+
+
+def _in_open_batch(award) -> bool:
+    session = inspect(award).session if inspect(award, raiseerr=False) is not None else None
+    if session is None or award.id is None:
+        return False
+    from app.rules.budgets import in_open_batch
+
+    return in_open_batch(session, award.id)
 
 
 def check_delete(award):

@@ -16,7 +16,9 @@ def _checks():
         Student,
     )
 
+    from app.models.budgets import Allocation, ProgramBudget
     from app.models.complaints import Complaint
+    from app.rules.budgets import check_allocation, check_budget
     from app.models.outreach import AidStaff, HomeVisit, PublicityActivity, Recognition, TrainingAttendance, TrainingSession
     from app.rules.outreach import (
         check_activity, check_attendance, check_recognition, check_staff, check_training, check_visit,
@@ -30,6 +32,8 @@ def _checks():
         TrainingAttendance: lambda session, obj: check_attendance(obj, session),
         Recognition: lambda session, obj: check_recognition(obj),
         Complaint: lambda session, obj: check_complaint(obj),
+        ProgramBudget: lambda session, obj: check_budget(obj),
+        Allocation: lambda session, obj: check_allocation(obj),
         PhoneCall: lambda session, obj: check_call(obj, session),
         Inspection: lambda session, obj: check_inspection(obj),
         Loan: lambda session, obj: check_loan(obj),

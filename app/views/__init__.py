@@ -10,6 +10,9 @@ from app.views.outreach import (
     AidStaffView, HomeVisitView, OutreachFiguresView, PublicityActivityView, RecognitionView, TrainingAttendanceView,
     TrainingSessionView,
 )
+from app.views.budgets import (
+    AllocationView, BatchLineView, BudgetFiguresView, PaymentBatchView, ProgramBudgetView, TurnoverView,
+)
 from app.views.evaluation import EvaluationPartView, EvaluationView
 from app.views.complaints import ComplaintApi, ComplaintFiguresView, ComplaintView
 from app.views.reporting import ReportingPagesView, ReportTaskView, SubmissionView
@@ -35,6 +38,9 @@ def register_views(appbuilder):
     )
     appbuilder.add_view(StudentImportView, "StudentImport", label=_l("Import students"), icon="fa-upload", **basic)
     appbuilder.add_view(VerificationView, "Verification", label=_l("Verification lists"), icon="fa-check", **basic)
+    appbuilder.add_view_no_menu(TurnoverView)
+    appbuilder.add_link("Turnover", href="TurnoverView.preview", label=_l("School-year turnover"), icon="fa-level-up",
+                        **basic)
     aid = dict(category="AidManagement", category_label=_l("Aid management"), category_icon="fa-yen")
     appbuilder.add_view(AidProgramView, "AidPrograms", label=_l("Aid programmes"), icon="fa-list", **aid)
     appbuilder.add_view(SemesterView, "Semesters", label=_l("School years and semesters"), icon="fa-calendar", **aid)
@@ -46,6 +52,13 @@ def register_views(appbuilder):
     appbuilder.add_view(PublicNoticeView, "PublicNotice", label=_l("Public notice"), icon="fa-bullhorn", **aid)
     appbuilder.add_view(CoverageView, "Coverage", label=_l("Coverage"), icon="fa-check-square-o", **aid)
     appbuilder.add_view(OverlapView, "Overlaps", label=_l("Duplicate aid check"), icon="fa-clone", **aid)
+    appbuilder.add_view(ProgramBudgetView, "ProgramBudgets", label=_l("Budgets and matching funds"), icon="fa-bank", **aid)
+    appbuilder.add_view_no_menu(AllocationView)
+    appbuilder.add_view_no_menu(BudgetFiguresView)
+    appbuilder.add_link("BudgetFigures", href="BudgetFiguresView.figures", label=_l("Budget execution"),
+                        icon="fa-pie-chart", **aid)
+    appbuilder.add_view(PaymentBatchView, "PaymentBatches", label=_l("Payment batches"), icon="fa-credit-card", **aid)
+    appbuilder.add_view(BatchLineView, "BatchLines", label=_l("Payments sent to the bank"), icon="fa-exchange", **aid)
     loans = dict(category="StudentLoans", category_label=_l("Student loans"), category_icon="fa-graduation-cap")
     appbuilder.add_view(LoanView, "Loans", label=_l("Loan list"), icon="fa-list", **loans)
     appbuilder.add_view_no_menu(LoanPagesView)

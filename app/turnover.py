@@ -1,0 +1,150 @@
+"""学年升级: once a year, every pupil moves up a grade.
+
+The last grade of a stage is marked 已毕业 (kept: loans, alumni and history need them); the
+year's identifications of pupils who stay are carried into the new year flagged 待复核 (认定
+is yearly); the new year's two semesters are opened and its first becomes current.
+
+``plan()`` works out every change without writing anything (the preview); ``apply()`` writes
+exactly that plan in the caller's transaction and records it, so a year cannot be turned over
+twice.  Pupils in a grade their school's stage does not know are listed and left alone.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert, select, update
+
+from app.models.choices import GRADES_BY_STAGE, GRADUATED
+from app.rules import RuleError
+
+
+def next_year(school_year: str) -> str:
+    start = int(school_year[:4]) + 1
+    return f"{start}-{start + 1}"
+
+
+def next_grade(stage, grade):
+    """The grade after this one, GRADUATED after the last, None for a grade the stage does not have."""
+    grades = GRADES_BY_STAGE.get(stage, [])
+    if grade not in grades:
+        return None
+    i = grades.index(grade)
+    return grades[i + 1] if i + 1 < len(grades) else GRADUATED
+
+
+@dataclass
+class Move:
+    student_id: int
+    name: str
+    school: str
+    class_name: str
+    from_grade: str
+    to_grade: str
+
+
+@dataclass
+class Plan:
+    from_year: str
+    to_year: str
+    moves: list = field(default_factory=list)        # [Move] (to_grade GRADUATED for those who leave)
+    unknown: list = field(default_factory=list)      # [Move] with to_grade "" : left alone
+    carried: list = field(default_factory=list)      # identification ids carried into to_year
+    semesters: list = field(default_factory=list)    # [(term, starts_on, ends_on, payment_deadline)]
+    applied: object = None                           # the SchoolYearTurnover when done already
+
+    @property
+    def promoted(self):
+        return [m for m in self.moves if m.to_grade != GRADUATED]
+
+    @property
+    def graduated(self):
+        return [m for m in self.moves if m.to_grade == GRADUATED]
+
+    def by_school(self):
+        """{school: (promoted, graduated)} for the preview's summary."""
+        out = defaultdict(lambda: [0, 0])
+        for m in self.moves:
+            out[m.school][m.to_grade == GRADUATED] += 1
+        return dict(sorted(out.items()))
+
+
+def semesters_of(school_year):
+    start = int(school_year[:4])
+    return [("1", date(start, 9, 1), date(start + 1, 1, 31), date(start, 12, 31)),
+            ("2", date(start + 1, 2, 15), date(start + 1, 7, 15), date(start + 1, 6, 30))]
+
+
+def plan(session, from_year) -> Plan:
+    from app.models import Identification, School, Semester, Student
+    from app.models.schoolyear import SchoolYearTurnover
+
+    to_year = next_year(from_year)
+    out = Plan(from_year, to_year)
+    out.applied = session.scalars(select(SchoolYearTurnover).where(SchoolYearTurnover.from_year == from_year)).first()
+    rows = session.execute(
+        select(Student.id, Student.name, Student.grade, Student.class_name, School.stage, School.name)
+        .join(School, School.id == Student.school_id)
+        .where(Student.grade != GRADUATED)
+        .order_by(School.code, Student.grade, Student.class_name, Student.id)
+    ).all()
+    staying = set()
+    for sid, name, grade, class_name, stage, school in rows:
+        to = next_grade(stage, grade)
+        if to is None:
+            out.unknown.append(Move(sid, name, school, class_name, grade, ""))
+            continue
+        out.moves.append(Move(sid, name, school, class_name, grade, to))
+        if to != GRADUATED:
+            staying.add(sid)
+    already = set(session.scalars(select(Identification.student_id).where(Identification.school_year == to_year)))
+    out.carried = [iid for iid, sid in session.execute(
+        select(Identification.id, Identification.student_id).where(Identification.school_year == from_year)
+        .order_by(Identification.id)) if sid in staying and sid not in already]
+    existing = {t for (t,) in session.execute(select(Semester.term).where(Semester.school_year == to_year))}
+    out.semesters = [s for s in semesters_of(to_year) if s[0] not in existing]
+    return out
+
+
+def apply(session, the_plan: Plan, user=None, today=None):
+    """Write the plan (the caller commits once); RuleError if the year was turned over already."""
+    from app.models import Identification, Semester, Student
+    from app.models.schoolyear import SchoolYearTurnover
+
+    today = today or date.today()
+    if the_plan.applied is not None or session.scalars(
+            select(SchoolYearTurnover).where(SchoolYearTurnover.from_year == the_plan.from_year)).first():
+        raise RuleError({"from_year": _l("The school year %(y)s has been turned over already.", y=the_plan.from_year)})
+    by_target = defaultdict(list)
+    for m in the_plan.moves:
+        by_target[(m.from_grade, m.to_grade)].append(m.student_id)
+    # one statement per (grade → next grade), in chunks: never a statement per pupil
+    for (from_grade, to_grade), ids in by_target.items():
+        for i in range(0, len(ids), 900):
+            session.execute(update(Student).where(Student.id.in_(ids[i:i + 900]), Student.grade == from_grade)
+                            .values(grade=to_grade, updated_at=datetime.utcnow()).execution_options(synchronize_session=False))
+    copies = []
+    columns = [c.key for c in Identification.__table__.columns if c.key not in ("id", "created_at", "updated_at")]
+    for i in range(0, len(the_plan.carried), 900):
+        for ident in session.scalars(select(Identification).where(Identification.id.in_(the_plan.carried[i:i + 900]))):
+            row = {c: getattr(ident, c) for c in columns}
+            row.update(school_year=the_plan.to_year, identified_on=today, needs_review=True,
+                       notes=f"由{the_plan.from_year}学年结转，待复核", created_at=datetime.utcnow(),
+                       updated_at=datetime.utcnow())
+            copies.append(row)
+    if copies:
+        session.execute(insert(Identification), copies)
+    if the_plan.semesters:
+        session.execute(update(Semester).values(is_current=False))
+        for term, starts, ends, deadline in the_plan.semesters:
+            session.add(Semester(school_year=the_plan.to_year, term=term, starts_on=starts, ends_on=ends,
+                                 payment_deadline=deadline, is_current=(term == "1")))
+    record = SchoolYearTurnover(from_year=the_plan.from_year, to_year=the_plan.to_year,
+                                applied_by_id=getattr(user, "id", None), promoted=len(the_plan.promoted),
+                                graduated=len(the_plan.graduated), identifications=len(copies),
+                                semesters=len(the_plan.semesters))
+    session.add(record)
+    session.flush()
+    return record
