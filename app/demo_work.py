@@ -241,10 +241,18 @@ def seed_budgets(rng, today):
     from app.models.budgets import Allocation, ProgramBudget
     from app.rules.budgets import build_batch, mark_exported
 
+    from sqlalchemy import func
+
     year = today.year
+    paid = dict(db.session.execute(
+        select(Award.program_id, func.sum(Award.amount))
+        .where(Award.status.in_(("approved", "paid")), Award.paid_on.is_(None) | (Award.paid_on >= date(year, 1, 1)))
+        .group_by(Award.program_id)).all())
     for program in db.session.scalars(select(AidProgram).where(AidProgram.active.is_(True))):
         shares = (60, 32, 0, 8) if program.kind == "national" else (0, 0, 0, 100) if program.kind == "school" else (0, 50, 0, 50)
-        planned = Decimal(program.standard_amount) * rng.randrange(80, 400)
+        # the plan: what the programme pays this year, give or take
+        planned = (Decimal(paid.get(program.id) or program.standard_amount * 20) * Decimal(rng.choice(["1.05", "1.1", "1.2"]))
+                   ).quantize(Decimal("100"))
         budget = ProgramBudget(program_id=program.id, year=year, planned_recipients=rng.randrange(80, 400),
                                planned_amount=planned, central_share=shares[0], provincial_share=shares[1],
                                city_share=shares[2], county_share=shares[3], county_due_on=date(year, 6, 30))
@@ -253,7 +261,8 @@ def seed_budgets(rng, today):
         for i, (level, share) in enumerate(zip(("central", "provincial", "city", "county"), shares)):
             if not share:
                 continue
-            arrived = min(date(year, 3 + i * 2, 10), today)
+            arrived = min([date(year, 3, 10), date(year, 5, 10), date(year, 6, 10),
+                           date(year, rng.choice([6, 6, 6, 8]), 20)][i], today)
             part = (planned * share / 100 * Decimal(rng.choice(["1", "1", "0.8"]))).quantize(Decimal("0.01"))
             db.session.add(Allocation(budget_id=budget.id, level=level, arrived_on=arrived, amount=part,
                                       document_number=f"{['财教', '皖财教', '滁财教', '全财教'][i]}〔{year}〕{rng.randrange(1, 99)}号"))
