@@ -32,6 +32,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
         from app import scope
 
         scope.install(db.session)
+        from app import audit
+
+        audit.install(db.session)
         enforce_sqlite_foreign_keys(db.engine)
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)

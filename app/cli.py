@@ -112,6 +112,9 @@ def register_cli(app):
     app.cli.add_command(sync_roles_command)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo_command)
+    from app.audit import cli_group as audit_group
+
+    app.cli.add_command(audit_group())
     from app.reports.cli import register as register_print_commands
 
     register_print_commands(app)

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Identification, School, Student
 from app.models.choices import DEMO_TOWNS, GRADES_BY_STAGE
 from app.models.identification import CATEGORIES
-from app.roles import ADMIN, AID_CENTER, LEADER, ROLE_LABELS, SCHOOL_OFFICER, SUPERVISOR
+from app.roles import ADMIN, AID_CENTER, AUDITOR, LEADER, ROLE_LABELS, SCHOOL_OFFICER, SUPERVISOR
 from app.rules.identification import school_year_of
 
 GRADES = GRADES_BY_STAGE
@@ -149,6 +149,7 @@ DEMO_USERS = [
     ("officer2", SCHOOL_OFFICER, 6, "周敏"),    # the government kindergarten
     ("supervisor", SUPERVISOR, None, "孙立新"),
     ("leader", LEADER, None, "赵建国"),
+    ("auditor", AUDITOR, None, "钱审计"),
 ]
 
 

@@ -8,8 +8,8 @@ Permission names: ``can_list``/``can_show``/``can_add``/``can_edit``/``can_delet
 on screens, ``can_get``/``can_info``/``can_post``/``can_put``/``can_delete`` on
 REST resources, ``menu_access`` on menu entries.  View names are class names.
 """
-ADMIN, AID_CENTER, SCHOOL_OFFICER, SUPERVISOR, LEADER = (
-    "Admin", "AidCenter", "SchoolOfficer", "Supervisor", "Leader",
+ADMIN, AID_CENTER, SCHOOL_OFFICER, SUPERVISOR, LEADER, AUDITOR = (
+    "Admin", "AidCenter", "SchoolOfficer", "Supervisor", "Leader", "Auditor",
 )
 ROLE_LABELS = {
     ADMIN: "系统管理员",
@@ -17,6 +17,7 @@ ROLE_LABELS = {
     SCHOOL_OFFICER: "学校信息员",
     SUPERVISOR: "督查人员",
     LEADER: "分管领导",
+    AUDITOR: "审计管理员",
     "Public": "未登录访客",
 }
 
@@ -112,6 +113,10 @@ COMPLAINT_HANDLING = [("ComplaintView", ("can_step", "can_identity")), ("Complai
 COMPLAINT_FIGURES = [("ComplaintFiguresView", ("can_figures",)), ("ComplaintFigures", ("menu_access",))]
 COMPLAINT_INTAKE = [("ComplaintView", ("can_add", "can_edit")), ("ComplaintApi", ("can_post", "can_put"))]
 
+# 审计日志: read by the audit role, the centre and the system administrator; changed by nobody.
+AUDIT_READ = [("AuditView", ("can_list", "can_show", "can_export", "can_history")), ("AuditTrail", ("menu_access",)),
+              ("Security", ("menu_access",))]
+
 # What every logged-in user may do with its own account.
 SELF_SERVICE = [
     ("UserDBModelView", ("can_userinfo",)),
@@ -179,7 +184,10 @@ ENTITIES = tuple(e for e in BASIC if e != "Complaint")
 
 FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
-    AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow() + _imports() + _complaints(OUTREACH_PHOTOS, PAYMENTS_CENTRE)
+    # separation of duties: the auditor reads the trail and nothing else
+    AUDITOR: [g for view, perms in SELF_SERVICE + AUDIT_READ for g in _grants(view, perms)],
+    AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow() + _imports()
+    + _complaints(OUTREACH_PHOTOS, PAYMENTS_CENTRE, AUDIT_READ)
     + [g for view, perms in INSPECTING for g in _grants(view, perms)]
     + _read("Complaint") + _complaints(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject",

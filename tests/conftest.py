@@ -218,7 +218,7 @@ def _world(app):
     for username, role, code in [
         ("t_admin", "Admin", None), ("t_center", "AidCenter", None), ("t_officer_a", "SchoolOfficer", "T0001"),
         ("t_officer_b", "SchoolOfficer", "T0002"), ("t_supervisor", "Supervisor", None), ("t_leader", "Leader", None),
-        ("t_officer_nolink", "SchoolOfficer", None),
+        ("t_officer_nolink", "SchoolOfficer", None), ("t_auditor", "Auditor", None),
     ]:
         if code is None and role == "SchoolOfficer":
             sm = app.appbuilder.sm

@@ -97,6 +97,7 @@ def _card_for_viewer(number):
 
 
 class AwardView(AidModelView):
+    personal_data = True
     datamodel = AidInterface(Award)
     list_title = _l("Award list")
     show_title = _l("Award")
@@ -171,6 +172,7 @@ class AidProgramApi(AidModelApi):
 
 
 class AwardApi(AidModelApi):
+    personal_data = True
     resource_name = "award"
     datamodel = AidInterface(Award)
     list_columns = show_columns = ["id", "student.id", "student.name", "school.id", "school.name", "program.id",

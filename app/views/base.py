@@ -172,6 +172,19 @@ class AidModelView(ModelView):
     unique_by_rules = ()
     # Coded columns that may be left empty on the form (the rules fill them in).
     optional_columns = ()
+    # Pupils' personal data: every look at a record and every export is written to the audit trail.
+    personal_data = False
+    show_template = "aid/show.html"
+
+    def _show(self, pk):
+        widgets = super()._show(pk)
+        if self.personal_data:
+            from app.audit import record_access
+
+            item = self.datamodel.get(pk)
+            record_access("view", self.datamodel.obj.__tablename__, [item.id], str(item),
+                          school_id=getattr(item, "school_id", None))
+        return widgets
 
     @expose("/export/")
     @has_access
@@ -197,6 +210,11 @@ class AidModelView(ModelView):
             formatter = self.formatters_columns.get(column)
             return formatter(raw) if formatter else raw
 
+        if self.personal_data:
+            from app.audit import record_access
+
+            record_access("export", self.datamodel.obj.__tablename__, [item.id for item in items],
+                          f"{self.list_title}：{len(items)}")
         rows = ([value(item, c) for c in columns] for item in items)
         data = workbook_bytes(self.list_title, headers, rows)
         name = f"{self.list_title}-{date.today().isoformat()}.xlsx"
@@ -206,6 +224,7 @@ class AidModelView(ModelView):
     def render_template(self, template, **kwargs):
         kwargs.setdefault("can_export", self.appbuilder.sm.has_access("can_export", self.class_permission_name))
         kwargs.setdefault("view_name", type(self).__name__)
+        kwargs.setdefault("audit_entity", self.datamodel.obj.__tablename__)
         return super().render_template(template, **kwargs)
 
     def pre_delete(self, item):
@@ -383,6 +402,26 @@ class AidModelApi(ModelRestApi):
         except IntegrityError:
             db.session.rollback()
             return self.response_422(message=str(_l("The record conflicts with an existing one.")))
+
+    personal_data = False
+
+    def get_headless(self, pk, **kwargs):
+        response = super().get_headless(pk, **kwargs)
+        if self.personal_data and response.status_code == 200:
+            from app.audit import record_access
+
+            record_access("view", self.datamodel.obj.__tablename__, [int(pk)], f"API {self.resource_name}")
+        return response
+
+    def get_list_headless(self, **kwargs):
+        response = super().get_list_headless(**kwargs)
+        if self.personal_data and response.status_code == 200:
+            from app.audit import record_access
+
+            ids = (response.get_json(silent=True) or {}).get("ids") or []
+            if ids:
+                record_access("view", self.datamodel.obj.__tablename__, ids, f"API {self.resource_name}：{len(ids)}")
+        return response
 
     def post_headless(self):
         return self._guarded(super().post_headless)

@@ -100,6 +100,7 @@ class InfoOfficerView(AidModelView):
 
 
 class IdentificationView(AidModelView):
+    personal_data = True
     datamodel = AidInterface(Identification)
     list_title = _l("Difficulty identifications")
     show_title = _l("Difficulty identification")
@@ -137,6 +138,7 @@ class IdentificationView(AidModelView):
 
 
 class StudentView(AidModelView):
+    personal_data = True
     datamodel = AidInterface(Student)
     list_title = _l("Students")
     show_title = _l("Student")
@@ -185,6 +187,7 @@ class SchoolApi(AidModelApi):
 
 
 class StudentApi(AidModelApi):
+    personal_data = True
     resource_name = "student"
     datamodel = AidInterface(Student)
     list_columns = ["id", "name", "gender", "id_number", "school.id", "school.name", "grade", "class_name", "enrolment_year"]
@@ -197,6 +200,7 @@ class StudentApi(AidModelApi):
 
 
 class IdentificationApi(AidModelApi):
+    personal_data = True
     resource_name = "identification"
     datamodel = AidInterface(Identification)
     _columns = ["school_year", "level", *[c for c, _, _ in CATEGORIES], "evidence_source", "identified_on", "notes"]

@@ -46,6 +46,7 @@ def _make_action(name):
 
 
 class LoanView(AidModelView):
+    personal_data = True
     datamodel = AidInterface(Loan)
     list_title = _l("Student loans")
     show_title = _l("Student loan")
@@ -202,6 +203,7 @@ class LoanPagesView(BaseView):
 
 
 class LoanApi(AidModelApi):
+    personal_data = True
     resource_name = "loan"
     datamodel = AidInterface(Loan)
     list_columns = show_columns = ["id", "student.id", "student.name", "school.id", "school.name", "co_borrower",
