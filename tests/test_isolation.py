@@ -310,7 +310,9 @@ def test_officer_cannot_create_records_in_another_school(app, officer_a, api):
         "evidence_source": "school", "identified_on": "2026-10-01"})
     assert r.status_code in (403, 422), r.get_json()
     # moving its own student to school B is refused too
-    r = jwt.put(f"/api/v1/student/{WORLD.student_a}", json={"school": WORLD.school_b})
+    etag = jwt.get(f"/api/v1/student/{WORLD.student_a}").headers["ETag"]
+    r = jwt.client.put(f"/api/v1/student/{WORLD.student_a}", json={"school": WORLD.school_b},
+                       headers={**jwt.headers, "If-Match": etag})
     assert r.status_code in (403, 422), r.get_json()
     r = officer_a.post(f"/studentview/edit/{WORLD.student_a}", data={"school": WORLD.school_b})
     assert r.status_code in (200, 403)

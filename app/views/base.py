@@ -33,7 +33,7 @@ from sqlalchemy import Boolean, Date, DateTime, Numeric, func
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import RelationshipDirection
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
 from app.exports import MAX_ROWS, workbook_bytes
@@ -146,6 +146,26 @@ def _dash_for_blank(form_cls):
             unbound.kwargs.setdefault("blank_text", "—")
             if not unbound.kwargs["blank_text"]:
                 unbound.kwargs["blank_text"] = "—"
+
+
+def version_of(item):
+    """The version of a record, as forms and the API's ETag carry it."""
+    value = getattr(item, "updated_at", None)
+    return value.isoformat() if value is not None else ""
+
+
+def stale_message(item):
+    from sqlalchemy import select
+
+    from app.models.audit import AuditEntry
+
+    last = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == item.__tablename__,
+                                                       AuditEntry.record_id == item.id,
+                                                       AuditEntry.action.in_(("update", "status")))
+                              .order_by(AuditEntry.id.desc())).first()
+    who = f"{last.username}（{last.at.strftime('%Y-%m-%d %H:%M')}）" if last is not None else ""
+    return str(_l("Someone else changed this record after you opened it%(who)s: your changes were not saved. "
+                  "Open it again to see the current version.", who=f"：{who}" if who else ""))
 
 
 def current_roles():
@@ -300,8 +320,39 @@ class AidModelView(ModelView):
                 if column in table:
                     table[column] = filters
 
+    def prefill_form(self, form, pk):
+        """The edit form carries the version of the record it shows (see _with_version)."""
+        super().prefill_form(form, pk)
+        if "row_version" in form:
+            item = self.datamodel.get(pk)
+            form.row_version.data = version_of(item)
+
+    def _with_version(self, form_cls):
+        """Two people editing one record: the second save is refused and the first change survives.
+
+        The form holds the record's updated_at as it was when the form was opened; if the
+        record changed since, the save is refused with who changed it and when.
+        """
+        view = self
+
+        class VersionCheckedForm(form_cls):
+            row_version = HiddenField()
+
+            def validate(self, extra_validators=None):
+                valid = super().validate(extra_validators=extra_validators)
+                item = view.datamodel.get(getattr(self, "_id", None)) if getattr(self, "_id", None) is not None else None
+                if item is not None and self.row_version.data and self.row_version.data != version_of(item):
+                    flash(stale_message(item), "danger")
+                    return False
+                return valid
+
+        VersionCheckedForm.__name__ = form_cls.__name__
+        return VersionCheckedForm
+
     def _init_forms(self):
         super()._init_forms()
+        if "updated_at" in sa_inspect(self.datamodel.obj).columns:
+            self.edit_form = self._with_version(self.edit_form)
         for form_cls in (self.add_form, self.edit_form, getattr(self, "search_form", None)):
             if form_cls is not None:
                 _dash_for_blank(form_cls)
@@ -407,6 +458,11 @@ class AidModelApi(ModelRestApi):
 
     def get_headless(self, pk, **kwargs):
         response = super().get_headless(pk, **kwargs)
+        if response.status_code == 200 and "updated_at" in sa_inspect(self.datamodel.obj).columns:
+            item = self.datamodel.get(pk, self._base_filters)
+            if item is not None:
+                response.headers["ETag"] = f'"{version_of(item)}"'
+
         if self.personal_data and response.status_code == 200:
             from app.audit import record_access
 
@@ -427,6 +483,18 @@ class AidModelApi(ModelRestApi):
         return self._guarded(super().post_headless)
 
     def put_headless(self, pk):
+        """A change must name the version it changes (If-Match: the ETag of the GET), or it is refused."""
+        from flask import request
+
+        if "updated_at" in sa_inspect(self.datamodel.obj).columns:
+            item = self.datamodel.get(pk, self._base_filters)
+            if item is None:
+                return self.response_404()
+            sent = (request.headers.get("If-Match") or "").strip().strip('"').removeprefix('W/"')
+            if not sent:
+                return self.response(428, message=str(_l("Send If-Match with the ETag of the record you read.")))
+            if sent != version_of(item):
+                return self.response(409, message=stale_message(item), etag=version_of(item))
         return self._guarded(lambda: super(AidModelApi, self).put_headless(pk))
 
     def delete_headless(self, pk):
