@@ -141,13 +141,20 @@ def _read(*entities):
     return out
 
 
+# Records that money or a workflow refers to are never deleted (app/rules/registry.py refuses it too):
+# they are voided, rejected, closed or corrected, and stay on record.
+KEPT = {"Award", "Loan", "RepaymentDue", "Submission", "Complaint", "Inspection", "InspectionScore", "PhoneCall",
+        "PaymentBatch", "BatchLine", "Allocation"}
+
+
 def _write(*entities):
     out = _read(*entities)
     for entity in entities:
         view, api, _ = BASIC[entity]
-        out += _grants(view, VIEW_WRITE)
+        kept = entity in KEPT and entity != "Award"  # an award never approved may still be withdrawn
+        out += _grants(view, tuple(p for p in VIEW_WRITE if not (kept and p == "can_delete")))
         if api:
-            out += _grants(api, API_WRITE)
+            out += _grants(api, tuple(p for p in API_WRITE if not (kept and p == "can_delete")))
     return out
 
 

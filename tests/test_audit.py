@@ -173,3 +173,24 @@ def test_nobody_edits_or_deletes_the_trail(app, as_role):
     assert r.status_code < 500
 
 
+
+
+def test_money_and_casework_are_never_deleted(app, center, as_role):
+    from app.models import Complaint, Inspection, Loan
+    from app.rules import RuleError
+
+    for url in [f"/loanview/delete/{WORLD.loan_a}", f"/inspectionview/delete/{WORLD.inspection_b}",
+                f"/complaintview/delete/{WORLD.complaint_a}"]:
+        assert center.get(url).status_code in (302, 403, 404, 405), url
+    center.post("/loanview/action_post", data={"action": "muldelete", "rowid": [str(WORLD.loan_a)]})
+    admin = as_role("t_admin")
+    r = admin.post("/complaintview/action_post", data={"action": "muldelete", "rowid": [str(WORLD.complaint_a)]},
+                   follow_redirects=True)
+    assert r.status_code == 200
+    with app.app_context():
+        assert db.session.get(Loan, WORLD.loan_a) is not None
+        assert db.session.get(Complaint, WORLD.complaint_a) is not None
+        db.session.delete(db.session.get(Inspection, WORLD.inspection_b))
+        with pytest.raises(RuleError):
+            db.session.flush()
+        db.session.rollback()

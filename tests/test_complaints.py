@@ -15,7 +15,7 @@ from app.kpi.complaints import complaint_figures
 from app.models import Complaint, ComplaintStep, IdentityRead, School
 from app.rules import RuleError
 from app.rules import complaints as rules
-from tests.conftest import WORLD, visible_text
+from tests.conftest import WORLD, purge, visible_text
 
 SECRET_NAME, SECRET_PHONE = "甲校保密投诉人", "13900001111"
 
@@ -382,7 +382,7 @@ def test_overdue_complaints_stand_out_on_the_centre_and_leader_home_pages(app, c
     assert "逾期未处理的投诉" not in visible_text(officer_a.get("/"))
     assert "逾期" in visible_text(center.get("/complaintview/list/"))
     with app.app_context():
-        db.session.delete(db.session.get(Complaint, pk))
+        purge(db.session.get(Complaint, pk))
         db.session.commit()
 
 
@@ -429,7 +429,7 @@ def test_figures_by_hand(app):
             assert empty.total == 0 and empty.on_time_share is None and empty.substantiated_share is None
         finally:
             for pk in ids:
-                db.session.delete(db.session.get(Complaint, pk))
+                purge(db.session.get(Complaint, pk))
             db.session.commit()
 
 

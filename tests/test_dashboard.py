@@ -15,7 +15,7 @@ from app.kpi.funds import compliance_share
 from app.kpi.outreach import monthly
 from app.models import Inspection, School, Semester
 from app.models.outreach import HomeVisit, PublicityActivity
-from tests.conftest import WORLD, visible_text
+from tests.conftest import WORLD, purge, visible_text
 
 
 def _charts(html):
@@ -74,7 +74,7 @@ def test_a_supervisor_sees_its_inspections_and_complaints(app, as_role):
         assert "测试甲中学" in page
     finally:
         with app.app_context():
-            db.session.delete(db.session.get(Inspection, pk))
+            purge(db.session.get(Inspection, pk))
             db.session.commit()
 
 

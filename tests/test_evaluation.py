@@ -16,7 +16,7 @@ from app.models import (
     Complaint, Inspection, InspectionScore, ReportTask, School, SchoolFund, Submission,
 )
 from app.models.evaluation import EvaluationPart
-from tests.conftest import WORLD, visible_text
+from tests.conftest import WORLD, purge, visible_text
 
 YEAR = 2018
 
@@ -73,12 +73,12 @@ def year_2018(app):
                 when = getattr(row, "received_at", None) or getattr(row, "submitted_at", None)
                 if (model is InspectionScore and row.inspection.inspected_on.year == YEAR) or (
                         when is not None and when.year == YEAR):
-                    db.session.delete(row)
+                    purge(row)
         db.session.flush()
         for model, column in ((Inspection, Inspection.inspected_on), (SchoolFund, SchoolFund.year)):
             for row in db.session.scalars(select(model)):
                 if (row.inspected_on.year if model is Inspection else row.year) == YEAR:
-                    db.session.delete(row)
+                    purge(row)
         for task in db.session.scalars(select(ReportTask).where(ReportTask.title.like("2018年%"))):
             db.session.delete(task)
         db.session.delete(db.session.get(School, c_id))
