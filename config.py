@@ -3,6 +3,7 @@
 The embedded default is a SQLite file under ``instance/``; a real deployment sets
 DATABASE_URL to PostgreSQL.  See README.md for the full list.
 """
+import base64
 import os
 import secrets
 from datetime import timedelta
@@ -23,17 +24,39 @@ def _env_bool(name, default):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key():
-    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
-    key = os.environ.get("SECRET_KEY")
+# "development" (the default: `make run`, tests) or anything else, e.g. "production":
+# outside development the app refuses to start without real SECRET_KEY and ENCRYPTION_KEY
+# (app/hardening.py) and cookies are Secure by default.
+AID_ENV = os.environ.get("AID_ENV", "development").strip().lower() or "development"
+DEVELOPMENT = AID_ENV == "development"
+
+
+def _instance_key(env_name, file_name, make):
+    """A key from the environment; in development only, one generated once and kept in instance/."""
+    key = os.environ.get(env_name)
     if key:
         return key
+    if not DEVELOPMENT:
+        return None  # create_app() refuses to start and names the variable
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / "secret_key"
+    path = INSTANCE_DIR / file_name
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _secret_key():
+    """SECRET_KEY from the environment, else (development only) one kept in instance/secret_key."""
+    return _instance_key("SECRET_KEY", "secret_key", lambda: secrets.token_hex(32))
+
+
+def _encryption_key():
+    """ENCRYPTION_KEY (personal data at rest; never the SECRET_KEY), else (development only)
+    one kept in instance/encryption_key: 32 random bytes, URL-safe base64 (a Fernet key)."""
+    return _instance_key(
+        "ENCRYPTION_KEY", "encryption_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    )
 
 
 def _database_url():
@@ -57,13 +80,32 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = int(os.environ.get("PORT", "5000"))
-    SESSION_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "8")))
 
     INSTANCE_DIR = str(INSTANCE_DIR)
+    AID_ENV = AID_ENV
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # default: INSTANCE_DIR/uploads
+
+    # --- login and sessions (app/hardening.py, app/security.py) -------------
+    ENCRYPTION_KEY = _encryption_key()
+    # N failed logins within LOGIN_LOCK_MINUTES lock the name for LOGIN_LOCK_MINUTES (0: never lock).
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
+    # Login attempts (form and API) per client address and minute; Redis-shared when REDIS_URL is set (0: off).
+    LOGIN_RATE_PER_MINUTE = int(os.environ.get("LOGIN_RATE_PER_MINUTE", "10"))
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+    PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
+    # Logged out after this much inactivity; SESSION_HOURS is the absolute limit of a login.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "8")))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = os.environ.get("SESSION_COOKIE_SAMESITE", "Lax")
+    # Secure (sent over HTTPS only) by default outside development; SESSION_COOKIE_SECURE=0 for plain HTTP.
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", not DEVELOPMENT)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE
+    # Strict-Transport-Security max-age, sent only when SESSION_COOKIE_SECURE is on (0: never).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000"))
 
     # --- the county -------------------------------------------------------
     COUNTY_NAME = os.environ.get("COUNTY_NAME", "全椒县")
@@ -147,3 +189,11 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
+    # The suite logs in hundreds of times a minute from one address: lockout and rate limit
+    # stay out of its way (tests/test_login_security.py builds apps with the real limits).
+    LOGIN_MAX_FAILURES = 1000
+    LOGIN_RATE_PER_MINUTE = 0
+    # Whatever AID_ENV the shell has, the suite's app is a development one over plain HTTP.
+    AID_ENV = "development"
+    ENCRYPTION_KEY = Config.ENCRYPTION_KEY or "dGVzdC1lbmNyeXB0aW9uLWtleS0wMTIzNDU2Nzg5YWI="
+    SESSION_COOKIE_SECURE = REMEMBER_COOKIE_SECURE = False

@@ -18,6 +18,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     from app.roles import FAB_ROLES
 
     app.config["FAB_ROLES"] = FAB_ROLES
+    from app import hardening
+
+    hardening.install_early(app)  # refuses default keys outside development; CSRF before the APIs exist
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
 
@@ -42,6 +45,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
         register_views(appbuilder)
         appbuilder.post_init()
+        hardening.install(app)  # security headers, session expiry, login rate limit
         app.appbuilder_views = {type(v).__name__: v for v in appbuilder.baseviews}
 
     from app.cli import register_cli

@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask users create``, ``flask sync-roles``, ``flask seed-demo``."""
+"""Command-line tools: ``flask users create``, ``flask users unlock``, ``flask sync-roles``, ``flask seed-demo``."""
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -96,6 +96,25 @@ def users_list():
         click.echo(f"{user.username}\t{','.join(r.name for r in user.roles)}\t{school.code + ' ' + school.name if school else ''}")
 
 
+@users.command("unlock")
+@click.argument("name")
+@with_appcontext
+def users_unlock(name):
+    """Lift the temporary lock that failed logins put on a user: flask users unlock NAME"""
+    from app import hardening
+
+    sm = _sm()
+    user = sm.find_user(username=name) or sm.find_user(email=name)
+    if user is not None:
+        was_locked = hardening.unlock([user.username, user.email, name])
+        user.fail_login_count = 0
+    else:  # a name that is no account can be locked too (so that the lock tells nothing)
+        was_locked = hardening.unlock([name])
+    db.session.commit()
+    label = user.username if user is not None else f"{name} (no such user)"
+    click.echo(f"unlocked {label}" if was_locked else f"{label} was not locked; failed logins cleared")
+
+
 @click.command("seed-demo")
 @click.option("--students", default=3000, show_default=True, help="How many students to create.")
 @click.option("--seed", default=2021, show_default=True, help="Random seed (same seed, same data).")
@@ -115,6 +134,7 @@ def register_cli(app):
     from app.audit import cli_group as audit_group
 
     app.cli.add_command(audit_group())
+
     from app.reports.cli import register as register_print_commands
 
     register_print_commands(app)

@@ -1,20 +1,36 @@
 """The security manager: Flask-AppBuilder's, with roles from code and fewer queries."""
+import logging
 import re
 
-from flask import g
+from flask import abort, current_app, flash, g, redirect, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash
+from flask_appbuilder.actions import action
+from flask_appbuilder.api import safe
+from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
+from flask_appbuilder.security.decorators import has_access, no_cache
+from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import Role
-from flask_appbuilder.security.views import RoleModelView, UserDBModelView
+from flask_appbuilder.security.utils import is_null_password
+from flask_appbuilder.security.views import AuthDBView as FabAuthDBView, RoleModelView, UserDBModelView
+from flask_appbuilder.utils.base import get_safe_redirect
+from flask_appbuilder.views import expose
 from flask_appbuilder.widgets import ListWidget, ShowWidget
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
+from flask_login import login_user
+
+from app import hardening
 
 from app.roles import ROLE_LABELS
 
 # Roles keep their English codes (used in code and on the command line); people read the label.
 Role.__str__ = lambda self: ROLE_LABELS.get(self.name, self.name)
 Role.__repr__ = Role.__str__
+
+log = logging.getLogger(__name__)
 
 
 def _yes_no(value):
@@ -46,6 +62,28 @@ class AidUserDBModelView(UserDBModelView):
         "active": _yes_no, "last_login": _date_time, "created_on": _date_time, "changed_on": _date_time,
     }
 
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """Flask-AppBuilder's user page, with the unlock button beside reset password."""
+        actions = {name: self.actions[name] for name in ("resetpasswords", "unlock") if name in self.actions}
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        widgets = self._get_show_widget(pk, item, actions=actions)
+        self.update_redirect()
+        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
+                                    appbuilder=self.appbuilder, related_views=self._related_views)
+
+    @action("unlock", _l("Unlock login"), _l("Let these accounts log in again now?"), "fa-unlock", multiple=True)
+    def unlock(self, items):
+        """Lift the temporary lock that failed logins put on an account."""
+        items = items if isinstance(items, list) else [items]
+        self.appbuilder.sm.unlock_users(items)
+        flash(gettext("Unlocked: %(names)s. These accounts can log in again.",
+                      names=", ".join(u.username for u in items)), "info")
+        return redirect(request.referrer or self.get_redirect())
+
 
 class AidRoleModelView(RoleModelView):
     """Roles are defined in code (app/roles.py): listed here, never edited."""
@@ -59,7 +97,97 @@ class AidRoleModelView(RoleModelView):
     formatters_columns = {"name": lambda name: f"{ROLE_LABELS.get(name, name)}（{name}）"}
 
 
+class AuthDBView(FabAuthDBView):
+    """Flask-AppBuilder's login form (same name, same endpoints), which says when the
+    account is temporarily locked instead of the usual "invalid login"."""
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self._get_safe_next_url())
+        form = LoginForm_db()
+        if form.validate_on_submit():
+            next_url = get_safe_redirect(request.args.get("next", ""))
+            user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+            if not user:
+                until = g.pop("aid_login_locked_until", None)
+                flash(hardening.locked_message(until) if until else str(self.invalid_login_message), "warning")
+                return redirect(self.appbuilder.get_url_for_login_with(next_url))
+            login_user(user, remember=False)
+            return redirect(next_url)
+        return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)
+
+
+class SecurityApi(FabSecurityApi):
+    """Flask-AppBuilder's API login (same name, same endpoints), which answers a locked
+    account with its own message and the time the lock ends."""
+
+    @expose("/login", methods=["POST"])
+    @safe
+    def login(self):
+        response = super().login()
+        until = g.pop("aid_login_locked_until", None)
+        if until is not None and response.status_code == 401:
+            return self.response(401, message=hardening.locked_message(until), locked_until=until.isoformat() + "Z")
+        return response
+
+    login.__doc__ = FabSecurityApi.login.__doc__
+
+
 class AidSecurityManager(SecurityManager):
+    authdbview = AuthDBView
+    security_api = SecurityApi
+
+    def auth_user_db(self, username, password):
+        """Flask-AppBuilder's database login, with a temporary lock after repeated failures.
+
+        The lock belongs to the login name as typed (lower case) or, when it names an
+        account, to that account's user name: names that are no account lock the same way,
+        so the answers never tell whether an account exists.
+        """
+        if not username:
+            return None
+        config = current_app.config
+        user = self.find_user(username=username)
+        if user is None:
+            user = self.find_user(email=username)
+        key = hardening.lock_key(username, user)
+        lock = hardening.find_lock(key)
+        if hardening.is_locked(lock):
+            g.aid_login_locked_until = lock.locked_until
+            log.info("login refused: %r is locked until %s UTC", key, lock.locked_until)
+            return None
+        if user is not None and user.is_active and not is_null_password(password) \
+                and check_password_hash(user.password, password):
+            if lock is not None:
+                self.session.delete(lock)
+            self.update_user_auth_stat(user, True)  # commits
+            return user
+        if user is None or not user.is_active:
+            # Balance failure and success (as Flask-AppBuilder does).
+            check_password_hash(config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
+        lock = hardening.record_failure(config, key, lock)
+        if hardening.is_locked(lock):
+            g.aid_login_locked_until = lock.locked_until
+        try:
+            if user is not None and user.is_active:
+                self.update_user_auth_stat(user, False)  # commits
+            else:
+                self.session.commit()
+        except IntegrityError:  # the same new name failing twice at once: one row is enough
+            self.session.rollback()
+        log.info("login failed for %r", key)
+        return None
+
+    def unlock_users(self, users):
+        """Lift the lock of these accounts (by user name and e-mail) and reset their failures."""
+        names = [n for u in users for n in (u.username, u.email)]
+        for user in users:
+            user.fail_login_count = 0
+        hardening.unlock(names)
+        self.session.commit()
+
     def load_user(self, pk):
         """The logged-in user, its roles and its school in one query (instead of three).
 

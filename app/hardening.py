@@ -1,0 +1,370 @@
+"""Login and session hardening.
+
+* ``check_secrets``: outside development (``AID_ENV`` other than ``development``) the app
+  refuses to start without a real SECRET_KEY and ENCRYPTION_KEY, and names the variable.
+* CSRF on every form: Flask-WTF's ``CSRFProtect`` checks every POST of the app (the
+  Flask-AppBuilder APIs exempt themselves: they take a JWT, never the session cookie).
+* Security headers on every response: a Content-Security-Policy the app's own pages satisfy
+  (scripts only from the app itself or carrying this response's nonce), frame denial, no
+  sniffing, same-origin referrers, and HSTS when cookies are Secure.
+* Session expiry: a login ends after SESSION_IDLE_MINUTES without a request, and after
+  PERMANENT_SESSION_LIFETIME whatever happens.
+* Login rate limit: LOGIN_RATE_PER_MINUTE attempts per client address and minute on the form
+  and the API login, counted in Redis when REDIS_URL is set (shared by every process).
+* Temporary lock: ``LoginLock`` keeps the failures of a login name; app/security.py uses it.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+from flask import flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask_appbuilder import Model
+from flask_babel import format_datetime, gettext
+from flask_login import current_user, logout_user, user_logged_in
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import Column, DateTime, Integer, String, and_, delete, or_
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+
+# The endpoints of the two logins (app/security.py keeps Flask-AppBuilder's view names).
+LOGIN_ENDPOINTS = {"AuthDBView.login", "SecurityApi.login"}
+FORM_LOGIN_ENDPOINT = "AuthDBView.login"
+LOGOUT_ENDPOINT = "AuthDBView.logout"
+
+# --- secrets ------------------------------------------------------------------------------
+
+MIN_KEY_LENGTH = 32
+# Values seen in skeletons, tutorials and .env examples.
+KNOWN_DEFAULTS = {
+    "", "secret", "secret_key", "secret-key", "secretkey", "changeme", "change-me", "change_me",
+    "dev", "development", "default", "password", "test", "testing", "your-secret-key",
+    "please-change-me", "thisismyscretkey", "\2\1thisismyscretkey\1\2\\e\\y\\y\\h",
+}
+KEY_HINT = "e.g. the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+class InsecureConfiguration(RuntimeError):
+    """The app must not start with these settings."""
+
+
+def _weak(value):
+    return not value or value.strip().lower() in KNOWN_DEFAULTS or len(value.strip()) < MIN_KEY_LENGTH
+
+
+def check_secrets(config):
+    """Outside development, refuse a missing, default or short SECRET_KEY or ENCRYPTION_KEY."""
+    env = (config.get("AID_ENV") or "development").lower()
+    if env == "development":
+        return
+    problems = []
+    secret, encryption = config.get("SECRET_KEY"), config.get("ENCRYPTION_KEY")
+    if _weak(secret):
+        problems.append(
+            "SECRET_KEY is missing, a known default or shorter than "
+            f"{MIN_KEY_LENGTH} characters: set the environment variable SECRET_KEY to a random "
+            f"string ({KEY_HINT})."
+        )
+    if _weak(encryption):
+        problems.append(
+            "ENCRYPTION_KEY is missing, a known default or shorter than "
+            f"{MIN_KEY_LENGTH} characters: set the environment variable ENCRYPTION_KEY to a random "
+            f"string of its own ({KEY_HINT}); it encrypts personal data, keep a copy with the backups."
+        )
+    elif encryption == secret:
+        problems.append("ENCRYPTION_KEY must differ from SECRET_KEY: set the environment variable ENCRYPTION_KEY to a key of its own.")
+    if problems:
+        raise InsecureConfiguration(
+            f"AID_ENV={env}: refusing to start.\n  " + "\n  ".join(problems)
+            + "\n(AID_ENV=development, the default, generates both keys into the instance folder.)"
+        )
+
+
+# --- the lock of a login name --------------------------------------------------------------
+
+
+class LoginLock(Model):
+    """Failed logins of one login name (lower case; also names that are no account, so that
+    a guesser learns nothing from the lock), and until when it is locked."""
+
+    __tablename__ = "login_lock"
+    username = Column(String(320), primary_key=True)
+    failures = Column(Integer, nullable=False, default=0)
+    last_failure_at = Column(DateTime, nullable=True, index=True)  # UTC
+    locked_until = Column(DateTime, nullable=True)  # UTC
+
+
+def utcnow():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def lock_key(typed, user=None):
+    return (user.username if user is not None else (typed or "")).strip().lower()[:320]
+
+
+def lock_window(app_config):
+    return timedelta(minutes=max(int(app_config.get("LOGIN_LOCK_MINUTES", 15)), 0))
+
+
+def find_lock(key):
+    return db.session.get(LoginLock, key) if key else None
+
+
+def is_locked(lock):
+    return lock is not None and lock.locked_until is not None and lock.locked_until > utcnow()
+
+
+def record_failure(app_config, key, lock=None):
+    """Count one failure (the count restarts after a quiet lock window); lock at the limit.
+    The caller commits."""
+    limit = int(app_config.get("LOGIN_MAX_FAILURES", 5))
+    window = lock_window(app_config)
+    now = utcnow()
+    if lock is None:
+        # Forget old names now and then (a new row is the moment: guessers make many).
+        db.session.execute(delete(LoginLock).where(
+            LoginLock.last_failure_at < now - max(window, timedelta(days=1)),
+            or_(LoginLock.locked_until.is_(None), LoginLock.locked_until < now),
+        ))
+        lock = LoginLock(username=key, failures=0)
+        db.session.add(lock)
+    if lock.last_failure_at is None or now - lock.last_failure_at > window:
+        lock.failures = 0
+    lock.failures = (lock.failures or 0) + 1
+    lock.last_failure_at = now
+    if limit > 0 and lock.failures >= limit and window:
+        lock.locked_until = now + window
+        lock.failures = 0
+        log.warning("login name %r locked until %s UTC after %d failed logins", key, lock.locked_until, limit)
+    return lock
+
+
+def unlock(names):
+    """Remove the lock and failures of these login names; how many were locked."""
+    keys = {(n or "").strip().lower() for n in names if n}
+    if not keys:
+        return 0
+    now = utcnow()
+    locked = db.session.query(LoginLock).filter(
+        LoginLock.username.in_(keys), and_(LoginLock.locked_until.isnot(None), LoginLock.locked_until > now)
+    ).count()
+    db.session.execute(delete(LoginLock).where(LoginLock.username.in_(keys)))
+    return locked
+
+
+def locked_message(until):
+    return gettext(
+        "Too many failed logins: this account is locked until %(time)s. "
+        "Try again then, or ask the system administrator to unlock it.",
+        time=format_datetime(until, "yyyy-MM-dd HH:mm"),
+    )
+
+
+# --- the login rate limit -------------------------------------------------------------------
+
+
+class LoginRateLimiter:
+    """Fixed one-minute windows per client address: Redis INCR + EXPIRE when REDIS_URL is set
+    (every process shares the count), a dictionary of this process otherwise or while Redis
+    cannot be reached."""
+
+    def __init__(self, per_minute, redis_url=None, prefix="aid:login-rate:"):
+        self.per_minute = per_minute
+        self.redis_url = redis_url
+        self.prefix = prefix
+        self._redis = None
+        self._redis_down_until = 0.0
+        self._lock = threading.Lock()
+        self._counts = {}
+
+    def _client(self):
+        if self._redis is None:
+            import redis
+
+            self._redis = redis.Redis.from_url(self.redis_url, socket_timeout=1, socket_connect_timeout=1)
+        return self._redis
+
+    def _count(self, key, window):
+        if self.redis_url and time.monotonic() >= self._redis_down_until:
+            try:
+                pipe = self._client().pipeline()
+                pipe.incr(f"{self.prefix}{key}:{window}")
+                pipe.expire(f"{self.prefix}{key}:{window}", 120)
+                return int(pipe.execute()[0])
+            except Exception as exc:  # redis.RedisError, OSError: count here for a while
+                log.warning("login rate limit: Redis unavailable (%s), counting in this process for 60 s", exc)
+                self._redis_down_until = time.monotonic() + 60
+        with self._lock:
+            if len(self._counts) > 10000:
+                self._counts = {k: v for k, v in self._counts.items() if k[1] >= window}
+            n = self._counts.get((key, window), 0) + 1
+            self._counts[(key, window)] = n
+            return n
+
+    def hit(self, key):
+        """Count an attempt; the seconds to wait when it is over the limit, else None."""
+        if self.per_minute <= 0:
+            return None
+        now = time.time()
+        window = int(now // 60)
+        if self._count(key, window) > self.per_minute:
+            return max(1, 60 - int(now % 60))
+        return None
+
+
+# --- Content-Security-Policy ------------------------------------------------------------------
+
+
+def csp_nonce():
+    """This response's script nonce (Flask-AppBuilder's templates ask for ``csp_nonce()``)."""
+    nonce = g.get("_csp_nonce")
+    if nonce is None:
+        nonce = g._csp_nonce = secrets.token_urlsafe(18)
+    return nonce
+
+
+def content_security_policy(nonce=None):
+    script = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src {script}",
+        # style attributes (style="display: none") are all over Flask-AppBuilder's and the
+        # app's templates and set by select2/datepicker/ECharts: inline styles stay allowed.
+        "style-src 'self' 'unsafe-inline'",
+        # data: for the SVG icons of select2 and the Swagger UI
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+# --- installation ---------------------------------------------------------------------------
+
+
+def _error_page(app, code, message):
+    if "user" not in g:  # refused before Flask-AppBuilder's own hook set it
+        g.user = current_user
+    return render_template(
+        "error.html", code=code, message=message,
+        appbuilder=app.appbuilder, base_template=app.appbuilder.base_template,
+    )
+
+
+def _wants_json():
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def install_early(app):
+    """Before the AppBuilder: the secret check, CSRF (the APIs exempt themselves when they see
+    it) and the proxy fix."""
+    check_secrets(app.config)
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    csrf.init_app(app)
+
+
+def install(app):
+    """After the AppBuilder: headers, session expiry, login rate limit."""
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    # The login form checks its own token (Flask-AppBuilder shows the form again without
+    # logging in); every other POST of the app is checked before its view runs.
+    csrf.exempt(app.appbuilder.sm.auth_view.blueprint)
+    limiter = LoginRateLimiter(
+        int(app.config.get("LOGIN_RATE_PER_MINUTE", 10) or 0),
+        app.config.get("REDIS_URL"),
+        app.config.get("LOGIN_RATE_REDIS_PREFIX", "aid:login-rate:"),
+    )
+    app.extensions["aid_login_rate"] = limiter
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(exc):
+        db.session.rollback()
+        message = gettext("The form has expired or did not come from this site. Reload the page and try again.")
+        if _wants_json():
+            return {"message": message}, 400
+        return _error_page(app, 400, message), 400
+
+    def rate_limit():
+        if request.method != "POST" or request.endpoint not in LOGIN_ENDPOINTS:
+            return None
+        wait = limiter.hit(request.remote_addr or "-")
+        if wait is None:
+            return None
+        log.warning("login rate limit reached for %s", request.remote_addr)
+        message = gettext("Too many login attempts from this address. Wait a minute and try again.")
+        if request.endpoint == FORM_LOGIN_ENDPOINT:
+            response = app.make_response((_error_page(app, 429, message), 429))
+        else:
+            response = jsonify(message=message)
+            response.status_code = 429
+        response.headers["Retry-After"] = str(wait)
+        return response
+
+    def session_expiry():
+        if "_user_id" not in session or request.endpoint in (None, "static", "appbuilder.static"):
+            return None
+        now = int(time.time())
+        idle = int(app.config.get("SESSION_IDLE_MINUTES", 30) or 0) * 60
+        absolute = int(app.permanent_session_lifetime.total_seconds())
+        seen, started = session.get("_aid_seen"), session.get("_aid_login_at")
+        if seen is not None and idle and now - seen > idle:
+            message = gettext(
+                "You were logged out after %(minutes)d minutes without activity. Please log in again.",
+                minutes=idle // 60,
+            )
+        elif started is not None and absolute and now - started > absolute:
+            message = gettext("Your login has reached its time limit. Please log in again.")
+        else:
+            session["_aid_seen"] = now
+            if started is None:
+                session["_aid_login_at"] = now
+            return None
+        keep = {k: session[k] for k in ("locale",) if k in session}
+        logout_user()
+        session.clear()
+        session.update(keep)
+        if request.path.startswith("/api/"):
+            return None  # a JWT request goes on; the session behind it is gone
+        if _wants_json() or request.headers.get("X-Requested-With") == "XMLHttpRequest":
+            return {"message": message}, 401
+        if request.endpoint in (FORM_LOGIN_ENDPOINT, LOGOUT_ENDPOINT):
+            if request.method == "GET" and request.endpoint == FORM_LOGIN_ENDPOINT:
+                flash(message, "warning")
+            return None  # logging in again, or out: nothing more to say
+        flash(message, "warning")
+        next_url = request.full_path if request.method == "GET" else None
+        return redirect(url_for(FORM_LOGIN_ENDPOINT, next=next_url))
+
+    # Before Flask-AppBuilder's own hook (it sets g.user from the session).
+    app.before_request_funcs.setdefault(None, [])[0:0] = [rate_limit, session_expiry]
+
+    def stamp_login(sender, user, **_):
+        now = int(time.time())
+        session["_aid_login_at"] = session["_aid_seen"] = now
+
+    user_logged_in.connect(stamp_login, app, weak=False)
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype != "application/pdf":  # Chromium's PDF viewer is an embedded plugin
+            headers.setdefault("Content-Security-Policy", content_security_policy(g.get("_csp_nonce")))
+        if app.config.get("SESSION_COOKIE_SECURE") and int(app.config.get("HSTS_SECONDS", 0) or 0) > 0:
+            headers.setdefault("Strict-Transport-Security", f"max-age={int(app.config['HSTS_SECONDS'])}")
+        return response
