@@ -453,6 +453,10 @@ class AidModelApi(ModelRestApi):
         except IntegrityError:
             db.session.rollback()
             return self.response_422(message=str(_l("The record conflicts with an existing one.")))
+        except (TypeError, ValueError, AttributeError, KeyError):
+            # a body of the wrong shape (an object where an id belongs, say) is the client's mistake, not a 500
+            db.session.rollback()
+            return self.response_400(message=str(_l("The request body does not have the shape this resource takes.")))
 
     personal_data = False
 

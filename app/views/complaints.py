@@ -248,6 +248,19 @@ class ComplaintApi(AidModelApi):
           description: >-
             Body {"action": "submit|approve|return|assign|find|rectify|close|answer", "comment": "...", and the
             fields the step needs}. Refused with 422 when the state or the role does not allow it.
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer}
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    action: {type: string}
+                    comment: {type: string}
           responses:
             200: {description: The complaint after the step}
             404: {description: Not found}
@@ -272,6 +285,11 @@ class ComplaintApi(AidModelApi):
         """The complainant's name and contact, for those allowed; every read is recorded.
         ---
         get:
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer}
           responses:
             200: {description: name and contact}
             403: {description: Not allowed to see the complainant}
