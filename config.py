@@ -84,6 +84,7 @@ class Config:
     INSTANCE_DIR = str(INSTANCE_DIR)
     AID_ENV = AID_ENV
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # default: INSTANCE_DIR/uploads
+    BACKUP_DIR = os.environ.get("BACKUP_DIR")  # default: INSTANCE_DIR/backups (flask backup create)
 
     # --- login and sessions (app/hardening.py, app/security.py) -------------
     ENCRYPTION_KEY = _encryption_key()

@@ -134,6 +134,9 @@ def register_cli(app):
     from app.audit import cli_group as audit_group
 
     app.cli.add_command(audit_group())
+    from app.backup import backup as backup_group
+
+    app.cli.add_command(backup_group)
 
     from app.reports.cli import register as register_print_commands
 
