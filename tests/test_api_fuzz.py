@@ -97,7 +97,8 @@ schema = schemathesis.from_pytest_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+# derandomized: the same requests on every run, so that CI is repeatable (raise max_examples by hand to dig deeper)
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_no_other_school(case, county, tokens):
     from sqlalchemy import select
 

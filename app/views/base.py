@@ -460,7 +460,17 @@ class AidModelApi(ModelRestApi):
 
     personal_data = False
 
+    @staticmethod
+    def _out_of_range(pk):
+        """An id no row can have (past the database's integers) is simply not found, not a 500."""
+        try:
+            return not 0 <= int(pk) < 2 ** 63
+        except (TypeError, ValueError):
+            return True
+
     def get_headless(self, pk, **kwargs):
+        if self._out_of_range(pk):
+            return self.response_404()
         response = super().get_headless(pk, **kwargs)
         if response.status_code == 200 and "updated_at" in sa_inspect(self.datamodel.obj).columns:
             item = self.datamodel.get(pk, self._base_filters)
@@ -490,6 +500,8 @@ class AidModelApi(ModelRestApi):
         """A change must name the version it changes (If-Match: the ETag of the GET), or it is refused."""
         from flask import request
 
+        if self._out_of_range(pk):
+            return self.response_404()
         if "updated_at" in sa_inspect(self.datamodel.obj).columns:
             item = self.datamodel.get(pk, self._base_filters)
             if item is None:
@@ -502,4 +514,6 @@ class AidModelApi(ModelRestApi):
         return self._guarded(lambda: super(AidModelApi, self).put_headless(pk))
 
     def delete_headless(self, pk):
+        if self._out_of_range(pk):
+            return self.response_404()
         return self._guarded(lambda: super(AidModelApi, self).delete_headless(pk))

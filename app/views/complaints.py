@@ -218,6 +218,8 @@ class ComplaintApi(AidModelApi):
     base_order = ("received_at", "desc")
 
     def put_headless(self, pk):
+        if self._out_of_range(pk):
+            return self.response_404()
         complaint = self.datamodel.get(pk, self._base_filters)
         if complaint is not None and not may_edit(complaint, current_roles()):
             return self.response_422(message={"status": str(_l("This registration can no longer be corrected by you."))})
@@ -266,7 +268,7 @@ class ComplaintApi(AidModelApi):
             404: {description: Not found}
             422: {description: Refused, with the reason per field}
         """
-        complaint = self.datamodel.get(pk, self._base_filters)
+        complaint = None if self._out_of_range(pk) else self.datamodel.get(pk, self._base_filters)
         if complaint is None:
             return self.response_404()
         body = request.get_json(silent=True) or {}
@@ -295,7 +297,7 @@ class ComplaintApi(AidModelApi):
             403: {description: Not allowed to see the complainant}
             404: {description: Not found}
         """
-        complaint = self.datamodel.get(pk, self._base_filters)
+        complaint = None if self._out_of_range(pk) else self.datamodel.get(pk, self._base_filters)
         if complaint is None:
             return self.response_404()
         if not may_see_identity(complaint, current_roles()):
