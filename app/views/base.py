@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import Boolean, Date, DateTime, Numeric, func
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import RelationshipDirection
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
@@ -453,6 +453,10 @@ class AidModelApi(ModelRestApi):
         except IntegrityError:
             db.session.rollback()
             return self.response_422(message=str(_l("The record conflicts with an existing one.")))
+        except DataError:
+            # a number or text too large for its column (PostgreSQL refuses it; SQLite would not)
+            db.session.rollback()
+            return self.response_422(message=str(_l("A value is too large for this field.")))
         except (TypeError, ValueError, AttributeError, KeyError):
             # a body of the wrong shape (an object where an id belongs, say) is the client's mistake, not a 500
             db.session.rollback()
