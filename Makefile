@@ -51,11 +51,13 @@ test: setup
 	$(VENV)/bin/ruff check --select F --quiet app tests bench
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-## make bench: list pages at 100,000 and 1,000,000 students; import and export of 10,000 rows
+## make bench: list pages at 100,000 and 1,000,000 students; import and export of 10,000 rows; printed documents;
+## the centre's dashboard and the evaluation at 30 and 300 schools (DASHBOARD_ARGS="--sizes 300 --backends sqlite": one run)
 bench: setup
 	$(PY) -m bench.list_pages $(BENCH_ARGS)
 	$(PY) -m bench.imports
 	$(PY) -m bench.pdf
+	$(PY) -m bench.dashboard $(DASHBOARD_ARGS)
 
 ## make loadtest: gunicorn on a scratch PostgreSQL database (created and dropped), 60 officers for 60 s; errors,
 ## p50/p95 latency, every acknowledged write checked in the database (LOADTEST_ARGS="--users 30 --duration 120 --think 3")

@@ -174,22 +174,25 @@ def overview(today=None) -> dict:
 
 def officer_todo(cov, today=None) -> dict:
     """The officer's own to-do: reports due, rectifications due, priority pupils without aid, borrowers to remind."""
-    from app.kpi.loans import reminder_lists
+    from app.kpi.loans import reminder_counts
+    from app.kpi.reporting import report_todo
     from app.models import Inspection
-    from app.views.reporting import todo_items
+    from app.scope import current_school_scope
 
     today = today or date.today()
     rectifications = db.session.scalars(
         select(Inspection).where(Inspection.rectification_status.in_(("required", "reopened")))
         .order_by(Inspection.rectification_deadline)).all()
-    graduates, dues = reminder_lists(today.year)
+    graduates, graduates_count, dues, dues_count = reminder_counts(today.year, limit=10)
+    school_id = current_school_scope()
+    reports = report_todo(school_id) if school_id not in (None, -1) else []
     return {
-        "reports": [(task, sub) for task, sub in todo_items() if sub is None or sub.status == "returned"],
+        "reports": [(task, sub) for task, sub in reports if sub is None or sub.status == "returned"],
         "rectifications": rectifications,
         "unaided": cov.unaided_priority if cov is not None else [],
         "unaided_count": cov.unaided_priority_count if cov is not None else 0,
-        "graduates": graduates[:10], "graduates_count": len(graduates),
-        "dues": dues[:10], "dues_count": len(dues),
+        "graduates": graduates, "graduates_count": graduates_count,
+        "dues": dues, "dues_count": dues_count,
     }
 
 

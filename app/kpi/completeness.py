@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal_column, or_, select
 
 from app.extensions import db
 from app.kpi import rate
@@ -33,39 +33,62 @@ class Completeness:
 
 
 def _empty(column):
-    return or_(column.is_(None), func.trim(column) == "")
+    # '' written into the SQL (not a bound parameter): the query then matches the partial index ix_student_gaps
+    return or_(column.is_(None), func.trim(column) == literal_column("''"))
+
+
+def any_empty():
+    """A pupil with any optional required field empty: the predicate of the partial index
+    ``ix_student_gaps`` (app/models/student.py), which holds only those pupils."""
+    from app.models import Student
+
+    return or_(*[_empty(getattr(Student, f)) for f in OPTIONAL_IN_DB])
+
+
+def paid_undated():
+    """A paid award without the day paid (the partial index ``ix_award_paid_undated`` holds the awards without it)."""
+    from app.models import Award
+
+    return and_(Award.status == "paid", Award.paid_on.is_(None))
 
 
 def completeness(list_limit=200) -> list[Completeness]:
+    """Per school: pupils' and paid awards' required cells and how many are filled (five grouped queries).
+
+    Pupils are counted from the (school_id, id) index and paid awards from the (status,
+    school_id) one; the missing cells are counted over the rows with a gap only, which
+    partial indexes hold (pupils with an empty optional field, paid awards without the day).
+    """
     from app.models import Award, School, Student
 
-    rows = {s.id: Completeness(s.id, s.name) for s in db.session.scalars(select(School).order_by(School.code))}
-    counts = db.session.execute(
-        select(Student.school_id, func.count(Student.id),
-               *[func.sum(func.cast(_empty(getattr(Student, f)), db.Integer)) for f in OPTIONAL_IN_DB])
-        .group_by(Student.school_id)
-    ).all()
-    for school_id, n, *missing in counts:
+    session = db.session
+    rows = {sid: Completeness(sid, name) for sid, name in session.execute(select(School.id, School.name).order_by(School.code))}
+    pupils = dict(session.execute(select(Student.school_id, func.count()).group_by(Student.school_id)).all())
+    missing = {sid: m for sid, *m in session.execute(
+        select(Student.school_id, *[func.sum(func.cast(_empty(getattr(Student, f)), db.Integer)) for f in OPTIONAL_IN_DB])
+        .where(any_empty()).group_by(Student.school_id)
+    )}
+    for school_id, n in pupils.items():
         r = rows[school_id]
         r.cells += n * len(STUDENT_FIELDS)
-        r.filled += n * len(STUDENT_FIELDS) - sum(int(m or 0) for m in missing)
-    paid = db.session.execute(
-        select(Award.school_id, func.count(Award.id), func.sum(func.cast(Award.paid_on.is_(None), db.Integer)))
-        .where(Award.status == "paid").group_by(Award.school_id)
-    ).all()
-    for school_id, n, missing in paid:
+        r.filled += n * len(STUDENT_FIELDS) - sum(int(m or 0) for m in missing.get(school_id, ()))
+    undated = dict(session.execute(
+        select(Award.school_id, func.count()).where(paid_undated()).group_by(Award.school_id)).all())
+    for school_id, n in session.execute(
+            select(Award.school_id, func.count()).where(Award.status == "paid").group_by(Award.school_id)):
         r = rows[school_id]
         r.cells += n
-        r.filled += n - int(missing or 0)
-    for student in db.session.scalars(
-        select(Student).where(or_(*[_empty(getattr(Student, f)) for f in OPTIONAL_IN_DB]))
-        .order_by(Student.school_id, Student.grade, Student.class_name).limit(list_limit)
-    ):
-        rows[student.school_id].gaps.append((student, [f for f in OPTIONAL_IN_DB if not (getattr(student, f) or "").strip()]))
-    for award in db.session.scalars(
-        select(Award).where(and_(Award.status == "paid", Award.paid_on.is_(None))).limit(list_limit)
-    ):
-        rows[award.school_id].gaps.append((award, ["paid_on"]))
+        r.filled += n - undated.get(school_id, 0)
+    if list_limit:
+        for student in session.scalars(
+            select(Student).where(any_empty())
+            .order_by(Student.school_id, Student.grade, Student.class_name).limit(list_limit)
+        ):
+            rows[student.school_id].gaps.append((student, [f for f in OPTIONAL_IN_DB if not (getattr(student, f) or "").strip()]))
+        for award in session.scalars(
+            select(Award).where(paid_undated()).order_by(Award.school_id, Award.id).limit(list_limit)
+        ):
+            rows[award.school_id].gaps.append((award, ["paid_on"]))
     return [r for r in rows.values() if r.cells]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, exists, func, select
 
 from app.extensions import db
 from app.kpi import rate
@@ -57,35 +57,45 @@ def coverage(semester, list_limit=500) -> Coverage:
 
     session = db.session
     aided = _aided_clause(semester.id)
-    per_school = session.execute(
-        select(
-            School.id, School.name,
-            func.count(Identification.id),
-            func.sum(case((aided, 1), else_=0)),
-            func.sum(case((Identification.is_priority, 1), else_=0)),
-            func.sum(case((and_(Identification.is_priority, aided), 1), else_=0)),
-        )
-        .join(School, School.id == Identification.school_id)
-        .where(Identification.school_year == semester.school_year)
-        .group_by(School.id, School.name)
-        .order_by(School.name)
-    ).all()
-    amounts = dict(session.execute(
-        select(Award.school_id, func.sum(Award.amount))
+    # Per school and priority flag: the identifications, then those whose pupil has an award of
+    # the semester (the award check in the WHERE clause: PostgreSQL makes it a semi-join, SQLite
+    # probes the award index once per identification).  The school names come apart.
+    groups = (select(Identification.school_id, Identification.is_priority, func.count())
+              .where(Identification.school_year == semester.school_year)
+              .group_by(Identification.school_id, Identification.is_priority))
+    with_aid = {(sid, priority): n for sid, priority, n in session.execute(groups.where(aided))}
+    counts = {}
+    for sid, priority, n in session.execute(groups):
+        n_aided = with_aid.get((sid, priority), 0)
+        row = counts.setdefault(sid, [0, 0, 0, 0])
+        row[0] += n
+        row[1] += n_aided
+        if priority:
+            row[2] += n
+            row[3] += n_aided
+    names = session.execute(select(School.id, School.name).order_by(School.name)).all()
+    per_school = {sid: [name, *counts[sid]] for sid, name in names if sid in counts}
+    # The semester's awards by school and programme, in one pass: the amounts per school
+    # and the count and amount per programme are added up from it.
+    amounts, programs = {}, {}
+    for sid, program_id, n, total in session.execute(
+        select(Award.school_id, Award.program_id, func.count(), func.sum(Award.amount))
         .where(Award.semester_id == semester.id, Award.status != "void")
-        .group_by(Award.school_id)
-    ).all())
+        .group_by(Award.school_id, Award.program_id)
+    ):
+        total = Decimal(total or 0)
+        amounts[sid] = amounts.get(sid, Decimal(0)) + total
+        n0, s0 = programs.get(program_id, (0, Decimal(0)))
+        programs[program_id] = (n0 + n, s0 + total)
     rows = [
-        CoverageRow(sid, name, int(ident or 0), int(aid or 0), int(pri or 0), int(pri_aid or 0),
-                    Decimal(amounts.get(sid) or 0).quantize(Decimal("0.01")))
-        for sid, name, ident, aid, pri, pri_aid in per_school
+        CoverageRow(sid, name, ident, aid, pri, pri_aid, Decimal(amounts.get(sid) or 0).quantize(Decimal("0.01")))
+        for sid, (name, ident, aid, pri, pri_aid) in per_school.items()
     ]
     # schools with awards but no identified pupils still show their money
-    listed = {r.school_id for r in rows}
+    name_of = dict(names)
     for sid, amount in amounts.items():
-        if sid not in listed:
-            school = session.get(School, sid)
-            rows.append(CoverageRow(sid, school.name if school else str(sid), amount=Decimal(amount).quantize(Decimal("0.01"))))
+        if sid not in per_school:
+            rows.append(CoverageRow(sid, name_of.get(sid, str(sid)), amount=Decimal(amount).quantize(Decimal("0.01"))))
     total = CoverageRow(None, "")
     for r in rows:
         total.identified += r.identified
@@ -93,22 +103,16 @@ def coverage(semester, list_limit=500) -> Coverage:
         total.priority += r.priority
         total.priority_aided += r.priority_aided
         total.amount += r.amount
-    by_program = [
-        (name, int(n), Decimal(s).quantize(Decimal("0.01")))
-        for name, n, s in session.execute(
-            select(AidProgram.name, func.count(Award.id), func.sum(Award.amount))
-            .join(AidProgram, AidProgram.id == Award.program_id)
-            .where(Award.semester_id == semester.id, Award.status != "void")
-            .group_by(AidProgram.name)
-            .order_by(func.sum(Award.amount).desc())
-        ).all()
-    ]
+    program_names = dict(session.execute(select(AidProgram.id, AidProgram.name)).all())
+    by_program = sorted(((program_names[pid], n, amount.quantize(Decimal("0.01"))) for pid, (n, amount) in programs.items()),
+                        key=lambda p: (-p[2], p[0]))
     unaided = (
         select(Student, Identification)
         .join(Identification, Identification.student_id == Student.id)
         .where(Identification.school_year == semester.school_year, Identification.is_priority.is_(True), ~aided)
     )
-    count = session.scalar(select(func.count()).select_from(unaided.subquery()))
+    # the priority pupils without an award: counted above, school by school
+    count = sum(r[2] - r[3] for r in counts.values())
     listed_rows = session.execute(
         unaided.order_by(Student.school_id, Student.enrolment_year.desc(), Student.class_name, Student.name).limit(list_limit)
     ).all()

@@ -129,3 +129,23 @@ def reminder_lists(year: int):
         .order_by(RepaymentDue.school_id, RepaymentDue.due_on)
     ).all()
     return graduates, dues
+
+
+def reminder_counts(year: int, limit: int = 10):
+    """温馨提示月 in short (the officer's to-do): the first ``limit`` graduates and instalments of
+    ``reminder_lists`` and how many there are, counted by the database."""
+    from app.models import Loan, RepaymentDue
+
+    graduates = (select(Loan).where(Loan.status == "disbursed", Loan.expected_graduation >= date(year, 1, 1),
+                                    Loan.expected_graduation <= date(year, 12, 31))
+                 .order_by(Loan.school_id, Loan.expected_graduation))
+    dues = (select(RepaymentDue).join(Loan, Loan.id == RepaymentDue.loan_id)
+            .where(RepaymentDue.due_on >= date(year, 1, 1), RepaymentDue.due_on <= date(year, 12, 31),
+                   RepaymentDue.principal + RepaymentDue.interest > RepaymentDue.paid_principal + RepaymentDue.paid_interest,
+                   Loan.status.in_(("repaying", "overdue", "graduated")))
+            .order_by(RepaymentDue.school_id, RepaymentDue.due_on))
+    session = db.session
+    return (session.scalars(graduates.limit(limit)).all(),
+            session.scalar(select(func.count()).select_from(graduates.order_by(None).subquery())),
+            session.scalars(dues.limit(limit)).all(),
+            session.scalar(select(func.count()).select_from(dues.order_by(None).subquery())))

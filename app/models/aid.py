@@ -74,6 +74,13 @@ class Award(Timestamps, SchoolOwned, db.Model):
         ),
         Index("ix_award_school_id_id", "school_id", "id"),
         Index("ix_award_semester_program", "semester_id", "program_id"),
+        # The dashboards (app/kpi/coverage.py, completeness.py): who is aided in a semester, the
+        # semester's amounts by school and programme, paid awards per school and those without the day.
+        Index("ix_award_semester_student", "semester_id", "student_id", "status"),
+        Index("ix_award_semester_totals", "semester_id", "school_id", "program_id", "status", "amount"),
+        Index("ix_award_status_school", "status", "school_id"),
+        Index("ix_award_paid_undated", "status", "school_id",
+              postgresql_where=db.text("paid_on IS NULL"), sqlite_where=db.text("paid_on IS NULL")),
     )
     __choices__ = {"status": AWARD_STATUSES, "card_kind": CARD_KINDS}
 

@@ -26,6 +26,8 @@ class Identification(Timestamps, SchoolOwned, db.Model):
         UniqueConstraint("student_id", "school_year", name="uq_identification_student_year"),
         # Lists: one school's identifications, most recent first.
         Index("ix_identification_school_id_identified_on", "school_id", "identified_on"),
+        # Coverage (app/kpi/coverage.py): a school year's identifications by school and priority.
+        Index("ix_identification_year_priority", "school_year", "is_priority", "school_id", "student_id"),
         DIFFICULTY_LEVELS.check("level"),
         EVIDENCE_SOURCES.check("evidence_source"),
     )

@@ -8,9 +8,16 @@ from app.models.base import SchoolOwned, Timestamps
 from app.models.choices import GENDERS
 
 
+# The predicate of ix_student_gaps, as app/kpi/completeness.py writes it (any_empty()).
+GAPS = ("guardian IS NULL OR trim(guardian) = '' OR guardian_phone IS NULL OR trim(guardian_phone) = '' "
+        "OR address IS NULL OR trim(address) = ''")
+
+
 class Student(Timestamps, SchoolOwned, db.Model):
     __tablename__ = "student"
     __table_args__ = (
+        # Completeness (app/kpi/completeness.py): only the pupils with an optional required field empty.
+        Index("ix_student_gaps", "school_id", postgresql_where=db.text(GAPS), sqlite_where=db.text(GAPS)),
         GENDERS.check("gender"),
         # An officer's list: one school's students, newest first, a page at a time.
         Index("ix_student_school_id_id", "school_id", "id"),
