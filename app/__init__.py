@@ -53,6 +53,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
     register_cli(app)
     register_error_handlers(app)
+    from app import personal
+
+    app.add_template_filter(personal.template_filter, "pd")
     return app
 
 

@@ -134,10 +134,12 @@ def register_cli(app):
     from app.audit import cli_group as audit_group
 
     app.cli.add_command(audit_group())
+    from app.crypto import cli_group as crypto_group
+
+    app.cli.add_command(crypto_group())
     from app.backup import backup as backup_group
 
     app.cli.add_command(backup_group)
-
     from app.reports.cli import register as register_print_commands
 
     register_print_commands(app)

@@ -4,6 +4,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from app.crypto import Encrypted
 from app.extensions import db
 from app.models.base import SchoolOwned, Timestamps
 from app.models.choices import AWARD_STATUSES, CARD_KINDS, PERIODS, PROGRAM_KINDS, STAGES, TERMS
@@ -92,7 +93,7 @@ class Award(Timestamps, SchoolOwned, db.Model):
     amount = Column(Numeric(12, 2), nullable=False)
     over_standard_reason = Column(Text)
     card_kind = Column(String(16), nullable=False)
-    card_number = Column(String(19), nullable=False)
+    card_number = Column(Encrypted(19), nullable=False)  # encrypted at rest (app/crypto.py)
     status = Column(String(16), nullable=False, default="proposed", index=True)
     approved_at = Column(DateTime)
     approved_by_id = Column(Integer, ForeignKey("ab_user.id"))

@@ -2,6 +2,7 @@
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Table, Text
 from sqlalchemy.orm import relationship
 
+from app.crypto import Encrypted
 from app.extensions import db
 from app.models.base import SchoolOwned, Timestamps, utcnow
 from app.models.choices import Choices
@@ -57,7 +58,7 @@ class Loan(Timestamps, SchoolOwned, db.Model):
     school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
     student_id = Column(Integer, ForeignKey("student.id"), nullable=False, index=True)
     co_borrower = Column(String(50), nullable=False)
-    co_borrower_phone = Column(String(30))
+    co_borrower_phone = Column(Encrypted(30))  # encrypted at rest (app/crypto.py)
     university = Column(String(100))
     major = Column(String(100))
     degree = Column(String(16), nullable=False, default="undergraduate")

@@ -1,7 +1,8 @@
 """Students (学生)."""
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import relationship
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, event, inspect
+from sqlalchemy.orm import column_property, relationship
 
+from app.crypto import Encrypted, HashedComparator, hash_default, lookup
 from app.extensions import db
 from app.idcard import mask
 from app.models.base import SchoolOwned, Timestamps
@@ -16,11 +17,13 @@ GAPS = ("guardian IS NULL OR trim(guardian) = '' OR guardian_phone IS NULL OR tr
 class Student(Timestamps, SchoolOwned, db.Model):
     __tablename__ = "student"
     __table_args__ = (
-        # Completeness (app/kpi/completeness.py): only the pupils with an optional required field empty.
-        Index("ix_student_gaps", "school_id", postgresql_where=db.text(GAPS), sqlite_where=db.text(GAPS)),
         GENDERS.check("gender"),
         # An officer's list: one school's students, newest first, a page at a time.
         Index("ix_student_school_id_id", "school_id", "id"),
+        # Completeness (app/kpi/completeness.py): only the pupils with an optional required field empty.
+        Index("ix_student_gaps", "school_id", postgresql_where=db.text(GAPS), sqlite_where=db.text(GAPS)),
+        # One pupil, one ID number, county-wide: on the keyed hash (the number itself is encrypted).
+        Index("uq_student_id_number_hash", "id_number_hash", unique=True),
     )
     __choices__ = {"gender": GENDERS}
 
@@ -28,13 +31,18 @@ class Student(Timestamps, SchoolOwned, db.Model):
     school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
     name = Column(String(50), nullable=False, index=True)
     gender = Column(String(1), nullable=False)
-    id_number = Column(String(18), nullable=False, unique=True)
+    # Encrypted at rest (app/crypto.py); `Student.id_number == x` and `.in_()` compare the keyed hash.
+    id_number = column_property(Column(Encrypted(18), nullable=False, info={"hashed_by": "id_number_hash"}),
+                                comparator_factory=HashedComparator)
+    # HMAC-SHA256 of the normalised number: exact search and uniqueness; filled on every write.
+    id_number_hash = Column(String(64), nullable=False, default=hash_default("id_number"),
+                            info={"lookup_of": "id_number"})
     birth_date = Column(Date, nullable=False)
     grade = Column(String(20), nullable=False)
     class_name = Column(String(20), nullable=False)
     enrolment_year = Column(Integer, nullable=False)
     guardian = Column(String(50))
-    guardian_phone = Column(String(30))
+    guardian_phone = Column(Encrypted(30))
     address = Column(String(200))
 
     school = relationship("School", lazy="joined", innerjoin=True)
@@ -52,3 +60,12 @@ class Student(Timestamps, SchoolOwned, db.Model):
     @property
     def gender_label(self):
         return GENDERS.label(self.gender)
+
+
+@event.listens_for(Student, "before_insert")
+@event.listens_for(Student, "before_update")
+def _hash_id_number(mapper, connection, target):
+    """Keep the keyed hash in step with the number (the rules have normalised it by now)."""
+    state = inspect(target)
+    if state.attrs.id_number.history.has_changes() or target.id_number_hash is None:
+        target.id_number_hash = lookup(target.id_number)

@@ -14,7 +14,6 @@ from app.models import AidProgram, Award, Semester
 from app.models.choices import STAGES
 from app.rules import RuleError
 from app.rules.awards import check_award, transition
-from app.rules.cards import mask as mask_card
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles
 from app.views.fields import StudentByIdNumberField
 from app.views.filters import FilterStudentNameOrIdNumber
@@ -87,15 +86,6 @@ AWARD_LABELS = {
 }
 
 
-def _card_for_viewer(number):
-    """Full card numbers only for those allowed to see them; everyone else sees 6217 **** **** 1234."""
-    from flask import current_app
-
-    if current_app.appbuilder.sm.has_access("can_see_card", "AwardView"):
-        return number
-    return mask_card(number)
-
-
 class AwardView(AidModelView):
     personal_data = True
     datamodel = AidInterface(Award)
@@ -112,7 +102,6 @@ class AwardView(AidModelView):
     order_columns = ["amount", "status", "paid_on"]
     base_order = ("id", "desc")
     text_search_relations = {"student": FilterStudentNameOrIdNumber}
-    formatters_columns = {"card_number": _card_for_viewer}
     rule_check = staticmethod(lambda probe: check_award(probe, db.session))
     description_columns = {
         "card_number": _l("16 to 19 digits. High-school and vocational pupils: the student aid card issued by the school."),

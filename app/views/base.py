@@ -12,12 +12,13 @@ views the rest of their common behaviour:
 """
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
 from types import SimpleNamespace
 
-from flask import flash, g, redirect, send_file
+from flask import flash, g, redirect, request, send_file
 from markupsafe import Markup
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
@@ -36,6 +37,8 @@ from sqlalchemy.orm import RelationshipDirection
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
+from app import personal
+from app.crypto import Encrypted
 from app.exports import MAX_ROWS, workbook_bytes
 from app.extensions import db
 from app.rules import RuleError
@@ -85,7 +88,10 @@ def _column_setup(cls):
         return
     formatters = dict(getattr(cls, "formatters_columns", None) or {})
     for column in model.__table__.columns:
-        if isinstance(column.type, DateTime):
+        if isinstance(column.type, Encrypted) and column.key in personal.MASKS:
+            # ID, card and phone numbers: masked unless this request may show them in full (app/personal.py)
+            formatters[column.key] = personal.formatter(column.key)
+        elif isinstance(column.type, DateTime):
             formatters.setdefault(column.key, lambda v: v.strftime("%Y-%m-%d %H:%M") if v else "")
         elif isinstance(column.type, Date):
             formatters.setdefault(column.key, lambda v: v.isoformat() if v else "")
@@ -172,6 +178,18 @@ def current_roles():
     return [role.name for role in g.user.roles]
 
 
+# The summary of the audit entry ("view") of a look at full ID, card or phone numbers.
+REVEALED = "显示完整号码"
+
+
+def _hashed_filters(datamodel):
+    """An encrypted column with a keyed hash (the ID number) is searched by exact value only."""
+    from app.views.filters import FilterExactHashed
+
+    return {c.key: [FilterExactHashed(c.key, datamodel)] for c in datamodel.obj.__table__.columns
+            if "hashed_by" in c.info}
+
+
 class AidListWidget(ListWidget):
     template = "aid/widgets/list.html"
 
@@ -196,15 +214,45 @@ class AidModelView(ModelView):
     personal_data = False
     show_template = "aid/show.html"
 
+    def _masked_columns(self, columns):
+        model = self.datamodel.obj
+        return [c for c in columns if c in personal.MASKS and c in model.__table__.c
+                and isinstance(model.__table__.c[c].type, Encrypted)]
+
+    def _may_reveal(self):
+        return bool(self._masked_columns(self.show_columns)) and self.appbuilder.sm.has_access(
+            personal.REVEAL, self.class_permission_name)
+
     def _show(self, pk):
+        """A record's page: personal data in full to those who may see it all (the look is recorded),
+        to those who may reveal it after an explicit 显示完整号码 (recorded as such), else masked."""
+        from app.audit import record_access
+
+        full = personal.may_see_all()
+        revealing = not full and request.args.get("reveal") == "1" and self._may_reveal()
         widgets = super()._show(pk)
-        if self.personal_data:
+        item = self.datamodel.get(pk)
+        if self.personal_data and item is not None:
+            record_access("view", self.datamodel.obj.__tablename__, [item.id], str(item),
+                          school_id=getattr(item, "school_id", None))
+        if revealing and item is not None:
+            fields = self._masked_columns(self.show_columns)
+            record_access("view", self.datamodel.obj.__tablename__, [item.id],
+                          f"{REVEALED}：{str(item)[:200]}：{'、'.join(str(self.label_columns.get(f, f)) for f in fields)}",
+                          school_id=getattr(item, "school_id", None))
+        personal.show_in_full(full or revealing)
+        return widgets
+
+    def _edit(self, pk):
+        """The edit form holds the full numbers: opening it is a reveal, and recorded."""
+        if request.method == "GET" and self._masked_columns(self.edit_columns):
             from app.audit import record_access
 
             item = self.datamodel.get(pk)
-            record_access("view", self.datamodel.obj.__tablename__, [item.id], str(item),
-                          school_id=getattr(item, "school_id", None))
-        return widgets
+            if item is not None:
+                record_access("view", self.datamodel.obj.__tablename__, [item.id],
+                              f"{REVEALED}：{str(item)[:200]}（编辑）", school_id=getattr(item, "school_id", None))
+        return super()._edit(pk)
 
     @expose("/export/")
     @has_access
@@ -230,6 +278,8 @@ class AidModelView(ModelView):
             formatter = self.formatters_columns.get(column)
             return formatter(raw) if formatter else raw
 
+        # in full only for those who may see all (the export is recorded with its records)
+        personal.show_in_full(personal.may_see_all())
         if self.personal_data:
             from app.audit import record_access
 
@@ -245,6 +295,8 @@ class AidModelView(ModelView):
         kwargs.setdefault("can_export", self.appbuilder.sm.has_access("can_export", self.class_permission_name))
         kwargs.setdefault("view_name", type(self).__name__)
         kwargs.setdefault("audit_entity", self.datamodel.obj.__tablename__)
+        if template == self.show_template:
+            kwargs.setdefault("pd_revealable", not personal.in_full() and self._may_reveal())
         return super().render_template(template, **kwargs)
 
     def pre_delete(self, item):
@@ -315,6 +367,7 @@ class AidModelView(ModelView):
             replaced[column] = [FilterEqual(column, self.datamodel), FilterNotEqual(column, self.datamodel)]
         # The search form offers _search_filters, the URL is read against _all_filters:
         # both must list the same filters in the same order.
+        replaced.update(_hashed_filters(self.datamodel))
         for column, filters in replaced.items():
             for table in (self._filters._search_filters, self._filters._all_filters):
                 if column in table:
@@ -464,6 +517,24 @@ class AidModelApi(ModelRestApi):
 
     personal_data = False
 
+    def _init_properties(self):
+        super()._init_properties()
+        for column, filters in _hashed_filters(self.datamodel).items():
+            for table in (self._filters._search_filters, self._filters._all_filters):
+                if column in table:
+                    table[column] = filters
+
+    @staticmethod
+    def _masked(response):
+        """ID, card and phone numbers masked for those who may not see them in full."""
+        if response.status_code != 200 or personal.may_see_all():
+            return response
+        data = response.get_json(silent=True)
+        if isinstance(data, dict) and "result" in data:
+            personal.mask_json(data["result"], full=False)
+            response.set_data(json.dumps(data, ensure_ascii=False, default=str))
+        return response
+
     @staticmethod
     def _out_of_range(pk):
         """An id no row can have (past the database's integers) is simply not found, not a 500."""
@@ -475,7 +546,7 @@ class AidModelApi(ModelRestApi):
     def get_headless(self, pk, **kwargs):
         if self._out_of_range(pk):
             return self.response_404()
-        response = super().get_headless(pk, **kwargs)
+        response = self._masked(super().get_headless(pk, **kwargs))
         if response.status_code == 200 and "updated_at" in sa_inspect(self.datamodel.obj).columns:
             item = self.datamodel.get(pk, self._base_filters)
             if item is not None:
@@ -488,7 +559,7 @@ class AidModelApi(ModelRestApi):
         return response
 
     def get_list_headless(self, **kwargs):
-        response = super().get_list_headless(**kwargs)
+        response = self._masked(super().get_list_headless(**kwargs))
         if self.personal_data and response.status_code == 200:
             from app.audit import record_access
 

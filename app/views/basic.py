@@ -7,7 +7,6 @@ from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from app.extensions import db
-from app.idcard import mask
 from app.models import Identification, InfoOfficer, School, Student
 from app.models.identification import CATEGORIES
 from app.rules.identification import check_identification, school_year_of
@@ -153,7 +152,6 @@ class StudentView(AidModelView):
     order_columns = ["name", "grade", "class_name", "enrolment_year"]
     base_order = ("id", "desc")
     related_views = [IdentificationView]
-    formatters_columns = {"id_number": mask}
     validators_columns = {"guardian_phone": [PHONE]}
     description_columns = {
         "id_number": _l("18 characters: 17 digits and a final digit or X. Birth date and gender are read from it."),

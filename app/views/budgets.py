@@ -109,12 +109,6 @@ LINE_LABELS = {"batch": _l("Batch"), "award": _l("Award"), "school": _l("School"
                "fail_reason": _l("Reason of the failure"), "fail_note": _l("Notes"), "paid_on": _l("Paid on")}
 
 
-def _masked(number):
-    from app.rules.cards import mask
-
-    return mask(number)
-
-
 class BatchLineView(AidModelView):
     datamodel = AidInterface(BatchLine)
     list_title = _l("Payments sent to the bank")
@@ -126,7 +120,6 @@ class BatchLineView(AidModelView):
     search_columns = ["batch", "school", "result", "fail_reason", "paid_on"]
     base_order = ("id", "desc")
     base_permissions = ["can_list", "can_show", "can_export", "can_correct"]
-    formatters_columns = {"card_number": _masked}
     show_template = "aid/batch_line_show.html"
 
     @expose("/correct/<pk>", methods=["GET", "POST"])

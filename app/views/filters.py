@@ -23,6 +23,20 @@ class FilterStudentNameOrIdNumber(BaseFilter):
         if not text:
             return query
         students = select(Student.id).where(
+            # the ID number through its keyed hash (app/crypto.py): only the whole number finds a pupil
             or_(Student.name.startswith(text), Student.id_number == idcard.normalize(text))
         )
         return query.filter(getattr(self.model, "student_id").in_(students))
+
+
+class FilterExactHashed(BaseFilter):
+    """An encrypted column found by its keyed hash: the whole value, exactly (the ID number)."""
+
+    name = _l("Equal to")
+    arg_name = "eqh"
+
+    def apply(self, query, value):
+        text = (value or "").strip()
+        if not text:
+            return query
+        return query.filter(getattr(self.model, self.column_name) == text)

@@ -1,0 +1,96 @@
+"""Who sees pupils' ID, card and phone numbers in full, and how everyone else sees them.
+
+* ``PersonalData.can_reveal`` (the centre and the system administrator): full values on a
+  record's page, in exports and in the API, each of which is written to the audit trail
+  (a look at a page, an export, an API read), and in the loan call lists.
+* ``can_reveal`` on a screen (StudentView, AwardView, LoanView: also the school officer, for its
+  own school's records only, as the scope allows): the record's page shows full values after
+  an explicit 显示完整信息, written to the audit trail as ``reveal``.
+* Lists on screen are masked for everyone; everything else is masked for everyone else:
+  341124********123X, 6217 **** **** 1234, 139****5678.
+"""
+from __future__ import annotations
+
+from flask import current_app, g, has_request_context
+
+from app import idcard
+from app.rules import cards
+
+REVEAL_VIEW = "PersonalData"
+REVEAL = "can_reveal"
+
+
+def mask_phone(value) -> str:
+    """First 3 and last 4 characters: 139****5678."""
+    text = "".join(str(value).split())
+    if len(text) < 8:
+        return "*" * len(text)
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]
+
+
+MASKS = {
+    "id_number": idcard.mask,
+    "card_number": cards.mask,
+    "guardian_phone": mask_phone,
+    "co_borrower_phone": mask_phone,
+    "complainant_contact": mask_phone,
+}
+
+
+def may_see_all() -> bool:
+    """Whether the current user sees personal data in full wherever its reads are logged."""
+    if not has_request_context():
+        return True  # commands and jobs: no screen, nothing to mask
+    try:
+        return bool(current_app.appbuilder.sm.has_access(REVEAL, REVEAL_VIEW))
+    except Exception:
+        return False
+
+
+def show_in_full(on=True):
+    """The values rendered in this request are shown in full (a logged page, export or reveal)."""
+    g._pd_full = on
+
+
+def in_full() -> bool:
+    return bool(has_request_context() and g.get("_pd_full"))
+
+
+def shown(field, value):
+    if value is None or value == "":
+        return ""
+    if in_full():
+        return value
+    return MASKS[field](value)
+
+
+def formatter(field):
+    def format_value(value):
+        return shown(field, value)
+
+    format_value.__name__ = f"masked_{field}"
+    return format_value
+
+
+def mask_json(data, full=None):
+    """Mask the personal fields of an API answer's records (a dict or a list of dicts), in place."""
+    full = may_see_all() if full is None else full
+    if full:
+        return data
+    records = data if isinstance(data, list) else [data]
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        for key, value in record.items():
+            if key in MASKS and isinstance(value, str) and value:
+                record[key] = MASKS[key](value)
+            elif isinstance(value, dict):
+                mask_json(value, full=False)
+    return data
+
+
+def template_filter(value, field):
+    """``{{ loan.co_borrower_phone | pd("co_borrower_phone") }}``: full only for those who may see all."""
+    if value is None or value == "":
+        return ""
+    return value if may_see_all() else MASKS[field](value)
