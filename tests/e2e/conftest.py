@@ -1,0 +1,156 @@
+"""End-to-end fixtures: the app served on 127.0.0.1 in a subprocess, headless Debian Chromium
+driven by Playwright for Python, one logged-in browser context per demo user.
+
+The served county is always its own: a fresh INSTANCE_DIR and SQLite file seeded with the demo
+county (app/demo.py), whatever DATABASE_URL the rest of the suite runs on. One server and one
+browser serve the whole package; each user logs in once.
+
+E2E_BASE_URL=http://127.0.0.1:5000 points the tests at a server already running a freshly
+seeded demo county (handy while writing a test), instead of starting one.
+"""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# Screenshots go to a scratch folder on every run; E2E_SCREENSHOTS=docs/screenshots refreshes the README's.
+SHOTS = Path(os.environ["E2E_SCREENSHOTS"]).resolve() if os.environ.get("E2E_SCREENSHOTS") else (
+    Path(tempfile.gettempdir()) / "aid-e2e-screenshots")
+DEMO_PASSWORD = "Demo@2021"
+CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser", shutil.which("chromium") or "")
+                 if p and os.path.exists(p)), None)
+DESKTOP = {"width": 1366, "height": 860}
+PHONE = {"width": 390, "height": 844}
+
+
+def _need_browser():
+    if CHROMIUM is None:
+        pytest.skip("end-to-end tests: no Chromium at /usr/bin/chromium; install the Debian package chromium "
+                    "(apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip("end-to-end tests: Playwright for Python is not installed (pip install -r requirements-dev.txt)")
+
+
+@pytest.fixture(scope="package")
+def server():
+    """Base URL of the demo county served for these tests."""
+    _need_browser()
+    if os.environ.get("E2E_BASE_URL"):
+        yield os.environ["E2E_BASE_URL"].rstrip("/")
+        return
+    instance = tempfile.mkdtemp(prefix="aid-e2e-")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "AID_ENV")}
+    env.update(
+        INSTANCE_DIR=instance,
+        DATABASE_URL=f"sqlite:///{instance}/e2e.db",  # its own county, whatever the suite's DATABASE_URL
+        LOGIN_RATE_PER_MINUTE="0",  # every test logs in from 127.0.0.1
+        SESSION_COOKIE_SECURE="0",
+        PYTHONPATH=str(ROOT),
+    )
+    env.pop("SECRET_KEY", None)
+    env.pop("ENCRYPTION_KEY", None)
+    log = open(Path(instance) / "server.log", "w+")
+    process = subprocess.Popen([sys.executable, "-m", "tests.e2e.serve"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=log, text=True)
+    url = []
+
+    def read():
+        for line in process.stdout:
+            if line.startswith("SERVING "):
+                url.append(line.split()[1])
+                break
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(180)
+    if not url:
+        process.kill()
+        log.seek(0)
+        pytest.fail("the end-to-end server did not start:\n" + log.read()[-4000:])
+    try:
+        yield url[0]
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+class Users:
+    """One logged-in browser context per demo user (and viewport), made once per package."""
+
+    def __init__(self, browser, base):
+        self.browser, self.base, self.contexts = browser, base, {}
+
+    def page(self, username, viewport=DESKTOP):
+        key = (username, viewport["width"])
+        if key not in self.contexts:
+            context = self.browser.new_context(viewport=viewport, base_url=self.base, locale="zh-CN",
+                                               accept_downloads=True,
+                                               device_scale_factor=1, is_mobile=viewport["width"] < 500,
+                                               has_touch=viewport["width"] < 500)
+            context.set_default_timeout(20_000)
+            page = context.new_page()
+            page.goto("/login/")
+            page.fill("#username", username)
+            page.fill("#password", DEMO_PASSWORD)
+            page.click("input[type=submit], button[type=submit]")
+            page.wait_for_load_state()
+            assert "/login" not in page.url, f"{username} could not log in: {page.inner_text('body')[:500]}"
+            self.contexts[key] = (context, page)
+        return self.contexts[key][1]
+
+    def close(self):
+        for context, _ in self.contexts.values():
+            context.close()
+
+
+@pytest.fixture(scope="package")
+def users(browser, server):
+    made = Users(browser, server)
+    yield made
+    made.close()
+
+
+def shot(page, name, full_page=False):
+    """Save a screenshot of what the user sees as docs/screenshots/<name>.png, kept small: the
+    viewport (or the whole page), reduced to a 256-colour palette."""
+    from PIL import Image
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")
+    data = page.screenshot(full_page=full_page, animations="disabled", caret="hide")
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    if full_page and image.height > 2400:
+        image = image.crop((0, 0, image.width, 2400))
+    image = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    image.save(SHOTS / f"{name}.png", optimize=True)
+
+
+def text(page, selector="body"):
+    return " ".join(page.inner_text(selector).split())
