@@ -140,3 +140,25 @@ def test_overdue_rectifications_stand_out_on_the_centres_home_page(app, center, 
                                   rectification_demand="建立资助档案", rectification_deadline=date(2026, 2, 1)))
         db.session.commit()
     assert "项整改已超过期限" in visible_text(center.get("/"))
+
+
+def test_the_inspection_page_names_its_inspectors_and_new_tasks_start_active(app, as_role, center):
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Inspection
+
+    with app.app_context():
+        inspection = db.session.get(Inspection, WORLD.inspection_b)
+        supervisor = db.session.scalars(select(User).where(User.username == "t_supervisor")).one()
+        inspection.inspectors = [supervisor]
+        db.session.commit()
+    page = visible_text(as_role("t_supervisor").get(f"/inspectionview/show/{WORLD.inspection_b}"))
+    assert "t_supervisor" in page and "[" not in page.split("检查人员")[1][:40]
+    # a box whose column defaults to true starts ticked: a new report task is active unless unticked
+    html = center.get("/reporttaskview/add").get_data(as_text=True)
+    import re
+
+    box = re.search(r'<input[^>]*name="active"[^>]*>', html).group(0)
+    assert "checked" in box

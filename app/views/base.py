@@ -115,8 +115,11 @@ def _column_setup(cls):
         for column in model.__table__.columns:
             # Flask-AppBuilder makes a NOT NULL boolean "required": an unticked box would fail.
             if isinstance(column.type, Boolean) and column.key not in fields:
+                default = column.default.arg if column.default is not None and not callable(column.default.arg) else False
+                # a box whose column defaults to true starts ticked (a new report task is active)
                 fields[column.key] = BooleanField(
-                    labels.get(column.key, column.key), description=descriptions.get(column.key, "")
+                    labels.get(column.key, column.key), description=descriptions.get(column.key, ""),
+                    default=bool(default),
                 )
         setattr(cls, attr, fields)
     search_fields = dict(getattr(cls, "search_form_extra_fields", None) or {})

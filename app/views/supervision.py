@@ -71,6 +71,8 @@ class InspectionView(AidModelView):
     related_views = [InspectionScoreView, PhoneCallView]
     show_template = "aid/inspection_show.html"
     rule_check = staticmethod(check_inspection)
+    formatters_columns = {"inspectors": lambda users: "、".join(
+        (f"{u.first_name or ''}{u.last_name or ''}".strip() or u.username) for u in users or [])}
     description_columns = {
         "kind": _l("An unannounced visit stays unseen by the school until it is recorded as done."),
         "rectification_demand": _l("What the school must put right; give a deadline too."),
