@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
+from app.kpi import rate
 
 
 @dataclass
@@ -93,10 +94,6 @@ def overview(today=None) -> dict:
     complaints = complaint_figures(session, year, today=today)
     inspections = inspection_counts(session, year, today)
     visits, activities = monthly(session, year)
-
-    def share(part, whole):
-        return None if not whole else part / whole
-
     groups = [
         Group(_l("Aid for every pupil in need (应助尽助)"), [
             Figure(_l("Identified pupils aided"), cov.total.coverage if cov else None, _link("CoverageView.show"),
@@ -114,9 +111,9 @@ def overview(today=None) -> dict:
                    detail=f"{system.filled}/{system.cells}"),
         ]),
         Group(_l("Information reporting"), [
-            Figure(_l("Timeliness"), share(on_time, required), _link("ReportingPagesView.figures"), target=1.0,
+            Figure(_l("Timeliness"), rate(on_time, required), _link("ReportingPagesView.figures"), target=1.0,
                    detail=f"{on_time}/{required}"),
-            Figure(_l("Accuracy"), share(accurate, submitted), _link("ReportingPagesView.figures"), target=1.0,
+            Figure(_l("Accuracy"), rate(accurate, submitted), _link("ReportingPagesView.figures"), target=1.0,
                    detail=f"{accurate}/{submitted}"),
         ]),
         Group(_l("Student loans"), [
@@ -126,7 +123,7 @@ def overview(today=None) -> dict:
                    detail=f"{loans.recovered:,.0f}/{loans.due:,.0f}"),
         ]),
         Group(_l("School aid funds"), [
-            Figure(_l("Extraction within the band"), share(within, must), _link("SchoolFundView.list"), target=1.0,
+            Figure(_l("Extraction within the band"), rate(within, must), _link("SchoolFundView.list"), target=1.0,
                    detail=f"{within}/{must}"),
         ]),
         Group(_l("Complaints"), [

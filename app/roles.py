@@ -182,15 +182,9 @@ def _imports():
     return out
 
 
-def _complaints(*blocks):
+def _blocks(*blocks):
+    """The grants of lists of (view, permissions)."""
     return [g for block in blocks for view, perms in block for g in _grants(view, perms)]
-
-
-def _centre_workflow():
-    out = []
-    for view, perms in AWARD_CENTRE:
-        out += _grants(view, perms)
-    return out
 
 
 ENTITIES = tuple(e for e in BASIC if e != "Complaint")
@@ -199,23 +193,23 @@ FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
     # separation of duties: the auditor reads the trail and nothing else
     AUDITOR: [g for view, perms in SELF_SERVICE + AUDIT_READ for g in _grants(view, perms)],
-    AID_CENTER: _base() + _write(*ENTITIES) + _centre_workflow() + _imports()
-    + _complaints(OUTREACH_PHOTOS, PAYMENTS_CENTRE, AUDIT_READ)
-    + [g for view, perms in INSPECTING for g in _grants(view, perms)]
-    + _read("Complaint") + _complaints(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES)
-    + _complaints(REVEAL_ALL, REVEAL_ONE),
+    AID_CENTER: _base() + _write(*ENTITIES) + _blocks(AWARD_CENTRE) + _imports()
+    + _blocks(OUTREACH_PHOTOS, PAYMENTS_CENTRE, AUDIT_READ)
+    + _blocks(INSPECTING)
+    + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES)
+    + _blocks(REVEAL_ALL, REVEAL_ONE),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject",
                                     "LoanMaterial", "RepaymentDue")
     + _write("Student", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
     + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))
     + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))]
-    + _read("Complaint") + _complaints(COMPLAINT_INTAKE, COMPLAINT_HANDLING)
-    + _read("TrainingSession") + _write(*OUTREACH_SCHOOL) + _complaints(OUTREACH_PHOTOS)
-    + _read("BatchLine") + _grants("BatchLineView", ("can_correct",)) + _complaints(REVEAL_ONE),
-    SUPERVISOR: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _complaints(PAYMENTS_READ) + _write("Inspection", "InspectionScore", "PhoneCall")
-    + [g for view, perms in INSPECTING for g in _grants(view, perms)]
-    + _read("Complaint") + _complaints(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
-    LEADER: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _complaints(PAYMENTS_READ) + _read("Complaint") + _complaints(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
+    + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING)
+    + _read("TrainingSession") + _write(*OUTREACH_SCHOOL) + _blocks(OUTREACH_PHOTOS)
+    + _read("BatchLine") + _grants("BatchLineView", ("can_correct",)) + _blocks(REVEAL_ONE),
+    SUPERVISOR: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _write("Inspection", "InspectionScore", "PhoneCall")
+    + _blocks(INSPECTING)
+    + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
+    LEADER: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
 }
 
 # 打印文书 (app/reports, app/views/reports.py): who prints what; the school scope limits the records.

@@ -53,17 +53,25 @@ class Execution:
         return rate(self.on_time, self.due)
 
 
-def _timeliness(session, year, today, group):
-    """(group key, due, on time) for awards whose semester's payment deadline is in the year and has passed."""
+def _due(year, today):
+    """The awards that were due to be paid in the year: approved or paid, of a semester whose
+    payment deadline falls in the year and has passed (the caller joins Semester)."""
     from app.models import Award, Semester
 
     last = min(date(year, 12, 31), today - timedelta(days=1))
+    return and_(Award.status.in_(("approved", "paid")), Semester.payment_deadline >= date(year, 1, 1),
+                Semester.payment_deadline <= last)
+
+
+def _timeliness(session, year, today, group):
+    """(group key, due, on time) for the awards due in the year."""
+    from app.models import Award, Semester
+
     paid_in_time = and_(Award.status == "paid", Award.paid_on <= Semester.payment_deadline)
     return session.execute(
         select(group, func.count(Award.id), func.sum(case((paid_in_time, 1), else_=0)))
         .join(Semester, Semester.id == Award.semester_id)
-        .where(Award.status.in_(("approved", "paid")), Semester.payment_deadline >= date(year, 1, 1),
-               Semester.payment_deadline <= last)
+        .where(_due(year, today))
         .group_by(group)
     ).all()
 
@@ -154,11 +162,9 @@ def late_awards(session, year, today=None, limit=200):
     from app.models import Award, Semester
 
     today = today or date.today()
-    last = min(date(year, 12, 31), today - timedelta(days=1))
     late = (Award.status == "approved") | (Award.paid_on > Semester.payment_deadline)
     return session.scalars(
         select(Award).join(Semester, Semester.id == Award.semester_id)
-        .where(Award.status.in_(("approved", "paid")), Semester.payment_deadline >= date(year, 1, 1),
-               Semester.payment_deadline <= last, late)
+        .where(_due(year, today), late)
         .order_by(Award.status, Award.school_id, Award.id).limit(limit)
     ).all()

@@ -18,13 +18,10 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from app.kpi import rate
 from app.models import Complaint, School
 from app.models.complaints import COMPLAINT_KINDS
 from app.rules.complaints import closed_on_time, is_overdue
-
-
-def share(part, whole):
-    return None if not whole else part / whole
 
 
 @dataclass
@@ -53,11 +50,11 @@ class ComplaintFigures:
 
     @property
     def on_time_share(self):
-        return share(self.closed_on_time, self.closed)
+        return rate(self.closed_on_time, self.closed)
 
     @property
     def substantiated_share(self):
-        return share(self.substantiated + self.partly, self.with_result)
+        return rate(self.substantiated + self.partly, self.with_result)
 
 
 def complaint_figures(session, year, today=None) -> ComplaintFigures:
