@@ -132,3 +132,30 @@ def test_admin_creates_an_officer_account_in_the_ui_and_the_centre_links_it(app,
     client.post("/login/", data={"username": "ui_officer", "password": "Ui@2021pass"})
     text = visible_text(client.get("/schoolview/list/"))
     assert "界面测试学校" in text and "测试甲中学" not in text
+
+
+def _fresh_templates(app):
+    """Forget every compiled template, as a freshly started server has none."""
+    app.jinja_env.cache.clear()
+
+
+def test_a_pages_buttons_follow_whoever_opens_it_not_whoever_opened_it_first(app, as_role):
+    """A permission-dependent button is decided for each request: the first visitor of a freshly
+    compiled template (here an officer, who may neither return reports nor read the trail) does
+    not take the centre's buttons away, nor does the centre give the officer any."""
+    _fresh_templates(app)
+    officer_b, center = as_role("t_officer_b"), as_role("t_center")
+    page = officer_b.get(f"/submissionview/show/{WORLD.submission_b}").get_data(as_text=True)
+    assert "/submissionview/return/" not in page and "aid-history-link" not in page
+    page = center.get(f"/submissionview/show/{WORLD.submission_b}").get_data(as_text=True)
+    assert f"/submissionview/return/{WORLD.submission_b}" in page
+    assert f"/history/submission/{WORLD.submission_b}" in page
+    page = officer_b.get(f"/submissionview/show/{WORLD.submission_b}").get_data(as_text=True)
+    assert "/submissionview/return/" not in page and "aid-history-link" not in page
+
+    _fresh_templates(app)
+    page = center.get(f"/inspectionview/show/{WORLD.inspection_b}").get_data(as_text=True)
+    assert f"/inspectionview/rectify/{WORLD.inspection_b}" not in page
+    page = officer_b.get(f"/inspectionview/show/{WORLD.inspection_b}").get_data(as_text=True)
+    assert f"/inspectionview/rectify/{WORLD.inspection_b}" in page
+    assert "填报整改情况" in page

@@ -129,6 +129,11 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
     shown = text(page)
     # birth date and gender were read from the ID number
     assert "2010-05-06" in shown and ("男" in shown or "女" in shown), shown[:2000]
+    # the number masked on the page too, until 显示完整号码 (recorded in the trail with the officer's name)
+    assert ID_NUMBER not in shown and idcard.mask(ID_NUMBER) in shown, shown[:2000]
+    with page.expect_navigation():
+        page.locator("a", has_text="显示完整号码").click()
+    assert ID_NUMBER in text(page)
 
     # the family's identification, typed by ID number
     page.goto("/identificationview/add")
@@ -208,6 +213,11 @@ def test_2_centre_approves_and_pays_reviews_the_report_issues_a_task_registers_a
     shown = text(page)
     assert "已发放" in shown and date.today().isoformat() in shown, shown[:2000]
     shot(page, "award-paid")
+    # its history, from the award's page: proposed by the officer, approved and paid by the centre
+    with page.expect_navigation():
+        page.locator("a", has_text="变更记录").click()
+    history = text(page)
+    assert "新增" in history and "状态变更" in history and "officer" in history and "center" in history, history[:2000]
 
     # the officer's report: returned once with what to correct, resubmitted, then accurate
     page.goto("/submissionview/list/")
@@ -216,9 +226,9 @@ def test_2_centre_approves_and_pays_reviews_the_report_issues_a_task_registers_a
     with page.expect_navigation():
         row.locator("a[href*='/submissionview/show/']").first.click()
     submission = int(re.search(r"/show/(\d+)", page.url).group(1))
-    # 退回修改 (button on the submission's page, app/templates/aid/show.html); by its address, because on a
-    # freshly started server the page's permission-dependent buttons are sometimes missing (see the report)
-    page.goto(f"/submissionview/return/{submission}")
+    with page.expect_navigation():
+        page.locator("a", has_text="退回修改").click()
+    assert f"/submissionview/return/{submission}" in page.url, page.url
     page.fill("#comment", "请补充提取比例")
     _submit(page)
     officer = users.page("officer")
@@ -328,8 +338,9 @@ def test_3_leader_approves_supervisor_inspects_officer_rectifies(users):
     officer = users.page("officer")
     officer.goto(f"/inspectionview/show/{inspection}")
     assert "补齐资助档案的家长签字。" in text(officer)
-    # 记录整改 (button on the page when the framework reports the permission; see the report), by its address
-    officer.goto(f"/inspectionview/rectify/{inspection}")
+    with officer.expect_navigation():
+        officer.locator("a", has_text="填报整改情况").click()
+    assert f"/inspectionview/rectify/{inspection}" in officer.url, officer.url
     officer.fill("#done", "已补齐全部家长签字。")
     officer.set_input_files("#evidence", files=[{"name": "签字页.png", "mimeType": "image/png",
                                                  "buffer": b"\x89PNG\r\n\x1a\n" + b"\0" * 64}])
