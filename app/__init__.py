@@ -18,6 +18,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     from app.roles import FAB_ROLES
 
     app.config["FAB_ROLES"] = FAB_ROLES
+    from app import clock
+
+    clock.install(app)  # the process runs on the county's clock (TIMEZONE)
     from app import hardening
 
     hardening.install_early(app)  # refuses default keys outside development; CSRF before the APIs exist

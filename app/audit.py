@@ -21,6 +21,8 @@ from decimal import Decimal
 from flask import g, has_request_context, request
 from sqlalchemy import event, insert, inspect, select, update
 
+from app import clock
+
 GENESIS = "0" * 64
 # records that are logs themselves, or change every second
 SKIPPED = {"audit_entry", "audit_head", "print_job", "complaint_identity_read", "card_export", "login_lock",
@@ -87,7 +89,7 @@ def _digest(entry):
 
 def _entry(action, entity, record_id, school_id=None, summary=None, changes=None, at=None):
     user_id, username, ip = _who()
-    return {"at": at or datetime.utcnow(), "user_id": user_id, "username": username, "ip": ip, "action": action,
+    return {"at": at or clock.utcnow(), "user_id": user_id, "username": username, "ip": ip, "action": action,
             "entity": entity, "record_id": record_id, "school_id": school_id, "summary": (summary or "")[:300],
             "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True) if changes else None}
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import insert, select
 
+from app import clock
 from app.extensions import db
 from app.models import Identification
 from app.models.complaints import Complaint, ComplaintStep
@@ -88,7 +89,7 @@ def seed_complaints(rng, schools, today):
             day = min((at + timedelta(days=rng.randrange(1, 9))).date(), today)
             at = max(at, datetime.combine(day, datetime.min.time()) + timedelta(hours=rng.randrange(8, 18),
                                                                                 minutes=rng.randrange(60)))
-            at = min(at, datetime.utcnow())
+            at = min(at, clock.now())
             who = {"approve": leader, "return": leader, "find": supervisor}.get(action, center)
             if action == "assign":
                 c.handler, c.assignee_id = "supervisor", supervisor
@@ -140,7 +141,7 @@ def seed_outreach(rng, schools, year_start, today):
                 opinions="希望及时了解资助政策和申请时间。", solved="现场讲解了本学段资助政策。",
                 open_problems="需协助申请临时救助。" if open_problem else None,
                 follow_up="资助专干两周内跟进。" if open_problem else None, resolved=not open_problem,
-                created_at=datetime.utcnow(), updated_at=datetime.utcnow()))
+                created_at=clock.now(), updated_at=clock.now()))
         for _ in range(rng.randrange(1, 5)):
             stage = "senior" if school["stage"] in ("senior", "complete", "vocational") else (
                 "junior" if school["stage"] == "junior" else "all")
@@ -148,23 +149,23 @@ def seed_outreach(rng, schools, year_start, today):
                 school_id=school["id"], activity_type=rng.choice(acts), held_on=start + timedelta(days=rng.randrange(span)),
                 title=rng.choice(["开学第一课资助政策宣传", "资助政策主题班会", "致家长一封信发放", "资助政策进家长会"]),
                 audience=rng.randrange(30, 600), target_stage=stage, notes=None,
-                created_at=datetime.utcnow(), updated_at=datetime.utcnow()))
+                created_at=clock.now(), updated_at=clock.now()))
         full_time = rng.random() < 0.75
         staff.append(dict(school_id=school["id"], name=_person(rng), post="资助专干",
                           employment="full_time" if full_time else "part_time",
                           since=date(year_start - rng.randrange(0, 6), 9, 1), until=None,
-                          created_at=datetime.utcnow(), updated_at=datetime.utcnow()))
+                          created_at=clock.now(), updated_at=clock.now()))
         if rng.random() < 0.2:
             staff.append(dict(school_id=school["id"], name=_person(rng), post="资助专干", employment="part_time",
                               since=date(year_start - 4, 9, 1), until=date(year_start, 8, 31),
-                              created_at=datetime.utcnow(), updated_at=datetime.utcnow()))
+                              created_at=clock.now(), updated_at=clock.now()))
         if pupils and school["stage"] in ("junior", "senior", "complete", "vocational"):
             stars.append(dict(school_id=school["id"], student_id=pupils[-1], year=today.year, kind="star",
                               title="县级励志之星", citation="家境困难但自强不息，品学兼优，热心帮助同学。",
-                              created_at=datetime.utcnow(), updated_at=datetime.utcnow()))
+                              created_at=clock.now(), updated_at=clock.now()))
     for name, post in [("陈静", "资助中心主任"), ("吴强", "资助中心科员"), ("何丽", "资助中心科员")]:
         staff.append(dict(school_id=None, name=name, post=post, employment="full_time", since=date(2016, 3, 1),
-                          until=None, created_at=datetime.utcnow(), updated_at=datetime.utcnow()))
+                          until=None, created_at=clock.now(), updated_at=clock.now()))
     for table, rows in ((HomeVisit, visits), (PublicityActivity, activities), (AidStaff, staff), (Recognition, stars)):
         if rows:
             db.session.execute(insert(table), rows)

@@ -19,7 +19,7 @@ import logging
 import secrets
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from flask import flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_appbuilder import Model
@@ -28,6 +28,7 @@ from flask_login import current_user, logout_user, user_logged_in
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import Column, DateTime, Integer, String, and_, delete, or_
 
+from app import clock
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -100,8 +101,7 @@ class LoginLock(Model):
     locked_until = Column(DateTime, nullable=True)  # UTC
 
 
-def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+utcnow = clock.utcnow  # the login lock keeps UTC, like the audit trail
 
 
 def lock_key(typed, user=None):

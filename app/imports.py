@@ -28,6 +28,7 @@ from app.rules import RuleError
 from app.rules.identification import check_identification, is_priority
 from app.rules.students import check_student
 from app.scope import current_school_scope
+from app import clock
 
 MAX_ROWS = 50_000
 
@@ -286,7 +287,7 @@ def _insert_new(new_students, new_idents, batch=2000):
     """
     from app.models import Identification, Student
 
-    now = datetime.utcnow()
+    now = clock.now()
     created = {}
     for start in range(0, len(new_students), batch):
         chunk = [dict(values, created_at=now, updated_at=now) for values, _ in new_students[start:start + batch]]

@@ -34,7 +34,15 @@ def _at_render_time(function):
 
 
 def install(app):
-    """Re-register the request-dependent filters so that Jinja never folds them into a template."""
+    """Re-register the request-dependent filters so that Jinja never folds them into a template;
+    tell the page's scripts the user's language (``<meta name="aid-locale">``, app/templates/layout.html)."""
+
+    @app.context_processor
+    def ui_locale():
+        from flask_babel import get_locale
+
+        return {"ui_locale": str(get_locale() or "zh")}
+
     filters = app.jinja_env.filters
     for name in REQUEST_FILTERS:
         function = filters.get(name)

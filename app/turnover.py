@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
 from app.models.choices import GRADES_BY_STAGE, GRADUATED
 from app.rules import RuleError
+from app import clock
 
 
 def next_year(school_year: str) -> str:
@@ -124,15 +125,15 @@ def apply(session, the_plan: Plan, user=None, today=None):
     for (from_grade, to_grade), ids in by_target.items():
         for i in range(0, len(ids), 900):
             session.execute(update(Student).where(Student.id.in_(ids[i:i + 900]), Student.grade == from_grade)
-                            .values(grade=to_grade, updated_at=datetime.utcnow()).execution_options(synchronize_session=False))
+                            .values(grade=to_grade, updated_at=clock.now()).execution_options(synchronize_session=False))
     copies = []
     columns = [c.key for c in Identification.__table__.columns if c.key not in ("id", "created_at", "updated_at")]
     for i in range(0, len(the_plan.carried), 900):
         for ident in session.scalars(select(Identification).where(Identification.id.in_(the_plan.carried[i:i + 900]))):
             row = {c: getattr(ident, c) for c in columns}
             row.update(school_year=the_plan.to_year, identified_on=today, needs_review=True,
-                       notes=f"由{the_plan.from_year}学年结转，待复核", created_at=datetime.utcnow(),
-                       updated_at=datetime.utcnow())
+                       notes=f"由{the_plan.from_year}学年结转，待复核", created_at=clock.now(),
+                       updated_at=clock.now())
             copies.append(row)
     if copies:
         session.execute(insert(Identification), copies)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 import uuid
 from datetime import date
 
@@ -14,6 +15,10 @@ import pytest
 _TMP = tempfile.mkdtemp(prefix="aid-test-")
 os.environ.setdefault("INSTANCE_DIR", _TMP)
 os.environ.setdefault("SECRET_KEY", "test-secret-of-the-student-aid-suite-0123456789")
+# The tests read the county's clock, as the app does from its start (app/clock.py): "today" in a
+# test is the county's today, also in the end-to-end tests that never build an app here.
+os.environ["TZ"] = os.environ.get("TIMEZONE") or "Asia/Shanghai"
+time.tzset()
 
 PASSWORD = "Test@2021pw"
 PG_SCHEMA = None

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from app import audit
+from app import audit, clock
 from app.extensions import db
 from app.models import Award, Student
 from app.models.audit import AuditEntry
@@ -44,6 +44,9 @@ def test_a_change_is_recorded_with_who_where_and_masked_values(app, officer_a, c
     assert f"/auditview/history/student/{WORLD.student_a}" in page
     history = visible_text(center.get(f"/auditview/history/student/{WORLD.student_a}"))
     assert "t_officer_a" in history and "139******78" in history
+    # read as the screens say it: the fields' labels, not their column names; the time in the county's clock
+    assert "guardian_phone" not in history and "grade" not in history and "高二" in history, history
+    assert clock.local(entry.at).strftime("%Y-%m-%d %H:%M") in history
     assert officer_a.get(f"/auditview/history/student/{WORLD.student_a}").status_code in (302, 403)
     assert officer_a.get("/auditview/list/").status_code in (302, 403)
 

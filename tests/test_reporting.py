@@ -4,10 +4,11 @@ from io import BytesIO
 
 import pytest
 
+from app import clock
 from app.extensions import db
 from app.models import ReportTask, School, Submission
 from app.rules.reporting import is_late
-from tests.conftest import WORLD, visible_text
+from tests.conftest import WORLD, purge, visible_text
 
 
 def _task(app, title, deadline, schools=None, stages=None):
@@ -26,8 +27,23 @@ def test_late_means_after_the_deadline_minute():
     assert not is_late(task, datetime(2026, 12, 31, 12, 0))
 
 
+def test_the_deadline_is_read_on_the_countys_clock(app, officer_a):
+    """A task due at a minute ago, county time, is late now, whatever the server's UTC says (the
+    county is hours ahead of UTC, so a UTC clock would still call it on time)."""
+    assert clock.utc_offset() > timedelta(0)  # the process runs in the county's zone (Asia/Shanghai)
+    task_id = _task(app, "时区检查报送", clock.now() - timedelta(minutes=1), schools=[WORLD.school_a])
+    before = clock.now()
+    officer_a.post(f"/reporting/submit/{task_id}", data={"content": "迟交的报告"}, content_type="multipart/form-data")
+    with app.app_context():
+        sub = db.session.query(Submission).filter_by(task_id=task_id).one()
+        assert sub.late
+        # stored in the county's wall-clock time
+        assert before <= sub.submitted_at <= clock.now()
+        purge(sub, db.session.get(ReportTask, task_id))
+
+
 def test_officer_sees_the_task_submits_a_file_and_the_centre_returns_then_accepts(app, officer_a, center, as_role):
-    task_id = _task(app, "资助工作月报", datetime.utcnow() + timedelta(days=2), schools=[WORLD.school_a])
+    task_id = _task(app, "资助工作月报", clock.now() + timedelta(days=2), schools=[WORLD.school_a])
     home = visible_text(officer_a.get("/"))
     assert "资助工作月报" in home
     assert "资助工作月报" not in visible_text(as_role("t_officer_b").get("/"))  # not asked
@@ -59,7 +75,7 @@ def test_officer_sees_the_task_submits_a_file_and_the_centre_returns_then_accept
 
 @pytest.mark.parametrize("name, size, message", [("病毒.exe", 10, "不接受该类型的文件"), ("大表.xlsx", 20 * 1024 * 1024 + 1, "文件超过20MB")])
 def test_wrong_type_or_oversized_uploads_are_refused(app, officer_a, name, size, message):
-    task_id = _task(app, f"上传检查{size}", datetime.utcnow() + timedelta(days=5), schools=[WORLD.school_a])
+    task_id = _task(app, f"上传检查{size}", clock.now() + timedelta(days=5), schools=[WORLD.school_a])
     r = officer_a.post(f"/reporting/submit/{task_id}", data={"content": "x", "file": (BytesIO(b"0" * size), name)},
                        content_type="multipart/form-data")
     assert message in visible_text(r)
@@ -68,7 +84,7 @@ def test_wrong_type_or_oversized_uploads_are_refused(app, officer_a, name, size,
 
 
 def test_a_task_not_asked_of_the_school_cannot_be_submitted(app, officer_a):
-    task_id = _task(app, "仅乙校", datetime.utcnow() + timedelta(days=5), schools=[WORLD.school_b])
+    task_id = _task(app, "仅乙校", clock.now() + timedelta(days=5), schools=[WORLD.school_b])
     assert officer_a.get(f"/reporting/submit/{task_id}").status_code == 404
 
 
@@ -102,7 +118,7 @@ def test_rates_by_hand(app):
 
 
 def test_stage_targets_and_isolation_of_submissions(app, officer_a, center, as_role):
-    task_id = _task(app, "全体小学报送", datetime.utcnow() + timedelta(days=1), stages="primary")
+    task_id = _task(app, "全体小学报送", clock.now() + timedelta(days=1), stages="primary")
     assert "全体小学报送" not in visible_text(officer_a.get("/reporting/todo/"))  # school A is a senior high school
     assert f"/reporting/submit/{task_id}" in as_role("t_officer_b").get("/reporting/todo/").get_data(as_text=True)
     listed = visible_text(officer_a.get("/submissionview/list/"))

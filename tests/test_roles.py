@@ -153,9 +153,20 @@ def test_a_pages_buttons_follow_whoever_opens_it_not_whoever_opened_it_first(app
     page = officer_b.get(f"/submissionview/show/{WORLD.submission_b}").get_data(as_text=True)
     assert "/submissionview/return/" not in page and "aid-history-link" not in page
 
-    _fresh_templates(app)
-    page = center.get(f"/inspectionview/show/{WORLD.inspection_b}").get_data(as_text=True)
-    assert f"/inspectionview/rectify/{WORLD.inspection_b}" not in page
-    page = officer_b.get(f"/inspectionview/show/{WORLD.inspection_b}").get_data(as_text=True)
-    assert f"/inspectionview/rectify/{WORLD.inspection_b}" in page
-    assert "填报整改情况" in page
+    from app.models import Inspection
+
+    with app.app_context():
+        inspection = db.session.get(Inspection, WORLD.inspection_b)
+        before, inspection.rectification_status = inspection.rectification_status, "required"
+        db.session.commit()
+    try:
+        _fresh_templates(app)
+        page = center.get(f"/inspectionview/show/{WORLD.inspection_b}").get_data(as_text=True)
+        assert f"/inspectionview/rectify/{WORLD.inspection_b}" not in page
+        page = officer_b.get(f"/inspectionview/show/{WORLD.inspection_b}").get_data(as_text=True)
+        assert f"/inspectionview/rectify/{WORLD.inspection_b}" in page
+        assert "填报整改情况" in page
+    finally:
+        with app.app_context():
+            db.session.get(Inspection, WORLD.inspection_b).rectification_status = before
+            db.session.commit()

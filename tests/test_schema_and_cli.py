@@ -114,3 +114,30 @@ def test_a_second_app_in_the_same_process_keeps_its_routes(app):
         from app.models import Student
 
         assert db.session.get(Student, WORLD.student_a) is not None
+
+
+def test_the_county_clock_migration_moves_stamped_times_and_leaves_typed_ones(tmp_path):
+    """Times the system stamped in UTC move to the county's wall clock (+8 h in Asia/Shanghai);
+    a typed deadline stays as typed; downgrade moves them back."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+
+    scratch = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/clock.db",
+                         SQLALCHEMY_ENGINE_OPTIONS={})
+    with scratch.app_context():
+        upgrade(revision="d3e4f5a6b7c8")
+        session = db.session
+        session.execute(text("INSERT INTO school_year_turnover (from_year, to_year, applied_at, promoted, graduated, "
+                             "identifications, semesters) VALUES ('2025-2026', '2026-2027', '2026-08-31 16:30:00', 0, 0, 0, 0)"))
+        session.execute(text("INSERT INTO report_task (title, deadline, active, created_at, updated_at) "
+                             "VALUES ('月报', '2026-09-30 17:00:00', 1, '2026-09-01 00:00:00', '2026-09-01 00:00:00')"))
+        session.commit()
+        upgrade()
+        applied = session.execute(text("SELECT applied_at FROM school_year_turnover")).scalar()
+        deadline = session.execute(text("SELECT deadline FROM report_task")).scalar()
+        assert str(applied).startswith("2026-09-01 00:30:00") and str(deadline).startswith("2026-09-30 17:00:00")
+        downgrade(revision="d3e4f5a6b7c8")
+        assert str(session.execute(text("SELECT applied_at FROM school_year_turnover")).scalar()).startswith(
+            "2026-08-31 16:30:00")

@@ -22,12 +22,19 @@ def test_supervisor_records_officer_rectifies_supervisor_reopens_then_accepts(ap
     with app.app_context():
         insp = db.session.query(Inspection).filter_by(findings="公示栏未更新").order_by(Inspection.id.desc()).first()
         assert insp.rectification_status == "required"
+        assert [u.username for u in insp.inspectors] == ["t_supervisor"]  # none named: whoever recorded it
         insp_id = insp.id
+    # the page offers what makes sense now: the school's 填报整改情况, not yet the supervisor's 整改通过
+    page = officer_a.get(f"/inspectionview/show/{insp_id}").get_data(as_text=True)
+    assert f"/inspectionview/rectify/{insp_id}" in page
+    assert f"/inspectionview/check/{insp_id}" not in supervisor.get(f"/inspectionview/show/{insp_id}").get_data(as_text=True)
     assert "请填写整改情况" in visible_text(officer_a.post(f"/inspectionview/rectify/{insp_id}", data={"done": " "}))
     r = officer_a.post(f"/inspectionview/rectify/{insp_id}", data={"done": "已更新公示栏",
                        "evidence": (BytesIO(b"photo"), "公示栏.jpg")}, content_type="multipart/form-data")
     assert r.status_code == 302
     assert officer_a.get(f"/inspectionview/evidence/{insp_id}").data == b"photo"
+    assert f"/inspectionview/check/{insp_id}" in supervisor.get(f"/inspectionview/show/{insp_id}").get_data(as_text=True)
+    assert f"/inspectionview/rectify/{insp_id}" not in officer_a.get(f"/inspectionview/show/{insp_id}").get_data(as_text=True)
     supervisor.post(f"/inspectionview/check/{insp_id}", data={"decision": "reopen", "comment": "缺少资助政策栏"})
     with app.app_context():
         insp = db.session.get(Inspection, insp_id)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, Integer, String, Text
 
 from app.extensions import db
-from app.models.base import utcnow
+from app import clock
 from app.models.choices import Choices
 
 AUDIT_ACTIONS = Choices(
@@ -24,7 +24,7 @@ class AuditEntry(db.Model):
     __choices__ = {"action": AUDIT_ACTIONS}
 
     id = Column(Integer, primary_key=True)
-    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    at = Column(DateTime, nullable=False, default=clock.utcnow, index=True)
     user_id = Column(Integer, index=True)
     username = Column(String(100))
     ip = Column(String(64))

@@ -1,17 +1,18 @@
 """Mixins shared by the business models."""
-from datetime import datetime
-
 from sqlalchemy import Column, DateTime, ForeignKey, Integer
 from sqlalchemy.orm import declared_attr
 
+from app import clock
+
 
 def utcnow():
-    return datetime.utcnow()
+    """Kept for old migrations that import it; records use app.clock.now (the county's time)."""
+    return clock.now()
 
 
 class Timestamps:
-    created_at = Column(DateTime, default=utcnow, nullable=False)
-    updated_at = Column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    created_at = Column(DateTime, default=clock.now, nullable=False)
+    updated_at = Column(DateTime, default=clock.now, onupdate=clock.now, nullable=False)
 
 
 class SchoolOwned:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import relationship
 
 from app.crypto import Encrypted
 from app.extensions import db
-from app.models.base import SchoolOwned, Timestamps, utcnow
+from app import clock
+from app.models.base import SchoolOwned, Timestamps
 from app.models.choices import Choices
 
 LEVELS = Choices(("central", _l("Central level")), ("provincial", _l("Provincial level")), ("city", _l("City level")),
@@ -154,7 +155,7 @@ class CardExport(db.Model):
     id = Column(Integer, primary_key=True)
     batch_id = Column(Integer, ForeignKey("payment_batch.id", ondelete="CASCADE"), nullable=False, index=True)
     user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
-    at = Column(DateTime, nullable=False, default=utcnow)
+    at = Column(DateTime, nullable=False, default=clock.now)
     lines = Column(Integer, nullable=False)
 
     user = relationship("User", lazy="joined")

@@ -12,7 +12,8 @@ from sqlalchemy.orm import relationship
 
 from app.crypto import Encrypted
 from app.extensions import db
-from app.models.base import SchoolOwned, Timestamps, utcnow
+from app import clock
+from app.models.base import SchoolOwned, Timestamps
 from app.models.choices import Choices
 
 CHANNELS = Choices(("phone", _l("By phone")), ("letter", _l("By letter")), ("visit", _l("In person")),
@@ -74,7 +75,7 @@ class Complaint(Timestamps, SchoolOwned, db.Model):
     origin = Column(String(8), nullable=False, default="centre")
     channel = Column(String(8), nullable=False)
     kind = Column(String(10), nullable=False, index=True)
-    received_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    received_at = Column(DateTime, nullable=False, default=clock.now, index=True)
     # the complainant: confidential (see app/rules/complaints.py may_see_identity)
     anonymous = Column(Boolean, nullable=False, default=False)
     complainant_name = Column(String(50))
@@ -84,7 +85,7 @@ class Complaint(Timestamps, SchoolOwned, db.Model):
     registered_by_id = Column(Integer, ForeignKey("ab_user.id"), default=acting_user_id)
 
     status = Column(String(20), nullable=False, default="registered", index=True)
-    stage_since = Column(DateTime, nullable=False, default=utcnow)
+    stage_since = Column(DateTime, nullable=False, default=clock.now)
     handler = Column(String(12))
     assignee_id = Column(Integer, ForeignKey("ab_user.id"))
     # once handed to the school concerned (to investigate or to rectify) the school sees it
@@ -152,7 +153,7 @@ class ComplaintStep(SchoolOwned, db.Model):
     from_status = Column(String(20))
     to_status = Column(String(20), nullable=False)
     user_id = Column(Integer, ForeignKey("ab_user.id"))
-    at = Column(DateTime, nullable=False, default=utcnow)
+    at = Column(DateTime, nullable=False, default=clock.now)
     comment = Column(Text)
 
     complaint = relationship("Complaint", back_populates="steps")
@@ -175,7 +176,7 @@ class IdentityRead(SchoolOwned, db.Model):
     school_id = Column(Integer, ForeignKey("school.id"), nullable=True, index=True)
     complaint_id = Column(Integer, ForeignKey("complaint.id", ondelete="CASCADE"), nullable=False, index=True)
     user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
-    at = Column(DateTime, nullable=False, default=utcnow)
+    at = Column(DateTime, nullable=False, default=clock.now)
     channel = Column(String(8), nullable=False)
 
     complaint = relationship("Complaint")

@@ -4,7 +4,8 @@ from sqlalchemy.orm import relationship
 
 from app.crypto import Encrypted
 from app.extensions import db
-from app.models.base import SchoolOwned, Timestamps, utcnow
+from app import clock
+from app.models.base import SchoolOwned, Timestamps
 from app.models.choices import Choices
 from flask_babel import lazy_gettext as _l
 
@@ -110,7 +111,7 @@ class LoanEvent(SchoolOwned, db.Model):
     from_status = Column(String(16))
     to_status = Column(String(16), nullable=False)
     user_id = Column(Integer, ForeignKey("ab_user.id"))
-    at = Column(DateTime, nullable=False, default=utcnow)
+    at = Column(DateTime, nullable=False, default=clock.now)
     comment = Column(Text)
 
     loan = relationship("Loan", back_populates="events")

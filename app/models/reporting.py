@@ -3,7 +3,8 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, T
 from sqlalchemy.orm import relationship
 
 from app.extensions import db
-from app.models.base import SchoolOwned, Timestamps, utcnow
+from app import clock
+from app.models.base import SchoolOwned, Timestamps
 from app.models.choices import Choices
 from flask_babel import lazy_gettext as _l
 
@@ -58,7 +59,7 @@ class Submission(Timestamps, SchoolOwned, db.Model):
     content = Column(Text)
     file_path = Column(String(300))
     file_name = Column(String(200))
-    submitted_at = Column(DateTime, nullable=False, default=utcnow)
+    submitted_at = Column(DateTime, nullable=False, default=clock.now)
     submitted_by_id = Column(Integer, ForeignKey("ab_user.id"))
     late = Column(Boolean, nullable=False, default=False)
     status = Column(String(16), nullable=False, default="submitted", index=True)

@@ -2,7 +2,7 @@
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String
 
 from app.extensions import db
-from app.models.base import utcnow
+from app import clock
 
 
 class SchoolYearTurnover(db.Model):
@@ -11,7 +11,7 @@ class SchoolYearTurnover(db.Model):
     id = Column(Integer, primary_key=True)
     from_year = Column(String(9), nullable=False, unique=True)
     to_year = Column(String(9), nullable=False)
-    applied_at = Column(DateTime, nullable=False, default=utcnow)
+    applied_at = Column(DateTime, nullable=False, default=clock.now)
     applied_by_id = Column(Integer, ForeignKey("ab_user.id"))
     promoted = Column(Integer, nullable=False, default=0)
     graduated = Column(Integer, nullable=False, default=0)

@@ -24,7 +24,7 @@ import queue
 import secrets
 import socket
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app, has_app_context
@@ -32,13 +32,15 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.scope import unscoped
+from app import clock
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "print"
 
 
 def utcnow():
-    return datetime.utcnow()
+    """The county's clock (app/clock.py); the name is kept for the worker's callers."""
+    return clock.now()
 
 
 def _cfg(key, default):

@@ -5,7 +5,7 @@ through ``check_award`` on flush and through ``transition`` for status changes.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -15,6 +15,7 @@ from app.models.choices import STAGES
 from app.roles import ADMIN, AID_CENTER
 from app.rules import RuleError
 from app.rules.cards import card_error, normalize
+from app import clock
 
 # Stages whose aid is paid only to the school-issued 学生资助卡.
 AID_CARD_STAGES = {"senior", "vocational"}
@@ -149,7 +150,7 @@ def transition(award, action, roles, user=None, reason=None, on=None):
     if award.status not in sources:
         raise RuleError({"status": _l("An award that is %(status)s cannot be %(action)s.",
                                       status=_status_label(award.status), action=_action_label(action))})
-    now = datetime.utcnow()
+    now = clock.now()
     if action == "approve":
         award.approved_at = now
         award.approved_by_id = getattr(user, "id", None)

@@ -11,13 +11,14 @@ the batch total, to the fen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from app.rules import RuleError
+from app import clock
 
 HUNDRED = Decimal("100")
 # the bank's list and its answer (the same columns, the answer adds the last three)
@@ -104,7 +105,7 @@ def mark_exported(batch, at=None):
     if batch.status == "reconciled":
         raise RuleError({"status": _l("This batch is reconciled already.")})
     batch.status = "exported"
-    batch.exported_at = batch.exported_at or at or datetime.utcnow()
+    batch.exported_at = batch.exported_at or at or clock.now()
 
 
 @dataclass
@@ -165,7 +166,7 @@ def apply_answers(session, batch, answers, today=None):
             line.result, line.fail_reason, line.fail_note = "failed", a.reason, a.note
     if all(line.result != "pending" for line in batch.lines):
         batch.status = "reconciled"
-        batch.reconciled_at = datetime.utcnow()
+        batch.reconciled_at = clock.now()
     return batch
 
 

@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.roles import ADMIN, AID_CENTER, LEADER, SCHOOL_OFFICER, SUPERVISOR
 from app.rules import RuleError
+from app import clock
 
 CENTRE = {AID_CENTER, ADMIN}
 OPEN_STATUSES = ("registered", "awaiting_approval", "returned", "approved", "investigating", "investigated",
@@ -174,7 +175,7 @@ def transition(complaint, action, roles, session, user=None, data=None, now=None
                                       s=COMPLAINT_STATUSES.label(complaint.status))})
     if not _may(complaint, action, roles, user_id):
         raise RuleError({"status": _l("Your role may not take this step for this complaint.")})
-    now = now or datetime.utcnow()
+    now = now or clock.now()
     errors = {}
     target = _apply(complaint, action, data, session, errors)
     if errors:

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.rules import RuleError
+from app import clock
 
 ALLOWED_TYPES = {".xlsx", ".xls", ".docx", ".doc", ".pdf", ".csv", ".zip", ".jpg", ".png"}
 MAX_BYTES = 20 * 1024 * 1024
@@ -51,6 +52,6 @@ def review(submission, accurate: bool, comment: str | None, user=None, at=None):
         raise RuleError({"review_comment": _l("Write what the school must correct.")})
     submission.status = "accepted" if accurate else "returned"
     submission.review_comment = (comment or "").strip() or None
-    submission.reviewed_at = at or datetime.utcnow()
+    submission.reviewed_at = at or clock.now()
     submission.reviewed_by_id = getattr(user, "id", None)
     return submission

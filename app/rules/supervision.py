@@ -6,11 +6,12 @@ and submitted again.  Past its deadline and not submitted, it is overdue.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
 from app.rules import RuleError
+from app import clock
 
 
 def check_inspection(inspection, today=None):
@@ -34,7 +35,7 @@ def rectify(inspection, done_text, at=None):
         raise RuleError({"rectification_done": _l("Describe what was done.")})
     inspection.rectification_done = done_text.strip()
     inspection.rectification_status = "submitted"
-    inspection.rectified_at = at or datetime.utcnow()
+    inspection.rectified_at = at or clock.now()
 
 
 def check_rectification(inspection, accept: bool, comment=None, at=None):
@@ -45,7 +46,7 @@ def check_rectification(inspection, accept: bool, comment=None, at=None):
     inspection.rectification_status = "accepted" if accept else "reopened"
     if not accept:
         inspection.rectification_demand = f"{inspection.rectification_demand or ''}\n【复查】{comment.strip()}".strip()
-    inspection.checked_at = at or datetime.utcnow()
+    inspection.checked_at = at or clock.now()
 
 
 def is_rectification_overdue(inspection, today=None) -> bool:

@@ -1,12 +1,17 @@
 """审计日志 screens: search the whole trail, and one record's history.  Read-only for everyone:
 there is no add, edit or delete, and the trail refuses changes below the screens too."""
 import json
+import re
 
 from flask import current_app
 from flask_appbuilder import expose, has_access
 from flask_babel import lazy_gettext as _l
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
+from sqlalchemy.orm import RelationshipDirection
 
+from app import clock
 from app.extensions import db
 from app.models.audit import AuditEntry
 from app.views.base import AidInterface, AidModelView
@@ -28,24 +33,94 @@ def entity_label(table):
     return labels.get(table, table)
 
 
-def changes_text(value):
-    if not value:
-        return ""
-    data = json.loads(value)
-    parts = []
-    for key, change in data.items():
-        if isinstance(change, list) and len(change) == 2:
-            parts.append(f"{key}: {change[0]} → {change[1]}")
-        else:
-            parts.append(f"{key}: {change}")
-    return "；".join(parts)
+def _entity_view(table):
+    """The list screen of a table, whose labels and codes the trail is shown with."""
+    views = getattr(current_app, "_aid_entity_views", None)
+    if views is None:
+        views = {}
+        for view in current_app.appbuilder.baseviews:
+            model = getattr(getattr(view, "datamodel", None), "obj", None)
+            if model is not None and hasattr(model, "__tablename__") and getattr(view, "list_title", None):
+                views.setdefault(model.__tablename__, view)
+        current_app._aid_entity_views = views
+    return views.get(table)
+
+
+ISO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?$")
+
+
+class _Reader:
+    """Turns one table's recorded changes into what a user reads: the screen's field labels,
+    coded values by their label, related records by name, times as 2021-09-01 08:30."""
+
+    def __init__(self, entity):
+        view = _entity_view(entity) if entity else None
+        self.model = getattr(getattr(view, "datamodel", None), "obj", None)
+        self.labels = dict(getattr(view, "label_columns", None) or {})
+        self.choices = getattr(self.model, "__choices__", {}) if self.model is not None else {}
+        self.related = {}
+        if self.model is not None:
+            for rel in sa_inspect(self.model).relationships:
+                if rel.direction is RelationshipDirection.MANYTOONE and len(rel.local_columns) == 1:
+                    column = next(iter(rel.local_columns))
+                    self.related[column.key] = (rel.key, rel.mapper.class_)
+        self.names = {}
+
+    def label(self, key):
+        if key in self.labels:
+            return str(self.labels[key])
+        if key in self.related and self.related[key][0] in self.labels:
+            return str(self.labels[self.related[key][0]])
+        return key
+
+    def value(self, key, value):
+        if value is None or value == "":
+            return "—"
+        if key in self.choices:
+            return self.choices[key].label(value)
+        if isinstance(value, bool):
+            return str(_l("Yes")) if value else str(_l("No"))
+        if key in self.related and isinstance(value, int):
+            cache_key = (key, value)
+            if cache_key not in self.names:
+                record = db.session.get(self.related[key][1], value)
+                self.names[cache_key] = f"{record}" if record is not None else f"#{value}"
+            return self.names[cache_key]
+        if isinstance(value, str):
+            match = ISO_TIME.match(value)
+            if match:
+                return f"{match.group(1)} {match.group(2)}"
+        return str(value)
+
+    def text(self, changes):
+        if not changes:
+            return ""
+        parts = []
+        for key, change in json.loads(changes).items():
+            if isinstance(change, list) and len(change) == 2:
+                parts.append(f"{self.label(key)}：{self.value(key, change[0])} → {self.value(key, change[1])}")
+            else:
+                parts.append(f"{self.label(key)}：{self.value(key, change)}")
+        return "；".join(parts)
+
+
+def changes_text(value, entity=None):
+    """``{"status": ["proposed", "approved"]}`` as 状态：拟资助 → 已审核 (labels of the table's screen)."""
+    return _Reader(entity).text(value)
+
+
+def person(user, username=None):
+    if user is None:
+        return username or ""
+    name = f"{user.last_name or ''}{user.first_name or ''}".strip()
+    return f"{name}（{user.username}）" if name else user.username
 
 
 class AuditView(AidModelView):
     datamodel = AidInterface(AuditEntry)
     list_title = _l("Audit trail")
     show_title = _l("Audit entry")
-    label_columns = {"at": _l("When (UTC)"), "username": _l("Done by"), "ip": _l("From address"), "action": _l("Action"),
+    label_columns = {"at": _l("When"), "username": _l("Done by"), "ip": _l("From address"), "action": _l("Action"),
                      "entity": _l("Record kind"), "record_id": _l("Record"), "school_id": _l("School"),
                      "summary": _l("Record"), "changes": _l("Fields: old → new"), "prev_hash": _l("Previous hash"),
                      "hash": _l("Hash")}
@@ -54,7 +129,8 @@ class AuditView(AidModelView):
     search_columns = ["at", "username", "ip", "action", "entity", "record_id", "summary"]
     base_order = ("id", "desc")
     base_permissions = ["can_list", "can_show", "can_export", "can_history"]
-    formatters_columns = {"entity": entity_label, "changes": changes_text}
+    formatters_columns = {"entity": entity_label, "changes": changes_text,
+                          "at": lambda v: clock.local(v).strftime("%Y-%m-%d %H:%M:%S") if v else ""}
     show_template = "appbuilder/general/model/show.html"
 
     @expose("/history/<entity>/<int:record_id>")
@@ -63,5 +139,10 @@ class AuditView(AidModelView):
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == entity,
                                                               AuditEntry.record_id == record_id)
                                      .order_by(AuditEntry.id.desc()).limit(500)).all()
-        return self.render_template("aid/audit_history.html", title=_l("History of this record"), entries=entries,
-                                    entity=entity_label(entity), record_id=record_id, changes_text=changes_text)
+        reader = _Reader(entity)
+        ids = {e.user_id for e in entries if e.user_id}
+        users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+        rows = [dict(at=clock.local(e.at), who=person(users.get(e.user_id), e.username), ip=e.ip or "",
+                     action=e.action_label, changes=reader.text(e.changes)) for e in entries]
+        return self.render_template("aid/audit_history.html", title=_l("History of this record"), rows=rows,
+                                    entity=entity_label(entity), record_id=record_id)

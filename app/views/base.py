@@ -37,7 +37,7 @@ from sqlalchemy.orm import RelationshipDirection
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
-from app import personal
+from app import clock, personal
 from app.crypto import Encrypted
 from app.exports import MAX_ROWS, workbook_bytes
 from app.extensions import db
@@ -78,6 +78,20 @@ def _model(cls):
 def money(value):
     """Yuan with thousands separators and fen: 1,234,567.80."""
     return "" if value is None else f"{value:,.2f}"
+
+
+DATE_TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def date_time_field(label, description=None, required=True):
+    """A date and time typed as 2021-09-01 08:30 (seconds may be given); the county's clock."""
+    from flask_appbuilder.fieldwidgets import DateTimePickerWidget
+    from wtforms import DateTimeField
+
+    return DateTimeField(label, format=DATE_TIME_FORMATS, widget=DateTimePickerWidget(),
+                         validators=[InputRequired() if required else Optional()],
+                         description=_l("Date and time, as 2021-09-01 08:30.") if description is None else description,
+                         render_kw={"placeholder": "2021-09-01 08:30", "autocomplete": "off"})
 
 
 def _column_setup(cls):
@@ -121,6 +135,9 @@ def _column_setup(cls):
                     labels.get(column.key, column.key), description=descriptions.get(column.key, ""),
                     default=bool(default),
                 )
+            elif isinstance(column.type, DateTime) and column.key not in fields:
+                fields[column.key] = date_time_field(labels.get(column.key, column.key),
+                                                     descriptions.get(column.key), required=not column.nullable)
         setattr(cls, attr, fields)
     search_fields = dict(getattr(cls, "search_form_extra_fields", None) or {})
     for column in getattr(cls, "text_search_relations", {}):
@@ -172,7 +189,7 @@ def stale_message(item):
                                                        AuditEntry.record_id == item.id,
                                                        AuditEntry.action.in_(("update", "status")))
                               .order_by(AuditEntry.id.desc())).first()
-    who = f"{last.username}（{last.at.strftime('%Y-%m-%d %H:%M')}）" if last is not None else ""
+    who = f"{last.username}（{clock.local(last.at).strftime('%Y-%m-%d %H:%M')}）" if last is not None else ""
     return str(_l("Someone else changed this record after you opened it%(who)s: your changes were not saved. "
                   "Open it again to see the current version.", who=f"：{who}" if who else ""))
 

@@ -4,7 +4,7 @@ The views only collect input and show results: which step is allowed, what it
 needs, who may see the complainant are all decided in app/rules/complaints.py.
 """
 import json
-from datetime import date, datetime
+from datetime import date
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -24,6 +24,7 @@ from app.rules.complaints import (
     transition,
 )
 from app.views.base import AidInterface, AidModelApi, AidModelView, choice_field, current_roles
+from app import clock
 
 COMPLAINT_LABELS = {
     "number": _l("Number"), "origin": _l("Registered by"), "channel": _l("Channel"), "kind": _l("Kind"),
@@ -176,7 +177,7 @@ class ComplaintView(AidModelView):
         record_identity_read(complaint, g.user, "show", db.session)
         db.session.commit()
         return self.render_template("aid/complaint_identity.html", complaint=complaint, title=_l("The complainant"),
-                                    now=datetime.now().strftime("%Y-%m-%d %H:%M"))
+                                    now=clock.now().strftime("%Y-%m-%d %H:%M"))
 
 
 def complaint_reads(complaint):

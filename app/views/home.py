@@ -1,5 +1,4 @@
 """The page after login: the figures and the work of the user's role (app/dashboard.py)."""
-from datetime import datetime
 
 from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
@@ -9,6 +8,7 @@ from app.extensions import db
 from app.models import School
 from app.roles import ROLE_LABELS
 from app.scope import current_school_scope
+from app import clock
 
 
 class HomeView(IndexView):
@@ -24,7 +24,7 @@ class HomeView(IndexView):
         role_names = {r.name for r in user.roles}
         roles = [ROLE_LABELS.get(r, r) for r in role_names]
         context = dict(appbuilder=self.appbuilder, roles=roles, school=school, officer_without_school=(scope == -1),
-                       now=datetime.utcnow(), complaints=_complaint_panels(role_names, user.id))
+                       now=clock.now(), complaints=_complaint_panels(role_names, user.id))
         if scope != -1:
             context["board"] = dashboard.overview()
         if school is not None:

@@ -1,15 +1,13 @@
 """信息报送 screens: the centre's tasks and reviews, the officer's to-do list and submissions."""
-from datetime import datetime
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
-from flask_appbuilder.fieldwidgets import DateTimePickerWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import DateTimeField, TextAreaField
-from wtforms.validators import InputRequired, ValidationError
+from wtforms import TextAreaField
+from wtforms.validators import ValidationError
 
 from app import storage
 from app.extensions import db
@@ -20,7 +18,8 @@ from app.rules import RuleError
 from app.rules.reporting import check_upload, is_late, review, targeted_schools
 from app.scope import current_school_scope
 from app.views.aid import StageCodesField
-from app.views.base import AidInterface, AidModelView
+from app.views.base import AidInterface, AidModelView, date_time_field
+from app import clock
 
 
 def upload_allowed(form, field):
@@ -55,8 +54,7 @@ class ReportTaskView(AidModelView):
     add_form_extra_fields = edit_form_extra_fields = {
         "template_file": FileField(_l("Template to fill in (optional)"), validators=[upload_allowed]),
         "stages": StageCodesField(_l("Stages asked"), choices=list(STAGES)),
-        "deadline": DateTimeField(_l("Deadline"), validators=[InputRequired()], widget=DateTimePickerWidget(),
-                                  format="%Y-%m-%d %H:%M:%S"),
+        "deadline": date_time_field(_l("Deadline"), _l("Date and time, as 2021-10-31 17:00; later is late.")),
     }
 
     def process_form(self, form, is_created):
@@ -144,7 +142,7 @@ class ReportingPagesView(BaseView):
     @has_access
     def todo(self):
         return self.render_template("aid/report_todo.html", title=_l("My report tasks"), items=todo_items(),
-                                    now=datetime.utcnow())
+                                    now=clock.now())
 
     @expose("/submit/<int:task_id>", methods=["GET", "POST"])
     @has_access
@@ -164,7 +162,7 @@ class ReportingPagesView(BaseView):
                 previous = latest(task.id, school_id)
                 if previous is not None and previous.status != "returned":
                     raise RuleError({"content": _l("This task was already submitted; it can be resubmitted once returned.")})
-                now = datetime.utcnow()
+                now = clock.now()
                 db.session.add(Submission(task_id=task.id, school_id=school_id, content=form.content.data, file_path=stored,
                                           file_name=name, submitted_at=now, late=is_late(task, now),
                                           submitted_by_id=g.user.id, previous_id=previous.id if previous else None))
@@ -192,7 +190,7 @@ class ReportingPagesView(BaseView):
     @expose("/figures/")
     @has_access
     def figures(self):
-        year = request.args.get("year", type=int) or datetime.utcnow().year
+        year = request.args.get("year", type=int) or clock.today().year
         return self.render_template("aid/report_figures.html", title=_l("Reporting timeliness and accuracy"),
                                     year=year, rows=reporting_figures(year))
 

@@ -1,7 +1,8 @@
 """监督检查 screens: inspections with their checklist scores, and rectification."""
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
@@ -11,6 +12,7 @@ from app.extensions import db
 from sqlalchemy import select
 
 from app.models import Inspection, InspectionItem, InspectionScore, PhoneCall, Semester
+from app.roles import SUPERVISOR
 from app.rules import RuleError
 from app.rules.supervision import check_inspection, check_rectification, rectify, sample_awards
 from app.views.base import AidInterface, AidModelView
@@ -75,16 +77,27 @@ class InspectionView(AidModelView):
         (f"{u.first_name or ''}{u.last_name or ''}".strip() or u.username) for u in users or [])}
     description_columns = {
         "kind": _l("An unannounced visit stays unseen by the school until it is recorded as done."),
+        "inspectors": _l("Left empty, the supervisor recording it."),
         "rectification_demand": _l("What the school must put right; give a deadline too."),
     }
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export", "can_rectify", "can_check", "can_sample",
                         "can_evidence"]
+
+    def pre_add(self, item):
+        """An inspection recorded without naming its inspectors was made by whoever records it."""
+        super().pre_add(item)
+        if not item.inspectors and SUPERVISOR in {role.name for role in g.user.roles}:
+            item.inspectors = [db.session.get(User, g.user.id)]
 
     def render_template(self, template, **kwargs):
         from flask_wtf.csrf import generate_csrf
 
         kwargs.setdefault("csrf_token_value", generate_csrf() if current_app.config.get("WTF_CSRF_ENABLED") else "")
         kwargs.setdefault("semesters", db.session.scalars(select(Semester).order_by(Semester.starts_on.desc())).all())
+        if template == self.show_template and "pk" in kwargs:
+            # which buttons make sense now: 填报整改情况 while one is open, 整改通过/复查不通过 once submitted
+            record = self.datamodel.get(kwargs["pk"])
+            kwargs.setdefault("rectification", record.rectification_status if record is not None else None)
         return super().render_template(template, **kwargs)
 
     @expose("/rectify/<pk>", methods=["GET", "POST"])

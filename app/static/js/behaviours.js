@@ -22,3 +22,41 @@
     }
   });
 }());
+
+/* Date fields: the calendar in the user's language (Chinese by default), Monday first, closed on
+   a pick; typed dates are kept as typed (2021-09-01). Date-and-time fields (2021-09-01 08:30) are
+   typed: the framework's calendar picks dates only and would cut off the time. Must run after
+   the framework's own set-up (ab.js, a jQuery ready handler): jQuery runs ready handlers
+   asynchronously and in order, so this one is queued behind it once the page has loaded. */
+window.addEventListener("load", function () {
+  var $ = window.jQuery;
+  if (!$ || !$.fn || !$.fn.datepicker) { return; }
+  $(setUpDateFields);
+});
+
+function setUpDateFields() {
+  var $ = window.jQuery;
+  var meta = document.querySelector('meta[name="aid-locale"]');
+  var zh = !meta || meta.getAttribute("content").indexOf("zh") === 0;
+  $.fn.datepicker.dates["zh-CN"] = {
+    days: ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+    daysShort: ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+    daysMin: ["日", "一", "二", "三", "四", "五", "六"],
+    months: ["一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月", "十一月", "十二月"],
+    monthsShort: ["1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月"],
+    today: "今天", clear: "清除", format: "yyyy-mm-dd", titleFormat: "yyyy年mm月", weekStart: 1
+  };
+  $(".appbuilder_datetime").each(function () {
+    var box = $(this);
+    box.datepicker("destroy").removeAttr("data-provide").removeClass("date");
+    box.find("input").attr("placeholder", box.find("input").attr("placeholder") || "2021-09-01 08:30");
+  });
+  $(".appbuilder_date").each(function () {
+    var box = $(this);
+    box.datepicker("destroy");
+    box.datepicker({format: "yyyy-mm-dd", language: zh ? "zh-CN" : "en", weekStart: zh ? 1 : 0,
+                    autoclose: true, todayHighlight: true, forceParse: false});
+    box.find("input").attr("placeholder", box.find("input").attr("placeholder") || "2021-09-01").attr("autocomplete", "off");
+  });
+  document.body.setAttribute("data-dates-ready", "1");
+}

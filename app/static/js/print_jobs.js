@@ -5,6 +5,10 @@
   var url = box.getAttribute("data-status-url");
   var bar = document.getElementById("job-bar");
   function show(id, on) { var el = document.getElementById(id); if (el) { el.style.display = on ? "" : "none"; } }
+  // "printing in the background" is no longer true once the job has ended: take that message away
+  function ended() {
+    document.querySelectorAll(".alert-info").forEach(function (el) { el.style.display = "none"; });
+  }
   function poll() {
     var xhr = new XMLHttpRequest();
     xhr.open("GET", url);
@@ -20,11 +24,13 @@
       if (job.status === "done") {
         bar.className = "progress-bar progress-bar-success";
         show("job-download", true);
+        ended();
       } else if (job.status === "failed" || job.status === "expired") {
         bar.className = "progress-bar progress-bar-danger";
         document.getElementById("job-error-text").textContent = job.error;
         show("job-error", job.status === "failed");
         document.getElementById("job-retry").style.display = "inline-block";
+        ended();
       } else {
         setTimeout(poll, 1000);
       }
