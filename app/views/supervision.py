@@ -98,6 +98,7 @@ class InspectionView(AidModelView):
             # which buttons make sense now: 填报整改情况 while one is open, 整改通过/复查不通过 once submitted
             record = self.datamodel.get(kwargs["pk"])
             kwargs.setdefault("rectification", record.rectification_status if record is not None else None)
+            kwargs.setdefault("has_evidence", bool(record is not None and record.evidence_path))
         return super().render_template(template, **kwargs)
 
     @expose("/rectify/<pk>", methods=["GET", "POST"])
