@@ -101,9 +101,6 @@ class LoginLock(Model):
     locked_until = Column(DateTime, nullable=True)  # UTC
 
 
-utcnow = clock.utcnow  # the login lock keeps UTC, like the audit trail
-
-
 def lock_key(typed, user=None):
     return (user.username if user is not None else (typed or "")).strip().lower()[:320]
 
@@ -117,7 +114,7 @@ def find_lock(key):
 
 
 def is_locked(lock):
-    return lock is not None and lock.locked_until is not None and lock.locked_until > utcnow()
+    return lock is not None and lock.locked_until is not None and lock.locked_until > clock.utcnow()
 
 
 def record_failure(app_config, key, lock=None):
@@ -125,7 +122,7 @@ def record_failure(app_config, key, lock=None):
     The caller commits."""
     limit = int(app_config.get("LOGIN_MAX_FAILURES", 5))
     window = lock_window(app_config)
-    now = utcnow()
+    now = clock.utcnow()
     if lock is None:
         # Forget old names now and then (a new row is the moment: guessers make many).
         db.session.execute(delete(LoginLock).where(
@@ -150,7 +147,7 @@ def unlock(names):
     keys = {(n or "").strip().lower() for n in names if n}
     if not keys:
         return 0
-    now = utcnow()
+    now = clock.utcnow()
     locked = db.session.query(LoginLock).filter(
         LoginLock.username.in_(keys), and_(LoginLock.locked_until.isnot(None), LoginLock.locked_until > now)
     ).count()

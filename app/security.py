@@ -37,6 +37,13 @@ def _yes_no(value):
     return str(_l("Yes")) if value else str(_l("No"))
 
 
+def person_name(user):
+    """A user as people write a name: family name, then given name; the login when none is kept."""
+    if user is None:
+        return ""
+    return f"{user.last_name or ''}{user.first_name or ''}".strip() or user.username
+
+
 def _date_time(value):
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 

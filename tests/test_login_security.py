@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from app import hardening
+from app.clock import utcnow
 from app.extensions import db
 from tests.conftest import PASSWORD, WORLD, visible_text
 
@@ -79,7 +80,7 @@ def test_form_login_locks_after_repeated_failures_and_says_until_when(locking, u
     assert _lock_row(locking, user)[0] == 2
     r = _form_login(client, user, "Wrong@2021pw")  # the third: locked now
     failures, until = _lock_row(locking, user)
-    assert until is not None and timedelta(minutes=14) < until - hardening.utcnow() <= timedelta(minutes=15)
+    assert until is not None and timedelta(minutes=14) < until - utcnow() <= timedelta(minutes=15)
     # the right password does not help while the lock lasts
     r = _form_login(client, user, PASSWORD)
     assert r.status_code == 302 and "/login/" in r.headers["Location"]
@@ -146,7 +147,7 @@ def test_the_lock_ends_by_itself(locking, user):
     assert _api_login(locking.test_client(), user, PASSWORD).status_code == 401
     with locking.app_context():
         row = db.session.get(hardening.LoginLock, user.lower())
-        row.locked_until = hardening.utcnow() - timedelta(seconds=1)
+        row.locked_until = utcnow() - timedelta(seconds=1)
         db.session.commit()
     assert _api_login(locking.test_client(), user, PASSWORD).status_code == 200
 

@@ -5,11 +5,6 @@ from sqlalchemy.orm import declared_attr
 from app import clock
 
 
-def utcnow():
-    """Kept for old migrations that import it; records use app.clock.now (the county's time)."""
-    return clock.now()
-
-
 class Timestamps:
     created_at = Column(DateTime, default=clock.now, nullable=False)
     updated_at = Column(DateTime, default=clock.now, onupdate=clock.now, nullable=False)

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.choices import GRADUATED
 from app.reports.render import render_pdf, render_pdf_stamped, yuan
+from app.security import person_name as _person
 
 
 @dataclass
@@ -203,13 +204,6 @@ def print_letters(students, progress=None, processes=None, issued_on=None) -> by
 
 
 # --- 督查报告 -------------------------------------------------------------------
-
-def _person(user):
-    if user is None:
-        return ""
-    name = f"{user.last_name or ''}{user.first_name or ''}".strip()
-    return name or user.username
-
 
 @document("inspection", "inspection.html", "督查报告")
 def inspection_context(inspection):

@@ -38,11 +38,6 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "print"
 
 
-def utcnow():
-    """The county's clock (app/clock.py); the name is kept for the worker's callers."""
-    return clock.now()
-
-
 def _cfg(key, default):
     return current_app.config.get(key, default)
 
@@ -167,14 +162,14 @@ def _update(job_id, **values):
 
     with db.engine.begin() as conn:
         return conn.execute(update(PrintJob.__table__).where(PrintJob.__table__.c.id == job_id)
-                            .values(updated_at=utcnow(), **values)).rowcount
+                            .values(updated_at=clock.now(), **values)).rowcount
 
 
 def _claim(job_id, worker):
     from app.models import PrintJob
 
     t = PrintJob.__table__
-    now = utcnow()
+    now = clock.now()
     with db.engine.begin() as conn:
         return conn.execute(
             update(t).where(t.c.id == job_id, t.c.status == "queued")
@@ -193,7 +188,7 @@ class _Heartbeat(threading.Thread):
         while not self.stopped.wait(self.every):
             try:
                 with self.app.app_context():
-                    _update(self.job_id, heartbeat_at=utcnow())
+                    _update(self.job_id, heartbeat_at=clock.now())
             except Exception:  # pragma: no cover
                 log.exception("heartbeat of print job %s", self.job_id)
 
@@ -222,19 +217,19 @@ def run_job(job_id):
             raise ValueError("没有可打印的学生。")
 
         def progress(done, total):
-            _update(job_id, done=done, total=total, heartbeat_at=utcnow())
+            _update(job_id, done=done, total=total, heartbeat_at=clock.now())
 
         pdf = print_letters(students, progress=progress, processes=_cfg("PRINT_PROCESSES", None))
         name = f"job-{job_id}-{secrets.token_hex(8)}.pdf"
         (job_dir() / name).write_bytes(pdf)
-        now = utcnow()
+        now = clock.now()
         _update(job_id, status="done", done=len(students), file_path=name, file_size=len(pdf), finished_at=now,
                 heartbeat_at=now, expires_at=now + timedelta(hours=float(_cfg("PRINT_JOB_KEEP_HOURS", 72))))
         return "done"
     except Exception as exc:
         log.exception("print job %s failed", job_id)
         db.session.rollback()
-        _update(job_id, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow())
+        _update(job_id, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=clock.now())
         return "failed"
     finally:
         heartbeat.stopped.set()
@@ -267,7 +262,7 @@ def reap(now=None):
     """Fail jobs whose worker died, fail jobs nobody took, delete expired PDFs. Returns the number changed."""
     from app.models import PrintJob
 
-    now = now or utcnow()
+    now = now or clock.now()
     t = PrintJob.__table__
     lease = lease_seconds()
     changed = 0

@@ -14,23 +14,23 @@ from sqlalchemy.orm import RelationshipDirection
 from app import clock
 from app.extensions import db
 from app.models.audit import AuditEntry
+from app.security import person_name
 from app.views.base import AidInterface, AidModelView
 
 
+# tables without a list screen of their own
+OTHER_LABELS = {"ab_user": _l("User accounts"), "publicity_photo": _l("Photos"),
+                "complaint_step": _l("Handling timeline"), "loan_event": _l("History"),
+                "school_year_turnover": _l("School-year turnover"), "letter_part": _l("Paragraph"),
+                "letter_policy": _l("Policy in the letter to parents")}
+
+
 def entity_label(table):
-    """The name users know a table by: the title of its list screen."""
-    labels = getattr(current_app, "_aid_entity_labels", None)
-    if labels is None:
-        labels = {"ab_user": str(_l("User accounts")), "publicity_photo": str(_l("Photos")),
-                  "complaint_step": str(_l("Handling timeline")), "loan_event": str(_l("History")),
-                  "school_year_turnover": str(_l("School-year turnover")), "letter_part": str(_l("Paragraph")),
-                  "letter_policy": str(_l("Policy in the letter to parents"))}
-        for view in current_app.appbuilder.baseviews:
-            model = getattr(getattr(view, "datamodel", None), "obj", None)
-            if model is not None and getattr(view, "list_title", None) and hasattr(model, "__tablename__"):
-                labels.setdefault(model.__tablename__, str(view.list_title))
-        current_app._aid_entity_labels = labels
-    return labels.get(table, table)
+    """The name users know a table by: the title of its list screen (in the reader's language)."""
+    if table in OTHER_LABELS:
+        return str(OTHER_LABELS[table])
+    view = _entity_view(table)
+    return str(view.list_title) if view is not None else table
 
 
 def _entity_view(table):
@@ -110,10 +110,11 @@ def changes_text(value, entity=None):
 
 
 def person(user, username=None):
+    """Who did it: the name with the login (刘洋（officer）), or the login the trail kept."""
     if user is None:
         return username or ""
-    name = f"{user.last_name or ''}{user.first_name or ''}".strip()
-    return f"{name}（{user.username}）" if name else user.username
+    name = person_name(user)
+    return f"{name}（{user.username}）" if name != user.username else name
 
 
 class AuditView(AidModelView):
