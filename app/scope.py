@@ -226,12 +226,14 @@ def _before_flush(session, flush_context, instances):
     from app.models import School
     from app.models.base import SchoolOwned
     from app.rules.registry import run_checks, run_delete_checks
+    from app.rules.stored import sync_foreign_keys
 
     school_id = current_school_scope()
     # session.new builds a new set on every access: take it once (a 10,000-row import flushes at once)
     new = session.new
     touched = list(new) + [o for o in session.dirty if session.is_modified(o)]
     for obj in touched:
+        sync_foreign_keys(session, obj)
         if isinstance(obj, SchoolOwned):
             _sync_school_fk(obj)
             _derive_school(session, obj)
@@ -242,6 +244,7 @@ def _before_flush(session, flush_context, instances):
                     with session.no_autoflush:
                         obj.school = session.get(School, school_id)
     if school_id is not None:
+        _refuse_county_writes(session, touched)
         for obj in touched:
             if isinstance(obj, School):
                 # an officer never creates a school and edits none but its own
@@ -259,12 +262,44 @@ def _before_flush(session, flush_context, instances):
         for obj in session.deleted:
             if isinstance(obj, (School, SchoolOwned)) and _school_of(obj) != school_id:
                 raise ScopeViolation()
+        _refuse_county_writes(session, session.deleted)
     with session.no_autoflush:
         for obj in touched:
             run_checks(session, obj)
         for obj in session.deleted:
             run_delete_checks(session, obj)
     _follow_moved_students(session, touched, new)
+
+
+# Tables a school's user writes although they belong to no school: the trail of its own actions.
+OWN_TRAIL = {"audit_entry", "audit_head", "login_lock"}
+
+
+def _refuse_county_writes(session, objects):
+    """A school's user never writes a county-level table (programmes, semesters, schools, budgets, task
+    lists, checklists, other users...), whatever path reaches it: a form, an API body with a nested
+    object, a cascade. Its own user row it may change (password, login times), never its roles."""
+    from app.models import School
+    from app.models.base import SchoolOwned
+
+    for obj in objects:
+        if isinstance(obj, (School, SchoolOwned)) or getattr(obj, "__tablename__", None) in OWN_TRAIL:
+            continue
+        if _is_own_user_row(session, obj):
+            continue
+        raise ScopeViolation()
+
+
+def _is_own_user_row(session, obj):
+    user = _authenticated_user()
+    if user is None or getattr(obj, "__tablename__", None) != "ab_user" or obj in session.new:
+        return False
+    user_state = inspect(user, raiseerr=False)
+    user_id = user_state.identity[0] if user_state is not None else user.id
+    state = inspect(obj)
+    if state.identity is None or state.identity[0] != user_id:
+        return False
+    return not any(state.attrs[key].history.has_changes() for key in ("roles", "active", "username") if key in state.attrs)
 
 
 def _follow_moved_students(session, touched, new):

@@ -297,7 +297,12 @@ def api(app):
 
         def __getattr__(self, method):
             call = getattr(self.client, method)
-            return lambda url, **kw: call(url, headers=self.headers, **kw)
+            return lambda url, headers=None, **kw: call(url, headers={**self.headers, **(headers or {})}, **kw)
+
+        def put_current(self, url, **kw):
+            """A PUT of the version just read (If-Match: the ETag of a GET of the same record)."""
+            etag = self.get(url).headers.get("ETag", "")
+            return self.put(url, headers={"If-Match": etag}, **kw)
 
     return ApiClient
 

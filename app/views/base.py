@@ -32,7 +32,8 @@ from flask_babel import lazy_gettext as _l
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import Boolean, Date, DateTime, Numeric, func
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import RelationshipDirection
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
@@ -57,6 +58,32 @@ class AidInterface(SQLAInterface):
     def query_count(self, query, filters=None, select_columns=None):
         counting = self.session.query(func.count()).select_from(self.obj)
         return self._apply_inner_all(counting, filters, aliases_mapping={}).scalar()
+
+    # Flask-AppBuilder shows a database error's own text (its SQL and values) in a form's flash
+    # and the API's 422 ("Database exception occurred: ..."); here it becomes a rule error in Chinese.
+    def add(self, item, commit=True):
+        return self._readable(lambda: super(AidInterface, self).add(item, commit))
+
+    def edit(self, item, commit=True):
+        return self._readable(lambda: super(AidInterface, self).edit(item, commit))
+
+    def delete(self, item, commit=True):
+        return self._readable(lambda: super(AidInterface, self).delete(item, commit))
+
+    def _readable(self, call):
+        from flask_appbuilder.exceptions import DatabaseException
+
+        try:
+            return call()
+        except (DatabaseException, SQLAlchemyError) as exc:
+            self.session.rollback()
+            cause = exc.__cause__ if isinstance(exc, DatabaseException) else exc
+            if isinstance(cause, StaleDataError):
+                raise RuleError({"row_version": _l("Someone else changed this record after you opened it: your "
+                                                   "changes were not saved. Open it again to see the current version.")})
+            if isinstance(cause, DataError):
+                raise RuleError({"id": _l("A value is too large for this field.")})
+            raise RuleError({"id": _l("The record conflicts with an existing one.")})
 
 
 def choice_field(label, choices, required=True, description="", validate_choice=True):
@@ -507,8 +534,11 @@ class AidModelApi(ModelRestApi):
     optional_columns = ()
 
     def _init_model_schemas(self):
+        from app.views.related import strict_related
+
         super()._init_model_schemas()
         for schema in (self.add_model_schema, self.edit_model_schema):
+            strict_related(schema)
             for name in self.optional_columns:
                 if name in schema.fields:
                     schema.fields[name].required = False
