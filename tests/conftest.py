@@ -323,4 +323,4 @@ def purge(*records):
     for record in records:
         if record is not None:
             model = type(record)
-            db.session.execute(delete(model).where(model.id == record.id))
+            db.session.execute(delete(model).where(model.id == record.id).execution_options(maintenance_delete=True))

@@ -1,5 +1,5 @@
 """Which rule checks which model before every write (called from the flush hook)."""
-from app.rules.awards import check_award, check_delete
+from app.rules.awards import check_award
 from app.rules.complaints import check_complaint
 from app.rules.funds import check_fund, check_pairing, check_project
 from app.rules.identification import check_identification
@@ -60,32 +60,8 @@ def run_checks(session, obj):
         check(session, obj)
 
 
-DELETE_CHECKS = None
-
-
-def _kept(obj):
-    from flask_babel import lazy_gettext as _l
-
-    from app.rules import RuleError
-
-    raise RuleError({"id": _l("Records of money and of casework are never deleted: void, reject, close or correct "
-                              "them instead; they stay on record.")})
-
-
 def run_delete_checks(session, obj):
-    """Refuse deletions the rules forbid (an approved award, for one)."""
-    global DELETE_CHECKS
-    if DELETE_CHECKS is None:
-        from app.models import (
-            Award, BatchLine, Complaint, ComplaintStep, Inspection, InspectionScore, Loan, LoanEvent, PaymentBatch,
-            PhoneCall, RepaymentDue, Submission,
-        )
-        from app.models.budgets import Allocation
+    """Refuse deletions the rules forbid (app/rules/deletion.py: one registry for every table)."""
+    from app.rules.deletion import check_delete
 
-        DELETE_CHECKS = {Award: check_delete}
-        for model in (Loan, LoanEvent, RepaymentDue, Submission, Complaint, ComplaintStep, Inspection, InspectionScore,
-                      PhoneCall, PaymentBatch, BatchLine, Allocation):
-            DELETE_CHECKS[model] = _kept
-    check = DELETE_CHECKS.get(type(obj))
-    if check is not None:
-        check(obj)
+    check_delete(session, obj)
