@@ -307,6 +307,18 @@ def api(app):
     return ApiClient
 
 
+def form_version(client, url):
+    """The version an edit form was opened at (its hidden row_version), as a browser would send it back."""
+    html = client.get(url).get_data(as_text=True)
+    found = re.search(r'name="row_version"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="row_version"', html)
+    return (found.group(1) or found.group(2)) if found else ""
+
+
+def post_edit(client, url, data, **kwargs):
+    """Save an edit form as a person does: open it, then post the changes with the version it showed."""
+    return client.post(url, data={**data, "row_version": form_version(client, url)}, **kwargs)
+
+
 def visible_text(response):
     html = response.get_data(as_text=True)
     html = re.sub(r"(?s)<script.*?</script>", " ", html)

@@ -11,7 +11,7 @@ from app import audit, clock
 from app.extensions import db
 from app.models import Award, Student
 from app.models.audit import AuditEntry
-from tests.conftest import WORLD, visible_text
+from tests.conftest import WORLD, post_edit, visible_text
 
 
 def _entries(entity, record_id, action=None):
@@ -29,7 +29,7 @@ def test_a_change_is_recorded_with_who_where_and_masked_values(app, officer_a, c
     with app.app_context():
         student = db.session.get(Student, WORLD.student_a)
         old_phone = student.guardian_phone
-    r = officer_a.post(f"/studentview/edit/{WORLD.student_a}", data={
+    r = post_edit(officer_a, f"/studentview/edit/{WORLD.student_a}", {
         "school": WORLD.school_a, "name": "甲校学生", "id_number": student.id_number, "gender": student.gender,
         "birth_date": student.birth_date.isoformat(), "grade": "高二", "class_name": "1班", "enrolment_year": "2024",
         "guardian": "甲家长", "guardian_phone": "13912345678", "address": "襄河镇审计路1号"})

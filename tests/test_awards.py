@@ -8,7 +8,7 @@ from app import idcard
 from app.extensions import db
 from app.models import Award, Student
 from app.rules import cards
-from tests.conftest import WORLD, visible_text
+from tests.conftest import WORLD, post_edit, visible_text
 
 
 def _student(app, name, seq, school=None, grade="高二", born=date(2009, 4, 4)):
@@ -59,7 +59,7 @@ def test_paid_award_cannot_be_deleted_or_edited_only_voided(app, officer_a, cent
         center.post("/awardview/action_post", data={"action": action, "rowid": [str(award.id)]})
     r = center.post(f"/awardview/delete/{award.id}", follow_redirects=True)
     assert "只能填写原因后撤销" in visible_text(r)
-    r = center.post(f"/awardview/edit/{award.id}", data={"student": number, "program": WORLD.program_senior,
+    r = post_edit(center, f"/awardview/edit/{award.id}", {"student": number, "program": WORLD.program_senior,
                     "semester": WORLD.semester, "amount": "1", "card_kind": "aid_card",
                     "card_number": cards.make("6217", 19, 7001)})
     assert "已审核的资助不能修改" in visible_text(r)

@@ -16,7 +16,7 @@ from app.models import (
     Complaint, Inspection, InspectionScore, ReportTask, School, SchoolFund, Submission,
 )
 from app.models.evaluation import EvaluationPart
-from tests.conftest import WORLD, purge, visible_text
+from tests.conftest import WORLD, post_edit, purge, visible_text
 
 YEAR = 2018
 
@@ -140,7 +140,7 @@ def test_the_centre_changes_a_weight_and_the_ranking_follows(app, year_2018, cen
     with app.app_context():
         part = db.session.scalars(select(EvaluationPart).where(EvaluationPart.code == "timeliness")).one()
         pk = part.id
-    r = center.post(f"/evaluationpartview/edit/{pk}", data={"weight": "40", "active": "y"})
+    r = post_edit(center, f"/evaluationpartview/edit/{pk}", {"weight": "40", "active": "y"})
     assert r.status_code == 302
     try:
         with app.app_context():
@@ -150,14 +150,14 @@ def test_the_centre_changes_a_weight_and_the_ranking_follows(app, year_2018, cen
         page = visible_text(center.get(f"/evaluation/?year={YEAR}"))
         assert "73.14" in page and "40.00" in page
         # a part switched off no longer counts
-        r = center.post(f"/evaluationpartview/edit/{pk}", data={"weight": "40"})
+        r = post_edit(center, f"/evaluationpartview/edit/{pk}", {"weight": "40"})
         with app.app_context():
             a = _by_school(evaluate(db.session, YEAR))[WORLD.school_a]
             assert "timeliness" not in a.parts
             # (20 + 18.75 + 15 + 10) / 70 × 100 = 91.07; − 3
             assert a.score == Decimal("88.07")
     finally:
-        center.post(f"/evaluationpartview/edit/{pk}", data={"weight": "20", "active": "y"})
+        post_edit(center, f"/evaluationpartview/edit/{pk}", {"weight": "20", "active": "y"})
     # only the centre edits the weights
     assert center.get("/evaluationpartview/add").status_code in (302, 403, 404)
 

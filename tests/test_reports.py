@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from app import idcard
 from app.extensions import db
-from tests.conftest import WORLD
+from tests.conftest import WORLD, post_edit
 
 MAX_BYTES = 300 * 1024
 
@@ -179,7 +179,7 @@ def test_centre_edits_the_wording_on_screen(app, center, officer_a):
         pk, before = part.id, part.body
         db.session.remove()
     assert center.get("/letterpartview/list/").status_code == 200
-    r = center.post(f"/letterpartview/edit/{pk}", data={"key": "intro", "body": "本县今年新增资助政策说明段落。"})
+    r = post_edit(center, f"/letterpartview/edit/{pk}", {"key": "intro", "body": "本县今年新增资助政策说明段落。"})
     assert r.status_code == 302
     try:
         assert_cjk_pdf(officer_a.get(f"/print/letter/{WORLD.student_a}"), "本县今年新增资助政策说明段落。")

@@ -4,7 +4,7 @@ from datetime import date
 from app import idcard
 from app.extensions import db
 from app.models import Identification, Student
-from tests.conftest import WORLD, visible_text
+from tests.conftest import WORLD, post_edit, visible_text
 
 
 def _form(**over):
@@ -58,7 +58,7 @@ def test_the_same_id_number_twice_gets_a_readable_message(app, officer_a, as_rol
 
 
 def test_officer_edits_its_student(app, officer_a):
-    r = officer_a.post(f"/studentview/edit/{WORLD.student_a}", data=_form(
+    r = post_edit(officer_a, f"/studentview/edit/{WORLD.student_a}", _form(
         id_number=db_number(app, WORLD.student_a), name="甲校学生", class_name="9班", grade="高二", enrolment_year="2024"))
     assert r.status_code == 302
     with app.app_context():
@@ -130,7 +130,7 @@ def test_center_moves_a_student_and_its_identifications_follow(app, center):
         db.session.add(Identification(student_id=s.id, school_year="2026-2027", level="general", cat_other=True, evidence_source="school", identified_on=date(2026, 9, 1)))
         db.session.commit()
         sid = s.id
-    r = center.post(f"/studentview/edit/{sid}", data=_form(school=WORLD.school_b, id_number=number, name="转学生", grade="六年级", enrolment_year="2025"))
+    r = post_edit(center, f"/studentview/edit/{sid}", _form(school=WORLD.school_b, id_number=number, name="转学生", grade="六年级", enrolment_year="2025"))
     assert r.status_code == 302
     with app.app_context():
         assert db.session.get(Student, sid).school_id == WORLD.school_b

@@ -5,7 +5,7 @@ from io import BytesIO
 from app.extensions import db
 from app.models import Inspection
 from app.rules.supervision import is_rectification_overdue
-from tests.conftest import WORLD, visible_text
+from tests.conftest import WORLD, post_edit, visible_text
 
 
 def _inspect(client, **over):
@@ -136,7 +136,7 @@ def test_phone_follow_up_sample_is_reproducible_and_discrepancies_are_flagged(ap
         {"called_on": "2026-11-03", "reached": "y", "confirms_receipt": "", "stated_amount": ""},       # denies
         {"called_on": "2026-11-03", "reached": "", "confirms_receipt": "", "stated_amount": ""},        # not reached
     ]):
-        assert supervisor.post(f"/phonecallview/edit/{call_id}", data=data).status_code == 302
+        assert post_edit(supervisor, f"/phonecallview/edit/{call_id}", data).status_code == 302
     with app.app_context():
         flags = [db.session.get(PhoneCall, i).discrepancy for i in ids[:4]]
     assert flags == [False, True, True, False]

@@ -31,6 +31,8 @@ class PrintJob(Timestamps, SchoolOwned, db.Model):
     """A batch of documents printed in the background (a class's or a school's letters)."""
 
     __tablename__ = "print_job"
+    # the printing process renews its lease with plain UPDATE statements: no version check here
+    __versioned__ = False
     __table_args__ = (JOB_STATUSES.check("status"), JOB_KINDS.check("kind"))
     __choices__ = {"status": JOB_STATUSES, "kind": JOB_KINDS}
 

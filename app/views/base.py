@@ -441,7 +441,12 @@ class AidModelView(ModelView):
             def validate(self, extra_validators=None):
                 valid = super().validate(extra_validators=extra_validators)
                 item = view.datamodel.get(getattr(self, "_id", None)) if getattr(self, "_id", None) is not None else None
-                if item is not None and self.row_version.data and self.row_version.data != version_of(item):
+                if item is not None and not self.row_version.data:
+                    # no version, no save: a form without one could overwrite any change made since
+                    flash(_l("This form does not say which version of the record it changes: open the record "
+                             "again and save from there."), "danger")
+                    return False
+                if item is not None and self.row_version.data != version_of(item):
                     flash(stale_message(item), "danger")
                     return False
                 return valid
