@@ -41,9 +41,6 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
         from app import audit
 
         audit.install(db.session)
-        from app.rules import deletion
-
-        deletion.install(db.session)  # no bulk DELETE of what must stay on record
         enforce_sqlite_foreign_keys(db.engine)
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)

@@ -3,8 +3,10 @@ and every look at or export of pupils' personal data, appended to a hash chain.
 
 * ``install(session)`` adds an ``after_flush`` hook: whatever screen, API, import or command
   changes an ORM record, the entry is written in the same transaction (so a rolled-back change
-  leaves no entry, and a committed one always has its entry).  Bulk statements that bypass
-  the ORM (the school-year turnover) record their rows through ``record_rows``.
+  leaves no entry, and a committed one always has its entry).  Bulk statements through the
+  session (``execute(insert(Student), rows)``, ``update(...)``, ``delete(...)``) are carried
+  out as ORM writes by app/bulkwrites.py, installed with this hook: they get the same
+  entries, one per record, as a form save.
 * Personal data is masked in the trail (ID, card and phone numbers, addresses, guardians,
   complainants); passwords never appear.
 * ``verify()`` walks the chain and returns the first broken entry (``flask audit verify``).
@@ -87,8 +89,8 @@ def _digest(entry):
     return hashlib.sha256(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
 
 
-def _entry(action, entity, record_id, school_id=None, summary=None, changes=None, at=None):
-    user_id, username, ip = _who()
+def _entry(action, entity, record_id, school_id=None, summary=None, changes=None, at=None, who=None):
+    user_id, username, ip = who or _who()
     return {"at": at or clock.utcnow(), "user_id": user_id, "username": username, "ip": ip, "action": action,
             "entity": entity, "record_id": record_id, "school_id": school_id, "summary": (summary or "")[:300],
             "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True) if changes else None}
@@ -153,13 +155,14 @@ def _pk(state, obj):
 
 def _after_flush(session, flush_context):
     entries = []
+    who = _who()  # one flush, one person (an import flushes thousands of records at once)
     for obj in session.new:
         entity = _table(obj)
         if entity is None or entity in SKIPPED:
             continue
         state = inspect(obj)
         entries.append(_entry("create", entity, _pk(state, obj),
-                              getattr(obj, "school_id", None), _summary(obj), _values(obj, state, False)))
+                              getattr(obj, "school_id", None), _summary(obj), _values(obj, state, False), who=who))
     for obj in session.dirty:
         entity = _table(obj)
         if entity is None or entity in SKIPPED or not session.is_modified(obj, include_collections=False):
@@ -169,14 +172,14 @@ def _after_flush(session, flush_context):
         if not changes:
             continue
         entries.append(_entry("status" if "status" in changes else "update", entity, state.identity[0],
-                              getattr(obj, "school_id", None), _summary(obj), changes))
+                              getattr(obj, "school_id", None), _summary(obj), changes, who=who))
     for obj in session.deleted:
         entity = _table(obj)
         if entity is None or entity in SKIPPED:
             continue
         state = inspect(obj)
         entries.append(_entry("delete", entity, _pk(state, obj),
-                              getattr(obj, "school_id", None), _summary(obj), _values(obj, state, False)))
+                              getattr(obj, "school_id", None), _summary(obj), _values(obj, state, False), who=who))
     if entries:
         append(session.connection(), entries)
 
@@ -195,6 +198,9 @@ def install(session):
         return
     event.listen(session, "before_flush", _before_flush)
     event.listen(session, "after_flush", _after_flush)
+    from app import bulkwrites
+
+    bulkwrites.install(session)  # bulk statements become ORM writes, so this hook sees them
     session._audit_installed = True
 
 
@@ -210,11 +216,6 @@ def record_access(action, entity, record_ids, summary, school_id=None, commit=Tr
                                             changes)])
     if commit:
         db.session.commit()
-
-
-def record_rows(connection, action, entity, rows, summary):
-    """Rows changed by a bulk statement: [(record id, school id, {field: [old, new]})]."""
-    append(connection, [_entry(action, entity, rid, sid, summary, changes) for rid, sid, changes in rows])
 
 
 def verify(session):

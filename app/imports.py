@@ -280,10 +280,10 @@ def import_students(data: bytes, today=None) -> ImportResult:
 
 
 def _insert_new(new_students, new_idents, batch=2000):
-    """Write new pupils and identifications in batches (the rows passed the rules above).
+    """Write new pupils and identifications in batches of rows.
 
-    New rows belong to schools taken from the user's own school list, so the
-    school scope holds for them as it does on the flush path.
+    Each batch goes through app/bulkwrites.py: the flush's school scope and rules judge every
+    row again as it is stored, and the audit trail gets a create entry per record.
     """
     from app.models import Identification, Student
 

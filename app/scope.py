@@ -21,6 +21,7 @@ from __future__ import annotations
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect, select
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import RelationshipDirection, with_loader_criteria
 from werkzeug.exceptions import Forbidden
 
@@ -138,18 +139,95 @@ def _criteria(school_id):
 
 def _on_execute(state):
     if state.execution_options.get(_SKIP):
-        return
-    if not (state.is_select or state.is_update or state.is_delete):
-        return
-    mappers = state.all_mappers
-    if mappers and not any(_is_scoped(m.class_) for m in mappers):
+        return _detach_other_schools(state)
+    scoped, core = _school_tables_in(state.statement)
+    # An ORM statement may hold a Core subquery of a model's own making (a column_property
+    # correlated to its row): only a statement with no model at all is taken for Core.
+    core = core is _TEXT or (core and not state.is_orm_statement)
+    if not scoped:
         # e.g. the login manager loading the user: nothing to scope, and working out
         # the scope here would load that same user a second time.
-        return
+        return None
     school_id = current_school_scope()
     if school_id is None:
-        return
-    state.statement = state.statement.options(*_criteria(school_id))
+        return None
+    if core:
+        # SQL text, or a table named without its model: no criteria can be added to it
+        raise ScopeViolation()
+    if state.is_select or state.is_update or state.is_delete:
+        state.statement = state.statement.options(*_criteria(school_id))
+    return None
+
+
+_SCOPED_TABLES = None
+_TEXT = "text"
+
+
+def _scoped_tables():
+    global _SCOPED_TABLES
+    if _SCOPED_TABLES is None:
+        from app.models import School
+
+        _SCOPED_TABLES = {School.__table__.name} | {cls.__table__.name for cls in scoped_models()}
+    return _SCOPED_TABLES
+
+
+def _school_tables_in(statement):
+    """(does the statement read or write a school's rows, does it do so where no criteria reach).
+
+    Every element of the statement is walked (joins, subqueries, CTEs, EXISTS, scalar subqueries
+    in a column, the parts of a UNION): an ORM entity or attribute carries its mapper, and the
+    criteria added in ``_on_execute`` reach it wherever it is; a Core ``Table`` or a column of
+    one, a hand-made ``table("award")`` and SQL text do not.
+    """
+    from sqlalchemy.sql.elements import ColumnClause, TextClause
+    from sqlalchemy.sql.selectable import TableClause
+
+    names = _scoped_tables()
+    orm, plain = set(), set()
+    stack = [statement]
+    while stack:
+        element = stack.pop()
+        if isinstance(element, TextClause):
+            return True, _TEXT  # SQL text may name any table
+        if not isinstance(element, TableClause):  # a table's own columns say nothing more
+            stack.extend(element.get_children())
+        if isinstance(element, ColumnClause):
+            table = element.table
+            if not isinstance(table, TableClause):
+                continue
+        elif isinstance(element, TableClause):
+            table = element
+        else:
+            continue
+        if table.name in names:
+            # the ORM's own loads compare the plain primary key column of an entity they select
+            (orm if "parententity" in element._annotations else plain).add(table.name)
+    return bool(orm or plain), bool(plain - orm)
+
+
+def _detach_other_schools(state):
+    """A look across schools on purpose (a county-wide uniqueness check) by an officer: its
+    records of other schools are handed back detached, so that no later ``session.get`` in the
+    same request finds them in the session without the criteria."""
+    if not state.is_select or not any(
+            isinstance(d.get("expr"), type) and _is_scoped(d["expr"])
+            for d in getattr(state.statement, "column_descriptions", ())):
+        return None  # no record of a school is loaded whole (a column, a count)
+    school_id = current_school_scope()
+    if school_id is None:
+        return None
+    result = state.invoke_statement()
+    try:
+        frozen = result.freeze()
+    except InvalidRequestError:  # joined eager loads of a collection: rows must be made unique first
+        frozen = result.unique().freeze()
+    session = state.session
+    for row in frozen.data:
+        for value in row if isinstance(row, tuple) else (row,):
+            if _is_scoped(type(value)) and _school_of(value) != school_id and value in session:
+                session.expunge(value)
+    return frozen()
 
 
 def _is_scoped(cls):

@@ -6,7 +6,8 @@ is yearly); the new year's two semesters are opened and its first becomes curren
 
 ``plan()`` works out every change without writing anything (the preview); ``apply()`` writes
 exactly that plan in the caller's transaction and records it, so a year cannot be turned over
-twice.  Pupils in a grade their school's stage does not know are listed and left alone.
+twice.  Its bulk statements go through app/bulkwrites.py: the rules judge each pupil and each
+carried identification, and the audit trail has an entry per record.  Pupils in a grade their school's stage does not know are listed and left alone.
 """
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ def apply(session, the_plan: Plan, user=None, today=None):
     for (from_grade, to_grade), ids in by_target.items():
         for i in range(0, len(ids), 900):
             session.execute(update(Student).where(Student.id.in_(ids[i:i + 900]), Student.grade == from_grade)
-                            .values(grade=to_grade, updated_at=clock.now()).execution_options(synchronize_session=False))
+                            .values(grade=to_grade, updated_at=clock.now()))
     copies = []
     columns = [c.key for c in Identification.__table__.columns if c.key not in ("id", "created_at", "updated_at")]
     for i in range(0, len(the_plan.carried), 900):

@@ -61,13 +61,13 @@ def year_2025(app):
     yield world
     with app.app_context():
         # money records are never deleted through the app: the test removes its own with plain statements
-        db.session.execute(delete(BatchLine).where(BatchLine.award_id.in_(world.awards)).execution_options(maintenance_delete=True))
-        db.session.execute(delete(PaymentBatch).where(PaymentBatch.semester_id == world.semester).execution_options(maintenance_delete=True))
-        db.session.execute(delete(Award).where(Award.id.in_(world.awards)).execution_options(maintenance_delete=True))
-        db.session.execute(delete(Student).where(Student.id.in_(world.pupils)).execution_options(maintenance_delete=True))
-        db.session.execute(delete(Allocation).where(Allocation.budget_id == world.budget).execution_options(maintenance_delete=True))
-        db.session.execute(delete(ProgramBudget).where(ProgramBudget.id == world.budget).execution_options(maintenance_delete=True))
-        db.session.execute(delete(Semester).where(Semester.id == world.semester).execution_options(maintenance_delete=True))
+        db.session.connection().execute(delete(BatchLine).where(BatchLine.award_id.in_(world.awards)))
+        db.session.connection().execute(delete(PaymentBatch).where(PaymentBatch.semester_id == world.semester))
+        db.session.connection().execute(delete(Award).where(Award.id.in_(world.awards)))
+        db.session.connection().execute(delete(Student).where(Student.id.in_(world.pupils)))
+        db.session.connection().execute(delete(Allocation).where(Allocation.budget_id == world.budget))
+        db.session.connection().execute(delete(ProgramBudget).where(ProgramBudget.id == world.budget))
+        db.session.connection().execute(delete(Semester).where(Semester.id == world.semester))
         db.session.commit()
 
 

@@ -116,7 +116,7 @@ def test_duplicate_aid_check_finds_awards_that_got_past_the_rules(app, center, a
     with app.app_context():
         # data restored from elsewhere: written around the rules and the unique index (a voided twin is allowed by it)
         a = db.session.get(Award, WORLD.award_a)
-        db.session.execute(insert(Award), [dict(student_id=a.student_id, school_id=a.school_id, program_id=a.program_id,
+        db.session.connection().execute(insert(Award), [dict(student_id=a.student_id, school_id=a.school_id, program_id=a.program_id,
                                                 semester_id=a.semester_id, amount=a.amount, card_kind=a.card_kind,
                                                 card_number=a.card_number, status="void", void_reason="测试",
                                                 created_at=a.created_at, updated_at=a.updated_at)])
@@ -124,7 +124,7 @@ def test_duplicate_aid_check_finds_awards_that_got_past_the_rules(app, center, a
         db.session.commit()
         # flip it to active behind everything's back (the raw UPDATE bypasses the ORM rules)
         db.session.execute(db.text("DROP INDEX IF EXISTS uq_award_student_program_semester"))
-        db.session.execute(db.text("UPDATE award SET status = 'paid' WHERE id = :i"), {"i": twin_id})
+        db.session.connection().execute(db.text("UPDATE award SET status = 'paid' WHERE id = :i"), {"i": twin_id})
         db.session.commit()
     try:
         page = visible_text(center.get("/overlaps/"))
@@ -132,7 +132,7 @@ def test_duplicate_aid_check_finds_awards_that_got_past_the_rules(app, center, a
         assert as_role("t_officer_a").get("/overlaps/").status_code in (302, 403)
     finally:
         with app.app_context():
-            db.session.execute(db.text("DELETE FROM award WHERE id = :i"), {"i": twin_id})
+            db.session.connection().execute(db.text("DELETE FROM award WHERE id = :i"), {"i": twin_id})
             db.session.execute(db.text(
                 "CREATE UNIQUE INDEX uq_award_student_program_semester ON award (student_id, program_id, semester_id) "
                 "WHERE status <> 'void'"))

@@ -101,7 +101,7 @@ def test_an_id_number_stays_unique_county_wide(app, officer_a, as_role):
         from sqlalchemy.exc import IntegrityError
 
         with pytest.raises(IntegrityError):
-            db.session.execute(text("INSERT INTO student (school_id, name, gender, id_number, id_number_hash, birth_date, "
+            db.session.connection().execute(text("INSERT INTO student (school_id, name, gender, id_number, id_number_hash, birth_date, "
                                     "grade, class_name, enrolment_year, created_at, updated_at) VALUES (:s, 'x', 'M', 'x', :h, "
                                     "'2010-07-08', '高一', '1班', 2026, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
                                {"s": WORLD.school_b, "h": crypto.lookup(number)})

@@ -129,9 +129,9 @@ def test_the_county_clock_migration_moves_stamped_times_and_leaves_typed_ones(tm
     with scratch.app_context():
         upgrade(revision="d3e4f5a6b7c8")
         session = db.session
-        session.execute(text("INSERT INTO school_year_turnover (from_year, to_year, applied_at, promoted, graduated, "
+        session.connection().execute(text("INSERT INTO school_year_turnover (from_year, to_year, applied_at, promoted, graduated, "
                              "identifications, semesters) VALUES ('2025-2026', '2026-2027', '2026-08-31 16:30:00', 0, 0, 0, 0)"))
-        session.execute(text("INSERT INTO report_task (title, deadline, active, created_at, updated_at) "
+        session.connection().execute(text("INSERT INTO report_task (title, deadline, active, created_at, updated_at) "
                              "VALUES ('月报', '2026-09-30 17:00:00', 1, '2026-09-01 00:00:00', '2026-09-01 00:00:00')"))
         session.commit()
         upgrade()

@@ -11,14 +11,14 @@
   administrator's screens change.
 
 The flush hook (app/scope.py → app/rules/registry.py) calls ``check_delete`` for every deleted
-record, so a form, a bulk action, the API and a command are judged alike; ``install`` also
-refuses a bulk ``DELETE`` statement on a table that is not ``FREE``. tests/test_deletion.py
-walks every mapped table and fails on one missing here.
+record, so a form, a bulk action, the API and a command are judged alike (a ``DELETE`` statement
+is carried out record by record by app/bulkwrites.py, so it is judged here too).
+tests/test_deletion.py walks every mapped table and fails on one missing here.
 """
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, event, func, inspect, select
+from sqlalchemy import and_, func, inspect, select
 
 from app.rules import RuleError
 
@@ -37,8 +37,6 @@ FREE = {
     "print_job", "letter_policy", "letter_part", "training_attendance", "publicity_photo", "login_lock",
     "ab_role", "ab_permission", "ab_view_menu", "ab_permission_view", "ab_register_user", "ab_api_key", "ab_group",
 }
-# the option that lets a maintenance statement through (the test suite's clean-up), never a screen
-MAINTENANCE = "maintenance_delete"
 
 NEVER_MESSAGE = _l("Records of money and of casework are never deleted: void, reject, close or correct them instead; "
                    "they stay on record.")
@@ -120,19 +118,3 @@ def _identification_without_awards(session, obj):
 
 
 EXTRA = {"identification": _identification_without_awards}
-
-
-def _refuse_bulk_delete(state):
-    if not state.is_delete or state.execution_options.get(MAINTENANCE):
-        return
-    for mapper in state.all_mappers:
-        if mapper.class_.__tablename__ not in FREE:
-            raise RuleError({"id": NEVER_MESSAGE if mapper.class_.__tablename__ in KEPT
-                             else _l("This kind of record cannot be deleted.")})
-
-
-def install(session):
-    if getattr(session, "_deletion_rules_installed", False):
-        return
-    event.listen(session, "do_orm_execute", _refuse_bulk_delete)
-    session._deletion_rules_installed = True
