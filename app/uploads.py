@@ -57,6 +57,8 @@ TEXT_TYPES = {".csv", ".txt"}
 CHUNK = 256 * 1024
 _CELL = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})$")
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
+# a row or cell with a position, a declared range or a declared count, in a part that is not XML
+_CELLISH = re.compile(rb"<(?:[\w.-]+:)?(?:row|c)\s[^<>]{0,256}?\br\s*=|<(?:[\w.-]+:)?dimension\b|uniqueCount")
 
 
 def limits() -> dict:
@@ -264,7 +266,7 @@ class _SheetScanner:
 
     A row without ``r`` comes after the previous one, a cell without ``r`` right of the
     previous one: the farthest position is what the reader would make room for.  Parts
-    that are not XML (pictures) are left alone.
+    that are not XML (pictures) must not hold anything that looks like a placed cell.
     """
 
     def __init__(self, owner: _Zip, name: str):
@@ -273,6 +275,8 @@ class _SheetScanner:
         self.bound = owner.bound
         self.parser = None
         self.head = b""
+        self.tail = b""
+        self.binary = False
         self.row = 0
         self.col = 0
         self.max_row = 0
@@ -280,25 +284,34 @@ class _SheetScanner:
         self.strings = 0
 
     def feed(self, data: bytes):
+        if self.binary:
+            self._no_cells(data)
+            return
         if self.parser is None:
-            if self.head is None:
-                return
             self.head += data
             first = self.head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
             if not first:
                 return
-            if first != b"<":
-                self.head = None  # not XML: nothing for the reader to place
+            data, self.head = self.head, b""
+            if first != b"<" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):  # (UTF-16 XML: expat reads it)
+                self.binary = True  # not XML (a picture): the reader will place nothing ...
+                self._no_cells(data)
                 return
             self.parser = expat.ParserCreate()
             self.parser.StartDoctypeDeclHandler = self._doctype
             self.parser.EntityDeclHandler = self._doctype
             self.parser.StartElementHandler = self._start
-            data, self.head = self.head, b""
         try:
             self.parser.Parse(data, False)
         except expat.ExpatError:
             self.owner.wrong()
+
+    def _no_cells(self, data):
+        """... unless rows or cells hide behind a few bytes that are not XML: a lenient reader skips them."""
+        window = self.tail + data
+        if _CELLISH.search(window):
+            self.owner.wrong()
+        self.tail = window[-512:]
 
     def close(self):
         if self.parser is not None:

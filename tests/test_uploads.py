@@ -215,8 +215,13 @@ def test_xml_tricks_and_zip_tricks_are_refused(app):
             z.writestr(info.filename, zipfile.ZipFile(BytesIO(good)).read(info))
         with pytest.warns(UserWarning):
             z.writestr("xl/worksheets/sheet1.xml", sheet(FAR))
+    hidden = "garbage a lenient reader skips" + sheet(HEADER_ROW + FAR)[len('<?xml version="1.0"?>'):]
+    utf16 = sheet(HEADER_ROW + FAR).replace('version="1.0"', 'version="1.0" encoding="UTF-16"').encode("utf-16")
+    picture = bytes(range(256)) * 4096  # 1 MB that is not XML, as a picture is
     with app.test_request_context():
-        for data, said in [(xlsx(laughs), "不是有效的Excel文件"), (bytes(encrypted), "密码"),
+        uploads.check(xlsx(sheet(HEADER_ROW), **{"xl/media/image1.png": picture}), "带图.xlsx")
+        for data, said in [(xlsx(hidden), "不是有效的Excel文件"), (xlsx(utf16), "表格超过50000行"),
+                           (xlsx(laughs), "不是有效的Excel文件"), (bytes(encrypted), "密码"),
                            (duplicated.getvalue(), "不是有效的Excel文件"), (b"\x00" * 100 + good, "不是有效的Excel文件"),
                            (good[:-30], "不是有效的Excel文件")]:
             with pytest.raises(RuleError) as refused:
