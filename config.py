@@ -86,6 +86,20 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # default: INSTANCE_DIR/uploads
     BACKUP_DIR = os.environ.get("BACKUP_DIR")  # default: INSTANCE_DIR/backups (flask backup create)
 
+    # --- uploaded files (app/uploads.py checks every file before anything reads it) -------
+    # One request's body; a larger one is refused before it is read (a Chinese 413 answer, app/errors.py).
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_MB", "25")) * 1024 * 1024
+    UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "20")) * 1024 * 1024  # one file
+    # zip-based files (.xlsx .docx .zip): parts, size once unpacked, and how much more a part may unpack to
+    UPLOAD_MAX_MEMBERS = int(os.environ.get("UPLOAD_MAX_MEMBERS", "1000"))
+    UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_MAX_UNPACKED_MB", "100")) * 1024 * 1024
+    UPLOAD_MAX_RATIO = int(os.environ.get("UPLOAD_MAX_RATIO", "100"))
+    UPLOAD_CHECK_SECONDS = float(os.environ.get("UPLOAD_CHECK_SECONDS", "30"))
+    # spreadsheets: rows of data (besides the header), cells from A1 to the farthest one, shared texts
+    SPREADSHEET_MAX_ROWS = int(os.environ.get("SPREADSHEET_MAX_ROWS", "50000"))
+    SPREADSHEET_MAX_CELLS = int(os.environ.get("SPREADSHEET_MAX_CELLS", "2000000"))
+    SPREADSHEET_MAX_SHARED_STRINGS_BYTES = int(os.environ.get("SPREADSHEET_MAX_SHARED_STRINGS_MB", "50")) * 1024 * 1024
+
     # --- login and sessions (app/hardening.py, app/security.py) -------------
     ENCRYPTION_KEY = _encryption_key()
     # N failed logins within LOGIN_LOCK_MINUTES lock the name for LOGIN_LOCK_MINUTES (0: never lock).

@@ -41,6 +41,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
         from app import audit
 
         audit.install(db.session)
+        from app import storage
+
+        storage.install(app, db.session)  # a stored upload lives only if its record is committed
         enforce_sqlite_foreign_keys(db.engine)
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)

@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from python_calamine import CalamineWorkbook
 from sqlalchemy import insert, select
 
-from app import idcard
+from app import idcard, uploads
 from app.extensions import db
 from app.models.choices import DIFFICULTY_LEVELS, EVIDENCE_SOURCES
 from app.models.identification import CATEGORIES
@@ -29,8 +29,6 @@ from app.rules.identification import check_identification, is_priority
 from app.rules.students import check_student
 from app.scope import current_school_scope
 from app import clock
-
-MAX_ROWS = 50_000
 
 # column key, header (what the user sees), required, example
 STUDENT_COLUMNS = [
@@ -88,12 +86,21 @@ def template(columns, title) -> bytes:
 
 
 def _rows(data: bytes, columns, result):
-    """Yield (row number, {key: text}) for each filled row; header problems go to result.errors."""
+    """Yield (row number, {key: text}) for each filled row; header problems go to result.errors.
+
+    The file is checked before the reader sees it (app/uploads.py): its type, and the room
+    the reader would take for it (rows, cells, unpacked size); a refused file is one error.
+    """
+    try:
+        uploads.check_spreadsheet(data)
+    except RuleError as exc:
+        result.errors.append(RowError(0, "", str(exc)))
+        return
     try:
         sheet = CalamineWorkbook.from_filelike(BytesIO(data)).get_sheet_by_index(0)
         rows = iter(sheet.to_python(skip_empty_area=False))
     except Exception:
-        result.errors.append(RowError(0, "", gettext("This is not an .xlsx file; download the template and fill it in.")))
+        result.errors.append(RowError(0, "", str(uploads.NOT_EXCEL)))
         return
     header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
     index = {}
@@ -105,9 +112,6 @@ def _rows(data: bytes, columns, result):
     if result.errors:
         return
     for number, values in enumerate(rows, start=2):
-        if number - 1 > MAX_ROWS:
-            result.errors.append(RowError(number, "", gettext("A file may hold at most %(n)d rows.", n=MAX_ROWS)))
-            return
         if values is None or all(v is None or str(v).strip() == "" for v in values):
             continue
         cells = {key: _text(values[i]) if i < len(values) else "" for key, i in index.items()}

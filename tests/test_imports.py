@@ -93,7 +93,7 @@ def test_an_officer_cannot_overwrite_another_schools_pupil(app, officer_a):
 
 
 def test_a_file_that_is_not_excel_or_misses_columns(app, officer_a):
-    assert "这不是.xlsx文件" in visible_text(_upload(officer_a, b"not a spreadsheet"))
+    assert "不是有效的Excel文件" in visible_text(_upload(officer_a, b"not a spreadsheet"))
     text = visible_text(_upload(officer_a, _xlsx([["x"]], headers=["姓名"])))
     assert "缺少该列" in text and "身份证号" in text
 

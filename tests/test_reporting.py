@@ -7,8 +7,12 @@ import pytest
 from app import clock
 from app.extensions import db
 from app.models import ReportTask, School, Submission
+from app.imports import template
 from app.rules.reporting import is_late
 from tests.conftest import WORLD, purge, visible_text
+
+# a real spreadsheet: attachments are checked for what their name says they are (app/uploads.py)
+XLSX = template([("a", "月报", True, "1")], "月报")
 
 
 def _task(app, title, deadline, schools=None, stages=None):
@@ -48,13 +52,13 @@ def test_officer_sees_the_task_submits_a_file_and_the_centre_returns_then_accept
     assert "资助工作月报" in home
     assert "资助工作月报" not in visible_text(as_role("t_officer_b").get("/"))  # not asked
     r = officer_a.post(f"/reporting/submit/{task_id}", data={"content": "本月资助情况",
-                       "file": (BytesIO(b"xlsx bytes"), "月报.xlsx")}, content_type="multipart/form-data")
+                       "file": (BytesIO(XLSX), "月报.xlsx")}, content_type="multipart/form-data")
     assert r.status_code == 302
     with app.app_context():
         first = db.session.query(Submission).filter_by(task_id=task_id).one()
         assert not first.late and first.school_id == WORLD.school_a and first.file_name == "月报.xlsx"
         first_id = first.id
-    assert officer_a.get(f"/submissionview/file/{first_id}").data == b"xlsx bytes"
+    assert officer_a.get(f"/submissionview/file/{first_id}").data == XLSX
     # a second submission before review is refused
     r = officer_a.post(f"/reporting/submit/{task_id}", data={"content": "又一次"}, content_type="multipart/form-data")
     assert "被退回修改后才能重新报送" in visible_text(r)
@@ -73,7 +77,7 @@ def test_officer_sees_the_task_submits_a_file_and_the_centre_returns_then_accept
         assert db.session.get(Submission, second_id).status == "accepted"
 
 
-@pytest.mark.parametrize("name, size, message", [("病毒.exe", 10, "不接受该类型的文件"), ("大表.xlsx", 20 * 1024 * 1024 + 1, "文件超过20MB")])
+@pytest.mark.parametrize("name, size, message", [("病毒.exe", 10, "不接受该类型的文件"), ("大表.xlsx", 20 * 1024 * 1024 + 1, "文件过大：不能超过20MB")])
 def test_wrong_type_or_oversized_uploads_are_refused(app, officer_a, name, size, message):
     task_id = _task(app, f"上传检查{size}", clock.now() + timedelta(days=5), schools=[WORLD.school_a])
     r = officer_a.post(f"/reporting/submit/{task_id}", data={"content": "x", "file": (BytesIO(b"0" * size), name)},
@@ -159,7 +163,7 @@ def test_completeness_counts_the_empty_required_cells(app, officer_a, center):
 def test_a_task_template_is_downloadable_by_the_schools_asked(app, center, officer_a, as_role):
     r = center.post("/reporttaskview/add", data={
         "title": "带模板的任务", "description": "按模板填写", "deadline": "2030-06-30 17:00:00",
-        "schools": [WORLD.school_a], "active": "y", "template_file": (BytesIO(b"template bytes"), "模板.xlsx")},
+        "schools": [WORLD.school_a], "active": "y", "template_file": (BytesIO(XLSX), "模板.xlsx")},
         content_type="multipart/form-data")
     assert r.status_code == 302
     with app.app_context():
@@ -167,7 +171,7 @@ def test_a_task_template_is_downloadable_by_the_schools_asked(app, center, offic
         assert task.template_name == "模板.xlsx"
         task_id = task.id
     assert f"/reporting/template/{task_id}" in officer_a.get("/reporting/todo/").get_data(as_text=True)
-    assert officer_a.get(f"/reporting/template/{task_id}").data == b"template bytes"
+    assert officer_a.get(f"/reporting/template/{task_id}").data == XLSX
     assert as_role("t_officer_b").get(f"/reporting/template/{task_id}").status_code == 404
     bad = center.post("/reporttaskview/add", data={
         "title": "坏模板", "deadline": "2030-06-30 17:00:00", "schools": [WORLD.school_a], "active": "y",

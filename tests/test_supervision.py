@@ -31,9 +31,9 @@ def test_supervisor_records_officer_rectifies_supervisor_reopens_then_accepts(ap
     assert f"/inspectionview/check/{insp_id}" not in supervisor.get(f"/inspectionview/show/{insp_id}").get_data(as_text=True)
     assert "请填写整改情况" in visible_text(officer_a.post(f"/inspectionview/rectify/{insp_id}", data={"done": " "}))
     r = officer_a.post(f"/inspectionview/rectify/{insp_id}", data={"done": "已更新公示栏",
-                       "evidence": (BytesIO(b"photo"), "公示栏.jpg")}, content_type="multipart/form-data")
+                       "evidence": (BytesIO(b"\xff\xd8\xff\xe0photo"), "公示栏.jpg")}, content_type="multipart/form-data")
     assert r.status_code == 302
-    assert officer_a.get(f"/inspectionview/evidence/{insp_id}").data == b"photo"
+    assert officer_a.get(f"/inspectionview/evidence/{insp_id}").data == b"\xff\xd8\xff\xe0photo"
     page = supervisor.get(f"/inspectionview/show/{insp_id}").get_data(as_text=True)
     assert f"/inspectionview/check/{insp_id}" in page and f"/inspectionview/evidence/{insp_id}" in page
     assert f"/inspectionview/rectify/{insp_id}" not in officer_a.get(f"/inspectionview/show/{insp_id}").get_data(as_text=True)

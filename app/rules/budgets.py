@@ -206,8 +206,8 @@ def read_answers(data: bytes):
         answers.append(Answer(line_id, word in PAID_WORDS, amount, reason,
                               cells.get("fail_reason") if reason == "other" else None, paid_on, number))
     if result.errors:
-        messages = [e if isinstance(e, str) else f"{gettext('Row %(n)d', n=e.row)} {e.column}：{e.message}"
-                    for e in result.errors]
+        messages = [e if isinstance(e, str) else f"{gettext('Row %(n)d', n=e.row)} {e.column}：{e.message}" if e.row
+                    else e.message for e in result.errors]
         raise RuleError({"file": "；".join(messages[:30])})
     if not answers:
         raise RuleError({"file": _l("The file has no line.")})

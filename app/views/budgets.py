@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import DecimalField, IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange
 
-from app import turnover
+from app import turnover, uploads
 from app.exports import workbook_bytes
 from app.extensions import db
 from app.imports import template
@@ -241,7 +241,7 @@ class PaymentBatchView(AidModelView):
         try:
             upload = request.files.get("file")
             if upload and upload.filename:
-                answers = read_answers(upload.read())
+                answers = read_answers(uploads.read(upload, {".xlsx"}, content=False))  # content: read_answers
             else:
                 answers = self._manual_answers(batch)
             apply_answers(db.session, batch, answers)

@@ -10,16 +10,26 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired
 
+from app import uploads
 from app.imports import AWARD_COLUMNS, STUDENT_COLUMNS, import_awards, import_students, template
+from app.rules import RuleError
 from app.rules.identification import school_year_of
 from app.verification import LIST_COLUMNS, LIST_KINDS, Match, compare, read_list
 from app.verification import apply as apply_match
 
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 class UploadForm(DynamicForm):
     file = FileField(_l("Excel file (.xlsx)"), validators=[FileRequired(), FileAllowed(["xlsx"], _l("Only .xlsx files."))])
+
+
+def _read(form):
+    """The uploaded .xlsx within the size limit, or None with the reason beside the field."""
+    try:
+        return uploads.read(form.file.data, {".xlsx"}, content=False)
+    except RuleError as exc:
+        form.file.errors.append(str(exc))
+        return None
 
 
 class ImportView(BaseView):
@@ -45,11 +55,9 @@ class ImportView(BaseView):
         form = UploadForm()
         result = None
         if request.method == "POST" and form.validate():
-            data = form.file.data.read(MAX_UPLOAD + 1)
-            if len(data) > MAX_UPLOAD:
-                form.file.errors.append(_l("The file is larger than 20 MB."))
-            else:
-                result = self.importer(data)
+            data = _read(form)
+            if data is not None:
+                result = self.importer(data)  # checks the content before reading it (app/uploads.py)
         return self.render_template("aid/import.html", form=form, result=result, title=self.page_title,
                                     columns=self.columns, template_url=f"{type(self).__name__}.download_template")
 
@@ -103,8 +111,7 @@ class VerificationView(BaseView):
         form = VerificationForm()
         match = None
         apply_form = None
-        if request.method == "POST" and form.validate():
-            data = form.file.data.read(MAX_UPLOAD + 1)
+        if request.method == "POST" and form.validate() and (data := _read(form)) is not None:
             match = read_list(data, form.kind.data, form.school_year.data.strip())
             if not match.errors:
                 apply_form = ApplyForm(formdata=None, kind=match.kind, school_year=match.school_year,

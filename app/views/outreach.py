@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import DecimalField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from app import storage
+from app import storage, uploads
 from app.extensions import db
 from app.kpi.outreach import publicity_figures, staffing, training_hours, visit_figures
 from app.models.outreach import (
@@ -113,12 +113,15 @@ class PublicityActivityView(AidModelView):
             abort(400)
         added = 0
         try:
-            for upload in form.files.data or []:
+            photos = []
+            for upload in form.files.data or []:  # every photo is checked before the first one is stored
                 if not getattr(upload, "filename", ""):
                     continue
                 if not any(upload.filename.lower().endswith(ext) for ext in PHOTO_TYPES):
                     raise RuleError({"files": _l("%(name)s is not a photo (jpg or png).", name=upload.filename)})
-                path, name = storage.save_upload(upload)
+                photos.append((uploads.read(upload, PHOTO_TYPES), upload.filename))
+            for data, name in photos:
+                path = storage.save(data, name, session=db.session)
                 db.session.add(PublicityPhoto(activity=activity, path=path, name=name))
                 added += 1
             db.session.commit()

@@ -9,13 +9,13 @@ from flask_wtf.file import FileField
 from wtforms import TextAreaField
 from wtforms.validators import ValidationError
 
-from app import storage
+from app import storage, uploads
 from app.extensions import db
 from app.kpi.reporting import reporting_figures
 from app.models import ReportTask, Submission
 from app.models.choices import STAGES
 from app.rules import RuleError
-from app.rules.reporting import check_upload, is_late, review, targeted_schools
+from app.rules.reporting import ALLOWED_TYPES, is_late, review, targeted_schools
 from app.scope import current_school_scope
 from app.views.aid import StageCodesField
 from app.views.base import AidInterface, AidModelView, date_time_field
@@ -23,16 +23,15 @@ from app import clock
 
 
 def upload_allowed(form, field):
-    """A form validator: the same type and size rule as every upload (app/rules/reporting.py)."""
+    """A form validator: the same type, size and content rule as every upload (app/uploads.py)."""
     upload = field.data
     if upload and getattr(upload, "filename", ""):
-        upload.stream.seek(0, 2)
-        size = upload.stream.tell()
-        upload.stream.seek(0)
         try:
-            check_upload(upload.filename, size)
+            uploads.read(upload, ALLOWED_TYPES)
         except RuleError as exc:
             raise ValidationError(str(exc))
+        finally:
+            upload.stream.seek(0)
 
 
 class ReportTaskView(AidModelView):
@@ -156,12 +155,12 @@ class ReportingPagesView(BaseView):
         if request.method == "POST" and form.validate():
             upload = form.file.data
             try:
-                stored, name = storage.save_upload(upload) or (None, None)
-                if not stored and not (form.content.data or "").strip():
-                    raise RuleError({"content": _l("Write the report or attach a file.")})
                 previous = latest(task.id, school_id)
                 if previous is not None and previous.status != "returned":
                     raise RuleError({"content": _l("This task was already submitted; it can be resubmitted once returned.")})
+                stored, name = storage.save_upload(upload) or (None, None)
+                if not stored and not (form.content.data or "").strip():
+                    raise RuleError({"content": _l("Write the report or attach a file.")})
                 now = clock.now()
                 db.session.add(Submission(task_id=task.id, school_id=school_id, content=form.content.data, file_path=stored,
                                           file_name=name, submitted_at=now, late=is_late(task, now),

@@ -112,10 +112,10 @@ class InspectionView(AidModelView):
         error = None
         if request.method == "POST" and form.validate():
             try:
-                saved = storage.save_upload(form.evidence.data)
+                rectify(inspection, form.done.data)
+                saved = storage.save_upload(form.evidence.data)  # after the rule: a refused step stores nothing
                 if saved:
                     inspection.evidence_path, inspection.evidence_name = saved
-                rectify(inspection, form.done.data)
                 db.session.commit()
                 flash(_l("The rectification was submitted for checking."), "success")
                 return redirect(url_for("InspectionView.show", pk=inspection.id))
