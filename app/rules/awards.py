@@ -19,8 +19,6 @@ from app import clock
 
 # Stages whose aid is paid only to the school-issued 学生资助卡.
 AID_CARD_STAGES = {"senior", "vocational"}
-# What the money of an award is made of: frozen once the award is approved.
-MONEY_FIELDS = ("student_id", "program_id", "semester_id", "amount", "card_kind", "card_number")
 WRITERS = {SCHOOL_OFFICER, AID_CENTER, ADMIN}
 
 ACTIONS = {
