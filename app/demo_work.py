@@ -18,6 +18,7 @@ from app.models.complaints import Complaint, ComplaintStep
 from app.models.outreach import (
     AidStaff, HomeVisit, PublicityActivity, Recognition, TrainingAttendance, TrainingSession,
 )
+from app.rules.states import step as workflow_step
 from app.rules.complaints import is_overdue
 
 SUBJECTS = [
@@ -91,6 +92,7 @@ def seed_complaints(rng, schools, today):
                                                                                 minutes=rng.randrange(60)))
             at = min(at, clock.now())
             who = {"approve": leader, "return": leader, "find": supervisor}.get(action, center)
+            workflow_step(c)  # the workflow's steps, replayed with the demo's own days and people
             if action == "assign":
                 c.handler, c.assignee_id = "supervisor", supervisor
             if action == "find":

@@ -62,7 +62,7 @@ def test_paid_award_cannot_be_deleted_or_edited_only_voided(app, officer_a, cent
     r = post_edit(center, f"/awardview/edit/{award.id}", {"student": number, "program": WORLD.program_senior,
                     "semester": WORLD.semester, "amount": "1", "card_kind": "aid_card",
                     "card_number": cards.make("6217", 19, 7001)})
-    assert "已审核的资助不能修改" in visible_text(r)
+    assert "不能修改：该资助处于“已发放”状态" in visible_text(r)
     assert api("t_center").delete(f"/api/v1/award/{award.id}").status_code == 422
     # voiding needs a reason
     r = center.post(f"/awardview/void/{award.id}", data={"void_reason": " "})

@@ -8,7 +8,9 @@ from openpyxl import load_workbook
 from app import idcard
 from app.extensions import db
 from app.models import Award, Identification, School, Semester, Student
+from app.roles import AID_CENTER
 from app.rules import cards
+from app.rules.awards import transition
 from tests.conftest import WORLD, visible_text
 
 
@@ -35,7 +37,7 @@ def _county(app):
                 db.session.add(a)
                 if void:
                     db.session.flush()
-                    a.status, a.void_reason = "void", "测试撤销"
+                    transition(a, "void", [AID_CENTER], reason="测试撤销")
             pupils.append(s)
         db.session.commit()
         return school.id, [p.id for p in pupils]
@@ -75,7 +77,7 @@ def test_public_notice_shows_only_what_may_be_posted(app, center, officer_a):
         _county(app)
     with app.app_context():
         for award in db.session.query(Award).filter(Award.program_id == WORLD.program_senior, Award.status == "proposed"):
-            award.status = "approved"
+            transition(award, "approve", [AID_CENTER])
         db.session.commit()
         students = db.session.query(Student).filter(Student.name.like("覆盖%")).all()
         numbers = [s.id_number for s in students]

@@ -12,15 +12,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
 
 from app.models.choices import STAGES
-from app.roles import ADMIN, AID_CENTER
-from app.rules import RuleError
+from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
+from app.rules import RuleError, states
 from app.rules.cards import card_error, normalize
 from app import clock
 
 # Stages whose aid is paid only to the school-issued 学生资助卡.
 AID_CARD_STAGES = {"senior", "vocational"}
-# What the money of an award is made of: frozen once the award is approved.
-MONEY_FIELDS = ("student_id", "program_id", "semester_id", "amount", "card_kind", "card_number")
+WRITERS = {SCHOOL_OFFICER, AID_CENTER, ADMIN}
 
 ACTIONS = {
     # action: (from statuses, to status, roles allowed)
@@ -28,6 +27,25 @@ ACTIONS = {
     "pay": ({"approved"}, "paid", {AID_CENTER, ADMIN}),
     "void": ({"proposed", "approved", "paid"}, "void", {AID_CENTER, ADMIN}),
 }
+
+
+# What may change in each state, and by whom (enforced on every write by app/rules/states.py).
+# A proposal is the school's and the centre's to correct; from approval on nothing changes but
+# through ACTIONS (and a card corrected after a failed payment, app/rules/budgets.py correct_card).
+STATES = states.StateRules(
+    model="Award",
+    what=_l("award"),
+    states={"proposed": {states.ALL: WRITERS}, "approved": {}, "paid": {}, "void": {}},
+    created={"proposed": WRITERS},
+    steps=("status", "approved_at", "approved_by_id", "paid_on", "void_reason", "voided_at"),
+    labels={"student": _l("Student"), "program": _l("Programme"), "semester": _l("Semester"),
+            "amount": _l("Amount (yuan)"), "over_standard_reason": _l("Reason for an amount above the standard"),
+            "card_kind": _l("Card"), "card_number": _l("Card number"), "status": _l("Status"),
+            "approved_at": _l("Approved at"), "approved_by": _l("Approved by"), "paid_on": _l("Paid on"),
+            "void_reason": _l("Reason for voiding"), "voided_at": _l("Voided at")},
+    state_labels=lambda code: _status_label(code),
+    hint=_l("To change it, void the award and propose a new one."),
+)
 
 
 def student_stage(student) -> str:
@@ -42,23 +60,6 @@ def semester_standard(program) -> Decimal:
     """The standard amount for one semester (a yearly standard is paid in two halves)."""
     amount = Decimal(program.standard_amount)
     return amount if program.period == "semester" else (amount / 2).quantize(Decimal("0.01"))
-
-
-def _changed(award, session, fields):
-    """Which of the fields differ from what is stored."""
-    state = inspect(award, raiseerr=False)
-    if state is not None:
-        if state.transient or state.pending:
-            return set()
-        return {f for f in fields if state.attrs[f].history.has_changes()}
-    if getattr(award, "id", None) is None:
-        return set()
-    from app.models import Award
-
-    stored = session.get(Award, award.id)
-    if stored is None:
-        return set()
-    return {f for f in fields if getattr(award, f) != getattr(stored, f) and getattr(award, f) is not None}
 
 
 def check_award(award, session, today=None):
@@ -78,15 +79,8 @@ def check_award(award, session, today=None):
     if semester is None:
         errors["semester"] = _l("This field is required.")
     status = award.status or "proposed"
-    if status in ("approved", "paid", "void"):
-        frozen = _changed(award, session, MONEY_FIELDS)
-        if getattr(award, "_card_correction", False):
-            # a card corrected after a failed payment (app/rules/budgets.py correct_card)
-            frozen -= {"card_number", "card_kind"}
-        if frozen:
-            for field in frozen:
-                errors[field.replace("_id", "")] = _l("An approved award cannot be changed; void it and propose a new one.")
-            raise RuleError(errors)
+    award.card_number = normalize(award.card_number)
+    states.check(award, STATES, session)
     if award.amount is None or Decimal(award.amount) <= 0:
         errors["amount"] = _l("The amount must be more than zero.")
     if student is not None and program is not None:
@@ -103,7 +97,6 @@ def check_award(award, session, today=None):
                     "The amount is above the standard of %(std)s yuan a semester: write the reason.",
                     std=semester_standard(program),
                 )
-        award.card_number = normalize(award.card_number)
         message = card_error(award.card_number)
         if message:
             errors["card_number"] = message
@@ -151,6 +144,7 @@ def transition(award, action, roles, user=None, reason=None, on=None):
         raise RuleError({"status": _l("An award that is %(status)s cannot be %(action)s.",
                                       status=_status_label(award.status), action=_action_label(action))})
     now = clock.now()
+    states.step(award)
     if action == "approve":
         award.approved_at = now
         award.approved_by_id = getattr(user, "id", None)

@@ -17,7 +17,8 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import exists, select
 
-from app.rules import RuleError
+from app.roles import ADMIN, AID_CENTER
+from app.rules import RuleError, states
 from app import clock
 
 HUNDRED = Decimal("100")
@@ -31,6 +32,59 @@ BANK_COLUMNS = [
     ("fail_reason", "失败原因", False, "卡号错误"),
     ("paid_on", "入账日期", False, "2026-11-20"),
 ]
+CENTRE = {AID_CENTER, ADMIN}
+
+
+def _batch_status(code):
+    from app.models.budgets import BATCH_STATUSES
+
+    return BATCH_STATUSES.label(code)
+
+
+def _line_result(code):
+    from app.models.budgets import LINE_RESULTS
+
+    return LINE_RESULTS.label(code)
+
+
+# What may change in each state (app/rules/states.py).  A batch's semester and programme are what
+# its lines were built from, and a line is what was sent to the bank: both are frozen from the
+# start; only the centre's notes change by hand, the rest by the steps below (build, export,
+# the bank's answer).
+BATCH_STATES = states.StateRules(
+    model="PaymentBatch",
+    what=_l("payment batch"),
+    states={"open": {"notes": CENTRE}, "exported": {"notes": CENTRE}, "reconciled": {"notes": CENTRE}},
+    created={"open": CENTRE},
+    steps=("status", "exported_at", "reconciled_at"),
+    labels={"semester": _l("Semester"), "program": _l("Programme"), "status": _l("State"), "reissue": _l("Re-issue"),
+            "created_by": _l("Built by"), "exported_at": _l("Sent to the bank at"),
+            "reconciled_at": _l("Reconciled at"), "notes": _l("Notes")},
+    state_labels=_batch_status,
+)
+LINE_STATES = states.StateRules(
+    model="BatchLine",
+    what=_l("payment to the bank"),
+    status="result",
+    states={"pending": {}, "paid": {}, "failed": {}},
+    created={"pending": CENTRE},
+    steps=("result", "fail_reason", "fail_note", "paid_on", "open_award_id", "paid_award_id"),
+    labels={"batch": _l("Batch"), "award": _l("Award"), "name": _l("Name"), "card_number": _l("Card number"),
+            "amount": _l("Amount (yuan)"), "result": _l("Bank's answer"), "fail_reason": _l("Reason of the failure"),
+            "fail_note": _l("Notes"), "paid_on": _l("Paid on"), "open_award_id": _l("Award"),
+            "paid_award_id": _l("Award")},
+    state_labels=_line_result,
+)
+
+
+def check_batch(batch, session=None):
+    states.check(batch, BATCH_STATES, session)
+
+
+def check_line(line, session=None):
+    states.check(line, LINE_STATES, session)
+
+
 PAID_WORDS = {"成功", "已入账", "paid", "success"}
 FAILED_WORDS = {"失败", "退回", "failed", "fail"}
 
@@ -104,6 +158,7 @@ def build_batch(session, semester, program, user=None):
 def mark_exported(batch, at=None):
     if batch.status == "reconciled":
         raise RuleError({"status": _l("This batch is reconciled already.")})
+    states.step(batch)
     batch.status = "exported"
     batch.exported_at = batch.exported_at or at or clock.now()
 
@@ -156,6 +211,7 @@ def apply_answers(session, batch, answers, today=None):
         raise RuleError({"file": "；".join(errors[:30])})
     for a in answers:
         line = lines[a.line_id]
+        states.step(line)
         line.open_award_id = None
         if a.paid:
             line.result, line.paid_on = "paid", a.paid_on or today
@@ -165,6 +221,7 @@ def apply_answers(session, batch, answers, today=None):
         else:
             line.result, line.fail_reason, line.fail_note = "failed", a.reason, a.note
     if all(line.result != "pending" for line in batch.lines):
+        states.step(batch)
         batch.status = "reconciled"
         batch.reconciled_at = clock.now()
     return batch
@@ -253,7 +310,7 @@ def correct_card(award, card_number, session):
     message = card_error(number)
     if message:
         raise RuleError({"card_number": message})
-    award._card_correction = True
+    states.step(award, "card_number", "card_kind")
     award.card_number = number
     return award
 

@@ -22,7 +22,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 from app.roles import ADMIN, AID_CENTER, LEADER, SCHOOL_OFFICER, SUPERVISOR
-from app.rules import RuleError
+from app.rules import RuleError, states
 from app import clock
 
 CENTRE = {AID_CENTER, ADMIN}
@@ -50,6 +50,32 @@ ACTION_FIELDS = {
     "close": ("result", "reply", "accountability", "accountable_persons"),
     "answer": ("reply",),
 }
+# What may change in each state, and by whom (app/rules/states.py): the intake can be corrected
+# until it goes to the leader and again when the leader returns it; everything else is written
+# by the steps above (ACTIONS), on the screen and the API alike.
+INTAKE = ("kind", "channel", "received_at", "school_id", "anonymous", "complainant_name", "complainant_contact",
+          "subject", "content")
+REGISTERING = CENTRE | {SCHOOL_OFFICER}
+STATES = states.StateRules(
+    model="Complaint",
+    what=_l("complaint"),
+    states={"registered": {INTAKE: REGISTERING}, "returned": {INTAKE: REGISTERING},
+            **{status: {} for status in OPEN_STATUSES + ("closed",) if status not in ("registered", "returned")}},
+    created={"registered": REGISTERING},
+    steps=("status", "stage_since", "closed_at", "handler", "assignee_id", "shared_with_school", "findings", "result",
+           "rectification_demand", "rectification_done", "reply", "accountability", "accountable_persons"),
+    labels={"kind": _l("Kind"), "channel": _l("Channel"), "received_at": _l("Received at"), "anonymous": _l("Anonymous"),
+            "complainant_name": _l("Complainant"), "complainant_contact": _l("Complainant's contact"),
+            "school": _l("School concerned"), "subject": _l("Subject"), "content": _l("What the complainant said"),
+            "origin": _l("Registered by"), "registered_by": _l("Registered by (user)"), "status": _l("State"),
+            "stage_since": _l("In this state since"), "handler": _l("Investigated by"),
+            "assignee": _l("Supervisor in charge"), "shared_with_school": _l("The school concerned"),
+            "findings": _l("Investigation findings"), "result": _l("Result"),
+            "rectification_demand": _l("Rectification required"), "rectification_done": _l("What the school did"),
+            "reply": _l("Reply to the complainant"), "accountability": _l("Accountability"),
+            "accountable_persons": _l("Held to account"), "closed_at": _l("Closed at")},
+    state_labels=lambda code: _status_label(code),
+)
 DEFAULT_STAGE_DAYS = {"registered": 2, "returned": 3, "awaiting_approval": 3, "approved": 2, "investigating": 15,
                       "investigated": 3, "rectifying": 15, "rectified": 5}
 DEFAULT_CLOSE_DAYS = {"consult": 5, "complaint": 30, "report": 30}
@@ -139,10 +165,17 @@ def available_actions(complaint, roles, user_id=None):
     return [a for a in ACTIONS if _may(complaint, a, roles, user_id)]
 
 
-def check_complaint(complaint):
+def _status_label(code):
+    from app.models.complaints import COMPLAINT_STATUSES
+
+    return COMPLAINT_STATUSES.label(code)
+
+
+def check_complaint(complaint, session=None):
     """A valid intake: what it is about, and who complained unless anonymous."""
     from app.scope import current_school_scope
 
+    states.check(complaint, STATES, session)
     errors = {}
     if not (complaint.subject or "").strip():
         errors["subject"] = _l("This field is required.")
@@ -177,6 +210,7 @@ def transition(complaint, action, roles, session, user=None, data=None, now=None
         raise RuleError({"status": _l("Your role may not take this step for this complaint.")})
     now = now or clock.now()
     errors = {}
+    states.step(complaint)
     target = _apply(complaint, action, data, session, errors)
     if errors:
         raise RuleError(errors)

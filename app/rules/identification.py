@@ -6,9 +6,47 @@ from flask_babel import lazy_gettext as _l
 
 from app.models.choices import DIFFICULTY_LEVELS, EVIDENCE_SOURCES
 from app.models.identification import CATEGORIES, PRIORITY_CATEGORIES
-from app.rules import RuleError
+from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
+from app.rules import RuleError, states
 
 SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
+CENTRE = {AID_CENTER, ADMIN}
+WRITERS = CENTRE | {SCHOOL_OFFICER}
+STATE_LABELS = {"open": _l("not yet the basis of an approved award"), "in_use": _l("the basis of an approved or paid award")}
+ASSESSMENT = ("level", *(name for name, _, _ in CATEGORIES), "evidence_source", "identified_on")
+
+# What may change in each state (app/rules/states.py).  The state is not a column: an
+# identification is in use once an approved or paid award of that pupil in that school year rests
+# on it.  Then whose and which year it is never change; the level and the categories change only
+# by the centre (the departments' verification lists, a county adjustment during the year); the
+# school keeps its notes.
+STATES = states.StateRules(
+    model="Identification",
+    what=_l("difficulty identification"),
+    states={"open": {states.ALL: WRITERS},
+            "in_use": {ASSESSMENT: CENTRE, ("notes", "needs_review"): WRITERS}},
+    steps=(),
+    ignored=("is_priority",),
+    labels={"student": _l("Student"), "school_year": _l("School year"), "level": _l("Difficulty level"),
+            **{name: label for name, label, _ in CATEGORIES}, "evidence_source": _l("Evidence source"),
+            "identified_on": _l("Identified on"), "notes": _l("Notes"), "needs_review": _l("To be re-confirmed")},
+    state_labels=lambda code: STATE_LABELS[code],
+    state_of=lambda identification, stored: "in_use" if awards_rest_on(
+        stored.session, stored.before("student_id"), stored.before("school_year")) else "open",
+)
+
+
+def awards_rest_on(session, student_id, school_year) -> bool:
+    """An approved or paid award of the pupil in a semester of that school year."""
+    from sqlalchemy import select
+
+    from app.models import Award, Semester
+    from app.scope import unscoped
+
+    return session.scalar(
+        select(Award.id).join(Semester, Semester.id == Award.semester_id)
+        .where(Award.student_id == student_id, Semester.school_year == school_year,
+               Award.status.in_(("approved", "paid"))).limit(1).execution_options(**unscoped())) is not None
 
 
 def is_priority(identification) -> bool:
@@ -22,7 +60,8 @@ def school_year_of(day: date) -> str:
     return f"{start}-{start + 1}"
 
 
-def check_identification(identification, today=None):
+def check_identification(identification, today=None, session=None):
+    states.check(identification, STATES, session)
     errors = {}
     today = today or date.today()
     match = SCHOOL_YEAR.match(identification.school_year or "")

@@ -16,10 +16,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from app.roles import ADMIN, AID_CENTER
-from app.rules import RuleError
+from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
+from app.rules import RuleError, states
 
 CENTRE = {AID_CENTER, ADMIN}
+WRITERS = CENTRE | {SCHOOL_OFFICER}
 TRANSITIONS = {
     # action: (from, to, roles)
     "accept": ({"pre_applied"}, "accepted", CENTRE),
@@ -33,6 +34,40 @@ TRANSITIONS = {
     "resume": ({"overdue"}, "repaying", CENTRE),
     "settle": ({"repaying", "overdue"}, "settled", CENTRE),
 }
+# What may change in each state, and by whom (enforced on every write by app/rules/states.py).
+# The application (borrower, amount, terms, materials) is the school's and the centre's until the
+# centre approves it; then only the centre, and only until the contract is signed, which fixes it.
+APPLICATION = ("student_id", "co_borrower", "degree", "academic_year", "amount", "grace_years", "repayment_years",
+               "materials")
+STUDY = ("university", "major", "expected_graduation")
+CONTACT = ("co_borrower_phone", "notes")
+STATES = states.StateRules(
+    model="Loan",
+    what=_l("loan"),
+    states={
+        "pre_applied": {states.ALL: WRITERS},
+        "accepted": {states.ALL: WRITERS},
+        "approved": {APPLICATION: CENTRE, "contract_number": CENTRE, STUDY: WRITERS, CONTACT: WRITERS},
+        "rejected": {CONTACT: WRITERS},
+        "contracted": {STUDY: WRITERS, CONTACT: WRITERS},
+        "disbursed": {STUDY: WRITERS, CONTACT: WRITERS},
+        "graduated": {CONTACT: WRITERS},
+        "repaying": {CONTACT: WRITERS},
+        "overdue": {CONTACT: WRITERS},
+        "settled": {CONTACT: WRITERS},
+    },
+    created={"pre_applied": WRITERS},
+    steps=("status", "reject_reason", "graduation_confirmed_on"),
+    labels={"student": _l("Borrower"), "co_borrower": _l("Co-borrower"), "co_borrower_phone": _l("Co-borrower phone"),
+            "university": _l("University"), "major": _l("Major"), "degree": _l("Degree"),
+            "academic_year": _l("School year"), "contract_number": _l("Contract number"),
+            "amount": _l("Amount this year (yuan)"), "expected_graduation": _l("Expected graduation"),
+            "grace_years": _l("Grace period (years)"), "repayment_years": _l("Repayment term after graduation (years)"),
+            "status": _l("Status"), "reject_reason": _l("Reason for not approving"),
+            "materials": _l("Materials received"), "graduation_confirmed_on": _l("Graduation confirmed on"),
+            "notes": _l("Notes")},
+    state_labels=lambda code: _status_label(code),
+)
 DUE_MONTH_DAY = (12, 20)
 CENT = Decimal("0.01")
 
@@ -43,9 +78,16 @@ def ceiling(degree) -> Decimal:
     return Decimal(ceilings[degree])
 
 
-def check_loan(loan):
+def _status_label(code):
+    from app.models.loans import LOAN_STATUSES
+
+    return LOAN_STATUSES.label(code)
+
+
+def check_loan(loan, session=None):
     from app.rules.identification import SCHOOL_YEAR
 
+    states.check(loan, STATES, session)
     errors = {}
     if loan.amount is None:
         if (loan.status or "pre_applied") != "pre_applied":
@@ -98,6 +140,7 @@ def transition(loan, action, roles, session, user=None, comment=None, on=None):
         raise RuleError({"reject_reason": _l("Write why the application is not approved.")})
     if action == "sign" and not (loan.contract_number or "").strip():
         raise RuleError({"contract_number": _l("Enter the contract number first.")})
+    states.step(loan)
     if action == "reject":
         loan.reject_reason = comment.strip()
     if action == "confirm_graduation":

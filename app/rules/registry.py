@@ -4,7 +4,7 @@ from app.rules.complaints import check_complaint
 from app.rules.funds import check_fund, check_pairing, check_project
 from app.rules.identification import check_identification
 from app.rules.loans import check_loan
-from app.rules.supervision import check_call, check_inspection
+from app.rules.supervision import check_call, check_inspection, check_score
 from app.rules.officers import check_officer
 from app.rules.semesters import check_semester
 from app.rules.students import check_student
@@ -16,9 +16,12 @@ def _checks():
         Student,
     )
 
-    from app.models.budgets import Allocation, ProgramBudget
+    from app.models.budgets import Allocation, BatchLine, PaymentBatch, ProgramBudget
     from app.models.complaints import Complaint
-    from app.rules.budgets import check_allocation, check_budget
+    from app.models.reporting import Submission
+    from app.models.supervision import InspectionScore
+    from app.rules.budgets import check_allocation, check_batch, check_budget, check_line
+    from app.rules.reporting import check_submission
     from app.models.outreach import AidStaff, HomeVisit, PublicityActivity, Recognition, TrainingAttendance, TrainingSession
     from app.rules.outreach import (
         check_activity, check_attendance, check_recognition, check_staff, check_training, check_visit,
@@ -31,12 +34,16 @@ def _checks():
         TrainingSession: lambda session, obj: check_training(obj),
         TrainingAttendance: lambda session, obj: check_attendance(obj, session),
         Recognition: lambda session, obj: check_recognition(obj),
-        Complaint: lambda session, obj: check_complaint(obj),
+        Complaint: lambda session, obj: check_complaint(obj, session),
         ProgramBudget: lambda session, obj: check_budget(obj),
         Allocation: lambda session, obj: check_allocation(obj),
         PhoneCall: lambda session, obj: check_call(obj, session),
-        Inspection: lambda session, obj: check_inspection(obj),
-        Loan: lambda session, obj: check_loan(obj),
+        Inspection: lambda session, obj: check_inspection(obj, session=session),
+        InspectionScore: lambda session, obj: check_score(obj, session),
+        PaymentBatch: lambda session, obj: check_batch(obj, session),
+        BatchLine: lambda session, obj: check_line(obj, session),
+        Submission: lambda session, obj: check_submission(obj, session),
+        Loan: lambda session, obj: check_loan(obj, session),
         SchoolFund: lambda session, obj: check_fund(obj, session),
         Pairing: lambda session, obj: check_pairing(obj),
         SocialProject: lambda session, obj: check_project(obj),
@@ -44,7 +51,7 @@ def _checks():
         Award: lambda session, obj: check_award(obj, session),
         InfoOfficer: lambda session, obj: check_officer(obj, session),
         Student: lambda session, obj: check_student(obj, session),
-        Identification: lambda session, obj: check_identification(obj),
+        Identification: lambda session, obj: check_identification(obj, session=session),
     }
 
 

@@ -10,11 +10,73 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from app.rules import RuleError
+from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER, SUPERVISOR
+from app.rules import RuleError, states
 from app import clock
 
+SUPERVISING = {SUPERVISOR, AID_CENTER, ADMIN}
+RECTIFYING = {SCHOOL_OFFICER, AID_CENTER, ADMIN}
+RECORD = ("kind", "school_id", "inspected_on", "inspectors", "findings", "result", "rectification_demand",
+          "rectification_deadline")
 
-def check_inspection(inspection, today=None):
+
+def _status_label(code):
+    from app.models.supervision import INSPECTION_STATUSES
+
+    return INSPECTION_STATUSES.label(code)
+
+
+# What may change in each state, and by whom (app/rules/states.py).  An inspection is the
+# supervisors' (and the centre's) record: planned, then recorded as done; once done, the school
+# and the kind stay what they were.  The school writes nothing of it but its rectification,
+# through ``rectify`` while one is open; the supervisor checks it through ``check_rectification``.
+STATES = states.StateRules(
+    model="Inspection",
+    what=_l("inspection"),
+    states={"planned": {RECORD: SUPERVISING},
+            "done": {("inspected_on", "inspectors", "findings", "result", "rectification_demand",
+                      "rectification_deadline"): SUPERVISING}},
+    created={"planned": SUPERVISING, "done": SUPERVISING},
+    moves={("planned", "done"): SUPERVISING},
+    steps=("status", "rectification_status", "rectification_done", "evidence_path", "evidence_name", "rectified_at",
+           "checked_at"),
+    labels={"school": _l("School"), "kind": _l("Kind"), "status": _l("State"), "inspected_on": _l("Date"),
+            "inspectors": _l("Inspectors"), "findings": _l("Findings"), "result": _l("Overall result"),
+            "rectification_demand": _l("Rectification required"),
+            "rectification_deadline": _l("Rectification deadline"), "rectification_status": _l("Rectification"),
+            "rectification_done": _l("What the school did"), "evidence_path": _l("Evidence"),
+            "evidence_name": _l("Evidence"), "rectified_at": _l("Rectified at"), "checked_at": _l("Checked at")},
+    state_labels=_status_label,
+)
+# The scores of an inspection are the supervisors' in every state of it.
+SCORE_STATES = states.StateRules(
+    model="InspectionScore",
+    what=_l("inspection score"),
+    states={"planned": {states.ALL: SUPERVISING}, "done": {states.ALL: SUPERVISING}},
+    created={"planned": SUPERVISING, "done": SUPERVISING},
+    steps=(),
+    labels={"inspection": _l("Inspection"), "item": _l("Checklist item"), "score": _l("Score"), "note": _l("Notes")},
+    state_labels=_status_label,
+    state_of=lambda score, stored: _inspection_status(score, stored),
+)
+
+
+def _inspection_status(score, stored):
+    from app.models import Inspection
+
+    inspection = getattr(score, "inspection", None)
+    if inspection is None:
+        inspection_id = getattr(score, "inspection_id", None) if stored.is_new else stored.before("inspection_id")
+        inspection = stored.session.get(Inspection, inspection_id) if inspection_id is not None else None
+    return inspection.status if inspection is not None else "planned"
+
+
+def check_score(score, session=None):
+    states.check(score, SCORE_STATES, session)
+
+
+def check_inspection(inspection, today=None, session=None):
+    states.check(inspection, STATES, session)
     errors = {}
     today = today or date.today()
     if inspection.status == "done" and inspection.inspected_on and inspection.inspected_on > today:
@@ -28,21 +90,30 @@ def check_inspection(inspection, today=None):
         raise RuleError(errors)
 
 
+def _may(roles, field):
+    if not states.acting_roles() & roles:
+        raise RuleError({field: _l("Your role may not do this.")})
+
+
 def rectify(inspection, done_text, at=None):
+    _may(RECTIFYING, "rectification_done")
     if inspection.rectification_status not in ("required", "reopened"):
         raise RuleError({"rectification_done": _l("There is no open rectification for this inspection.")})
     if not (done_text or "").strip():
         raise RuleError({"rectification_done": _l("Describe what was done.")})
+    states.step(inspection)
     inspection.rectification_done = done_text.strip()
     inspection.rectification_status = "submitted"
     inspection.rectified_at = at or clock.now()
 
 
 def check_rectification(inspection, accept: bool, comment=None, at=None):
+    _may(SUPERVISING, "rectification_status")
     if inspection.rectification_status != "submitted":
         raise RuleError({"rectification_status": _l("Nothing has been submitted to check.")})
     if not accept and not (comment or "").strip():
         raise RuleError({"rectification_status": _l("Say what is still to be done.")})
+    states.step(inspection, "rectification_demand")
     inspection.rectification_status = "accepted" if accept else "reopened"
     if not accept:
         inspection.rectification_demand = f"{inspection.rectification_demand or ''}\n【复查】{comment.strip()}".strip()
