@@ -90,6 +90,8 @@ OUTREACH_SCHOOL = ("HomeVisit", "PublicityActivity", "AidStaff", "TrainingAttend
 OUTREACH_PHOTOS = [("PublicityActivityView", ("can_photos", "can_photo"))]
 # The officer's side of information reporting.
 OFFICER_REPORTING = [("ReportingPagesView", ("can_todo", "can_submit", "can_template"), "ReportTodo")]
+# 预申请: those who record loans turn a candidate of the list (which every role reads) into a pre-application.
+LOAN_PRE_APPLY = [("LoanPagesView", ("can_pre_apply",))]
 # Imports: those who keep the records.
 IMPORT_PAGES = [
     ("StudentImportView", ("can_upload", "can_download_template"), "StudentImport"),
@@ -197,7 +199,7 @@ FAB_ROLES = {
     + _blocks(OUTREACH_PHOTOS, PAYMENTS_CENTRE, AUDIT_READ)
     + _blocks(INSPECTING)
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES)
-    + _blocks(REVEAL_ALL, REVEAL_ONE),
+    + _blocks(REVEAL_ALL, REVEAL_ONE, LOAN_PRE_APPLY),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject",
                                     "LoanMaterial", "RepaymentDue")
     + _write("Student", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
@@ -205,7 +207,7 @@ FAB_ROLES = {
     + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))]
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING)
     + _read("TrainingSession") + _write(*OUTREACH_SCHOOL) + _blocks(OUTREACH_PHOTOS)
-    + _read("BatchLine") + _grants("BatchLineView", ("can_correct",)) + _blocks(REVEAL_ONE),
+    + _read("BatchLine") + _grants("BatchLineView", ("can_correct",)) + _blocks(REVEAL_ONE, LOAN_PRE_APPLY),
     SUPERVISOR: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _write("Inspection", "InspectionScore", "PhoneCall")
     + _blocks(INSPECTING)
     + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES),

@@ -113,7 +113,7 @@ def test_a_batch_is_paid_failed_reissued_and_reconciles_to_the_fen(app, year_202
     r = center.post("/awardview/action_post", data={"action": "pay", "rowid": [str(a1)]}, follow_redirects=True)
     assert "已报送银行" in visible_text(r) and _award(a1)[0] == "approved"
     # the bank's list carries the full card numbers: its own permission, and recorded
-    r = center.get(f"/paymentbatchview/bank-list/{batch_id}")
+    r = center.post(f"/paymentbatchview/bank-list/{batch_id}")
     sheet = load_workbook(BytesIO(r.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("流水号", "户名", "卡号", "金额")
@@ -121,7 +121,7 @@ def test_a_batch_is_paid_failed_reissued_and_reconciles_to_the_fen(app, year_202
     with app.app_context():
         assert db.session.scalars(select(CardExport).where(CardExport.batch_id == batch_id)).one().lines == 3
         assert db.session.get(PaymentBatch, batch_id).status == "exported"
-    assert officer_a.get(f"/paymentbatchview/bank-list/{batch_id}").status_code in (302, 403)
+    assert officer_a.post(f"/paymentbatchview/bank-list/{batch_id}").status_code in (302, 403)
     ids = [line_id for line_id, *_ in lines]
     # a line of another batch, or another amount, refuses the whole file and names the row
     bad = _answer_file([[ids[0], "批次甲", "x", "1000.00", "成功", "", "2025-06-20"],

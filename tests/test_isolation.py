@@ -26,8 +26,8 @@ from app.models.outreach import AidStaff, HomeVisit, PublicityActivity, Recognit
 from app.models.printing import PrintJob
 from app.models.base import SchoolOwned
 from tests.conftest import WORLD
+from tests.sweep import build_url, routes as _routes, view_for_endpoint as _view_for_endpoint
 
-SKIP_ENDPOINTS = {"static", "appbuilder.static", "AuthDBView.logout"}
 
 
 def _snapshot():
@@ -98,51 +98,15 @@ def _print_job_b(app):
     make_print_job_b(app)
 
 
-def _view_for_endpoint(app, endpoint):
-    name = endpoint.split(".")[0]
-    for view in app.appbuilder.baseviews:
-        if view.__class__.__name__ == name:
-            return view
-    return None
-
-
-def _routes(app):
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in SKIP_ENDPOINTS or rule.endpoint.endswith(".static"):
-            continue
-        yield rule
+def _b_value(arg, model):
+    """School B's record for a URL argument."""
+    fixed = {"photo_id": lambda: WORLD.photo_b, "filename": lambda: "anything.xlsx", "version": lambda: "v1",
+             "locale": lambda: "zh", "column_name": lambda: "school", "name": lambda: "muldelete", **_PRINT_ARGS}
+    return fixed[arg]() if arg in fixed else _b_id_for(model)
 
 
 def _url(app, rule):
-    with app.test_request_context():
-        from flask import url_for
-
-        try:
-            view = _view_for_endpoint(app, rule.endpoint)
-            model = getattr(getattr(view, "datamodel", None), "obj", None)
-            kwargs = {}
-            for arg in rule.arguments:
-                if arg == "pk":
-                    kwargs[arg] = _b_id_for(model)
-                elif arg == "photo_id":
-                    kwargs[arg] = WORLD.photo_b
-                elif arg == "filename":
-                    kwargs[arg] = "anything.xlsx"
-                elif arg == "version":
-                    kwargs[arg] = "v1"
-                elif arg == "locale":
-                    kwargs[arg] = "zh"
-                elif arg == "column_name":
-                    kwargs[arg] = "school"
-                elif arg == "name":
-                    kwargs[arg] = "muldelete"
-                elif arg in _PRINT_ARGS:
-                    kwargs[arg] = _PRINT_ARGS[arg]()
-                else:
-                    kwargs[arg] = _b_id_for(model)
-            return url_for(rule.endpoint, **kwargs)
-        except Exception as exc:  # pragma: no cover - a rule we cannot build is a test failure
-            pytest.fail(f"cannot build {rule.endpoint}: {exc}")
+    return build_url(app, rule, _b_value)
 
 
 def _body_text(response):

@@ -194,7 +194,7 @@ def test_pre_application_candidates_and_bulk_creation(app, center, officer_a):
         sid = s.id
     page = visible_text(officer_a.get("/loans/pre-applications/"))
     assert "预申请对象" in page and "无助学金" not in page
-    officer_a.post("/loans/pre-applications/", data={"student": [str(sid)]})
+    officer_a.post("/loans/pre-applications/create", data={"student": [str(sid)]})
     with app.app_context():
         loan = db.session.query(Loan).filter_by(student_id=sid).one()
         assert loan.status == "pre_applied" and loan.school_id == WORLD.school_a and loan.co_borrower == "王父"

@@ -90,7 +90,7 @@ def test_an_unannounced_visit_is_unseen_by_the_school_until_done(app, officer_a,
         assert officer_a.get(f"/inspectionview/show/{WORLD.hidden_a}").status_code == 200
     finally:
         with app.app_context():  # a done visit never goes back to planned: the shared record is reset behind the rules
-            db.session.execute(update(Inspection).where(Inspection.id == WORLD.hidden_a).values(status="planned"))
+            db.session.connection().execute(update(Inspection).where(Inspection.id == WORLD.hidden_a).values(status="planned"))
             db.session.commit()
 
 

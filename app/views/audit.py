@@ -109,6 +109,19 @@ def changes_text(value, entity=None):
     return _Reader(entity).text(value)
 
 
+API_READ = re.compile(r"^API (\w+)")
+
+
+def summary_text(value):
+    """A read through the REST API is recorded as ``API award：3``: shown with the list's name (API 资助名单：3)."""
+    match = API_READ.match(value or "")
+    if match:
+        for view in current_app.appbuilder.baseviews:
+            if getattr(view, "resource_name", None) == match.group(1) and getattr(view, "datamodel", None):
+                return f"API {entity_label(view.datamodel.obj.__tablename__)}{value[match.end():]}"
+    return value
+
+
 def person(user, username=None):
     """Who did it: the name with the login (刘洋（officer）), or the login the trail kept."""
     if user is None:
@@ -130,7 +143,7 @@ class AuditView(AidModelView):
     search_columns = ["at", "username", "ip", "action", "entity", "record_id", "summary"]
     base_order = ("id", "desc")
     base_permissions = ["can_list", "can_show", "can_export", "can_history"]
-    formatters_columns = {"entity": entity_label, "changes": changes_text,
+    formatters_columns = {"entity": entity_label, "changes": changes_text, "summary": summary_text,
                           "at": lambda v: clock.local(v).strftime("%Y-%m-%d %H:%M:%S") if v else ""}
     show_template = "appbuilder/general/model/show.html"
 

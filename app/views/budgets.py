@@ -205,13 +205,17 @@ class PaymentBatchView(AidModelView):
                                     programs=programs, semester=semester, program=program, waiting=waiting,
                                     total=sum((a.amount for a in waiting), 0), csrf_form=form, money=money)
 
-    @expose("/bank-list/<pk>")
+    @expose("/bank-list/<pk>", methods=["POST"])
     @has_access
     def bank_list(self, pk):
-        """The bank's payment list with full card numbers (its own permission; every download is recorded)."""
+        """The bank's payment list with full card numbers (its own permission; every download is recorded).
+
+        A button, never a link: sending the list marks the batch exported, and a GET changes nothing."""
         batch = self.datamodel.get(pk)
         if batch is None:
             abort(404)
+        if not DynamicForm().validate():
+            abort(400)
         lines = [line for line in batch.lines if line.result == "pending"]
         if batch.status != "reconciled":
             mark_exported(batch)

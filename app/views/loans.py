@@ -178,28 +178,31 @@ class LoanPagesView(BaseView):
         return self.render_template("aid/loan_reminders.html", title=_l("Reminder month (温馨提示月)"), year=year,
                                     graduates=graduates, dues=dues, money=money)
 
-    @expose("/pre-applications/", methods=["GET", "POST"])
+    @expose("/pre-applications/")
     @has_access
     def pre_applications(self):
-        candidates = pre_application_candidates()
-        if request.method == "POST":
-            form = DynamicForm()
-            if not form.validate():
-                abort(400)
-            chosen = {int(i) for i in request.form.getlist("student")}
-            year = date.today().year
-            made = 0
-            for student in candidates:
-                if student.id in chosen:
-                    # the amount is settled when the application is accepted
-                    db.session.add(Loan(student=student, co_borrower=student.guardian or "—",
-                                        academic_year=f"{year}-{year + 1}", degree="undergraduate", status="pre_applied"))
-                    made += 1
-            db.session.commit()
-            flash(_l("%(n)d pre-applications created.", n=made), "success")
-            return redirect(url_for("LoanPagesView.pre_applications"))
+        """The candidates, readable by every role; the form only for those who may record a pre-application."""
         return self.render_template("aid/pre_applications.html", title=_l("Loan pre-applications"),
-                                    candidates=candidates, form=DynamicForm())
+                                    candidates=pre_application_candidates(), form=DynamicForm())
+
+    @expose("/pre-applications/create", methods=["POST"])
+    @has_access
+    def pre_apply(self):
+        """Record a pre-application for each ticked candidate (its own permission, not the list's)."""
+        if not DynamicForm().validate():
+            abort(400)
+        chosen = {int(i) for i in request.form.getlist("student") if i.isdigit()}
+        year = date.today().year
+        made = 0
+        for student in pre_application_candidates():
+            if student.id in chosen:
+                # the amount is settled when the application is accepted
+                db.session.add(Loan(student=student, co_borrower=student.guardian or "—",
+                                    academic_year=f"{year}-{year + 1}", degree="undergraduate", status="pre_applied"))
+                made += 1
+        db.session.commit()
+        flash(_l("%(n)d pre-applications created.", n=made), "success")
+        return redirect(url_for("LoanPagesView.pre_applications"))
 
 
 class LoanApi(AidModelApi):
