@@ -12,6 +12,7 @@ from app import idcard
 from app.extensions import db
 from app.models import Identification, SchoolFund, Student
 from app.rules import RuleError
+from app.rules.awards import transition
 from app.rules.deletion import FREE, KEPT, WHILE_UNUSED
 from app.scope import unscoped
 from tests.conftest import WORLD
@@ -51,7 +52,8 @@ def test_every_kept_record_refuses_deletion_through_the_session_and_a_bulk_state
                 continue
             for attempt in ("flush", "statement"):
                 if table == "award" and row.status == "proposed":
-                    row.status = "approved"  # a proposal is not money yet; an approved award is
+                    # a proposal is not money yet; an approved award is
+                    transition(row, "approve", ["AidCenter"], user=g.user)
                     db.session.flush()
                 with pytest.raises(RuleError):
                     if attempt == "flush":
