@@ -16,16 +16,30 @@ from sqlalchemy.orm import RelationshipDirection
 from sqlalchemy.orm.attributes import set_committed_value
 
 
+_PAIRS = {}
+
+
 def _many_to_one(cls):
-    for rel in inspect(cls).relationships:
-        if rel.direction is RelationshipDirection.MANYTOONE and len(rel.local_columns) == 1 and not rel.viewonly:
-            column = next(iter(rel.local_columns))
-            yield rel, inspect(cls).get_property_by_column(column).key
+    """(relationship, foreign-key attribute) of every plain many-to-one of a model, worked out once."""
+    pairs = _PAIRS.get(cls)
+    if pairs is None:
+        mapper = inspect(cls)
+        pairs = _PAIRS[cls] = [
+            (rel, mapper.get_property_by_column(next(iter(rel.local_columns))).key)
+            for rel in mapper.relationships
+            if rel.direction is RelationshipDirection.MANYTOONE and len(rel.local_columns) == 1 and not rel.viewonly
+        ]
+    return pairs
 
 
 def sync_foreign_keys(session, obj):
     state = inspect(obj)
-    for rel, fk in _many_to_one(type(obj)):
+    pairs = _many_to_one(type(obj))
+    if state.key is None:
+        # a new record: only a relationship set to a stored record has anything to copy (an import
+        # flushes thousands of new records that set their keys directly)
+        pairs = [(rel, fk) for rel, fk in pairs if state.dict.get(rel.key) is not None]
+    for rel, fk in pairs:
         history = state.attrs[rel.key].history
         if history.added:
             target = history.added[0]

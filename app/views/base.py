@@ -330,10 +330,13 @@ class AidModelView(ModelView):
         if self.personal_data:
             from app.audit import record_access
 
+            # written in this transaction and committed once the file is built: a commit before would
+            # expire every row read and load them again one by one
             record_access("export", self.datamodel.obj.__tablename__, [item.id for item in items],
-                          f"{self.list_title}：{len(items)}")
+                          f"{self.list_title}：{len(items)}", commit=False)
         rows = ([value(item, c) for c in columns] for item in items)
         data = workbook_bytes(self.list_title, headers, rows)
+        db.session.commit()
         name = f"{self.list_title}-{date.today().isoformat()}.xlsx"
         return send_file(BytesIO(data), as_attachment=True, download_name=name,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
