@@ -1,0 +1,133 @@
+"""Ways around the rules found by trying them as an attacker would, each kept as a test.
+
+Every test does what the attacker did and checks what is stored afterwards (and that the
+answer is a refusal, never a server error)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from tests.conftest import WORLD, purge, visible_text
+
+
+# --- a complaint's step over the API takes text, not whatever a JSON body can hold ---------------
+
+@pytest.fixture()
+def registered_complaint(app):
+    from app.models import Complaint
+
+    with app.app_context():
+        complaint = Complaint(school_id=WORLD.school_a, origin="centre", channel="phone", kind="complaint",
+                              received_at=datetime(2026, 10, 9, 10, 0), complainant_name="攻击测试投诉人",
+                              subject="攻击测试投诉", content="攻击测试投诉内容")
+        db.session.add(complaint)
+        db.session.commit()
+        pk = complaint.id
+    yield pk
+    with app.app_context():
+        from app.models.complaints import ComplaintStep
+
+        for step in db.session.scalars(select(ComplaintStep).where(ComplaintStep.complaint_id == pk)).all():
+            purge(step)
+        purge(db.session.get(Complaint, pk))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("body", [
+    {"action": "submit", "comment": {"x": 1}},
+    {"action": "submit", "comment": ["a", "b"]},
+    {"action": ["submit"]},
+    {"action": {"a": 1}},
+    [1, 2],
+], ids=["object comment", "list comment", "list action", "object action", "list body"])
+def test_a_complaint_step_with_a_body_of_the_wrong_shape_is_refused_and_changes_nothing(app, api, registered_complaint,
+                                                                                        body):
+    from app.models import Complaint
+    from app.models.complaints import ComplaintStep
+
+    r = api("t_center").post(f"/api/v1/complaint/{registered_complaint}/step", json=body)
+    assert r.status_code in (400, 422), r.get_data(as_text=True)
+    assert "Fatal" not in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Complaint, registered_complaint).status == "registered"
+        assert not db.session.scalar(select(func.count()).select_from(ComplaintStep)
+                                     .where(ComplaintStep.complaint_id == registered_complaint))
+
+
+def test_a_complaint_step_with_text_still_goes_through(app, api, registered_complaint):
+    from app.models import Complaint
+
+    r = api("t_center").post(f"/api/v1/complaint/{registered_complaint}/step", json={"action": "submit", "comment": "报请"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Complaint, registered_complaint).status == "awaiting_approval"
+
+
+# --- the bank's answer typed in by hand: a day that is not a date is refused, not a server error --
+
+@pytest.fixture()
+def exported_line(app):
+    from app.models import Award, Semester
+    from app.models.budgets import BatchLine, PaymentBatch
+    from app.rules import cards
+
+    with app.app_context():
+        term = Semester(school_year="2031-2032", term="1", starts_on=date(2031, 9, 1), ends_on=date(2032, 1, 20))
+        db.session.add(term)
+        db.session.flush()
+        award = Award(student_id=WORLD.student_b, program_id=WORLD.program_primary, semester_id=term.id,
+                      amount=Decimal("1"), card_kind="bank_card", card_number=cards.make("6228", 19, 9091),
+                      status="approved", approved_at=datetime(2026, 10, 1))
+        db.session.add(award)
+        db.session.flush()
+        batch = PaymentBatch(semester_id=term.id, program_id=WORLD.program_primary, status="exported")
+        db.session.add(batch)
+        db.session.flush()
+        line = BatchLine(batch_id=batch.id, award_id=award.id, school_id=award.school_id, name="乙校学生",
+                         card_number=award.card_number, amount=award.amount, open_award_id=award.id)
+        db.session.add(line)
+        db.session.commit()
+        ids = award.id, batch.id, line.id
+        term_id = term.id
+    yield ids
+    with app.app_context():
+        for model, pk in zip((BatchLine, PaymentBatch, Award), reversed(ids)):
+            purge(db.session.get(model, pk))
+        purge(db.session.get(Semester, term_id))
+        db.session.commit()
+
+
+@pytest.mark.parametrize("day", ["abc", "2026-02-31", "99999-01-01"])
+def test_a_bank_answer_with_a_day_that_is_no_date_is_refused(app, center, exported_line, day):
+    from app.models import Award
+    from app.models.budgets import BatchLine
+
+    award_id, batch_id, line_id = exported_line
+    r = center.post(f"/paymentbatchview/answer/{batch_id}", data={f"line-{line_id}": "paid", "paid_on": day},
+                    follow_redirects=True)
+    assert r.status_code == 200
+    assert "入账日期格式应为2021-09-01" in visible_text(r)
+    with app.app_context():
+        assert db.session.get(BatchLine, line_id).result == "pending"
+        assert db.session.get(Award, award_id).status == "approved"
+
+
+# --- the school-year turnover: a year that is no school year is refused, not a server error -------
+
+@pytest.mark.parametrize("year", ["-1--2", "abc", "2026", "2026-2028"])
+def test_a_turnover_of_something_that_is_no_school_year_is_refused_and_moves_nobody(app, center, year):
+    from app.models import Student
+    from app.models.schoolyear import SchoolYearTurnover
+
+    with app.app_context():
+        grades = dict(db.session.execute(select(Student.id, Student.grade)).all())
+        turnovers = db.session.scalar(select(func.count()).select_from(SchoolYearTurnover))
+    r = center.post("/turnover/apply", data={"from_year": year, "confirm": "y"})
+    assert r.status_code in (302, 400, 422)
+    with app.app_context():
+        assert dict(db.session.execute(select(Student.id, Student.grade)).all()) == grades
+        assert db.session.scalar(select(func.count()).select_from(SchoolYearTurnover)) == turnovers
