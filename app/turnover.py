@@ -83,6 +83,11 @@ def plan(session, from_year) -> Plan:
     from app.models import Identification, School, Semester, Student
     from app.models.schoolyear import SchoolYearTurnover
 
+    from app.rules.identification import SCHOOL_YEAR
+
+    match = SCHOOL_YEAR.match(from_year or "")
+    if not match or int(match.group(2)) != int(match.group(1)) + 1:
+        raise RuleError({"from_year": _l("Write the school year as 2021-2022.")})
     to_year = next_year(from_year)
     out = Plan(from_year, to_year)
     out.applied = session.scalars(select(SchoolYearTurnover).where(SchoolYearTurnover.from_year == from_year)).first()

@@ -50,6 +50,8 @@ ACTION_FIELDS = {
     "close": ("result", "reply", "accountability", "accountable_persons"),
     "answer": ("reply",),
 }
+# The fields a step writes as text (the supervisor's id aside).
+TEXT_INPUTS = sorted({"comment", *(f for fields in ACTION_FIELDS.values() for f in fields)} - {"assignee_id"})
 # What may change in each state, and by whom (app/rules/states.py): the intake can be corrected
 # until it goes to the leader and again when the leader returns it; everything else is written
 # by the steps above (ACTIONS), on the screen and the API alike.
@@ -201,8 +203,12 @@ def transition(complaint, action, roles, session, user=None, data=None, now=None
 
     data = {k: (v.strip() if isinstance(v, str) else v) for k, v in (data or {}).items()}
     user_id = getattr(user, "id", None)
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:
         raise RuleError({"status": _l("Unknown action.")})
+    # what a step writes is text (an API body may carry anything: a list, an object, a number)
+    wrong = {k: _l("Write this as text.") for k in TEXT_INPUTS if data.get(k) is not None and not isinstance(data[k], str)}
+    if wrong:
+        raise RuleError(wrong)
     if complaint.status not in ACTIONS[action][0]:
         raise RuleError({"status": _l("A complaint that is %(s)s cannot take this step.",
                                       s=COMPLAINT_STATUSES.label(complaint.status))})

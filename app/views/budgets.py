@@ -261,6 +261,10 @@ class PaymentBatchView(AidModelView):
     @staticmethod
     def _manual_answers(batch):
         day = request.form.get("paid_on") or None
+        try:
+            day = date.fromisoformat(day) if day else None
+        except ValueError:
+            raise RuleError({"paid_on": _l("the day paid is not a date (2021-09-01)")}) from None
         answers = []
         for line in batch.lines:
             choice = request.form.get(f"line-{line.id}")
@@ -268,7 +272,7 @@ class PaymentBatchView(AidModelView):
                 continue
             answers.append(Answer(line.id, choice == "paid", line.amount,
                                   request.form.get(f"reason-{line.id}") or None, None,
-                                  date.fromisoformat(day) if day else None))
+                                  day))
         if not answers:
             raise RuleError({"file": _l("Choose a file, or mark at least one line paid or failed.")})
         return answers

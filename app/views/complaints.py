@@ -273,6 +273,8 @@ class ComplaintApi(AidModelApi):
         if complaint is None:
             return self.response_404()
         body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict):
+            return self.response_400(message=str(_l("The request body does not have the shape this resource takes.")))
         try:
             transition(complaint, body.get("action"), current_roles(), db.session, user=g.user, data=body)
             db.session.commit()
