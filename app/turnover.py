@@ -124,6 +124,10 @@ def apply(session, the_plan: Plan, user=None, today=None):
     if the_plan.applied is not None or session.scalars(
             select(SchoolYearTurnover).where(SchoolYearTurnover.from_year == the_plan.from_year)).first():
         raise RuleError({"from_year": _l("The school year %(y)s has been turned over already.", y=the_plan.from_year)})
+    # only the year now running ends: a year typed wrong (9999-10000) would promote every pupil again
+    current = session.scalars(select(Semester.school_year).where(Semester.is_current.is_(True))).first()
+    if current != the_plan.from_year:
+        raise RuleError({"from_year": _l("Only the current school year (%(y)s) can be turned over.", y=current or "—")})
     by_target = defaultdict(list)
     for m in the_plan.moves:
         by_target[(m.from_grade, m.to_grade)].append(m.student_id)

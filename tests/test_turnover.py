@@ -110,3 +110,17 @@ def test_the_centre_previews_and_applies_the_turnover_on_screen(app):
     officer = county.test_client()
     assert officer.post("/login/", data={"username": "t_turnover_officer", "password": PASSWORD}).status_code == 302
     assert officer.get("/turnover/").status_code in (302, 403)
+
+
+def test_only_the_current_school_year_is_turned_over(app):
+    """A well-formed but wrong year (a later one, or one long past) would promote every pupil again."""
+    with app.test_request_context():
+        try:
+            for year in ("2031-2032", "2019-2020"):
+                with pytest.raises(RuleError) as refused:
+                    turnover.apply(db.session, turnover.plan(db.session, year))
+                assert "2026-2027" in str(refused.value)
+        finally:
+            db.session.rollback()
+        assert db.session.get(Student, WORLD.student_a).grade == "高二"
+        assert db.session.scalar(select(func.count(SchoolYearTurnover.id))) == 0

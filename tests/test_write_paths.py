@@ -264,3 +264,19 @@ def test_sync_foreign_keys_sees_both_ways_of_writing(app):
             sync_foreign_keys(db.session, award)
             assert award.student.id == WORLD.student_b
         db.session.rollback()
+
+
+def test_the_api_answers_a_badly_shaped_body_in_chinese(app, api):
+    """marshmallow's own messages (unknown field, required, not a number) reach the user in Chinese."""
+    import re
+
+    centre = api("t_center")
+    r = centre.post("/api/v1/award/", json={"status": "paid", "amount": "abc", "student": WORLD.student_a})
+    assert r.status_code == 422
+    text = str(r.get_json()["message"])
+    assert "不属于这类记录" in text and "请填写整数" not in text, text
+    assert not re.search(r"[A-Za-z]{4,}", re.sub(r"'[a-z_]+'", "", text)), text  # field names aside, no English
+    r = centre.put_current(f"/api/v1/student/{WORLD.student_b}", json={"enrolment_year": "明年", "name": "x" * 500})
+    assert r.status_code == 422
+    text = str(r.get_json()["message"])
+    assert "整数" in text and "最多" in text, text

@@ -202,9 +202,15 @@ def _dash_for_blank(form_cls):
 
 
 def version_of(item):
-    """The version of a record, as forms and the API's ETag carry it."""
-    value = getattr(item, "updated_at", None)
-    return value.isoformat() if value is not None else ""
+    """The version of a record, as forms and the API's ETag carry it: its updated_at, or for a
+    record without one (an instalment, a score) a digest of everything it holds."""
+    if "updated_at" in sa_inspect(type(item)).columns:
+        value = getattr(item, "updated_at", None)
+        return value.isoformat() if value is not None else ""
+    import hashlib
+
+    values = repr([(c.key, getattr(item, c.key)) for c in sa_inspect(type(item)).column_attrs])
+    return "d" + hashlib.sha256(values.encode()).hexdigest()[:32]
 
 
 def stale_message(item):
@@ -459,8 +465,7 @@ class AidModelView(ModelView):
 
     def _init_forms(self):
         super()._init_forms()
-        if "updated_at" in sa_inspect(self.datamodel.obj).columns:
-            self.edit_form = self._with_version(self.edit_form)
+        self.edit_form = self._with_version(self.edit_form)
         for form_cls in (self.add_form, self.edit_form, getattr(self, "search_form", None)):
             if form_cls is not None:
                 _dash_for_blank(form_cls)
@@ -551,6 +556,11 @@ class AidModelApi(ModelRestApi):
                 if name in schema.fields:
                     schema.fields[name].required = False
                     schema.load_fields[name].required = False
+
+    def response_422(self, message=None):
+        from app.views.api_messages import translated
+
+        return super().response_422(message=translated(message))
 
     def _guarded(self, call):
         try:
