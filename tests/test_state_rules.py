@@ -16,13 +16,13 @@ from types import SimpleNamespace
 
 import pytest
 from flask import g
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from werkzeug.exceptions import Forbidden
 
 from app import idcard
 from app.extensions import db
-from app.rules import RuleError, cards
-from tests.conftest import PASSWORD, api_token, login
+from app.rules import RuleError, cards, states
+from tests.conftest import PASSWORD, api_token, login, visible_text
 from tests.test_imports import _xlsx
 
 OFFICER = "t_state_officer"
@@ -657,7 +657,7 @@ def test_every_table_covers_every_state_and_names_every_field_in_chinese(app):
     from app.rules import awards, budgets, complaints, identification, loans, reporting, supervision
 
     tables = [awards.STATES, loans.STATES, complaints.STATES, supervision.STATES, supervision.SCORE_STATES,
-              reporting.STATES, identification.STATES, budgets.BATCH_STATES, budgets.LINE_STATES]
+              reporting.STATES, identification.STATES, budgets.BATCH_STATES, budgets.LINE_STATES, loans.DUE_STATES]
     with app.test_request_context():
         for table in tables:
             model = table.model_class()
@@ -670,3 +670,48 @@ def test_every_table_covers_every_state_and_names_every_field_in_chinese(app):
                 assert not label.isascii(), (table.model, key)
             for state in table.states:
                 assert not str(table.state_labels(state)).isascii(), (table.model, state)
+
+
+def test_an_instalment_records_payments_only_while_its_loan_is_repaid(app, as_role):
+    """The schedule is never edited by hand; what was paid is recorded by the centre while the loan is
+    in repayment or overdue, and stays as recorded once the loan is settled (the school never)."""
+    from app.models import Loan, RepaymentDue
+    from tests.conftest import WORLD, post_edit
+
+    url = f"/repaymentdueview/edit/{WORLD.due_b}"
+    with app.app_context():
+        due = db.session.get(RepaymentDue, WORLD.due_b)
+        before = (due.principal, due.interest, due.paid_principal, due.paid_interest, due.paid_on)
+        assert db.session.get(Loan, WORLD.loan_b).status == "repaying"
+    centre = as_role("t_center")
+    try:
+        assert post_edit(centre, url, {"paid_principal": "0", "paid_interest": "308",
+                                       "paid_on": "2026-12-01"}).status_code == 302
+        with app.app_context():
+            assert db.session.get(RepaymentDue, WORLD.due_b).paid_interest == Decimal("308")
+            # the schedule itself: refused below the screens, even to the centre
+            ctx = app.test_request_context("/")
+            ctx.push()
+            try:
+                g.user = db.session.scalars(select(app.appbuilder.sm.user_model).filter_by(username="t_center")).one()
+                db.session.get(RepaymentDue, WORLD.due_b).interest = Decimal("1")
+                with pytest.raises(RuleError):
+                    db.session.flush()
+                db.session.rollback()
+            finally:
+                ctx.pop()
+            loan = db.session.get(Loan, WORLD.loan_b)
+            states.step(loan)
+            loan.status = "settled"
+            db.session.commit()
+        r = post_edit(centre, url, {"paid_principal": "0", "paid_interest": "0", "paid_on": ""}, follow_redirects=True)
+        assert "已结清" in visible_text(r)
+        with app.app_context():
+            assert db.session.get(RepaymentDue, WORLD.due_b).paid_interest == Decimal("308")
+    finally:
+        with app.app_context():
+            db.session.connection().execute(update(Loan).where(Loan.id == WORLD.loan_b).values(status="repaying"))
+            db.session.connection().execute(update(RepaymentDue).where(RepaymentDue.id == WORLD.due_b).values(
+                principal=before[0], interest=before[1], paid_principal=before[2], paid_interest=before[3],
+                paid_on=before[4]))
+            db.session.commit()

@@ -68,6 +68,36 @@ STATES = states.StateRules(
             "notes": _l("Notes")},
     state_labels=lambda code: _status_label(code),
 )
+# An instalment (还款计划) follows its loan: the schedule (day, principal, interest) is drawn up when
+# repayment starts and never edited by hand; what was paid is recorded by the centre while the loan
+# is in repayment or overdue, and stays as recorded once it is settled.
+PAID = ("paid_principal", "paid_interest", "paid_on")
+DUE_STATES = states.StateRules(
+    model="RepaymentDue",
+    what=_l("instalment"),
+    states={"repaying": {PAID: CENTRE}, "overdue": {PAID: CENTRE},
+            **{code: {} for code in ("pre_applied", "accepted", "approved", "rejected", "contracted", "disbursed",
+                                     "graduated", "settled")}},
+    steps=("loan_id", "due_on", "principal", "interest"),
+    labels={"loan": _l("Loan"), "due_on": _l("Due on"), "principal": _l("Principal (yuan)"),
+            "interest": _l("Interest (yuan)"), "paid_principal": _l("Principal paid (yuan)"),
+            "paid_interest": _l("Interest paid (yuan)"), "paid_on": _l("Paid on")},
+    state_labels=lambda code: _status_label(code),
+    state_of=lambda due, stored: _loan_status(stored.session, stored.before("loan_id")),
+)
+
+
+def _loan_status(session, loan_id):
+    from app.models import Loan
+
+    loan = session.get(Loan, loan_id) if loan_id is not None else None
+    return loan.status if loan is not None else "pre_applied"
+
+
+def check_due(due, session=None):
+    states.check(due, DUE_STATES, session)
+
+
 DUE_MONTH_DAY = (12, 20)
 CENT = Decimal("0.01")
 

@@ -3,7 +3,7 @@ from app.rules.awards import check_award
 from app.rules.complaints import check_complaint
 from app.rules.funds import check_fund, check_pairing, check_project
 from app.rules.identification import check_identification
-from app.rules.loans import check_loan
+from app.rules.loans import check_due, check_loan
 from app.rules.supervision import check_call, check_inspection, check_score
 from app.rules.officers import check_officer
 from app.rules.semesters import check_semester
@@ -12,8 +12,8 @@ from app.rules.students import check_student
 
 def _checks():
     from app.models import (
-        Award, Identification, InfoOfficer, Inspection, Loan, Pairing, PhoneCall, SchoolFund, Semester, SocialProject,
-        Student,
+        Award, Identification, InfoOfficer, Inspection, Loan, Pairing, PhoneCall, RepaymentDue, SchoolFund, Semester,
+        SocialProject, Student,
     )
 
     from app.models.budgets import Allocation, BatchLine, PaymentBatch, ProgramBudget
@@ -44,6 +44,7 @@ def _checks():
         BatchLine: lambda session, obj: check_line(obj, session),
         Submission: lambda session, obj: check_submission(obj, session),
         Loan: lambda session, obj: check_loan(obj, session),
+        RepaymentDue: lambda session, obj: check_due(obj, session),
         SchoolFund: lambda session, obj: check_fund(obj, session),
         Pairing: lambda session, obj: check_pairing(obj),
         SocialProject: lambda session, obj: check_project(obj),

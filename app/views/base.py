@@ -18,7 +18,7 @@ from decimal import Decimal
 from io import BytesIO
 from types import SimpleNamespace
 
-from flask import flash, g, redirect, request, send_file
+from flask import flash, g, has_request_context, redirect, request, send_file
 from markupsafe import Markup
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
@@ -65,16 +65,24 @@ class AidInterface(SQLAInterface):
         return self._readable(lambda: super(AidInterface, self).add(item, commit))
 
     def edit(self, item, commit=True):
-        return self._readable(lambda: super(AidInterface, self).edit(item, commit))
+        return self._readable(lambda: super(AidInterface, self).edit(item, commit), show_rule=True)
 
     def delete(self, item, commit=True):
         return self._readable(lambda: super(AidInterface, self).delete(item, commit))
 
-    def _readable(self, call):
+    def _readable(self, call, show_rule=False):
         from flask_appbuilder.exceptions import DatabaseException
 
         try:
             return call()
+        except RuleError as exc:
+            # a rule refusing at the save itself: on an edit screen the user reads why (Flask-AppBuilder
+            # would only say that the database failed; it shows an add's or a delete's own message);
+            # the API turns the same error into its 422
+            self.session.rollback()
+            if show_rule and has_request_context() and not request.path.startswith("/api/"):
+                flash(str(exc), "danger")
+            raise
         except (DatabaseException, SQLAlchemyError) as exc:
             self.session.rollback()
             cause = exc.__cause__ if isinstance(exc, DatabaseException) else exc
@@ -249,6 +257,9 @@ class AidListWidget(ListWidget):
 
 class AidModelView(ModelView):
     """Base of the CRUD screens."""
+
+    # shown after the reason itself (see AidInterface._readable), instead of "database error"
+    database_error_message = _l("The record was not saved.")
 
     page_size = 25
     list_template = "aid/list.html"

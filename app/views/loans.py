@@ -14,7 +14,7 @@ from app.extensions import db
 from app.kpi.loans import loan_figures, pre_application_candidates, reminder_lists
 from app.models import Loan, LoanMaterial, LoanReminder, RepaymentDue
 from app.rules import RuleError
-from app.rules.loans import check_loan, is_overdue, transition
+from app.rules.loans import check_due, check_loan, is_overdue, transition
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles, money
 from app.views.fields import StudentByIdNumberField
 from app.views.filters import FilterStudentNameOrIdNumber
@@ -138,6 +138,7 @@ class RepaymentDueView(AidModelView):
     list_columns = ["loan", "due_on", "principal", "interest", "paid_principal", "paid_interest", "paid_on"]
     show_columns = list_columns
     edit_columns = ["paid_principal", "paid_interest", "paid_on"]
+    rule_check = staticmethod(check_due)
     search_columns = ["school", "due_on", "paid_on"]
     base_order = ("due_on", "asc")
     base_permissions = ["can_list", "can_show", "can_edit", "can_export"]
