@@ -73,7 +73,10 @@ def _who():
     if not has_request_context():
         return None, "（命令行）", None
     user = g.get("user")
-    ip = request.headers.get("X-Real-IP") or request.remote_addr
+    # The address the WSGI server saw: never a header the client can write (X-Real-IP,
+    # X-Forwarded-For). Behind a proxy, ProxyFix (PROXY_FIX, app/hardening.py) rewrites
+    # remote_addr from the proxy's header, and only then.
+    ip = request.remote_addr
     try:
         if user is not None and user.is_authenticated:
             return user.id, user.username, ip

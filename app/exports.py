@@ -24,7 +24,7 @@ def workbook_bytes(title, headers, rows) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(str(title)[:31])
     rows = iter(rows)
-    sample = [[_cell(v) for v in row] for row in islice(rows, _SAMPLE)]
+    sample = [[_value(v) for v in row] for row in islice(rows, _SAMPLE)]
     widths = [max(6, len(str(h)) * 2) for h in headers]
     for row in sample:
         for i, value in enumerate(row):
@@ -35,14 +35,14 @@ def workbook_bytes(title, headers, rows) -> bytes:
     bold = Font(bold=True)
     header_cells = []
     for h in headers:
-        cell = WriteOnlyCell(ws, value=str(h))
+        cell = cell_of(ws, str(h))
         cell.font = bold
         header_cells.append(cell)
     ws.append(header_cells)
     for row in sample:
-        ws.append(row)
+        ws.append([cell_of(ws, v) for v in row])
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        ws.append([cell_of(ws, _value(v)) for v in row])
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -54,7 +54,22 @@ def _width(value):
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) + 2
 
 
-def _cell(value):
+def cell_of(ws, value):
+    """A cell for ``ws`` (write-only or not) holding ``value``; text is always stored as text.
+
+    openpyxl turns a string starting with "=" into a live formula, and "#N/A" and the like
+    into error values: a pupil named '=HYPERLINK(...)' would become a link in the centre's
+    export. Every sheet the app writes builds its cells here, so user text stays the text
+    it is, unchanged (no quote added), whatever its first character ("=", "+", "-", "@",
+    a tab or a carriage return).
+    """
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _value(value):
     if value is None:
         return ""
     if isinstance(value, (int, float, Decimal, date, datetime)):

@@ -4,6 +4,8 @@
   refuses to start without a real SECRET_KEY and ENCRYPTION_KEY, and names the variable.
 * CSRF on every form: Flask-WTF's ``CSRFProtect`` checks every POST of the app (the
   Flask-AppBuilder APIs exempt themselves: they take a JWT, never the session cookie).
+* No caching of anything but static files: ``Cache-Control: no-store`` and ``Pragma: no-cache``
+  on every page, API answer and download (they carry personal data).
 * Security headers on every response: a Content-Security-Policy the app's own pages satisfy
   (scripts only from the app itself or carrying this response's nonce), frame denial, no
   sniffing, same-origin referrers, and HSTS when cookies are Secure.
@@ -257,6 +259,10 @@ def _error_page(app, code, message):
     )
 
 
+def _is_static(endpoint):
+    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))
+
+
 def _wants_json():
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -265,12 +271,20 @@ def install_early(app):
     """Before the AppBuilder: the secret check, CSRF (the APIs exempt themselves when they see
     it) and the proxy fix."""
     check_secrets(app.config)
+    install_proxy_fix(app)
+    csrf.init_app(app)
+
+
+def install_proxy_fix(app):
+    """With PROXY_FIX = n (the number of proxies in front), the client address, scheme and
+    host are read from the last n proxies' X-Forwarded-* headers; without it they are the
+    WSGI server's own, and a client-sent X-Forwarded-For or X-Real-IP changes nothing
+    (the login rate limit and the audit trail use ``request.remote_addr``)."""
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         n = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    csrf.init_app(app)
 
 
 def install(app):
@@ -360,6 +374,12 @@ def install(app):
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
+        if not _is_static(request.endpoint):
+            # Pages, API answers and downloads (exports, PDFs, attachments) carry personal
+            # data: no browser, proxy or shared-computer cache keeps a copy. Only the app's
+            # own static files (CSS, scripts, fonts) may be cached.
+            headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"
         if response.mimetype != "application/pdf":  # Chromium's PDF viewer is an embedded plugin
             headers.setdefault("Content-Security-Policy", content_security_policy(g.get("_csp_nonce")))
         if app.config.get("SESSION_COOKIE_SECURE") and int(app.config.get("HSTS_SECONDS", 0) or 0) > 0:

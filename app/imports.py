@@ -21,6 +21,7 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy import insert, select
 
 from app import idcard, uploads
+from app.exports import cell_of
 from app.extensions import db
 from app.models.choices import DIFFICULTY_LEVELS, EVIDENCE_SOURCES
 from app.models.identification import CATEGORIES
@@ -74,8 +75,8 @@ def template(columns, title) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = title
-    ws.append([header for _, header, _, _ in columns])
-    ws.append([example for _, _, _, example in columns])
+    ws.append([cell_of(ws, header) for _, header, _, _ in columns])
+    ws.append([cell_of(ws, example) for _, _, _, example in columns])
     for cell, (_, _, required, _) in zip(ws[1], columns):
         cell.font = Font(bold=required)
     for i, (_, header, _, example) in enumerate(columns, start=1):
