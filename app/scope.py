@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, inspect, select
+from sqlalchemy import and_, event, inspect, select
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import RelationshipDirection, with_loader_criteria
 from werkzeug.exceptions import Forbidden
@@ -64,8 +64,22 @@ _HIDING = None
 def _hiding_models():
     global _HIDING
     if _HIDING is None:
-        _HIDING = [cls for cls in scoped_models() if hasattr(cls, "__officer_criteria__")]
+        # a model hiding some rows itself, or a child hidden with its parent (``__hidden_with__`` names the
+        # relationship): a score of an unannounced visit stays as unseen as the visit
+        _HIDING = [cls for cls in scoped_models()
+                   if hasattr(cls, "__officer_criteria__") or getattr(cls, "__hidden_with__", None)]
     return _HIDING
+
+
+def _hidden_with_parent(cls):
+    """EXISTS the parent the row belongs to, among the parent's rows the school may see (its own
+    ``__officer_criteria__``, or its parent's in turn)."""
+    link = getattr(cls, cls.__hidden_with__)  # cls may be the ORM's wrapper of the class: no inspect() on it
+    parent = link.property.mapper.class_
+    visible = [parent.__officer_criteria__()] if hasattr(parent, "__officer_criteria__") else []
+    if getattr(parent, "__hidden_with__", None):
+        visible.append(_hidden_with_parent(parent))
+    return link.has(and_(*visible))
 
 
 def _authenticated_user():
@@ -124,9 +138,13 @@ def _criteria(school_id):
     from app.models.base import SchoolOwned
 
     # A model may hide some of a school's own rows from it (an unannounced visit before it is done).
+    # A child hidden with its parent (a score of that visit) goes with it: EXISTS on the parent's criteria.
     extra = [
         with_loader_criteria(cls, lambda c: c.__officer_criteria__(), track_closure_variables=False)
-        for cls in _hiding_models()
+        for cls in _hiding_models() if hasattr(cls, "__officer_criteria__")
+    ] + [
+        with_loader_criteria(cls, lambda c: _hidden_with_parent(c), track_closure_variables=False)
+        for cls in _hiding_models() if getattr(cls, "__hidden_with__", None)
     ]
     return extra + [
         with_loader_criteria(School, lambda cls: cls.id == school_id, track_closure_variables=True),

@@ -251,6 +251,30 @@ def _hashed_filters(datamodel):
             if "hashed_by" in c.info}
 
 
+def _only_readable_search(view):
+    """Filters only on columns the role reads: run before Flask-AppBuilder builds its filters.
+
+    A view that names no ``search_columns`` gets the ones its list or record page shows (not
+    every column of the table); a masked number (a phone, a card) is never a filter, since a
+    match would tell the number the screen hides. The ID number's exact keyed-hash search stays.
+    """
+    model = view.datamodel.obj
+    columns = model.__table__.c
+
+    def masked(name):
+        return (name in personal.MASKS and name in columns and isinstance(columns[name].type, Encrypted)
+                and "hashed_by" not in columns[name].info)
+
+    if view.search_columns:
+        view.search_columns = [c for c in view.search_columns if not masked(c)]
+        return
+    shown = None
+    if view.list_columns is not None and view.show_columns is not None:
+        shown = {c.split(".")[0] for c in list(view.list_columns) + list(view.show_columns)}
+    view.search_exclude_columns = list(view.search_exclude_columns or []) + [
+        c for c in view.datamodel.get_search_columns_list() if masked(c) or (shown is not None and c not in shown)]
+
+
 class AidListWidget(ListWidget):
     template = "aid/widgets/list.html"
 
@@ -318,6 +342,17 @@ class AidModelView(ModelView):
                               f"{REVEALED}：{str(item)[:200]}（编辑）", school_id=getattr(item, "school_id", None))
         return super()._edit(pk)
 
+    def _sortable(self, order_column):
+        """A list is sorted only by a column it shows as sortable: sorting by one it hides (the
+        complainant's name) would tell the hidden values by where the rows land."""
+        return order_column in (self.order_columns or ()) and order_column in (self.list_columns or ())
+
+    def _get_list_widget(self, filters, order_column="", order_direction="", **kwargs):
+        if order_column and not self._sortable(order_column):
+            order_column, order_direction = "", ""  # the list's own order
+        return super()._get_list_widget(filters, order_column=order_column, order_direction=order_direction,
+                                        **kwargs)
+
     @expose("/export/")
     @has_access
     def export(self):
@@ -325,7 +360,7 @@ class AidModelView(ModelView):
         get_filter_args(self._filters)
         order_column, order_direction = self.base_order or ("", "")
         orders = get_order_args().get(self.__class__.__name__)
-        if orders:
+        if orders and self._sortable(orders[0]):
             order_column, order_direction = orders
         _, items = self.datamodel.query(
             self._filters, order_column, order_direction, page=0, page_size=MAX_ROWS
@@ -428,6 +463,7 @@ class AidModelView(ModelView):
         _column_setup(cls)
 
     def _init_properties(self):
+        _only_readable_search(self)
         super()._init_properties()
         replaced = {column: [cls(column, self.datamodel)] for column, cls in self.text_search_relations.items()}
         for column in getattr(self.datamodel.obj, "__choices__", {}):
@@ -597,11 +633,33 @@ class AidModelApi(ModelRestApi):
     personal_data = False
 
     def _init_properties(self):
+        _only_readable_search(self)
         super()._init_properties()
         for column, filters in _hashed_filters(self.datamodel).items():
             for table in (self._filters._search_filters, self._filters._all_filters):
                 if column in table:
                     table[column] = filters
+
+    def _handle_order_args(self, rison_args):
+        """Sorted only by a column of ``order_columns`` (Flask-AppBuilder takes any when none is named)."""
+        from flask_appbuilder.exceptions import InvalidOrderByColumnFABException
+
+        column = rison_args.get("order_column", "") if isinstance(rison_args, dict) else ""
+        if column and column not in (self.order_columns or ()):
+            raise InvalidOrderByColumnFABException(str(_l("This list cannot be sorted by %(column)s.", column=column)))
+        return super()._handle_order_args(rison_args)
+
+    def _handle_filters_args(self, rison_args):
+        """Filtered only on a column of ``search_columns``, refused in Chinese otherwise."""
+        from flask_appbuilder.exceptions import InvalidColumnFilterFABException
+
+        filters = rison_args.get("filters", []) if isinstance(rison_args, dict) else []
+        for item in filters if isinstance(filters, list) else [filters]:
+            column = item.get("col") if isinstance(item, dict) else None
+            if column not in (self.search_columns or ()):
+                raise InvalidColumnFilterFABException(str(_l("This list cannot be filtered by %(column)s.",
+                                                             column=column)))
+        return super()._handle_filters_args(rison_args)
 
     @staticmethod
     def _masked(response):
