@@ -280,3 +280,27 @@ def test_the_api_answers_a_badly_shaped_body_in_chinese(app, api):
     assert r.status_code == 422
     text = str(r.get_json()["message"])
     assert "整数" in text and "最多" in text, text
+
+
+def test_a_key_written_directly_is_judged_with_the_record_it_names(app):
+    """A bulk statement (or any code) that writes award.student_id while the award's pupil is loaded:
+    the rules see the pupil the key names, not the one loaded before (the senior grant does not aid a
+    primary pupil, so moving a proposal to one is refused)."""
+    from sqlalchemy import update
+
+    from app.rules import RuleError
+
+    with app.app_context():
+        award = db.session.get(Award, WORLD.award_a)
+        assert award.status == "proposed" and award.student.id == WORLD.student_a  # loaded with the award
+        with pytest.raises(RuleError) as refused:
+            db.session.execute(update(Award).where(Award.id == WORLD.award_a).values(student_id=WORLD.student_b))
+        assert "program" in refused.value.errors
+        db.session.rollback()
+        award = db.session.get(Award, WORLD.award_a)
+        with db.session.no_autoflush:
+            award.student_id = WORLD.student_b
+        with pytest.raises(RuleError):
+            db.session.flush()
+        db.session.rollback()
+        assert db.session.get(Award, WORLD.award_a).student_id == WORLD.student_a
