@@ -288,19 +288,34 @@ def test_a_key_written_directly_is_judged_with_the_record_it_names(app):
     primary pupil, so moving a proposal to one is refused)."""
     from sqlalchemy import update
 
-    from app.rules import RuleError
+    from app import idcard
+    from app.rules import RuleError, cards
 
     with app.app_context():
-        award = db.session.get(Award, WORLD.award_a)
-        assert award.status == "proposed" and award.student.id == WORLD.student_a  # loaded with the award
-        with pytest.raises(RuleError) as refused:
-            db.session.execute(update(Award).where(Award.id == WORLD.award_a).values(student_id=WORLD.student_b))
-        assert "program" in refused.value.errors
-        db.session.rollback()
-        award = db.session.get(Award, WORLD.award_a)
-        with db.session.no_autoflush:
-            award.student_id = WORLD.student_b
-        with pytest.raises(RuleError):
-            db.session.flush()
-        db.session.rollback()
-        assert db.session.get(Award, WORLD.award_a).student_id == WORLD.student_a
+        pupil = Student(school_id=WORLD.school_a, name="键值判断", id_number=idcard.make("341124", date(2009, 6, 6), 744),
+                        grade="高一", class_name="1班", enrolment_year=2026)
+        db.session.add(pupil)
+        db.session.commit()
+        award = Award(student_id=pupil.id, program_id=WORLD.program_senior, semester_id=WORLD.semester,
+                      amount=1000, card_kind="aid_card", card_number=cards.make("6217", 19, 7441))
+        db.session.add(award)
+        db.session.commit()
+        award_id, pupil_id = award.id, pupil.id
+        try:
+            award = db.session.get(Award, award_id)
+            assert award.status == "proposed" and award.student.id == pupil_id  # loaded with the award
+            with pytest.raises(RuleError) as refused:
+                db.session.execute(update(Award).where(Award.id == award_id).values(student_id=WORLD.student_b))
+            assert "program" in refused.value.errors
+            db.session.rollback()
+            award = db.session.get(Award, award_id)
+            with db.session.no_autoflush:
+                award.student_id = WORLD.student_b
+            with pytest.raises(RuleError):
+                db.session.flush()
+            db.session.rollback()
+            assert db.session.get(Award, award_id).student_id == pupil_id
+        finally:
+            db.session.rollback()
+            purge(db.session.get(Award, award_id), db.session.get(Student, pupil_id))
+            db.session.commit()
