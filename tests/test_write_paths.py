@@ -219,21 +219,27 @@ def test_the_centre_still_keeps_the_county_tables(app):
             ctx.pop()
 
 
-def test_a_relationship_write_is_judged_as_it_will_be_stored(app, api):
-    """PUT with the relationship's name: the rules see the new pupil (a primary pupil cannot get the
-    senior grant), nothing is stored; the same change by column name is judged the same."""
+def _proposal(app, name, born, seq):
+    """A senior pupil of school A of this test's own with a proposed senior grant: (award id, pupil id)."""
+    from app import idcard
     from app.rules import cards
 
     with app.app_context():
-        pupil = Student(school_id=WORLD.school_a, name="关系判断", id_number=__import__("app.idcard").idcard.make(
-            "341124", date(2009, 5, 5), 733), grade="高一", class_name="1班", enrolment_year=2026)
+        pupil = Student(school_id=WORLD.school_a, name=name, id_number=idcard.make("341124", born, seq),
+                        grade="高一", class_name="1班", enrolment_year=2026)
         db.session.add(pupil)
         db.session.commit()
         award = Award(student_id=pupil.id, program_id=WORLD.program_senior, semester_id=WORLD.semester,
-                      amount=1000, card_kind="aid_card", card_number=cards.make("6217", 19, 7331))
+                      amount=1000, card_kind="aid_card", card_number=cards.make("6217", 19, 7000 + seq))
         db.session.add(award)
         db.session.commit()
-        award_id, pupil_id = award.id, pupil.id
+        return award.id, pupil.id
+
+
+def test_a_relationship_write_is_judged_as_it_will_be_stored(app, api):
+    """PUT with the relationship's name: the rules see the new pupil (a primary pupil cannot get the
+    senior grant), nothing is stored; the same change by column name is judged the same."""
+    award_id, pupil_id = _proposal(app, "关系判断", date(2009, 5, 5), 733)
     try:
         centre = api("t_center")
         r = centre.put_current(f"/api/v1/award/{award_id}", json={"student": WORLD.student_b})
@@ -288,19 +294,10 @@ def test_a_key_written_directly_is_judged_with_the_record_it_names(app):
     primary pupil, so moving a proposal to one is refused)."""
     from sqlalchemy import update
 
-    from app import idcard
-    from app.rules import RuleError, cards
+    from app.rules import RuleError
 
+    award_id, pupil_id = _proposal(app, "键值判断", date(2009, 6, 6), 744)
     with app.app_context():
-        pupil = Student(school_id=WORLD.school_a, name="键值判断", id_number=idcard.make("341124", date(2009, 6, 6), 744),
-                        grade="高一", class_name="1班", enrolment_year=2026)
-        db.session.add(pupil)
-        db.session.commit()
-        award = Award(student_id=pupil.id, program_id=WORLD.program_senior, semester_id=WORLD.semester,
-                      amount=1000, card_kind="aid_card", card_number=cards.make("6217", 19, 7441))
-        db.session.add(award)
-        db.session.commit()
-        award_id, pupil_id = award.id, pupil.id
         try:
             award = db.session.get(Award, award_id)
             assert award.status == "proposed" and award.student.id == pupil_id  # loaded with the award
