@@ -28,6 +28,7 @@ from app.models.identification import CATEGORIES
 from app.rules import RuleError
 from app.rules.identification import check_identification, is_priority
 from app.rules.students import check_student
+from app.rules.transfers import REGISTERED_ELSEWHERE
 from app.scope import current_school_scope
 from app import clock
 
@@ -236,8 +237,7 @@ def import_students(data: bytes, today=None) -> ImportResult:
         for row, v, school, info, year, ident in parsed:
             student = existing.get(info.number)
             if student is not None and scope is not None and student.school_id != scope:
-                err(row, "id_number", gettext("This ID number is already registered at another school. If the "
-                                              "student has transferred, ask the county aid centre to move the record."))
+                err(row, "id_number", str(REGISTERED_ELSEWHERE))
                 continue
             # (the centre's file may name another school: the pupil then moves there)
             values = dict(school_id=school.id, name=v["name"], gender=info.gender, birth_date=info.birth_date,

@@ -31,6 +31,7 @@ BASIC = {
     "School": ("SchoolView", "SchoolApi", "Schools"),
     "InfoOfficer": ("InfoOfficerView", None, "InfoOfficers"),
     "Student": ("StudentView", "StudentApi", "Students"),
+    "TransferRequest": ("TransferRequestView", None, "TransferRequests"),
     "Identification": ("IdentificationView", "IdentificationApi", "Identifications"),
     "AidProgram": ("AidProgramView", "AidProgramApi", "AidPrograms"),
     "Semester": ("SemesterView", None, "Semesters"),
@@ -109,6 +110,9 @@ AWARD_CENTRE = [
                   "can_start_repayment", "can_mark_overdue", "can_resume", "can_settle")),
 ]
 
+# 学生转入申请 (app/rules/transfers.py): a school files, the centre moves the pupil or returns the request.
+TRANSFER_CENTRE = [("TransferRequestView", ("can_approve", "can_return_form"))]
+
 # 投诉处理: everyone who handles complaints takes steps through one endpoint (the rules in
 # app/rules/complaints.py decide which step whom); nobody deletes a complaint.
 COMPLAINT_HANDLING = [("ComplaintView", ("can_step", "can_identity")), ("ComplaintApi", ("can_step", "can_identity"))]
@@ -151,7 +155,7 @@ def _read(*entities):
 
 # Records that money or a workflow refers to are never deleted (app/rules/registry.py refuses it too):
 # they are voided, rejected, closed or corrected, and stay on record.
-KEPT = {"Award", "Loan", "RepaymentDue", "Submission", "Complaint", "Inspection", "InspectionScore", "PhoneCall",
+KEPT = {"TransferRequest", "Award", "Loan", "RepaymentDue", "Submission", "Complaint", "Inspection", "InspectionScore", "PhoneCall",
         "PaymentBatch", "BatchLine", "Allocation"}
 
 
@@ -195,14 +199,14 @@ FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
     # separation of duties: the auditor reads the trail and nothing else
     AUDITOR: [g for view, perms in SELF_SERVICE + AUDIT_READ for g in _grants(view, perms)],
-    AID_CENTER: _base() + _write(*ENTITIES) + _blocks(AWARD_CENTRE) + _imports()
+    AID_CENTER: _base() + _write(*ENTITIES) + _blocks(AWARD_CENTRE, TRANSFER_CENTRE) + _imports()
     + _blocks(OUTREACH_PHOTOS, PAYMENTS_CENTRE, AUDIT_READ)
     + _blocks(INSPECTING)
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES)
     + _blocks(REVEAL_ALL, REVEAL_ONE, LOAN_PRE_APPLY),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject",
                                     "LoanMaterial", "RepaymentDue")
-    + _write("Student", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
+    + _write("Student", "TransferRequest", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
     + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))
     + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))]
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING)

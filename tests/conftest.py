@@ -218,6 +218,14 @@ def _world(app):
     db.session.add(line_b)
     db.session.commit()
     WORLD.batch, WORLD.line_b = batch.id, line_b.id
+    from app.models import TransferRequest
+
+    # school B asks for school A's pupil (学生转入申请): what B typed is B's; A's pupil stays A's until the centre moves it
+    transfer_b = TransferRequest(school_id=b.id, id_number=sa.id_number, name="乙校转入学生", grade="五年级",
+                                 class_name="3班", reason="乙校转入理由")
+    db.session.add(transfer_b)
+    db.session.commit()
+    WORLD.transfer_b = transfer_b.id
     WORLD.material, WORLD.loan_a, WORLD.loan_b, WORLD.due_b, WORLD.reminder_b = (
         material.id, loan_a.id, loan_b.id, due_b.id, reminder_b.id)
     for username, role, code in [
@@ -247,7 +255,7 @@ def _world(app):
                        # not school B's, but never for officer A: a confidential complainant, an unshared report
                        "甲校保密投诉人", "13900001111", "甲校未移交举报", "甲校举报人",
                        "乙校走访人", "乙校走访发现", "乙校家长意见", "乙校宣传活动", "乙校宣传说明", "乙校照片",
-                       "乙校资助专干", "乙校励志之星事迹", "乙校退票说明",
+                       "乙校资助专干", "乙校励志之星事迹", "乙校退票说明", "乙校转入学生", "乙校转入理由",
                        sb.id_number, sb.id_number[-4:] + "<", card_b, card_b[-4:] + "<"]
     db.session.remove()
 

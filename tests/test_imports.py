@@ -87,7 +87,7 @@ def test_an_officer_cannot_overwrite_another_schools_pupil(app, officer_a):
     with app.app_context():
         number_b = db.session.get(Student, WORLD.student_b).id_number
     text = visible_text(_upload(officer_a, _xlsx([_row("冒名", 0, id_number=number_b)])))
-    assert "已在其他学校登记" in text and "乙校学生" not in text
+    assert "已在本县学籍名单中" in text and "乙校学生" not in text
     with app.app_context():
         assert db.session.get(Student, WORLD.student_b).name == "乙校学生"
 

@@ -94,7 +94,7 @@ def test_an_id_number_stays_unique_county_wide(app, officer_a, as_role):
     assert officer_a.post("/studentview/add", data=_form(id_number=number, name="唯一甲")).status_code == 302
     r = as_role("t_officer_b").post("/studentview/add", data=_form(school=WORLD.school_b, id_number=number,
                                                                     name="唯一乙", grade="五年级"))
-    assert "已在其他学校登记" in visible_text(r)
+    assert "已在本县学籍名单中" in visible_text(r)
     with app.app_context():
         assert db.session.query(Student).filter_by(id_number=number).count() == 1
         # below the rules, the unique index on the keyed hash refuses it too

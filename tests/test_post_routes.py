@@ -45,6 +45,7 @@ WRITERS = {
     "SubmissionView.return_form": {C}, "SubmissionView.action:accept": {C}, "ReportingPagesView.submit": {O},
     "PublicityActivityView.photos": {C, O},
     "PrintView.letters": {C, O}, "PrintJobView.retry": {C, O},
+    "TransferRequestView.approve": {C}, "TransferRequestView.return_form": {C},
     "AidUserDBModelView.action:unlock": set(),
 }
 # Who writes through the generated screens and REST API, among the roles that mostly read.

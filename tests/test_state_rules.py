@@ -656,7 +656,9 @@ def test_every_table_covers_every_state_and_names_every_field_in_chinese(app):
     English."""
     from app.rules import awards, budgets, complaints, identification, loans, reporting, supervision
 
-    tables = [awards.STATES, loans.STATES, complaints.STATES, supervision.STATES, supervision.SCORE_STATES,
+    from app.rules import transfers
+
+    tables = [transfers.STATES, awards.STATES, loans.STATES, complaints.STATES, supervision.STATES, supervision.SCORE_STATES,
               reporting.STATES, identification.STATES, budgets.BATCH_STATES, budgets.LINE_STATES, loans.DUE_STATES]
     with app.test_request_context():
         for table in tables:

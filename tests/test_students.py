@@ -52,7 +52,7 @@ def test_the_same_id_number_twice_gets_a_readable_message(app, officer_a, as_rol
     # another school's officer: told it exists elsewhere, never whose it is
     r = as_role("t_officer_b").post("/studentview/add", data=_form(school=WORLD.school_b, id_number=number, name="重复乙", grade="五年级"))
     text = visible_text(r)
-    assert "已在其他学校登记" in text and "重复甲" not in text
+    assert "已在本县学籍名单中" in text and "重复甲" not in text
     with app.app_context():
         assert db.session.query(Student).filter_by(id_number=number).count() == 1
 

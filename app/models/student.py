@@ -1,12 +1,13 @@
 """Students (学生)."""
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, event, inspect
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, event, inspect
 from sqlalchemy.orm import column_property, relationship
 
 from app.crypto import Encrypted, HashedComparator, hash_default, lookup
 from app.extensions import db
 from app.idcard import mask
 from app.models.base import SchoolOwned, Timestamps
-from app.models.choices import GENDERS
+from app.models.choices import GENDERS, Choices
 
 
 # The predicate of ix_student_gaps, as app/kpi/completeness.py writes it (any_empty()).
@@ -66,6 +67,62 @@ class Student(Timestamps, SchoolOwned, db.Model):
 @event.listens_for(Student, "before_update")
 def _hash_id_number(mapper, connection, target):
     """Keep the keyed hash in step with the number (the rules have normalised it by now)."""
+    state = inspect(target)
+    if state.attrs.id_number.history.has_changes() or target.id_number_hash is None:
+        target.id_number_hash = lookup(target.id_number)
+
+
+TRANSFER_STATUSES = Choices(
+    ("pending", _l("Awaiting the centre")),
+    ("done", _l("Transferred")),
+    ("returned", _l("Returned")),
+)
+
+
+class TransferRequest(Timestamps, SchoolOwned, db.Model):
+    """学生转入申请: a school asks the county centre to move to it a pupil registered elsewhere.
+
+    ``school_id`` is the school asking (the pupil's new school): the request is that school's record.
+    What the school typed is all the request holds until the centre decides; the pupil's current
+    school and record are looked up by the centre only (app/rules/transfers.py), so the school learns
+    nothing of another school's pupil beyond what it typed itself.
+    """
+
+    __tablename__ = "transfer_request"
+    __table_args__ = (TRANSFER_STATUSES.check("status"),)
+    __choices__ = {"status": TRANSFER_STATUSES}
+
+    id = Column(Integer, primary_key=True)
+    id_number = column_property(Column(Encrypted(18), nullable=False, info={"hashed_by": "id_number_hash"}),
+                                comparator_factory=HashedComparator)
+    id_number_hash = Column(String(64), nullable=False, index=True, default=hash_default("id_number"),
+                            info={"lookup_of": "id_number"})
+    name = Column(String(50), nullable=False)
+    grade = Column(String(20), nullable=False)
+    class_name = Column(String(20), nullable=False)
+    reason = Column(Text, nullable=False)
+    status = Column(String(16), nullable=False, default="pending", index=True)
+    answer = Column(Text)
+    decided_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    decided_at = Column(DateTime)
+    # the pupil moved, once the centre has moved it
+    student_id = Column(Integer, ForeignKey("student.id"))
+
+    school = relationship("School", lazy="joined", innerjoin=True)
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    student = relationship("Student", foreign_keys=[student_id])
+
+    def __str__(self):
+        return f"{self.name}（{mask(self.id_number)}）"
+
+    @property
+    def status_label(self):
+        return TRANSFER_STATUSES.label(self.status)
+
+
+@event.listens_for(TransferRequest, "before_insert")
+@event.listens_for(TransferRequest, "before_update")
+def _hash_request_number(mapper, connection, target):
     state = inspect(target)
     if state.attrs.id_number.history.has_changes() or target.id_number_hash is None:
         target.id_number_hash = lookup(target.id_number)

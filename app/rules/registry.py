@@ -8,12 +8,13 @@ from app.rules.supervision import check_call, check_inspection, check_score
 from app.rules.officers import check_officer
 from app.rules.semesters import check_semester
 from app.rules.students import check_student
+from app.rules.transfers import check_transfer
 
 
 def _checks():
     from app.models import (
         Award, Identification, InfoOfficer, Inspection, Loan, Pairing, PhoneCall, RepaymentDue, SchoolFund, Semester,
-        SocialProject, Student,
+        SocialProject, Student, TransferRequest,
     )
 
     from app.models.budgets import Allocation, BatchLine, PaymentBatch, ProgramBudget
@@ -52,6 +53,7 @@ def _checks():
         Award: lambda session, obj: check_award(obj, session),
         InfoOfficer: lambda session, obj: check_officer(obj, session),
         Student: lambda session, obj: check_student(obj, session),
+        TransferRequest: lambda session, obj: check_transfer(obj, session),
         Identification: lambda session, obj: check_identification(obj, session=session),
     }
 

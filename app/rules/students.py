@@ -15,7 +15,8 @@ def duplicate_message(session, id_number, exclude_id=None, school_id=None):
 
     The lookup ignores the school scope (the number is unique county-wide), but
     the message names another school's student to no one: an officer only
-    learns that the number is taken elsewhere.
+    learns that the number is on the county's list, and how to ask for the pupil
+    (app/rules/transfers.py).
     """
     from app.models import Student
 
@@ -34,10 +35,9 @@ def duplicate_message(session, id_number, exclude_id=None, school_id=None):
             "This ID number is already registered for %(name)s (%(grade)s %(cls)s) at this school.",
             name=row.name, grade=row.grade, cls=row.class_name,
         )
-    return _l(
-        "This ID number is already registered at another school. If the student has "
-        "transferred, ask the county aid centre to move the record."
-    )
+    from app.rules.transfers import REGISTERED_ELSEWHERE
+
+    return REGISTERED_ELSEWHERE
 
 
 def check_student(student, session, today=None):

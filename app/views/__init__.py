@@ -14,6 +14,7 @@ from app.views.budgets import (
     AllocationView, BatchLineView, BudgetFiguresView, PaymentBatchView, ProgramBudgetView, TurnoverView,
 )
 from app.views.audit import AuditView
+from app.views.transfers import TransferRequestView
 from app.views.evaluation import EvaluationPartView, EvaluationView
 from app.views.complaints import ComplaintApi, ComplaintFiguresView, ComplaintView
 from app.views.reporting import ReportingPagesView, ReportTaskView, SubmissionView
@@ -34,6 +35,8 @@ def register_views(appbuilder):
     appbuilder.add_view(SchoolView, "Schools", label=_l("Schools"), icon="fa-university", **basic)
     appbuilder.add_view(InfoOfficerView, "InfoOfficers", label=_l("Information officers"), icon="fa-id-badge", **basic)
     appbuilder.add_view(StudentView, "Students", label=_l("Students"), icon="fa-child", **basic)
+    appbuilder.add_view(TransferRequestView, "TransferRequests", label=_l("Transfer requests"), icon="fa-exchange",
+                        **basic)
     appbuilder.add_view(
         IdentificationView, "Identifications", label=_l("Difficulty identifications"), icon="fa-heart", **basic
     )

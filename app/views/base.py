@@ -33,7 +33,6 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import Boolean, Date, DateTime, Numeric, func
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import RelationshipDirection
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
@@ -42,7 +41,7 @@ from app import clock, personal
 from app.crypto import Encrypted
 from app.exports import MAX_ROWS, workbook_bytes
 from app.extensions import db
-from app.rules import RuleError
+from app.rules import RuleError, db_errors
 from app.scope import ScopeViolation, current_school_scope
 
 
@@ -85,13 +84,8 @@ class AidInterface(SQLAInterface):
             raise
         except (DatabaseException, SQLAlchemyError) as exc:
             self.session.rollback()
-            cause = exc.__cause__ if isinstance(exc, DatabaseException) else exc
-            if isinstance(cause, StaleDataError):
-                raise RuleError({"row_version": _l("Someone else changed this record after you opened it: your "
-                                                   "changes were not saved. Open it again to see the current version.")})
-            if isinstance(cause, DataError):
-                raise RuleError({"id": _l("A value is too large for this field.")})
-            raise RuleError({"id": _l("The record conflicts with an existing one.")})
+            cause = exc.__cause__ if isinstance(exc, DatabaseException) and exc.__cause__ is not None else exc
+            raise db_errors.readable(cause, self.obj) from None
 
 
 def choice_field(label, choices, required=True, description="", validate_choice=True):
@@ -429,6 +423,9 @@ class AidModelView(ModelView):
             except RuleError as exc:
                 db.session.rollback()
                 refused.append(f"{item}：{exc}")
+            except SQLAlchemyError as exc:  # refused by the database itself: said as the forms say it
+                db.session.rollback()
+                refused.append(f"{item}：{db_errors.readable(exc, type(item))}")
         if done:
             flash(done_message % {"n": done}, "success")
         for line in refused[:20]:
@@ -512,6 +509,7 @@ class AidModelView(ModelView):
 
     def _init_forms(self):
         super()._init_forms()
+        db_errors.LABELS.setdefault(self.datamodel.obj, {}).update(self.label_columns)  # the screen's names
         self.edit_form = self._with_version(self.edit_form)
         for form_cls in (self.add_form, self.edit_form, getattr(self, "search_form", None)):
             if form_cls is not None:
@@ -592,6 +590,15 @@ class AidModelApi(ModelRestApi):
     # Columns a client may leave out: the rules derive them (birth date and gender
     # from the ID number) or the scope fills them (an officer's own school).
     optional_columns = ()
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        """Flask-AppBuilder translates a column without a description as gettext(""), which answers
+        the translation catalogue's header: a column without one gets an empty text instead."""
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        for key, given in (("description", self.description_columns), ("label", self.label_columns)):
+            if not given.get(field.name):
+                info[key] = ""
+        return info
 
     def _init_model_schemas(self):
         from app.views.related import strict_related
