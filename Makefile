@@ -8,6 +8,11 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
+# The app runs as production unless told otherwise (config.py). Trying it, testing and measuring
+# it are development: these targets (and what they run first) say so, unless AID_ENV is set.
+# `make db` and `make worker` on their own follow the environment: a server sets AID_ENV and its keys.
+run demo test bench loadtest: export AID_ENV ?= development
+
 .PHONY: run test bench loadtest setup db demo translations clean worker system-packages
 
 # What the printed documents need from Debian: a Chinese typeface (Noto CJK) and poppler's pdftotext/pdffonts (tests).
@@ -43,7 +48,7 @@ demo: db
 
 ## make run: install, migrate, load the demo county on first start, serve on $(HOST):$(PORT)
 run: demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (demo logins above; Ctrl-C stops)"
+	@echo "Serving on http://$(HOST):$(PORT)/  (AID_ENV=$$AID_ENV: demo logins above; Ctrl-C stops)"
 	HOST=$(HOST) PORT=$(PORT) $(PY) run.py
 
 ## make test: the whole suite (DATABASE_URL=postgresql://... runs it on PostgreSQL)

@@ -24,10 +24,11 @@ def _env_bool(name, default):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-# "development" (the default: `make run`, tests) or anything else, e.g. "production":
-# outside development the app refuses to start without real SECRET_KEY and ENCRYPTION_KEY
-# (app/hardening.py) and cookies are Secure by default.
-AID_ENV = os.environ.get("AID_ENV", "development").strip().lower() or "development"
+# "production" (the default) or "development" (said explicitly by `make run`, `make test`, the
+# tests and the benchmarks). Outside development the app refuses to start without real
+# SECRET_KEY and ENCRYPTION_KEY (app/hardening.py), cookies are Secure by default, and the demo
+# county and its logins are refused (app/demo_guard.py).
+AID_ENV = os.environ.get("AID_ENV", "production").strip().lower() or "production"
 DEVELOPMENT = AID_ENV == "development"
 
 
@@ -197,7 +198,8 @@ class Config:
         "report": int(os.environ.get("COMPLAINT_CLOSE_DAYS", "30")),
     }
 
-    # --- demo -------------------------------------------------------------
+    # --- demo (development only: app/demo_guard.py) -------------------------
+    # The demo users' password; outside development it, and the published Demo@2021, never log in.
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2021")
 
 

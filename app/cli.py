@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask users create``, ``flask users unlock``, ``flask sync-roles``, ``flask seed-demo``."""
+"""Command-line tools: ``flask users create``, ``flask users set-password``, ``flask users unlock``,
+``flask sync-roles``, ``flask seed-demo`` (development only)."""
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -70,30 +71,55 @@ def create_user(username, role, password, school_code=None, first_name=None, las
 @users.command("create")
 @click.option("--username", required=True)
 @click.option("--role", required=True, type=click.Choice(list(FAB_ROLES)))
-@click.option("--password", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when left out (then it stays out of the shell's history).")
 @click.option("--school", "school_code", default=None, help="School code (SchoolOfficer only).")
 @click.option("--first-name", default=None)
 @click.option("--last-name", default=None)
 @click.option("--email", default=None)
 @with_appcontext
 def users_create(username, role, password, school_code, first_name, last_name, email):
-    """Create a user: flask users create --username U --role ROLE [--school CODE] --password P"""
+    """Create a user: flask users create --username U --role ROLE [--school CODE] [--password P]"""
     user = create_user(username, role, password, school_code, first_name, last_name, email)
     click.echo(f"created {user.username} ({role})" + (f" for school {school_code}" if school_code else ""))
+
+
+@users.command("set-password")
+@click.argument("name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when left out (then it stays out of the shell's history).")
+@with_appcontext
+def users_set_password(name, password):
+    """Give a user a new password (a kept demo account becomes an ordinary one): flask users set-password NAME"""
+    from app.passwords import password_complexity
+
+    sm = _sm()
+    user = sm.find_user(username=name)
+    if user is None:
+        raise click.BadParameter(f"no user {name!r}", param_hint="NAME")
+    try:
+        password_complexity(password)
+    except Exception as exc:  # PasswordComplexityValidationError
+        raise click.BadParameter(str(exc), param_hint="--password")
+    sm.reset_password(user.id, password)  # commits; app/demo_guard.py drops the demo mark
+    click.echo(f"new password set for {user.username}")
 
 
 @users.command("list")
 @with_appcontext
 def users_list():
-    """List users with their roles and schools."""
+    """List users with their roles and schools; demo accounts are marked."""
     from flask_appbuilder.security.sqla.models import User
 
+    from app.demo_guard import DemoAccount
     from app.models import InfoOfficer
 
     officers = {o.user_id: o.school for o in db.session.scalars(select(InfoOfficer))}
+    demo = set(db.session.scalars(select(DemoAccount.user_id)))
     for user in db.session.scalars(select(User).order_by(User.username)):
         school = officers.get(user.id)
-        click.echo(f"{user.username}\t{','.join(r.name for r in user.roles)}\t{school.code + ' ' + school.name if school else ''}")
+        note = "\tdemo account: no login outside development until a new password is set" if user.id in demo else ""
+        click.echo(f"{user.username}\t{','.join(r.name for r in user.roles)}\t{school.code + ' ' + school.name if school else ''}{note}")
 
 
 @users.command("unlock")
@@ -120,10 +146,14 @@ def users_unlock(name):
 @click.option("--seed", default=2021, show_default=True, help="Random seed (same seed, same data).")
 @with_appcontext
 def seed_demo_command(students, seed):
-    """Load the demo county (idempotent: does nothing if schools exist)."""
+    """Load the demo county (development only; idempotent: does nothing if schools exist)."""
     from app.demo import seed_demo
+    from app.demo_guard import DemoRefused
 
-    result = seed_demo(students=students, seed=seed)
+    try:
+        result = seed_demo(students=students, seed=seed)
+    except DemoRefused as refused:
+        raise click.ClickException(str(refused))
     click.echo(result.summary())
 
 

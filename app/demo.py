@@ -3,6 +3,10 @@
 Everything is synthetic: names are drawn from common characters and ID numbers
 are built with the county's division code and a valid check character; none is
 a real person's.  ``seed_demo`` is idempotent: it does nothing once schools exist.
+
+Only for trying the product: every seeder here refuses outside development (``demo_only``,
+app/demo_guard.py), and the demo users are recorded as demo accounts, which cannot log in
+outside development.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 
 from app import idcard
+from app.demo_guard import demo_only, mark as mark_demo_accounts
 from app.extensions import db
 from app.models import Identification, School, Student
 from app.models.choices import DEMO_TOWNS, GRADES_BY_STAGE
@@ -182,6 +187,7 @@ _MAIN_GRANT = {"kindergarten": "学前教育资助", "primary": "义务教育家
                "vocational": "中职国家助学金"}
 
 
+@demo_only
 def _seed_aid(rng, schools, year_start, today):
     """Programmes, the current and the previous semester, and awards for identified pupils.
 
@@ -243,6 +249,7 @@ def _seed_aid(rng, schools, year_start, today):
     return len(awards)
 
 
+@demo_only
 def _seed_reporting(rng, schools, today):
     """Report tasks of the last months and one due soon, answered by most schools (some late, some returned)."""
     from app.models import ReportTask, Submission
@@ -280,6 +287,7 @@ UNIVERSITIES = [("安徽大学", "汉语言文学"), ("合肥工业大学", "机
                 ("南京师范大学", "教育学"), ("安徽财经大学", "会计学")]
 
 
+@demo_only
 def _seed_loans(rng, schools, year_start, today, count):
     """The checklist, and loans in every state over several years: this year's applications of 高三
     grant holders, and former pupils who have graduated, repay, have settled or are overdue."""
@@ -362,6 +370,7 @@ def _seed_loans(rng, schools, year_start, today, count):
     db.session.commit()
 
 
+@demo_only
 def _seed_funds_and_social(rng, schools, year_start, identified):
     """Aid-fund ledgers of the schools that must extract, and two social projects with pairings."""
     from decimal import Decimal
@@ -420,6 +429,7 @@ def _existing_demo_users():
     return found
 
 
+@demo_only
 def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     from app.cli import create_user
 
@@ -484,11 +494,14 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
 
     current_app.appbuilder.sm.sync_roles()
     password = current_app.config["DEMO_PASSWORD"]
-    users = []
+    users, accounts = [], []
     for username, role, school_index, name in DEMO_USERS:
         code = schools[school_index]["code"] if school_index is not None else None
-        create_user(username, role, password, school_code=code, first_name=name)
+        accounts.append(create_user(username, role, password, school_code=code, first_name=name))
         users.append((username, _user_label(role, schools[school_index]["name"] if school_index is not None else None)))
+    # known as demo accounts from now on: outside development they cannot log in (app/demo_guard.py)
+    mark_demo_accounts(db.session, accounts)
+    db.session.commit()
     from app.demo_work import seed_budgets, seed_complaints, seed_inspections, seed_outreach
 
     seed_inspections(rng, schools, today)

@@ -1,5 +1,7 @@
 """Demo complaints, inspections, home visits, publicity, aid staff, training and 励志之星 (called by app/demo.py).
 
+Like app/demo.py, every seeder here refuses outside development (app/demo_guard.py).
+
 Cases are spread over the last months in every state of the workflow, each with the steps
 that led there, so the timeline, the deadlines and the figures have something to show.
 """
@@ -12,6 +14,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import insert, select
 
 from app import clock
+from app.demo_guard import demo_only
 from app.extensions import db
 from app.models import Identification
 from app.models.complaints import Complaint, ComplaintStep
@@ -51,6 +54,7 @@ def _users():
     return dict(db.session.execute(select(User.username, User.id)).all())
 
 
+@demo_only
 def seed_complaints(rng, schools, today):
     users = _users()
     center, leader, supervisor = users.get("center"), users.get("leader"), users.get("supervisor")
@@ -118,6 +122,7 @@ def seed_complaints(rng, schools, today):
     return made, overdue
 
 
+@demo_only
 def seed_outreach(rng, schools, year_start, today):
     by_school = {}
     for student_id, school_id in db.session.execute(
@@ -197,6 +202,7 @@ CHECKLIST = [("资金专款专用", 20), ("单独立账、账目清晰", 15), ("
              ("资助档案完整", 15), ("资助政策宣传到位", 10), ("信息报送及时准确", 10)]
 
 
+@demo_only
 def seed_inspections(rng, schools, today):
     """The checklist, and this year's patrols, unannounced visits and rectifications in every state."""
     from app.models import Inspection, InspectionItem, InspectionScore
@@ -238,6 +244,7 @@ def seed_inspections(rng, schools, today):
     return made
 
 
+@demo_only
 def seed_budgets(rng, today):
     """This year's budget of each programme with the allocations arrived so far, and a batch sent to the bank."""
     from app.models import AidProgram, Award, Semester

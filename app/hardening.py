@@ -63,7 +63,7 @@ def _weak(value):
 
 def check_secrets(config):
     """Outside development, refuse a missing, default or short SECRET_KEY or ENCRYPTION_KEY."""
-    env = (config.get("AID_ENV") or "development").lower()
+    env = (config.get("AID_ENV") or "production").lower()
     if env == "development":
         return
     problems = []
@@ -85,7 +85,7 @@ def check_secrets(config):
     if problems:
         raise InsecureConfiguration(
             f"AID_ENV={env}: refusing to start.\n  " + "\n  ".join(problems)
-            + "\n(AID_ENV=development, the default, generates both keys into the instance folder.)"
+            + "\n(Only AID_ENV=development, for trying the product, generates keys into the instance folder.)"
         )
 
 

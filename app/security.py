@@ -25,6 +25,7 @@ from flask_login import login_user
 from app import hardening
 
 from app.roles import ROLE_LABELS
+from app import demo_guard
 
 # Roles keep their English codes (used in code and on the command line); people read the label.
 Role.__str__ = lambda self: ROLE_LABELS.get(self.name, self.name)
@@ -166,7 +167,8 @@ class AidSecurityManager(SecurityManager):
             log.info("login refused: %r is locked until %s UTC", key, lock.locked_until)
             return None
         if user is not None and user.is_active and not is_null_password(password) \
-                and check_password_hash(user.password, password):
+                and check_password_hash(user.password, password) \
+                and not demo_guard.login_refused(self.session, user, password):  # fails as a wrong password
             if lock is not None:
                 self.session.delete(lock)
             self.update_user_auth_stat(user, True)  # commits

@@ -13,6 +13,9 @@ from datetime import date
 import pytest
 
 _TMP = tempfile.mkdtemp(prefix="aid-test-")
+# The suite is development (config.py's default is production): keys kept in the instance folder,
+# the demo county allowed. TestConfig says so too; tests/test_production.py builds production apps.
+os.environ["AID_ENV"] = "development"
 os.environ.setdefault("INSTANCE_DIR", _TMP)
 os.environ.setdefault("SECRET_KEY", "test-secret-of-the-student-aid-suite-0123456789")
 # The tests read the county's clock, as the app does from its start (app/clock.py): "today" in a

@@ -361,7 +361,9 @@ def test_cookies_are_secure_by_default_outside_development(tmp_path):
     env = {"INSTANCE_DIR": str(tmp_path)}
     assert _config_in(dict(env, AID_ENV="production"), "(config.Config.SESSION_COOKIE_SECURE, config.Config.REMEMBER_COOKIE_SECURE)") == "(True, True)"
     assert _config_in(dict(env, AID_ENV="production", SESSION_COOKIE_SECURE="0"), "config.Config.SESSION_COOKIE_SECURE") == "False"
-    assert _config_in(env, "(config.Config.SESSION_COOKIE_SECURE, config.Config.AID_ENV)") == "(False, 'development')"
+    assert _config_in(dict(env, AID_ENV="development"), "(config.Config.SESSION_COOKIE_SECURE, config.Config.AID_ENV)") == "(False, 'development')"
+    # no AID_ENV at all: production, Secure cookies (tests/test_production.py checks the rest)
+    assert _config_in(env, "(config.Config.SESSION_COOKIE_SECURE, config.Config.AID_ENV)") == "(True, 'production')"
 
 
 # --- keys outside development ---------------------------------------------------------------

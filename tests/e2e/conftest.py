@@ -53,6 +53,7 @@ def server():
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "AID_ENV")}
     env.update(
         INSTANCE_DIR=instance,
+        AID_ENV="development",  # the demo county and its logins (production, the default, refuses them)
         DATABASE_URL=f"sqlite:///{instance}/e2e.db",  # its own county, whatever the suite's DATABASE_URL
         LOGIN_RATE_PER_MINUTE="0",  # every test logs in from 127.0.0.1
         SESSION_COOKIE_SECURE="0",
