@@ -9,11 +9,11 @@ import re
 from flask import abort, g, render_template, request, session
 from flask_appbuilder.baseviews import BaseCRUDView
 from flask_babel import gettext
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import BadRequest
 
 from app.extensions import db
-from app.rules import RuleError
+from app.rules import RuleError, db_errors
 from app.scope import ScopeViolation
 
 
@@ -195,3 +195,9 @@ def register_error_handlers(app):
         if wants_json():
             return {"message": exc.errors}, 422
         return _page(app, code=422, message=str(exc)), 422
+
+    @app.errorhandler(IntegrityError)
+    def database_refused(exc):
+        """A refusal of the database that no screen turned into its own message: in Chinese, without SQL."""
+        db.session.rollback()
+        return rule_error(db_errors.readable(exc))

@@ -19,13 +19,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from python_calamine import CalamineWorkbook
 from sqlalchemy import insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import idcard, uploads
 from app.exports import cell_of
 from app.extensions import db
 from app.models.choices import DIFFICULTY_LEVELS, EVIDENCE_SOURCES
 from app.models.identification import CATEGORIES
-from app.rules import RuleError
+from app.rules import RuleError, db_errors
 from app.rules.identification import check_identification, is_priority
 from app.rules.students import check_student
 from app.rules.transfers import REGISTERED_ELSEWHERE
@@ -274,10 +275,10 @@ def import_students(data: bytes, today=None) -> ImportResult:
         db.session.flush()  # updates of pupils already on record go through the flush rules
         _insert_new(new_students, new_idents)
         db.session.commit()
-    except RuleError as exc:
+    except (RuleError, SQLAlchemyError) as exc:
         db.session.rollback()
         if not result.errors:
-            result.errors.append(RowError(0, "", str(exc)))
+            result.errors.append(RowError(0, "", str(db_errors.readable(exc, Student))))
         result.created = result.updated = result.unchanged = result.identifications = 0
     finally:
         db.session.info.pop("aid_checked_numbers", None)
@@ -410,8 +411,8 @@ def import_awards(data: bytes) -> ImportResult:
             result.unchanged += 1
     try:
         db.session.commit()
-    except RuleError as exc:
+    except (RuleError, SQLAlchemyError) as exc:  # the database's refusal said as the forms say it
         db.session.rollback()
-        result.errors.append(RowError(0, "", str(exc)))
+        result.errors.append(RowError(0, "", str(db_errors.readable(exc, Award))))
         result.created = result.updated = result.unchanged = 0
     return result

@@ -34,7 +34,7 @@ WHILE_UNUSED = {
     "publicity_activity", "recognition", "aid_staff", "ab_user",
 }
 FREE = {
-    "print_job", "letter_policy", "letter_part", "training_attendance", "publicity_photo", "login_lock",
+    "print_job", "letter_policy", "letter_part", "training_attendance", "publicity_photo", "login_lock", "demo_account",
     "ab_role", "ab_permission", "ab_view_menu", "ab_permission_view", "ab_register_user", "ab_api_key", "ab_group",
 }
 
