@@ -417,6 +417,7 @@ class Verdict:
     truncated: bool = False  # shorter than an anchor, or no longer what it anchored
     anchor_problem: dict | None = None  # {"anchor": ..., "kind": "beyond"|"missing"|"hash"|"count"|"first", ...}
     anchor_written: dict | None = None
+    anchor_error: str | None = None  # the anchor file could not be written
 
     @property
     def intact(self):
@@ -500,10 +501,14 @@ def verify_and_anchor(session, anchor_file=None):
     """Verify; when the trail is intact, anchor the head that was verified."""
     verdict = verify(session, anchor_file)
     if verdict.intact and verdict.last is not None:
-        verdict.anchor_written = write_anchor(
-            {"id": verdict.last["id"], "hash": verdict.last["hash"], "count": verdict.total,
-             "first": verdict.first, "keyed_from": verdict.first_keyed},
-            "verify")
+        try:
+            verdict.anchor_written = write_anchor(
+                {"id": verdict.last["id"], "hash": verdict.last["hash"], "count": verdict.total,
+                 "first": verdict.first, "keyed_from": verdict.first_keyed},
+                "verify")
+        except OSError as exc:  # the verdict stands; the missing anchor is said, and logged
+            verdict.anchor_error = str(exc)
+            log.error("audit trail: the anchor could not be written to %s: %s", anchor_path(), exc)
     elif not verdict.intact:
         log.warning("audit trail verification failed: %s", describe(verdict))
     return verdict
@@ -561,6 +566,8 @@ def describe(verdict):
     if verdict.anchor_written is not None:
         w = verdict.anchor_written
         lines.append(f"已记下新的锚点：第 {w['id']} 条，共 {w['count']} 条（{anchor_path()}）。")
+    if verdict.anchor_error is not None:
+        lines.append(f"锚点写不进 {anchor_path()}：{verdict.anchor_error}")
     return "\n".join(lines)
 
 

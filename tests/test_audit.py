@@ -351,6 +351,13 @@ def test_anchors_are_signed_and_logged(app, tmp_path, monkeypatch, caplog):
             f.write(json.dumps(forged) + "\n")
         verdict = audit.verify(db.session)
         assert verdict.bad_anchor_lines == [2] and not verdict.intact and verdict.broken is None
+    # an anchor file that cannot be written: the verdict still stands, and says so
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setitem(app.config, "AUDIT_ANCHOR_FILE", str(tmp_path / "a-file" / "anchors.log"))
+    with app.app_context():
+        verdict = audit.verify_and_anchor(db.session)
+        assert verdict.intact and verdict.anchor_written is None and verdict.anchor_error
+        assert "锚点写不进" in audit.describe(verdict)
     # every N entries, once committed
     monkeypatch.setitem(app.config, "AUDIT_ANCHOR_FILE", str(tmp_path / "every.log"))
     monkeypatch.setitem(app.config, "AUDIT_ANCHOR_EVERY", 2)
