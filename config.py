@@ -26,7 +26,8 @@ def _env_bool(name, default):
 
 # "production" (the default) or "development" (said explicitly by `make run`, `make test`, the
 # tests and the benchmarks). Outside development the app refuses to start without real
-# SECRET_KEY and ENCRYPTION_KEY (app/hardening.py), cookies are Secure by default, and the demo
+# SECRET_KEY, ENCRYPTION_KEY and AUDIT_KEY
+# (app/hardening.py), cookies are Secure by default, and the demo
 # county and its logins are refused (app/demo_guard.py).
 AID_ENV = os.environ.get("AID_ENV", "production").strip().lower() or "production"
 DEVELOPMENT = AID_ENV == "development"
@@ -60,6 +61,12 @@ def _encryption_key():
     )
 
 
+def _audit_key():
+    """AUDIT_KEY (the HMAC key of the audit trail's chain and anchors: app/audit.py), else
+    (development only) one kept in instance/audit_key.  Never stored in the database."""
+    return _instance_key("AUDIT_KEY", "audit_key", lambda: secrets.token_hex(32))
+
+
 def _database_url():
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -86,6 +93,16 @@ class Config:
     AID_ENV = AID_ENV
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # default: INSTANCE_DIR/uploads
     BACKUP_DIR = os.environ.get("BACKUP_DIR")  # default: INSTANCE_DIR/backups (flask backup create)
+
+    # --- the audit trail (app/audit.py) -------------------------------------
+    # The chain's HMAC key: outside the database, like the other keys (required outside development).
+    AUDIT_KEY = _audit_key()
+    # Signed heads of the chain are appended here (one JSON line each); keep it off the database's host.
+    AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE")  # default: INSTANCE_DIR/audit_anchor.log
+    # A head is anchored after every N entries, and at the first entry after M minutes (0: not by count / time);
+    # also by `flask audit anchor` (cron) and after each verification that finds the trail intact.
+    AUDIT_ANCHOR_EVERY = int(os.environ.get("AUDIT_ANCHOR_EVERY", "1000"))
+    AUDIT_ANCHOR_MINUTES = float(os.environ.get("AUDIT_ANCHOR_MINUTES", "60"))
 
     # --- uploaded files (app/uploads.py checks every file before anything reads it) -------
     # One request's body; a larger one is refused before it is read (a Chinese 413 answer, app/errors.py).
@@ -213,4 +230,5 @@ class TestConfig(Config):
     # Whatever AID_ENV the shell has, the suite's app is a development one over plain HTTP.
     AID_ENV = "development"
     ENCRYPTION_KEY = Config.ENCRYPTION_KEY or "dGVzdC1lbmNyeXB0aW9uLWtleS0wMTIzNDU2Nzg5YWI="
+    AUDIT_KEY = Config.AUDIT_KEY or "test-audit-key-of-the-student-aid-suite-0123456789"
     SESSION_COOKIE_SECURE = REMEMBER_COOKIE_SECURE = False

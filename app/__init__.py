@@ -26,6 +26,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     hardening.install_early(app)  # refuses default keys outside development; CSRF before the APIs exist
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
+    logging.getLogger("app.audit").setLevel(logging.INFO)  # the anchors of the audit trail (README "Audit trail")
 
     from app import speedups
 

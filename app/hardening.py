@@ -1,7 +1,7 @@
 """Login and session hardening.
 
 * ``check_secrets``: outside development (``AID_ENV`` other than ``development``) the app
-  refuses to start without a real SECRET_KEY and ENCRYPTION_KEY, and names the variable.
+  refuses to start without a real SECRET_KEY, ENCRYPTION_KEY and AUDIT_KEY, and names the variable.
 * CSRF on every form: Flask-WTF's ``CSRFProtect`` checks every POST of the app (the
   Flask-AppBuilder APIs exempt themselves: they take a JWT, never the session cookie).
 * No caching of anything but static files: ``Cache-Control: no-store`` and ``Pragma: no-cache``
@@ -62,7 +62,7 @@ def _weak(value):
 
 
 def check_secrets(config):
-    """Outside development, refuse a missing, default or short SECRET_KEY or ENCRYPTION_KEY."""
+    """Outside development, refuse a missing, default or short SECRET_KEY, ENCRYPTION_KEY or AUDIT_KEY."""
     env = (config.get("AID_ENV") or "production").lower()
     if env == "development":
         return
@@ -82,6 +82,17 @@ def check_secrets(config):
         )
     elif encryption == secret:
         problems.append("ENCRYPTION_KEY must differ from SECRET_KEY: set the environment variable ENCRYPTION_KEY to a key of its own.")
+    audit_key = config.get("AUDIT_KEY")
+    if _weak(audit_key):
+        problems.append(
+            "AUDIT_KEY is missing, a known default or shorter than "
+            f"{MIN_KEY_LENGTH} characters: set the environment variable AUDIT_KEY to a random "
+            f"string of its own ({KEY_HINT}); it seals the audit trail: keep it out of the database and its backups, "
+            "and keep a copy: without it the trail cannot be verified."
+        )
+    elif audit_key in (secret, encryption):
+        problems.append("AUDIT_KEY must differ from SECRET_KEY and ENCRYPTION_KEY: set the environment variable "
+                        "AUDIT_KEY to a key of its own.")
     if problems:
         raise InsecureConfiguration(
             f"AID_ENV={env}: refusing to start.\n  " + "\n  ".join(problems)

@@ -122,6 +122,8 @@ COMPLAINT_INTAKE = [("ComplaintView", ("can_add", "can_edit")), ("ComplaintApi",
 # 审计日志: read by the audit role, the centre and the system administrator; changed by nobody.
 AUDIT_READ = [("AuditView", ("can_list", "can_show", "can_export", "can_history")), ("AuditTrail", ("menu_access",)),
               ("Security", ("menu_access",))]
+# Verifying the chain appends an anchor outside the database: the audit role (and the administrator).
+AUDIT_VERIFY = [("AuditView", ("can_verify",))]
 
 # 个人信息 (app/personal.py): ID, card and phone numbers in full.  The centre wherever its reads are
 # recorded (a record's page, exports, the API); a school officer, which keys in and checks its own
@@ -197,8 +199,8 @@ ENTITIES = tuple(e for e in BASIC if e != "Complaint")
 
 FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
-    # separation of duties: the auditor reads the trail and nothing else
-    AUDITOR: [g for view, perms in SELF_SERVICE + AUDIT_READ for g in _grants(view, perms)],
+    # separation of duties: the auditor reads and verifies the trail and nothing else
+    AUDITOR: [g for view, perms in SELF_SERVICE + AUDIT_READ + AUDIT_VERIFY for g in _grants(view, perms)],
     AID_CENTER: _base() + _write(*ENTITIES) + _blocks(AWARD_CENTRE, TRANSFER_CENTRE) + _imports()
     + _blocks(OUTREACH_PHOTOS, PAYMENTS_CENTRE, AUDIT_READ)
     + _blocks(INSPECTING)

@@ -958,6 +958,7 @@ def main(argv=None):
         env.pop("REDIS_URL", None)  # the print queue has no part in this
         env.pop("SECRET_KEY", None)
         env.pop("ENCRYPTION_KEY", None)  # development: generated once into the scratch INSTANCE_DIR, shared by all
+        env.pop("AUDIT_KEY", None)
         t0 = time.monotonic()
         subprocess.run([str(VENV_BIN / "flask"), "--app", "run.py", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                        capture_output=True)
@@ -968,7 +969,7 @@ def main(argv=None):
         # this process reads the same environment (config.py reads it at import)
         os.environ.update({k: env[k] for k in ("DATABASE_URL", "AID_ENV", "LOGIN_RATE_PER_MINUTE",
                                                 "WTF_CSRF_ENABLED", "INSTANCE_DIR")})
-        for k in ("REDIS_URL", "SECRET_KEY", "ENCRYPTION_KEY"):
+        for k in ("REDIS_URL", "SECRET_KEY", "ENCRYPTION_KEY", "AUDIT_KEY"):
             os.environ.pop(k, None)
         sys.path.insert(0, str(ROOT))
         from app import create_app

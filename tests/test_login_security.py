@@ -349,7 +349,8 @@ def test_cookies_are_httponly_samesite_and_secure_when_configured(app):
 
 def _config_in(env, expression):
     """Evaluate an expression on a fresh import of config.py with this environment."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"AID_ENV", "SECRET_KEY", "ENCRYPTION_KEY", "SESSION_COOKIE_SECURE"}}
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"AID_ENV", "SECRET_KEY", "ENCRYPTION_KEY", "AUDIT_KEY", "SESSION_COOKIE_SECURE"}}
     clean.update(env)
     out = subprocess.run([sys.executable, "-c", f"import config; print({expression})"], cwd=ROOT, env=clean,
                          capture_output=True, text=True, timeout=60)
@@ -370,26 +371,34 @@ def test_cookies_are_secure_by_default_outside_development(tmp_path):
 
 GOOD = "k" * 16 + uuid.uuid4().hex
 OTHER = "e" * 16 + uuid.uuid4().hex
+AUDIT = "a" * 16 + uuid.uuid4().hex
 
 
-@pytest.mark.parametrize("secret, encryption, names", [
-    (None, OTHER, ["SECRET_KEY"]),
-    ("changeme", OTHER, ["SECRET_KEY"]),
-    ("\2\1thisismyscretkey\1\2\\e\\y\\y\\h", OTHER, ["SECRET_KEY"]),
-    ("short-but-random-8f3a", OTHER, ["SECRET_KEY"]),
-    (GOOD, None, ["ENCRYPTION_KEY"]),
-    (GOOD, "", ["ENCRYPTION_KEY"]),
-    (GOOD, GOOD, ["ENCRYPTION_KEY"]),
-    (None, None, ["SECRET_KEY", "ENCRYPTION_KEY"]),
+@pytest.mark.parametrize("secret, encryption, audit_key, names", [
+    (None, OTHER, AUDIT, ["SECRET_KEY"]),
+    ("changeme", OTHER, AUDIT, ["SECRET_KEY"]),
+    ("\2\1thisismyscretkey\1\2\\e\\y\\y\\h", OTHER, AUDIT, ["SECRET_KEY"]),
+    ("short-but-random-8f3a", OTHER, AUDIT, ["SECRET_KEY"]),
+    (GOOD, None, AUDIT, ["ENCRYPTION_KEY"]),
+    (GOOD, "", AUDIT, ["ENCRYPTION_KEY"]),
+    (GOOD, GOOD, AUDIT, ["ENCRYPTION_KEY"]),
+    (GOOD, OTHER, None, ["AUDIT_KEY"]),
+    (GOOD, OTHER, "changeme", ["AUDIT_KEY"]),
+    (GOOD, OTHER, "short-but-random-8f3a", ["AUDIT_KEY"]),
+    (GOOD, OTHER, GOOD, ["AUDIT_KEY"]),
+    (GOOD, OTHER, OTHER, ["AUDIT_KEY"]),
+    (None, None, None, ["SECRET_KEY", "ENCRYPTION_KEY", "AUDIT_KEY"]),
 ])
-def test_outside_development_default_keys_are_refused(secret, encryption, names):
+def test_outside_development_default_keys_are_refused(secret, encryption, audit_key, names):
     with pytest.raises(hardening.InsecureConfiguration) as refused:
-        hardening.check_secrets({"AID_ENV": "production", "SECRET_KEY": secret, "ENCRYPTION_KEY": encryption})
+        hardening.check_secrets({"AID_ENV": "production", "SECRET_KEY": secret, "ENCRYPTION_KEY": encryption,
+                                 "AUDIT_KEY": audit_key})
     for name in names:
         assert f"set the environment variable {name}" in str(refused.value)
     # development accepts anything (its keys are generated into the instance folder)
-    hardening.check_secrets({"AID_ENV": "development", "SECRET_KEY": secret, "ENCRYPTION_KEY": encryption})
-    hardening.check_secrets({"AID_ENV": "production", "SECRET_KEY": GOOD, "ENCRYPTION_KEY": OTHER})
+    hardening.check_secrets({"AID_ENV": "development", "SECRET_KEY": secret, "ENCRYPTION_KEY": encryption,
+                             "AUDIT_KEY": audit_key})
+    hardening.check_secrets({"AID_ENV": "production", "SECRET_KEY": GOOD, "ENCRYPTION_KEY": OTHER, "AUDIT_KEY": AUDIT})
 
 
 def test_create_app_refuses_to_start_in_production_with_a_default_key(app):
@@ -397,25 +406,30 @@ def test_create_app_refuses_to_start_in_production_with_a_default_key(app):
 
     with pytest.raises(hardening.InsecureConfiguration, match="SECRET_KEY"):
         create_app("config.TestConfig", AID_ENV="production", SECRET_KEY="changeme", ENCRYPTION_KEY=OTHER)
-    started = _sibling(app, AID_ENV="production", SECRET_KEY=GOOD, ENCRYPTION_KEY=OTHER)
+    with pytest.raises(hardening.InsecureConfiguration, match="AUDIT_KEY"):
+        create_app("config.TestConfig", AID_ENV="production", SECRET_KEY=GOOD, ENCRYPTION_KEY=OTHER, AUDIT_KEY="")
+    started = _sibling(app, AID_ENV="production", SECRET_KEY=GOOD, ENCRYPTION_KEY=OTHER, AUDIT_KEY=AUDIT)
     assert started.config["AID_ENV"] == "production"
 
 
 def test_the_served_app_will_not_start_in_production_without_keys(tmp_path):
     """`python run.py` / `gunicorn run:app` with AID_ENV=production and no keys: no key file is
     generated, the process stops and names the variables."""
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ENCRYPTION_KEY"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ENCRYPTION_KEY", "AUDIT_KEY"}}
     env.update(AID_ENV="production", INSTANCE_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/x.db")
     out = subprocess.run([sys.executable, "-c", "import run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode != 0
     assert "set the environment variable SECRET_KEY" in out.stderr
     assert "set the environment variable ENCRYPTION_KEY" in out.stderr
+    assert "set the environment variable AUDIT_KEY" in out.stderr
     assert not (tmp_path / "secret_key").exists() and not (tmp_path / "encryption_key").exists()
+    assert not (tmp_path / "audit_key").exists()
     # in development the keys are generated once and kept
     env["AID_ENV"] = "development"
     out = subprocess.run([sys.executable, "-c", "import run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert len((tmp_path / "secret_key").read_text()) >= 32 and len((tmp_path / "encryption_key").read_text()) >= 32
+    assert len((tmp_path / "audit_key").read_text()) >= 32
 
 
 # --- CSRF on every form ---------------------------------------------------------------------

@@ -47,6 +47,7 @@ WRITERS = {
     "PrintView.letters": {C, O}, "PrintJobView.retry": {C, O},
     "TransferRequestView.approve": {C}, "TransferRequestView.return_form": {C},
     "AidUserDBModelView.action:unlock": set(),
+    "AuditView.verify": {AUDITOR},  # appends an anchor of the audit trail (app/audit.py)
 }
 # Who writes through the generated screens and REST API, among the roles that mostly read.
 READ_ONLY_CRUD = {LEADER: set(), AUDITOR: set(), SUPERVISOR: {"InspectionView", "InspectionScoreView", "PhoneCallView"}}

@@ -1,13 +1,14 @@
 """审计日志: an append-only, hash-chained record of every change to a business record and of
 every look at or export of pupils' personal data.
 
-Each entry's hash covers its content and the previous entry's hash, so an entry changed or
-removed afterwards breaks the chain from that point (`flask audit verify` names the first
-broken entry).  The app has no screen or API that edits or deletes an entry, the ORM refuses
+Each entry's hash is an HMAC, under AUDIT_KEY (kept outside the database), of its content and
+of the previous entry's hash, so an entry changed or removed afterwards breaks the chain from
+that point, even for someone who can write the table (`flask audit verify` names the first
+broken entry); signed heads of the chain kept outside the database show a shortened trail.  The app has no screen or API that edits or deletes an entry, the ORM refuses
 it, and database triggers refuse UPDATE and DELETE on the table (see app/audit.py).
 """
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, DateTime, Integer, String, Text
+from sqlalchemy import Column, DateTime, Integer, SmallInteger, String, Text
 
 from app.extensions import db
 from app import clock
@@ -36,6 +37,8 @@ class AuditEntry(db.Model):
     changes = Column(Text)  # JSON {field: [old, new]}, personal data masked
     prev_hash = Column(String(64), nullable=False)
     hash = Column(String(64), nullable=False, unique=True)
+    # 0: plain SHA-256 (entries written before the trail was keyed), 1: HMAC-SHA256 under AUDIT_KEY
+    key_version = Column(SmallInteger, nullable=False, default=1, server_default="0")
 
     def __str__(self):
         return f"#{self.id} {self.entity} {self.record_id}"

@@ -1,9 +1,11 @@
-"""审计日志 screens: search the whole trail, and one record's history.  Read-only for everyone:
-there is no add, edit or delete, and the trail refuses changes below the screens too."""
+"""审计日志 screens: search the whole trail, one record's history, and the verification of the
+chain (the auditor's 核验 button).  Read-only for everyone: there is no add, edit or delete, and
+the trail refuses changes below the screens too; the verification only appends an anchor to the
+anchor file (app/audit.py), so it is a POST with a permission of its own."""
 import json
 import re
 
-from flask import current_app
+from flask import current_app, request
 from flask_appbuilder import expose, has_access
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.security.sqla.models import User
@@ -11,9 +13,9 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import RelationshipDirection
 
-from app import clock
+from app import audit, clock
 from app.extensions import db
-from app.models.audit import AuditEntry
+from app.models.audit import AUDIT_ACTIONS, AuditEntry
 from app.security import person_name
 from app.views.base import AidInterface, AidModelView
 
@@ -142,7 +144,8 @@ class AuditView(AidModelView):
     show_columns = ["at", "username", "ip", "action", "entity", "record_id", "summary", "changes", "prev_hash", "hash"]
     search_columns = ["at", "username", "ip", "action", "entity", "record_id", "summary"]
     base_order = ("id", "desc")
-    base_permissions = ["can_list", "can_show", "can_export", "can_history"]
+    base_permissions = ["can_list", "can_show", "can_export", "can_history", "can_verify"]
+    list_template = "aid/audit_list.html"
     formatters_columns = {"entity": entity_label, "changes": changes_text, "summary": summary_text,
                           "at": lambda v: clock.local(v).strftime("%Y-%m-%d %H:%M:%S") if v else ""}
     show_template = "appbuilder/general/model/show.html"
@@ -160,3 +163,27 @@ class AuditView(AidModelView):
                      action=e.action_label, changes=reader.text(e.changes)) for e in entries]
         return self.render_template("aid/audit_history.html", title=_l("History of this record"), rows=rows,
                                     entity=entity_label(entity), record_id=record_id)
+
+    @expose("/verify", methods=["GET", "POST"])
+    @has_access
+    def verify(self):
+        """GET: the button and the last anchor (reads nothing of the trail, writes nothing).
+        POST (the form's CSRF token): walk the chain, hold it against the anchors, and anchor
+        the verified head when it is intact."""
+        verdict = broken = None
+        if request.method == "POST":
+            verdict = audit.verify_and_anchor(db.session)
+            db.session.rollback()  # the walk only read
+            if verdict.broken is not None:
+                b = verdict.broken
+                user = db.session.get(User, b["user_id"]) if b["user_id"] else None
+                broken = dict(id=b["id"], at=clock.local(b["at"]), who=person(user, b["username"]), ip=b["ip"] or "",
+                              action=AUDIT_ACTIONS.label(b["action"]), entity=entity_label(b["entity"]),
+                              record_id=b["record_id"], summary=summary_text(b["summary"]))
+            last_anchor = verdict.last_anchor
+        else:
+            anchors, _ = audit.read_anchors()
+            last_anchor = max(anchors, key=lambda a: (a["id"], a["line"])) if anchors else None
+        return self.render_template("aid/audit_verify.html", title=_l("Verification of the audit trail"),
+                                    verdict=verdict, broken=broken, last_anchor=last_anchor,
+                                    when=audit._when)
