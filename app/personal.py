@@ -111,13 +111,17 @@ def carries_personal(data) -> bool:
     return False
 
 
+# What an answer says about its fields (labels, descriptions, a refusal's messages) rather than values.
+TEXT_KEYS = {"message", "label_columns", "description_columns"}
+
+
 def mask_payload(payload, full=None):
     """Every API answer: its personal fields masked unless ``full``; the messages (a rule's refusal
     names a field, e.g. ``{"id_number": ["..."]}``) are text, not values, and are left alone."""
     full = may_see_all() if full is None else full
     if not full:
         for key, value in payload.items():
-            if key == "message":
+            if key in TEXT_KEYS:
                 continue
             if key in MASKS and isinstance(value, str) and value:
                 payload[key] = MASKS[key](value)
