@@ -66,6 +66,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     from app import personal
 
     app.add_template_filter(personal.template_filter, "pd")
+    app.add_template_filter(personal.masked, "masked")
     from app import templating
 
     templating.install(app)  # permission filters answered per request, never folded into a template

@@ -68,6 +68,8 @@ def _mask_middle(text, keep_start, keep_end):
 
 MASKS = {
     "id_number": lambda v: _mask_middle(v, 6, 4),
+    # the ID number's middle: beside its masked number, the full date would give the number back
+    "birth_date": lambda v: (v.isoformat() if hasattr(v, "isoformat") else str(v))[:4] + "-**-**",
     "card_number": lambda v: _mask_middle(v, 4, 4),
     "phone": lambda v: _mask_middle(v, 3, 2),
     "guardian_phone": lambda v: _mask_middle(v, 3, 2),

@@ -8,6 +8,10 @@
   an explicit 显示完整信息, written to the audit trail as ``reveal``.
 * Lists on screen are masked for everyone; everything else is masked for everyone else:
   341124********123X, 6217 **** **** 1234, 139****5678.
+* The birth date is the ID number's characters 7 to 14: wherever the number is masked the birth
+  date shows its year only (2009-**-**), or the two together would give the number back.
+* Every API answer (a record, a list, the answer to a PUT or a POST, ``_info``) passes through
+  ``mask_payload`` (app/views/base.py ``AidModelApi.response``).
 """
 from __future__ import annotations
 
@@ -28,8 +32,15 @@ def mask_phone(value) -> str:
     return text[:3] + "*" * (len(text) - 7) + text[-4:]
 
 
+def mask_birth(value) -> str:
+    """The year only: 2009-**-** (the rest of the date is the middle of the ID number)."""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text[:4] + "-**-**" if len(text) >= 4 else "*" * len(text)
+
+
 MASKS = {
     "id_number": idcard.mask,
+    "birth_date": mask_birth,
     "card_number": cards.mask,
     "guardian_phone": mask_phone,
     "co_borrower_phone": mask_phone,
@@ -73,20 +84,57 @@ def formatter(field):
 
 
 def mask_json(data, full=None):
-    """Mask the personal fields of an API answer's records (a dict or a list of dicts), in place."""
+    """Mask the personal fields of an API answer's records (a dict or a list of dicts, nested at
+    any depth), in place."""
     full = may_see_all() if full is None else full
     if full:
         return data
-    records = data if isinstance(data, list) else [data]
-    for record in records:
-        if not isinstance(record, dict):
-            continue
-        for key, value in record.items():
+    if isinstance(data, list):
+        for item in data:
+            mask_json(item, full=False)
+    elif isinstance(data, dict):
+        for key, value in data.items():
             if key in MASKS and isinstance(value, str) and value:
-                record[key] = MASKS[key](value)
-            elif isinstance(value, dict):
+                data[key] = MASKS[key](value)
+            elif isinstance(value, (dict, list)):
                 mask_json(value, full=False)
     return data
+
+
+def carries_personal(data) -> bool:
+    """Whether an answer holds a non-empty personal field (so showing it in full is a read to record)."""
+    if isinstance(data, list):
+        return any(carries_personal(item) for item in data)
+    if isinstance(data, dict):
+        return any((key in MASKS and isinstance(value, str) and value) or carries_personal(value)
+                   for key, value in data.items())
+    return False
+
+
+# What an answer says about its fields (labels, descriptions, a refusal's messages) rather than values.
+TEXT_KEYS = {"message", "label_columns", "description_columns"}
+
+
+def mask_payload(payload, full=None):
+    """Every API answer: its personal fields masked unless ``full``; the messages (a rule's refusal
+    names a field, e.g. ``{"id_number": ["..."]}``) are text, not values, and are left alone."""
+    full = may_see_all() if full is None else full
+    if not full:
+        for key, value in payload.items():
+            if key in TEXT_KEYS:
+                continue
+            if key in MASKS and isinstance(value, str) and value:
+                payload[key] = MASKS[key](value)
+            else:
+                mask_json(value, full=False)
+    return payload
+
+
+def masked(value, field):
+    """``{{ s.guardian_phone | masked("guardian_phone") }}``: masked for everyone (lists on screen)."""
+    if value is None or value == "":
+        return ""
+    return MASKS[field](value)
 
 
 def template_filter(value, field):

@@ -1,9 +1,11 @@
 """应助尽助 figures and the 公示 notice."""
+import re
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from app import idcard
 from app.extensions import db
@@ -11,7 +13,7 @@ from app.models import Award, Identification, School, Semester, Student
 from app.roles import AID_CENTER
 from app.rules import cards
 from app.rules.awards import transition
-from tests.conftest import WORLD, visible_text
+from tests.conftest import WORLD, purge, visible_text
 
 
 def _county(app):
@@ -103,11 +105,43 @@ def test_public_notice_shows_only_what_may_be_posted(app, center, officer_a):
     assert "乙校学生" not in primary.get_data(as_text=True)
 
 
-def test_the_unaided_list_links_to_a_prefilled_proposal(app, officer_a):
+def test_the_unaided_list_links_to_a_prefilled_proposal(app, officer_a, center):
+    """The link names the pupil by record id, never by ID number; the form shows the number masked."""
     with app.app_context():
         number = db.session.get(Student, WORLD.student_a).id_number
-    html = officer_a.get(f"/awardview/add?student={number}").get_data(as_text=True)
-    assert f'value="{number}"' in html
+    html = officer_a.get(f"/awardview/add?student={WORLD.student_a}").get_data(as_text=True)
+    assert f'value="#{WORLD.student_a} ' in html and idcard.mask(number) in html and number not in html
+    # the link of the coverage page is the record's, whatever the list holds
+    coverage = center.get("/coverage/").get_data(as_text=True)
+    assert "/awardview/add?student=" not in coverage or not re.search(r"student=\d{17}[\dX]", coverage)
+    # an ID number in the address chooses nothing, and another school's record id neither
+    for link in (f"student={number}", f"student={WORLD.student_b}", "student=99999999999999999999"):
+        html = officer_a.get(f"/awardview/add?{link}").get_data(as_text=True)
+        assert 'value="#' not in html and WORLD.student_b_number not in html and number not in html
+    # the form sent back as shown saves the proposal for the pupil shown
+    with app.app_context():
+        pupil = Student(school_id=WORLD.school_a, name="链接学生", id_number=idcard.make("341124", date(2012, 3, 3), 861),
+                        grade="高一", class_name="1班", enrolment_year=2026)
+        db.session.add(pupil)
+        db.session.commit()
+        pid, pnumber = pupil.id, pupil.id_number
+    shown = officer_a.get(f"/awardview/add?student={pid}").get_data(as_text=True)
+    value = re.search(r'value="(#%d [^"]*)"' % pid, shown).group(1)
+    assert pnumber not in value and idcard.mask(pnumber) in value
+    card = cards.make("6217", 19, 8802)
+    r = officer_a.post("/awardview/add", data={"student": value, "program": WORLD.program_senior,
+                                                "semester": WORLD.semester, "amount": "500", "over_standard_reason": "",
+                                                "card_kind": "aid_card", "card_number": card})
+    assert r.status_code == 302, visible_text(r)
+    with app.app_context():
+        award = db.session.scalars(select(Award).where(Award.student_id == pid)).one()
+        purge(award, db.session.get(Student, pid))
+        db.session.commit()
+    # another school's record id typed into the field finds nothing
+    r = officer_a.post("/awardview/add", data={"student": f"#{WORLD.student_b}", "program": WORLD.program_senior,
+                                                "semester": WORLD.semester, "amount": "1", "card_kind": "aid_card",
+                                                "card_number": card})
+    assert r.status_code == 200
 
 
 def test_duplicate_aid_check_finds_awards_that_got_past_the_rules(app, center, as_role):

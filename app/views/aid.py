@@ -15,7 +15,7 @@ from app.models.choices import STAGES
 from app.rules import RuleError
 from app.rules.awards import check_award, transition
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles
-from app.views.fields import StudentByIdNumberField
+from app.views.fields import StudentByIdNumberField, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
 
 
@@ -110,7 +110,7 @@ class AwardView(AidModelView):
     add_form_extra_fields = edit_form_extra_fields = {
         "student": StudentByIdNumberField(AWARD_LABELS["student"], description=_l("Type the student's ID number."),
                                           render_kw={"placeholder": _l("ID number of the student")},
-                                          default=lambda: request.args.get("student", "")),
+                                          default=student_from_link),
         "amount": DecimalField(AWARD_LABELS["amount"], places=2, validators=[InputRequired(), NumberRange(min=0)]),
         "over_standard_reason": TextAreaField(AWARD_LABELS["over_standard_reason"], widget=BS3TextAreaFieldWidget()),
     }

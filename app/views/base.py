@@ -12,7 +12,6 @@ views the rest of their common behaviour:
 """
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -131,8 +130,9 @@ def _column_setup(cls):
         return
     formatters = dict(getattr(cls, "formatters_columns", None) or {})
     for column in model.__table__.columns:
-        if isinstance(column.type, Encrypted) and column.key in personal.MASKS:
-            # ID, card and phone numbers: masked unless this request may show them in full (app/personal.py)
+        if column.key in personal.MASKS:
+            # ID, card and phone numbers, and the birth date beside the ID number: masked unless this
+            # request may show them in full (app/personal.py)
             formatters[column.key] = personal.formatter(column.key)
         elif isinstance(column.type, DateTime):
             formatters.setdefault(column.key, lambda v: v.strftime("%Y-%m-%d %H:%M") if v else "")
@@ -256,8 +256,7 @@ def _only_readable_search(view):
     columns = model.__table__.c
 
     def masked(name):
-        return (name in personal.MASKS and name in columns and isinstance(columns[name].type, Encrypted)
-                and "hashed_by" not in columns[name].info)
+        return name in personal.MASKS and name in columns and "hashed_by" not in columns[name].info
 
     if view.search_columns:
         view.search_columns = [c for c in view.search_columns if not masked(c)]
@@ -668,15 +667,23 @@ class AidModelApi(ModelRestApi):
                                                              column=column)))
         return super()._handle_filters_args(rison_args)
 
-    @staticmethod
-    def _masked(response):
-        """ID, card and phone numbers masked for those who may not see them in full."""
-        if response.status_code != 200 or personal.may_see_all():
+    def response(self, code, **kwargs):
+        """Every answer of every resource (a record, a list, the record a PUT or a POST saved, ``_info``,
+        an error): ID, card and phone numbers and the birth date masked for those who may not see them
+        in full (app/personal.py)."""
+        return super().response(code, **personal.mask_payload(kwargs))
+
+    def _record_read(self, response, pk=None):
+        """The answer to a PUT or a POST shows the record saved: for those who see personal data in
+        full, that is a read of it, written to the audit trail as a GET's is."""
+        if response.status_code not in (200, 201) or not personal.may_see_all() or not has_request_context():
             return response
-        data = response.get_json(silent=True)
-        if isinstance(data, dict) and "result" in data:
-            personal.mask_json(data["result"], full=False)
-            response.set_data(json.dumps(data, ensure_ascii=False, default=str))
+        data = response.get_json(silent=True) or {}
+        pk = pk if pk is not None else data.get("id")
+        if pk is not None and (self.personal_data or personal.carries_personal(data.get("result"))):
+            from app.audit import record_access
+
+            record_access("view", self.datamodel.obj.__tablename__, [int(pk)], f"API {self.resource_name}")
         return response
 
     @staticmethod
@@ -690,7 +697,7 @@ class AidModelApi(ModelRestApi):
     def get_headless(self, pk, **kwargs):
         if self._out_of_range(pk):
             return self.response_404()
-        response = self._masked(super().get_headless(pk, **kwargs))
+        response = super().get_headless(pk, **kwargs)
         if response.status_code == 200 and "updated_at" in sa_inspect(self.datamodel.obj).columns:
             item = self.datamodel.get(pk, self._base_filters)
             if item is not None:
@@ -703,7 +710,7 @@ class AidModelApi(ModelRestApi):
         return response
 
     def get_list_headless(self, **kwargs):
-        response = self._masked(super().get_list_headless(**kwargs))
+        response = super().get_list_headless(**kwargs)
         if self.personal_data and response.status_code == 200:
             from app.audit import record_access
 
@@ -713,7 +720,7 @@ class AidModelApi(ModelRestApi):
         return response
 
     def post_headless(self):
-        return self._guarded(super().post_headless)
+        return self._record_read(self._guarded(super().post_headless))
 
     def put_headless(self, pk):
         """A change must name the version it changes (If-Match: the ETag of the GET), or it is refused."""
@@ -730,7 +737,7 @@ class AidModelApi(ModelRestApi):
                 return self.response(428, message=str(_l("Send If-Match with the ETag of the record you read.")))
             if sent != version_of(item):
                 return self.response(409, message=stale_message(item), etag=version_of(item))
-        return self._guarded(lambda: super(AidModelApi, self).put_headless(pk))
+        return self._record_read(self._guarded(lambda: super(AidModelApi, self).put_headless(pk)), pk)
 
     def delete_headless(self, pk):
         if self._out_of_range(pk):

@@ -3,7 +3,6 @@
 The views only collect input and show results: which step is allowed, what it
 needs, who may see the complainant are all decided in app/rules/complaints.py.
 """
-import json
 from datetime import date
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -226,20 +225,14 @@ class ComplaintApi(AidModelApi):
             return self.response_422(message={"status": str(_l("This registration can no longer be corrected by you."))})
         return super().put_headless(pk)
 
-    def post_headless(self):
-        response = super().post_headless()
-        return self._without_identity(response)
-
-    @staticmethod
-    def _without_identity(response):
-        """The answer to a POST echoes the record: leave the complainant out of it."""
-        data = response.get_json(silent=True) or {}
-        result = data.get("result")
-        if isinstance(result, dict) and ("complainant_name" in result or "complainant_contact" in result):
+    def response(self, code, **kwargs):
+        """The answer to a POST or a PUT echoes the record: the complainant is left out of it (only
+        /identity gives it, to those allowed, and records the read)."""
+        result = kwargs.get("result")
+        if isinstance(result, dict):
             result.pop("complainant_name", None)
             result.pop("complainant_contact", None)
-            response.set_data(json.dumps(data, ensure_ascii=False))
-        return response
+        return super().response(code, **kwargs)
 
     @api_expose("/<int:pk>/step", methods=["POST"])
     @protect()

@@ -1,4 +1,6 @@
 """Form fields shared by the screens."""
+import re
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import Field
@@ -22,10 +24,11 @@ class StudentByIdNumberField(Field):
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return self.data.id_number if self.data is not None else ""
+        # a pupil already chosen (a link's ?student=<record id>, an edit form) is named by its record,
+        # not by its number: the page shows the number masked, as everywhere else
+        return f"#{self.data.id} {self.data}" if self.data is not None else ""
 
     def process_data(self, value):
-        # a default may name the student by ID number (?student=... on a link)
         self.data = self._lookup(value) if isinstance(value, str) else value
 
     def process_formdata(self, valuelist):
@@ -40,6 +43,9 @@ class StudentByIdNumberField(Field):
     def _lookup(raw):
         from app.models import Student
 
+        chosen = re.match(r"\s*#(\d{1,18})(\s|$)", raw or "")
+        if chosen:  # "#123 张三（341124********123X）": the record shown, sent back; the scope applies
+            return db.session.scalar(select(Student).where(Student.id == int(chosen.group(1))))
         number = idcard.normalize(raw)
         if not number:
             return None
@@ -48,3 +54,16 @@ class StudentByIdNumberField(Field):
     def pre_validate(self, form):
         if self.data is None and not self.process_errors:
             raise ValidationError(_l("This field is required."))
+
+
+def student_from_link():
+    """The pupil a link names by record id (``?student=123``, e.g. 应助尽助's 提出资助), within the
+    user's scope: another school's id, or anything else, chooses nothing. Never an ID number in a URL."""
+    from flask import request
+
+    from app.models import Student
+
+    pk = request.args.get("student", type=int)
+    if pk is None or not 0 < pk < 2 ** 63:
+        return None
+    return db.session.scalar(select(Student).where(Student.id == pk))

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, IntegerField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
+from app import personal
 from app.extensions import db
 from app.kpi.loans import loan_figures, pre_application_candidates, reminder_lists
 from app.models import Loan, LoanMaterial, LoanReminder, RepaymentDue
@@ -176,6 +177,12 @@ class LoanPagesView(BaseView):
         """温馨提示月 (every March, usable any day): who to remind this year, and of what."""
         year = request.args.get("year", type=int) or date.today().year
         graduates, dues = reminder_lists(year)
+        shown = [loan.id for loan in graduates if loan.co_borrower_phone]
+        if shown and personal.may_see_all():
+            # the call list shows the co-borrowers' phones in full to the centre: a read, recorded
+            from app.audit import record_access
+
+            record_access("view", "loan", shown, f"{_l('Reminder month (温馨提示月)')}：{len(shown)}")
         return self.render_template("aid/loan_reminders.html", title=_l("Reminder month (温馨提示月)"), year=year,
                                     graduates=graduates, dues=dues, money=money)
 
