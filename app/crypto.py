@@ -22,6 +22,7 @@ import base64
 import functools
 import hashlib
 import hmac
+import re
 import os
 
 from flask import current_app
@@ -115,10 +116,15 @@ def decrypt(value, secret=None):
                                  f"or ENCRYPTION_KEY is not the key it was written with.")
 
 
+_TOKEN = re.compile(r"h:[0-9a-f]{64}")
+
+
 def lookup(value, secret=None):
     """The keyed hash (HMAC-SHA256, hex) of a normalised ID number, None for none."""
     from app import idcard
 
+    if isinstance(value, str) and _TOKEN.fullmatch(value.strip()):
+        return value.strip()[2:]  # a search token (app/personal.py search_token) is the hash itself
     number = idcard.normalize(value) if value is not None else ""
     if not number:
         return None

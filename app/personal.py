@@ -15,7 +15,10 @@
 """
 from __future__ import annotations
 
+import re
+
 from flask import current_app, g, has_request_context
+from flask_babel import lazy_gettext as _l
 
 from app import idcard
 from app.rules import cards
@@ -142,3 +145,62 @@ def template_filter(value, field):
     if value is None or value == "":
         return ""
     return value if may_see_all() else MASKS[field](value)
+
+
+STAR_MESSAGE = _l("A number with “*” is how the screens hide it, not the number: type the whole number.")
+
+
+def keep_masked_echo(obj):
+    """A masked value written back (an API client saving a record as it read it, 139****5678) keeps
+    the number stored; any other value with "*" is refused. Called by the flush hook (app/scope.py)
+    for every record written, whatever the path."""
+    from sqlalchemy import inspect as sa_inspect
+
+    from app.rules import RuleError
+
+    state = sa_inspect(obj)
+    if state.key is None and not any("*" in str(getattr(obj, f, "") or "") for f in MASKS if f in state.attrs):
+        return
+    errors = {}
+    for field, mask in MASKS.items():
+        if field not in state.attrs:
+            continue
+        value = getattr(obj, field, None)
+        if not isinstance(value, str) or "*" not in value:
+            continue
+        history = state.attrs[field].history
+        old = history.deleted[0] if history.deleted else None
+        if isinstance(old, str) and old and mask(old) == value.strip():
+            setattr(obj, field, old)  # the echo of the mask: nothing changes
+        else:
+            errors[field] = STAR_MESSAGE
+    if errors:
+        raise RuleError(errors)
+
+
+# --- no number in an address ---------------------------------------------------------------------
+# A list searched by ID number (学生 › 搜索 › 身份证号) would put the number into the page's address,
+# and so into the browser's history, a proxy's and the server's logs, and every pagination link.
+# The search form is posted instead (app/views/search.py): each ID number typed becomes the search
+# token ``h:<keyed hash>`` (app/crypto.py ``lookup``), which finds the same pupil and reveals nothing
+# without ENCRYPTION_KEY; a GET that still carries a number is redirected to the same page with tokens.
+_ID_LIKE = re.compile(r"\d{17}[\dX]")
+
+
+def search_token(value):
+    """An ID number as the search token that finds it; any other value unchanged."""
+    from app.crypto import lookup
+
+    number = idcard.normalize(value) if isinstance(value, str) else ""
+    if _ID_LIKE.fullmatch(number):
+        return "h:" + lookup(number)
+    return value
+
+
+def carries_a_number(args) -> bool:
+    return any(_ID_LIKE.fullmatch(idcard.normalize(v)) for v in args.values() if isinstance(v, str))
+
+
+def tokenised(pairs):
+    """(key, value) pairs of a query with every ID number turned into its search token."""
+    return [(key, search_token(value)) for key, value in pairs]

@@ -136,6 +136,7 @@ SELF_SERVICE = [
     ("UserDBModelView", ("can_userinfo",)),
     ("ResetMyPasswordView", ("can_this_form_get", "can_this_form_post")),
     ("UserInfoEditView", ("can_this_form_get", "can_this_form_post")),
+    ("SearchRelayView", ("can_relay",)),  # a list's search, posted (no ID number in an address)
     ("OpenApi", ("can_get",)),
     ("SwaggerView", ("can_show",)),
 ]

@@ -322,6 +322,7 @@ def _before_flush(session, flush_context, instances):
     from app.models import School
     from app.models.base import SchoolOwned
     from app.rules.registry import run_checks, run_delete_checks
+    from app.personal import keep_masked_echo
     from app.rules.stored import sync_foreign_keys
 
     school_id = current_school_scope()
@@ -330,6 +331,7 @@ def _before_flush(session, flush_context, instances):
     touched = list(new) + [o for o in session.dirty if session.is_modified(o)]
     for obj in touched:
         sync_foreign_keys(session, obj)
+        keep_masked_echo(obj)
         if isinstance(obj, SchoolOwned):
             _sync_school_fk(obj)
             _derive_school(session, obj)

@@ -20,7 +20,7 @@ from app.models import AidProgram, Award, Complaint, Identification, Loan, Stude
 from app.models.audit import AuditEntry
 from app.models.budgets import BatchLine
 from app.roles import AID_CENTER, AUDITOR, LEADER, SCHOOL_OFFICER, SUPERVISOR
-from app.rules import cards
+from app.rules import RuleError, cards
 from app.views.base import AidModelApi
 from tests.conftest import WORLD, purge, visible_text
 from tests.sweep import build_url, routes
@@ -422,3 +422,58 @@ def test_the_pre_application_list_is_masked_for_everyone(app, exposed, as_role, 
     html = as_role(username).get("/loans/pre-applications/").get_data(as_text=True)
     assert "掩码高三" in html
     assert "13955557777" not in html and personal.mask_phone("13955557777") in html
+
+
+def test_a_masked_value_written_back_keeps_the_number_and_a_starred_one_is_refused(app, exposed, api):
+    """An API client saving a record as it read it sends 139****5678 back: the stored number stays. Any
+    other value with "*" is refused on every path (the API, a form, code), never stored."""
+    officer = api("t_officer_a")
+    url = f"/api/v1/student/{exposed}"
+    read = officer.get(url).get_json()["result"]
+    assert "*" in read["guardian_phone"] and "*" in read["id_number"]
+    echo = {k: read[k] for k in ("name", "id_number", "guardian_phone", "grade", "class_name")}
+    r = officer.put_current(url, json={**echo, "class_name": "2班"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    with app.app_context():
+        pupil = db.session.get(Student, exposed)
+        assert (pupil.guardian_phone, pupil.class_name) == (PHONE, "2班")
+        assert "*" not in pupil.id_number
+    r = officer.put_current(url, json={"guardian_phone": "139****0000"})
+    assert r.status_code == 422 and "带“*”的号码是脱敏显示" in str(r.get_json())
+    with app.app_context():
+        assert db.session.get(Student, exposed).guardian_phone == PHONE
+        pupil = db.session.get(Student, exposed)
+        pupil.guardian_phone = "139****0001"
+        with pytest.raises(RuleError):
+            db.session.flush()
+        db.session.rollback()
+        assert db.session.get(Student, exposed).guardian_phone == PHONE
+
+
+def test_a_list_searched_by_id_number_never_carries_the_number_in_its_address(app, exposed, as_role):
+    """The search form is posted; the number becomes its search token, which finds the same pupil. A page
+    asked for with a number in its address is asked again under tokens before anything is shown."""
+    from urllib.parse import unquote
+
+    with app.app_context():
+        number = db.session.get(Student, exposed).id_number
+    for username in ("t_officer_a", "t_center"):
+        client = as_role(username)
+        r = client.post("/search/?next=/studentview/list/", data={"_flt_0_id_number": number.lower()})
+        assert r.status_code == 303
+        target = r.headers["Location"]
+        assert number not in unquote(target) and number.lower() not in unquote(target) and "h%3A" in target
+        page = client.get(target)
+        assert page.status_code == 200 and "掩码到底" in visible_text(page)
+        assert number not in page.get_data(as_text=True)
+        # the award list's name-or-number search and a typed address alike
+        r = client.get(f"/awardview/list/?_flt_0_student={number}")
+        assert r.status_code == 303 and number not in unquote(r.headers["Location"])
+        r = client.get(f"/studentview/list/?_flt_0_id_number={number}", follow_redirects=True)
+        assert "掩码到底" in visible_text(r) and number not in r.get_data(as_text=True)
+    # another school's officer finds nothing with the token either
+    r = as_role("t_officer_b").post("/search/?next=/studentview/list/", data={"_flt_0_id_number": number},
+                                    follow_redirects=True)
+    assert "掩码到底" not in visible_text(r)
+    # the relay goes nowhere but the app's own pages
+    assert as_role("t_officer_a").post("/search/?next=//evil.example/", data={}).status_code == 400

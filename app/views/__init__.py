@@ -14,6 +14,7 @@ from app.views.budgets import (
     AllocationView, BatchLineView, BudgetFiguresView, PaymentBatchView, ProgramBudgetView, TurnoverView,
 )
 from app.views.audit import AuditView
+from app.views.search import SearchRelayView
 from app.views.transfers import TransferRequestView
 from app.views.evaluation import EvaluationPartView, EvaluationView
 from app.views.complaints import ComplaintApi, ComplaintFiguresView, ComplaintView
@@ -118,6 +119,7 @@ def register_views(appbuilder):
     from app.views.reports import register_print_views
 
     register_print_views(appbuilder)
+    appbuilder.add_view_no_menu(SearchRelayView)
     appbuilder.add_view(AuditView, "AuditTrail", label=_l("Audit trail"), icon="fa-shield", category="Security")
     # System administration (registered first by the framework) goes to the end of the menu.
     appbuilder.menu.menu.sort(key=lambda item: item.name == "Security")

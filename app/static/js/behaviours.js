@@ -3,11 +3,24 @@
      <select data-autosubmit>               submits its form when changed
      <button data-print>                    opens the print dialog
      <input type=checkbox data-check-all="CSS selector">   ticks or clears those boxes
+   A list's search form (#filter_form, a GET) is posted to the search relay instead, so an ID number
+   typed into it never enters the page's address (app/views/search.py).
    Delegated from the document, so it works whenever this file loads. */
 (function () {
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.matches && el.matches("[data-autosubmit]") && el.form) { el.form.submit(); }
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target, relay = document.querySelector('meta[name="aid-search-relay"]');
+    if (!relay || form.id !== "filter_form" || form.method.toLowerCase() === "post") { return; }
+    form.method = "post";
+    form.action = relay.getAttribute("content") + "?next=" + encodeURIComponent(window.location.pathname);
+    var token = document.createElement("input");
+    token.type = "hidden";
+    token.name = "csrf_token";
+    token.value = relay.getAttribute("data-csrf");
+    form.appendChild(token);
   });
   document.addEventListener("click", function (event) {
     var el = event.target.closest ? event.target.closest("[data-print], [data-check-all]") : null;

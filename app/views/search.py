@@ -1,0 +1,46 @@
+"""The list search, posted: an ID number typed into a list's search never enters an address.
+
+The search form of every list (Flask-AppBuilder's, a GET) is sent here by app/static/js/behaviours.js
+as a POST; each ID number becomes its search token (app/personal.py ``search_token``) and the browser
+is sent on to the list with the filters in its address, tokens in place of numbers. A GET of any
+page that still carries a number (a typed address, a bookmark) is answered with the same page
+under tokens before anything is shown (``redirect_numbers``), so no link on it repeats the number.
+"""
+from urllib.parse import urlencode
+
+from flask import abort, redirect, request
+from flask_appbuilder import BaseView, expose, has_access
+
+from app import personal
+
+SKIPPED = {"csrf_token", "next"}
+
+
+def _local(path):
+    return isinstance(path, str) and path.startswith("/") and not path.startswith("//") and "\\" not in path
+
+
+class SearchRelayView(BaseView):
+    route_base = "/search"
+    default_view = "relay"
+    base_permissions = ["can_relay"]
+
+    @expose("/", methods=["POST"])
+    @has_access
+    def relay(self):
+        target = request.args.get("next", "")
+        if not _local(target):
+            abort(400)
+        pairs = [(k, v) for k, v in request.form.items(multi=True) if k not in SKIPPED]
+        query = urlencode(personal.tokenised(pairs))
+        return redirect(f"{target}?{query}" if query else target, code=303)
+
+
+def redirect_numbers():
+    """before_request: a page asked for with an ID number in its address, asked again with tokens."""
+    if request.method != "GET" or not request.args or request.path.startswith(("/api/", "/static/")):
+        return None
+    if not personal.carries_a_number(request.args):
+        return None
+    query = urlencode(personal.tokenised(request.args.items(multi=True)))
+    return redirect(f"{request.path}?{query}", code=303)
