@@ -41,6 +41,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
         from app import audit
 
         audit.install(db.session)
+        from app import sessions
+
+        sessions.install(db.session)  # a password change or deactivation ends the user's sessions
         from app import storage
 
         storage.install(app, db.session)  # a stored upload lives only if its record is committed

@@ -58,9 +58,9 @@ def _api_login(client, username, password):
     return client.post("/api/v1/security/login", json={"username": username, "password": password, "provider": "db"})
 
 
-def _lock_row(app, name):
+def _lock_row(app, name, address="127.0.0.1"):
     with app.app_context():
-        row = db.session.get(hardening.LoginLock, name.lower())
+        row = db.session.get(hardening.LoginLock, (name.lower(), address))
         return None if row is None else (row.failures, row.locked_until)
 
 
@@ -146,7 +146,7 @@ def test_the_lock_ends_by_itself(locking, user):
         _api_login(locking.test_client(), user, "Wrong@2021pw")
     assert _api_login(locking.test_client(), user, PASSWORD).status_code == 401
     with locking.app_context():
-        row = db.session.get(hardening.LoginLock, user.lower())
+        row = db.session.get(hardening.LoginLock, (user.lower(), "127.0.0.1"))
         row.locked_until = utcnow() - timedelta(seconds=1)
         db.session.commit()
     assert _api_login(locking.test_client(), user, PASSWORD).status_code == 200

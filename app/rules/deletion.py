@@ -35,6 +35,7 @@ WHILE_UNUSED = {
 }
 FREE = {
     "print_job", "letter_policy", "letter_part", "training_attendance", "publicity_photo", "login_lock",
+    "user_session_epoch",
     "ab_role", "ab_permission", "ab_view_menu", "ab_permission_view", "ab_register_user", "ab_api_key", "ab_group",
 }
 
