@@ -12,7 +12,8 @@
 * Session expiry: a login ends after SESSION_IDLE_MINUTES without a request, and after
   PERMANENT_SESSION_LIFETIME whatever happens.
 * Login rate limit: LOGIN_RATE_PER_MINUTE attempts per client address and minute on the form
-  and the API login, counted in Redis when REDIS_URL is set (shared by every process).
+  and the API login together, by Flask-AppBuilder's Flask-Limiter, counted in Redis when
+  REDIS_URL is set (shared by every process).
 * Temporary lock: ``LoginLock`` keeps the failures of a login name from one client address,
   and locks that name at that address only, each lock of a series twice as long as the one
   before; app/security.py uses it.
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import time
 from datetime import timedelta
 
@@ -199,53 +199,19 @@ def locked_message(until):
 # --- the login rate limit -------------------------------------------------------------------
 
 
-class LoginRateLimiter:
-    """Fixed one-minute windows per client address: Redis INCR + EXPIRE when REDIS_URL is set
-    (every process shares the count), a dictionary of this process otherwise or while Redis
-    cannot be reached."""
-
-    def __init__(self, per_minute, redis_url=None, prefix="aid:login-rate:"):
-        self.per_minute = per_minute
-        self.redis_url = redis_url
-        self.prefix = prefix
-        self._redis = None
-        self._redis_down_until = 0.0
-        self._lock = threading.Lock()
-        self._counts = {}
-
-    def _client(self):
-        if self._redis is None:
-            import redis
-
-            self._redis = redis.Redis.from_url(self.redis_url, socket_timeout=1, socket_connect_timeout=1)
-        return self._redis
-
-    def _count(self, key, window):
-        if self.redis_url and time.monotonic() >= self._redis_down_until:
-            try:
-                pipe = self._client().pipeline()
-                pipe.incr(f"{self.prefix}{key}:{window}")
-                pipe.expire(f"{self.prefix}{key}:{window}", 120)
-                return int(pipe.execute()[0])
-            except Exception as exc:  # redis.RedisError, OSError: count here for a while
-                log.warning("login rate limit: Redis unavailable (%s), counting in this process for 60 s", exc)
-                self._redis_down_until = time.monotonic() + 60
-        with self._lock:
-            if len(self._counts) > 10000:
-                self._counts = {k: v for k, v in self._counts.items() if k[1] >= window}
-            n = self._counts.get((key, window), 0) + 1
-            self._counts[(key, window)] = n
-            return n
-
-    def hit(self, key):
-        """Count an attempt; the seconds to wait when it is over the limit, else None."""
-        if self.per_minute <= 0:
-            return None
-        now = time.time()
-        window = int(now // 60)
-        if self._count(key, window) > self.per_minute:
-            return max(1, 60 - int(now % 60))
-        return None
+def install_login_rate_limit(app, on_breach):
+    """LOGIN_RATE_PER_MINUTE attempts per client address and minute, the form and the API login
+    counted together: Flask-AppBuilder's Flask-Limiter (``sm.limiter``), one limit shared by
+    both views. Its storage is RATELIMIT_STORAGE_URI (config.py: Redis when REDIS_URL is set,
+    so every process shares the count; the process's memory while Redis cannot be reached)."""
+    per_minute = int(app.config.get("LOGIN_RATE_PER_MINUTE", 10) or 0)
+    if per_minute <= 0:
+        return
+    shared = app.appbuilder.sm.limiter.shared_limit(
+        f"{per_minute} per minute", scope="aid-login", methods=["POST"], on_breach=on_breach,
+    )
+    for endpoint in sorted(LOGIN_ENDPOINTS):
+        app.view_functions[endpoint] = shared(app.view_functions[endpoint])
 
 
 # --- Content-Security-Policy ------------------------------------------------------------------
@@ -324,13 +290,6 @@ def install(app):
     # The login form checks its own token (Flask-AppBuilder shows the form again without
     # logging in); every other POST of the app is checked before its view runs.
     csrf.exempt(app.appbuilder.sm.auth_view.blueprint)
-    limiter = LoginRateLimiter(
-        int(app.config.get("LOGIN_RATE_PER_MINUTE", 10) or 0),
-        app.config.get("REDIS_URL"),
-        app.config.get("LOGIN_RATE_REDIS_PREFIX", "aid:login-rate:"),
-    )
-    app.extensions["aid_login_rate"] = limiter
-
     @app.errorhandler(CSRFError)
     def csrf_refused(exc):
         db.session.rollback()
@@ -339,12 +298,8 @@ def install(app):
             return {"message": message}, 400
         return _error_page(app, 400, message), 400
 
-    def rate_limit():
-        if request.method != "POST" or request.endpoint not in LOGIN_ENDPOINTS:
-            return None
-        wait = limiter.hit(request.remote_addr or "-")
-        if wait is None:
-            return None
+    def rate_limited(limit):
+        """The answer to one attempt too many (Flask-Limiter's on_breach)."""
         log.warning("login rate limit reached for %s", request.remote_addr)
         message = gettext("Too many login attempts from this address. Wait a minute and try again.")
         if request.endpoint == FORM_LOGIN_ENDPOINT:
@@ -352,8 +307,10 @@ def install(app):
         else:
             response = jsonify(message=message)
             response.status_code = 429
-        response.headers["Retry-After"] = str(wait)
+        response.headers["Retry-After"] = str(min(60, max(1, int(limit.reset_at - time.time()))))
         return response
+
+    install_login_rate_limit(app, rate_limited)
 
     def session_expiry():
         if "_user_id" not in session or request.endpoint in (None, "static", "appbuilder.static"):
@@ -391,7 +348,7 @@ def install(app):
         return redirect(url_for(FORM_LOGIN_ENDPOINT, next=next_url))
 
     # Before Flask-AppBuilder's own hook (it sets g.user from the session).
-    app.before_request_funcs.setdefault(None, [])[0:0] = [rate_limit, session_expiry]
+    app.before_request_funcs.setdefault(None, [])[0:0] = [session_expiry]
 
     def stamp_login(sender, user, **_):
         from app import sessions
