@@ -350,3 +350,16 @@ def test_flask_users_unlock_lifts_every_address(app, locking, user):
     assert result.exit_code == 0 and f"unlocked {user}" in result.output
     assert _lock(locking, user, ATTACKER) is None and _lock(locking, user, HOME) is None
     assert _api_login(locking.test_client(), user, PASSWORD).status_code == 200
+
+
+def test_a_user_who_only_logged_in_can_still_be_deleted(app, as_role):
+    """The login epoch goes with its user: it holds no deletion back."""
+    name = _new_user(app)
+    Logins(app, name).browser.get("/logout/")
+    pk = _user_id(app, name)
+    assert _epoch_row(app, name) is not None
+    r = as_role("t_admin").post(f"/users/delete/{pk}")
+    assert r.status_code == 302
+    with app.app_context():
+        assert app.appbuilder.sm.find_user(username=name) is None
+        assert db.session.get(sessions.UserSessionEpoch, pk) is None
