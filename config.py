@@ -120,11 +120,22 @@ class Config:
 
     # --- login and sessions (app/hardening.py, app/security.py) -------------
     ENCRYPTION_KEY = _encryption_key()
-    # N failed logins within LOGIN_LOCK_MINUTES lock the name for LOGIN_LOCK_MINUTES (0: never lock).
+    # N failed logins of a name from one client address within LOGIN_LOCK_MINUTES lock that name at
+    # that address (elsewhere it still logs in) for LOGIN_LOCK_MINUTES, each further lock of the
+    # series twice as long, up to LOGIN_LOCK_MAX_MINUTES; a quiet LOGIN_LOCK_MAX_MINUTES ends the
+    # series (LOGIN_MAX_FAILURES=0: never lock).
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))
-    # Login attempts (form and API) per client address and minute; Redis-shared when REDIS_URL is set (0: off).
+    LOGIN_LOCK_MAX_MINUTES = int(os.environ.get("LOGIN_LOCK_MAX_MINUTES", "1440"))
+    # Login attempts (form and API together) per client address and minute (0: off), counted by
+    # Flask-AppBuilder's Flask-Limiter: in Redis when REDIS_URL is set (every process shares the
+    # count), in the process's memory otherwise or while Redis cannot be reached.
     LOGIN_RATE_PER_MINUTE = int(os.environ.get("LOGIN_RATE_PER_MINUTE", "10"))
+    RATELIMIT_ENABLED = True  # Flask-AppBuilder turns Flask-Limiter off by default
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1} if REDIS_URL else {}
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_KEY_PREFIX = os.environ.get("LOGIN_RATE_REDIS_PREFIX", "aid-rate")
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
     PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
     # Logged out after this much inactivity; SESSION_HOURS is the absolute limit of a login.

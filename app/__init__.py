@@ -45,6 +45,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
         from app import demo_guard
 
         demo_guard.install(db.session)  # a new password makes a kept demo account an ordinary one
+        from app import sessions
+
+        sessions.install(db.session)  # a password change or deactivation ends the user's sessions
         from app import storage
 
         storage.install(app, db.session)  # a stored upload lives only if its record is committed

@@ -12,18 +12,22 @@
 * Session expiry: a login ends after SESSION_IDLE_MINUTES without a request, and after
   PERMANENT_SESSION_LIFETIME whatever happens.
 * Login rate limit: LOGIN_RATE_PER_MINUTE attempts per client address and minute on the form
-  and the API login, counted in Redis when REDIS_URL is set (shared by every process).
-* Temporary lock: ``LoginLock`` keeps the failures of a login name; app/security.py uses it.
+  and the API login together, by Flask-AppBuilder's Flask-Limiter, counted in Redis when
+  REDIS_URL is set (shared by every process).
+* Temporary lock: ``LoginLock`` keeps the failures of a login name from one client address,
+  and locks that name at that address only, each lock of a series twice as long as the one
+  before; app/security.py uses it.
+* Sessions end when they should: the login epoch (app/sessions.py) goes into the session at
+  login; app/security.py refuses a session or JWT whose epoch is no longer the user's.
 """
 from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import time
 from datetime import timedelta
 
-from flask import flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import flash, g, has_request_context, jsonify, redirect, render_template, request, session, url_for
 from flask_appbuilder import Model
 from flask_babel import format_datetime, gettext
 from flask_login import current_user, logout_user, user_logged_in
@@ -105,11 +109,15 @@ def check_secrets(config):
 
 class LoginLock(Model):
     """Failed logins of one login name (lower case; also names that are no account, so that
-    a guesser learns nothing from the lock), and until when it is locked."""
+    a guesser learns nothing from the lock) from one client address, and until when that name
+    is locked at that address. ``level`` counts the locks of the series: each one lasts twice
+    as long as the one before (exponential backoff), up to LOGIN_LOCK_MAX_MINUTES."""
 
     __tablename__ = "login_lock"
     username = Column(String(320), primary_key=True)
+    address = Column(String(64), primary_key=True)  # request.remote_addr, "-" outside a request
     failures = Column(Integer, nullable=False, default=0)
+    level = Column(Integer, nullable=False, default=0, server_default="0")
     last_failure_at = Column(DateTime, nullable=True, index=True)  # UTC
     locked_until = Column(DateTime, nullable=True)  # UTC
 
@@ -118,45 +126,68 @@ def lock_key(typed, user=None):
     return (user.username if user is not None else (typed or "")).strip().lower()[:320]
 
 
+def client_address():
+    """The address a login comes from (see install_proxy_fix); "-" outside a request."""
+    return ((request.remote_addr if has_request_context() else None) or "-")[:64]
+
+
 def lock_window(app_config):
     return timedelta(minutes=max(int(app_config.get("LOGIN_LOCK_MINUTES", 15)), 0))
 
 
-def find_lock(key):
-    return db.session.get(LoginLock, key) if key else None
+def lock_cap(app_config):
+    return max(timedelta(minutes=max(int(app_config.get("LOGIN_LOCK_MAX_MINUTES", 1440)), 0)), lock_window(app_config))
+
+
+def lock_length(app_config, level):
+    """How long the level-th lock of a series lasts: LOGIN_LOCK_MINUTES, doubled at each
+    further lock, never more than LOGIN_LOCK_MAX_MINUTES."""
+    base, cap = lock_window(app_config), lock_cap(app_config)
+    return min(base * (2 ** min(max(level - 1, 0), 20)), cap)
+
+
+def find_lock(key, address=None):
+    return db.session.get(LoginLock, (key, address or client_address())) if key else None
 
 
 def is_locked(lock):
     return lock is not None and lock.locked_until is not None and lock.locked_until > clock.utcnow()
 
 
-def record_failure(app_config, key, lock=None):
-    """Count one failure (the count restarts after a quiet lock window); lock at the limit.
-    The caller commits."""
+def record_failure(app_config, key, lock=None, address=None):
+    """Count one failure of this name from this address (the count restarts after a quiet
+    LOGIN_LOCK_MINUTES; the series of locks after a quiet LOGIN_LOCK_MAX_MINUTES); lock at
+    the limit, each lock of the series twice as long as the one before. The caller commits."""
     limit = int(app_config.get("LOGIN_MAX_FAILURES", 5))
-    window = lock_window(app_config)
+    window, cap = lock_window(app_config), lock_cap(app_config)
     now = clock.utcnow()
     if lock is None:
-        # Forget old names now and then (a new row is the moment: guessers make many).
+        # Forget old rows now and then (a new row is the moment: guessers make many).
         db.session.execute(delete(LoginLock).where(
-            LoginLock.last_failure_at < now - max(window, timedelta(days=1)),
+            LoginLock.last_failure_at < now - max(cap, timedelta(days=1)),
             or_(LoginLock.locked_until.is_(None), LoginLock.locked_until < now),
         ))
-        lock = LoginLock(username=key, failures=0)
+        lock = LoginLock(username=key, address=address or client_address(), failures=0, level=0)
         db.session.add(lock)
-    if lock.last_failure_at is None or now - lock.last_failure_at > window:
+    quiet = None if lock.last_failure_at is None else now - max(lock.last_failure_at, lock.locked_until or lock.last_failure_at)
+    if quiet is None or quiet > window:
         lock.failures = 0
+    if quiet is None or quiet > cap:
+        lock.level = 0
     lock.failures = (lock.failures or 0) + 1
     lock.last_failure_at = now
     if limit > 0 and lock.failures >= limit and window:
-        lock.locked_until = now + window
+        lock.level = (lock.level or 0) + 1
+        lock.locked_until = now + lock_length(app_config, lock.level)
         lock.failures = 0
-        log.warning("login name %r locked until %s UTC after %d failed logins", key, lock.locked_until, limit)
+        log.warning("login name %r locked at %s until %s UTC (lock %d of the series)",
+                    key, lock.address, lock.locked_until, lock.level)
     return lock
 
 
 def unlock(names):
-    """Remove the lock and failures of these login names; how many were locked."""
+    """Remove the locks and failures of these login names, from every address; how many
+    (name, address) pairs were locked."""
     keys = {(n or "").strip().lower() for n in names if n}
     if not keys:
         return 0
@@ -170,7 +201,7 @@ def unlock(names):
 
 def locked_message(until):
     return gettext(
-        "Too many failed logins: this account is locked until %(time)s. "
+        "Too many failed logins: this account cannot log in from this computer until %(time)s. "
         "Try again then, or ask the system administrator to unlock it.",
         time=format_datetime(until, "yyyy-MM-dd HH:mm"),
     )
@@ -179,53 +210,19 @@ def locked_message(until):
 # --- the login rate limit -------------------------------------------------------------------
 
 
-class LoginRateLimiter:
-    """Fixed one-minute windows per client address: Redis INCR + EXPIRE when REDIS_URL is set
-    (every process shares the count), a dictionary of this process otherwise or while Redis
-    cannot be reached."""
-
-    def __init__(self, per_minute, redis_url=None, prefix="aid:login-rate:"):
-        self.per_minute = per_minute
-        self.redis_url = redis_url
-        self.prefix = prefix
-        self._redis = None
-        self._redis_down_until = 0.0
-        self._lock = threading.Lock()
-        self._counts = {}
-
-    def _client(self):
-        if self._redis is None:
-            import redis
-
-            self._redis = redis.Redis.from_url(self.redis_url, socket_timeout=1, socket_connect_timeout=1)
-        return self._redis
-
-    def _count(self, key, window):
-        if self.redis_url and time.monotonic() >= self._redis_down_until:
-            try:
-                pipe = self._client().pipeline()
-                pipe.incr(f"{self.prefix}{key}:{window}")
-                pipe.expire(f"{self.prefix}{key}:{window}", 120)
-                return int(pipe.execute()[0])
-            except Exception as exc:  # redis.RedisError, OSError: count here for a while
-                log.warning("login rate limit: Redis unavailable (%s), counting in this process for 60 s", exc)
-                self._redis_down_until = time.monotonic() + 60
-        with self._lock:
-            if len(self._counts) > 10000:
-                self._counts = {k: v for k, v in self._counts.items() if k[1] >= window}
-            n = self._counts.get((key, window), 0) + 1
-            self._counts[(key, window)] = n
-            return n
-
-    def hit(self, key):
-        """Count an attempt; the seconds to wait when it is over the limit, else None."""
-        if self.per_minute <= 0:
-            return None
-        now = time.time()
-        window = int(now // 60)
-        if self._count(key, window) > self.per_minute:
-            return max(1, 60 - int(now % 60))
-        return None
+def install_login_rate_limit(app, on_breach):
+    """LOGIN_RATE_PER_MINUTE attempts per client address and minute, the form and the API login
+    counted together: Flask-AppBuilder's Flask-Limiter (``sm.limiter``), one limit shared by
+    both views. Its storage is RATELIMIT_STORAGE_URI (config.py: Redis when REDIS_URL is set,
+    so every process shares the count; the process's memory while Redis cannot be reached)."""
+    per_minute = int(app.config.get("LOGIN_RATE_PER_MINUTE", 10) or 0)
+    if per_minute <= 0:
+        return
+    shared = app.appbuilder.sm.limiter.shared_limit(
+        f"{per_minute} per minute", scope="aid-login", methods=["POST"], on_breach=on_breach,
+    )
+    for endpoint in sorted(LOGIN_ENDPOINTS):
+        app.view_functions[endpoint] = shared(app.view_functions[endpoint])
 
 
 # --- Content-Security-Policy ------------------------------------------------------------------
@@ -304,13 +301,6 @@ def install(app):
     # The login form checks its own token (Flask-AppBuilder shows the form again without
     # logging in); every other POST of the app is checked before its view runs.
     csrf.exempt(app.appbuilder.sm.auth_view.blueprint)
-    limiter = LoginRateLimiter(
-        int(app.config.get("LOGIN_RATE_PER_MINUTE", 10) or 0),
-        app.config.get("REDIS_URL"),
-        app.config.get("LOGIN_RATE_REDIS_PREFIX", "aid:login-rate:"),
-    )
-    app.extensions["aid_login_rate"] = limiter
-
     @app.errorhandler(CSRFError)
     def csrf_refused(exc):
         db.session.rollback()
@@ -319,12 +309,8 @@ def install(app):
             return {"message": message}, 400
         return _error_page(app, 400, message), 400
 
-    def rate_limit():
-        if request.method != "POST" or request.endpoint not in LOGIN_ENDPOINTS:
-            return None
-        wait = limiter.hit(request.remote_addr or "-")
-        if wait is None:
-            return None
+    def rate_limited(limit):
+        """The answer to one attempt too many (Flask-Limiter's on_breach)."""
         log.warning("login rate limit reached for %s", request.remote_addr)
         message = gettext("Too many login attempts from this address. Wait a minute and try again.")
         if request.endpoint == FORM_LOGIN_ENDPOINT:
@@ -332,8 +318,10 @@ def install(app):
         else:
             response = jsonify(message=message)
             response.status_code = 429
-        response.headers["Retry-After"] = str(wait)
+        response.headers["Retry-After"] = str(min(60, max(1, int(limit.reset_at - time.time()))))
         return response
+
+    install_login_rate_limit(app, rate_limited)
 
     def session_expiry():
         if "_user_id" not in session or request.endpoint in (None, "static", "appbuilder.static"):
@@ -371,11 +359,18 @@ def install(app):
         return redirect(url_for(FORM_LOGIN_ENDPOINT, next=next_url))
 
     # Before Flask-AppBuilder's own hook (it sets g.user from the session).
-    app.before_request_funcs.setdefault(None, [])[0:0] = [rate_limit, session_expiry]
+    app.before_request_funcs.setdefault(None, [])[0:0] = [session_expiry]
 
     def stamp_login(sender, user, **_):
+        from app import sessions
+
         now = int(time.time())
         session["_aid_login_at"] = session["_aid_seen"] = now
+        epoch = sessions.known_epoch(user.id)  # read by the login itself (app/security.py)
+        if epoch is None:  # a login by other means
+            epoch = sessions.current(db.session, user.id)
+            db.session.commit()
+        session[sessions.SESSION_KEY] = epoch
 
     user_logged_in.connect(stamp_login, app, weak=False)
 

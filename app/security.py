@@ -2,7 +2,7 @@
 import logging
 import re
 
-from flask import abort, current_app, flash, g, redirect, request
+from flask import abort, current_app, flash, g, redirect, request, session as flask_session
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -16,13 +16,14 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import Role
 from flask_appbuilder.security.utils import is_null_password
 from flask_appbuilder.security.views import AuthDBView as FabAuthDBView, RoleModelView, UserDBModelView
+from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.views import expose
 from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import gettext, lazy_gettext as _l
-from flask_login import login_user
+from flask_login import login_user, logout_user
 
-from app import hardening
+from app import hardening, sessions
 
 from app.roles import ROLE_LABELS
 from app import demo_guard
@@ -127,6 +128,29 @@ class AuthDBView(FabAuthDBView):
         return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)
 
 
+class ResetMyPasswordView(FabResetMyPasswordView):
+    """修改密码 (same name, same endpoints): the new password ends every login of the user,
+    this one included (app/sessions.py); the user logs in again with it."""
+
+    def form_post(self, form):
+        self.appbuilder.sm.reset_password(g.user.id, form.password.data)
+        logout_user()
+        _forget_login()
+        flash(gettext("Password changed. Please log in with the new password."), "info")
+        return redirect(self.appbuilder.get_url_for_login)
+
+
+# What a login keeps in the session (Flask-Login's and app/hardening.py's); the rest (language,
+# messages) stays when a login ends.
+LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", sessions.SESSION_KEY,
+              "_aid_seen", "_aid_login_at")
+
+
+def _forget_login():
+    for key in LOGIN_KEYS:
+        flask_session.pop(key, None)
+
+
 class SecurityApi(FabSecurityApi):
     """Flask-AppBuilder's API login (same name, same endpoints), which answers a locked
     account with its own message and the time the lock ends."""
@@ -152,7 +176,11 @@ class AidSecurityManager(SecurityManager):
 
         The lock belongs to the login name as typed (lower case) or, when it names an
         account, to that account's user name: names that are no account lock the same way,
-        so the answers never tell whether an account exists.
+        so the answers never tell whether an account exists. It holds at the client address
+        the failures came from only: someone guessing from one computer does not keep the
+        real user out at theirs. The first lock of a series also ends the account's sessions
+        (app/sessions.py); the following ones do not, or the guesser could log the user out
+        again and again.
         """
         if not username:
             return None
@@ -161,7 +189,8 @@ class AidSecurityManager(SecurityManager):
         if user is None:
             user = self.find_user(email=username)
         key = hardening.lock_key(username, user)
-        lock = hardening.find_lock(key)
+        address = hardening.client_address()
+        lock = hardening.find_lock(key, address)
         if hardening.is_locked(lock):
             g.aid_login_locked_until = lock.locked_until
             log.info("login refused: %r is locked until %s UTC", key, lock.locked_until)
@@ -171,14 +200,17 @@ class AidSecurityManager(SecurityManager):
                 and not demo_guard.login_refused(self.session, user, password):  # fails as a wrong password
             if lock is not None:
                 self.session.delete(lock)
+            sessions.current(self.session, user.id)  # the epoch this login's cookie or tokens carry
             self.update_user_auth_stat(user, True)  # commits
             return user
         if user is None or not user.is_active:
             # Balance failure and success (as Flask-AppBuilder does).
             check_password_hash(config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
-        lock = hardening.record_failure(config, key, lock)
+        lock = hardening.record_failure(config, key, lock, address)
         if hardening.is_locked(lock):
             g.aid_login_locked_until = lock.locked_until
+            if user is not None and lock.level == 1 and lock.failures == 0:  # locked just now, first of a series
+                sessions.bump(self.session, user.id, "locked")
         try:
             if user is not None and user.is_active:
                 self.update_user_auth_stat(user, False)  # commits
@@ -197,8 +229,9 @@ class AidSecurityManager(SecurityManager):
         hardening.unlock(names)
         self.session.commit()
 
-    def load_user(self, pk):
-        """The logged-in user, its roles and its school in one query (instead of three).
+    def _load_user(self, pk):
+        """The user, its roles, its school and its login epoch in one query (instead of three),
+        or None for an inactive account.
 
         The school an information officer belongs to is kept on the user object
         for app/scope.py, which would otherwise look it up on every request.
@@ -207,23 +240,71 @@ class AidSecurityManager(SecurityManager):
         from app.scope import unscoped
 
         user_model = self.user_model
+        epochs = sessions.UserSessionEpoch
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
         result = self.session.execute(
-            select(user_model, InfoOfficer.school_id)
+            select(user_model, InfoOfficer.school_id, epochs.epoch)
             .outerjoin(InfoOfficer, InfoOfficer.user_id == user_model.id)
+            .outerjoin(epochs, epochs.user_id == user_model.id)
             .options(joinedload(user_model.roles))
-            .where(user_model.id == int(pk))
+            .where(user_model.id == pk)
             .execution_options(**unscoped())
         ).unique().first()
         if result is None:
             return None
-        user, school_id = result
+        user, school_id, epoch = result
         if not user.is_active:
             return None
         user.aid_school_id = school_id
+        user.aid_session_epoch = epoch
         return user
+
+    def load_user(self, pk):
+        """The user of the session cookie, if the cookie's login epoch is still the user's:
+        a password change, deactivation, logout or lock since the login ends it."""
+        user = self._load_user(pk)
+        if user is None or user.aid_session_epoch is None \
+                or flask_session.get(sessions.SESSION_KEY) != user.aid_session_epoch:
+            if flask_session.get("_user_id") is not None:
+                self._end_stale_session()
+            return None
+        return user
+
+    def _end_stale_session(self):
+        _forget_login()
+        if not request.path.startswith("/api/"):
+            flash(gettext("Your login has ended: the password was changed, the account was logged out "
+                          "elsewhere, locked or stopped. Please log in again."), "warning")
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """The user of a JWT (access or refresh), if the token's login epoch is still the user's."""
+        user = self._load_user(jwt_data["sub"])
+        if user is None or user.aid_session_epoch is None or jwt_data.get(sessions.CLAIM) != user.aid_session_epoch:
+            return None
+        sessions._remember(user.id, user.aid_session_epoch)
+        g.user = user
+        return user
+
+    def create_jwt_manager(self, app):
+        """Flask-AppBuilder's, with the login epoch in every token (access and refresh)."""
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.additional_claims_loader(
+            lambda identity: {sessions.CLAIM: sessions.current(self.session, identity)}
+        )
+        return jwt_manager
+
+    def on_user_logout(self, user):
+        """Logging out ends every session and token of the user: a cookie captured before
+        cannot be replayed (it is signed, not stored: only the epoch can take it back)."""
+        sessions.bump(self.session, user.id, "logout")
+        self.session.commit()
 
     userdbmodelview = AidUserDBModelView
     rolemodelview = AidRoleModelView
+    resetmypasswordview = ResetMyPasswordView
 
     def register_views(self):
         """Login, own account, password and user screens; no groups, no permission

@@ -58,9 +58,9 @@ def _api_login(client, username, password):
     return client.post("/api/v1/security/login", json={"username": username, "password": password, "provider": "db"})
 
 
-def _lock_row(app, name):
+def _lock_row(app, name, address="127.0.0.1"):
     with app.app_context():
-        row = db.session.get(hardening.LoginLock, name.lower())
+        row = db.session.get(hardening.LoginLock, (name.lower(), address))
         return None if row is None else (row.failures, row.locked_until)
 
 
@@ -146,7 +146,7 @@ def test_the_lock_ends_by_itself(locking, user):
         _api_login(locking.test_client(), user, "Wrong@2021pw")
     assert _api_login(locking.test_client(), user, PASSWORD).status_code == 401
     with locking.app_context():
-        row = db.session.get(hardening.LoginLock, user.lower())
+        row = db.session.get(hardening.LoginLock, (user.lower(), "127.0.0.1"))
         row.locked_until = utcnow() - timedelta(seconds=1)
         db.session.commit()
     assert _api_login(locking.test_client(), user, PASSWORD).status_code == 200
@@ -190,32 +190,34 @@ def test_the_suites_limits_do_not_lock(app):
 # --- the rate limit -------------------------------------------------------------------------
 
 
-class _Clock:
-    """A fixed minute for the limiter (a test that straddles a minute would start afresh)."""
+class _Later:
+    """The clock of Flask-Limiter's memory storage, moved on at will (the next minute)."""
 
-    def __init__(self, now):
-        self.now = now
+    def __init__(self):
+        self.offset = 0
 
     def time(self):
-        return self.now
+        return time.time() + self.offset
 
-    def monotonic(self):
-        return time.monotonic()
+    def __getattr__(self, name):
+        return getattr(time, name)
 
 
 @pytest.fixture()
-def clock(monkeypatch):
-    fixed = _Clock(int(time.time() // 60) * 60 + 5)
-    monkeypatch.setattr(hardening, "time", fixed)
-    return fixed
+def later(monkeypatch):
+    import limits.storage.memory as memory
+
+    fake = _Later()
+    monkeypatch.setattr(memory, "time", fake)
+    return fake
 
 
 @pytest.fixture(scope="module")
 def limited(app):
-    return _sibling(app, LOGIN_RATE_PER_MINUTE=3, LOGIN_MAX_FAILURES=1000, REDIS_URL=None)
+    return _sibling(app, LOGIN_RATE_PER_MINUTE=3, LOGIN_MAX_FAILURES=1000, RATELIMIT_STORAGE_URI="memory://")
 
 
-def test_login_attempts_are_rate_limited_per_address(limited, clock):
+def test_login_attempts_are_rate_limited_per_address(limited, later):
     client = limited.test_client()
     for _ in range(3):
         assert _form_login(client, "t_nobody", "Wrong@2021pw").status_code == 302
@@ -227,19 +229,32 @@ def test_login_attempts_are_rate_limited_per_address(limited, clock):
 
         message = gettext("Too many login attempts from this address. Wait a minute and try again.")
     assert message in r.get_data(as_text=True)
-    # even the right password waits: the limit counts attempts, not failures
+    # even the right password waits: the limit counts attempts, not failures; the API shares the count
     assert _form_login(client, "t_center", PASSWORD).status_code == 429
     r = _api_login(client, "t_center", PASSWORD)
     assert r.status_code == 429 and r.get_json() == {"message": message}
+    assert 1 <= int(r.headers["Retry-After"]) <= 60
     # another address is not affected; the next minute starts afresh
     other = limited.test_client()
     other.environ_base["REMOTE_ADDR"] = "10.1.2.3"
     assert _api_login(other, "t_center", PASSWORD).status_code == 200
-    clock.now += 60
+    later.offset += 61
     assert _api_login(client, "t_center", PASSWORD).status_code == 200
-    # pages other than the logins are not counted
+    # pages other than the logins are not counted, nor the token refresh
     for _ in range(5):
         assert client.get("/login/").status_code == 200
+    refresh = client.post("/api/v1/security/login", json={"username": "t_center", "password": PASSWORD,
+                                                          "provider": "db", "refresh": True}).get_json()["refresh_token"]
+    for _ in range(4):
+        r = client.post("/api/v1/security/refresh", headers={"Authorization": "Bearer " + refresh})
+        assert r.status_code == 200
+
+
+def test_the_login_rate_limit_is_flask_appbuilders_limiter(limited):
+    """Flask-Limiter (sm.limiter) counts, not a limiter of the app's own."""
+    limiter = limited.appbuilder.sm.limiter
+    assert limiter.enabled and limited.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"]
+    assert not hasattr(hardening, "LoginRateLimiter")
 
 
 def _redis_url():
@@ -253,28 +268,37 @@ def _redis_url():
         return None
 
 
-def test_the_count_is_shared_between_processes_through_redis(clock):
+def test_the_count_is_shared_between_processes_through_redis(app):
     url = _redis_url()
     if url is None:
         pytest.skip("no Redis reachable at REDIS_URL or 127.0.0.1:6379")
-    prefix = f"aid-test:{uuid.uuid4().hex}:"
-    one, two = (hardening.LoginRateLimiter(4, url, prefix) for _ in range(2))  # two processes
-    assert [one.hit("10.0.0.1"), two.hit("10.0.0.1"), one.hit("10.0.0.1"), two.hit("10.0.0.1")] == [None] * 4
-    assert one.hit("10.0.0.1") is not None and two.hit("10.0.0.1") is not None
-    assert one.hit("10.0.0.2") is None
+    prefix = f"aid-test-{uuid.uuid4().hex}"
+    one, two = (_sibling(app, LOGIN_RATE_PER_MINUTE=4, LOGIN_MAX_FAILURES=1000, RATELIMIT_STORAGE_URI=url,
+                         RATELIMIT_KEY_PREFIX=prefix) for _ in range(2))  # two processes
+    c1, c2 = one.test_client(), two.test_client()
+    for client in (c1, c2, c1, c2):
+        assert _api_login(client, "t_nobody", "Wrong@2021pw").status_code == 401
+    assert _api_login(c1, "t_nobody", "x").status_code == 429
+    assert _form_login(c2, "t_nobody", "x").status_code == 429
+    other = one.test_client()
+    other.environ_base["REMOTE_ADDR"] = "10.0.0.2"
+    assert _api_login(other, "t_nobody", "x").status_code == 401
     import redis
 
     client = redis.Redis.from_url(url)
-    keys = client.keys(prefix + "*")
-    assert keys and all(0 < client.ttl(k) <= 120 for k in keys)
+    keys = client.keys(f"*{prefix}*")
+    assert keys and all(0 < client.ttl(k) <= 60 for k in keys)
     client.delete(*keys)
 
 
-def test_without_redis_the_process_counts_alone(clock):
-    limiter = hardening.LoginRateLimiter(2, "redis://127.0.0.1:1/0")  # nothing listens there
-    assert [limiter.hit("a"), limiter.hit("a")] == [None, None]
-    assert limiter.hit("a") is not None
-    assert hardening.LoginRateLimiter(0).hit("a") is None  # 0: off
+def test_without_redis_the_process_counts_alone(app):
+    alone = _sibling(app, LOGIN_RATE_PER_MINUTE=2, LOGIN_MAX_FAILURES=1000,
+                     RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")  # nothing listens there
+    client = alone.test_client()
+    assert [_api_login(client, "t_nobody", "x").status_code for _ in range(3)] == [401, 401, 429]
+    off = _sibling(app, LOGIN_RATE_PER_MINUTE=0, LOGIN_MAX_FAILURES=1000, RATELIMIT_STORAGE_URI="memory://")
+    client = off.test_client()
+    assert {_api_login(client, "t_nobody", "x").status_code for _ in range(5)} == {401}  # 0: off
 
 
 # --- session expiry and cookies -------------------------------------------------------------

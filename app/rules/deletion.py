@@ -35,8 +35,12 @@ WHILE_UNUSED = {
 }
 FREE = {
     "print_job", "letter_policy", "letter_part", "training_attendance", "publicity_photo", "login_lock", "demo_account",
+    "user_session_epoch",
     "ab_role", "ab_permission", "ab_view_menu", "ab_permission_view", "ab_register_user", "ab_api_key", "ab_group",
 }
+
+# Bookkeeping that goes with the record it belongs to (ON DELETE CASCADE): it holds nothing back.
+GOES_WITH = {"user_session_epoch"}
 
 NEVER_MESSAGE = _l("Records of money and of casework are never deleted: void, reject, close or correct them instead; "
                    "they stay on record.")
@@ -79,8 +83,8 @@ def _refuse_if_used(session, obj):
     owned = {rel.secondary.name for rel in inspect(type(obj)).relationships if rel.secondary is not None}
     going = _going(session)
     for other in db.metadata.sorted_tables:
-        if other.name in owned:
-            continue  # the record's own many-to-many links (a task's schools) go with it
+        if other.name in owned or other.name in GOES_WITH:
+            continue  # the record's own many-to-many links (a task's schools) and bookkeeping go with it
         for fk in other.foreign_keys:
             if fk.column.table is not table:
                 continue
