@@ -272,8 +272,8 @@ def test_refusals_never_echo_a_number_or_the_birth_date_it_holds(app, exposed, a
 
     page = visible_text(as_role("t_officer_b").post("/studentview/add", data=_form(
         school=WORLD.school_b, id_number=number, name="重复乙", grade="五年级")))
-    assert "已在其他学校登记" in page
-    message = page[page.index("已在其他学校登记") - 60:page.index("已在其他学校登记") + 60]
+    assert "已在本县学籍名单中" in page
+    message = page[page.index("已在本县学籍名单中") - 60:page.index("已在本县学籍名单中") + 60]
     assert number not in message and "2010" not in message
     # a conflict the database refuses (the unique keyed hash, past the rules): its message is ours, no values
     with app.app_context(), app.test_request_context("/api/v1/student/"):
