@@ -127,6 +127,22 @@ class AuthDBView(FabAuthDBView):
             return redirect(next_url)
         return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)
 
+    @expose("/logout/", methods=["GET", "POST"])
+    @no_cache
+    def logout(self):
+        """退出登录 is a POST (the menu's link posts it, app/static/js/behaviours.js): logging out ends
+        every login of the user (app/sessions.py), which a link on another site must not be able to
+        do. A GET changes nothing: it shows the button."""
+        user = self._get_authenticated_user()
+        if request.method == "GET":
+            if user is None:
+                return redirect(self.appbuilder.get_url_for_login)
+            return self.render_template("aid/logout.html", title=gettext("Log out"), appbuilder=self.appbuilder)
+        logout_user()
+        if user is not None:
+            self.appbuilder.sm.on_user_logout(user)
+        return redirect(self.appbuilder.get_url_for_login)
+
 
 class ResetMyPasswordView(FabResetMyPasswordView):
     """修改密码 (same name, same endpoints): the new password ends every login of the user,

@@ -52,7 +52,7 @@ WRITERS = {
 # Who writes through the generated screens and REST API, among the roles that mostly read.
 READ_ONLY_CRUD = {LEADER: set(), AUDITOR: set(), SUPERVISOR: {"InspectionView", "InspectionScoreView", "PhoneCallView"}}
 # Writes anyone may send: logging in, and one's own password and profile.
-OPEN_WRITES = {"AuthDBView.login", "SecurityApi.login", "SecurityApi.refresh"}
+OPEN_WRITES = {"AuthDBView.login", "SecurityApi.login", "SecurityApi.refresh", "AuthDBView.logout"}
 SELF_SERVICE = {"ResetMyPasswordView.this_form_post", "UserInfoEditView.this_form_post"}
 READ_PERMISSIONS = {"can_list", "can_show", "can_get", "can_info", "can_export", "can_download", "menu_access"}
 

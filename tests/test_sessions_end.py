@@ -174,7 +174,11 @@ def test_deactivation_ends_every_session_and_token_and_reactivation_does_not_rev
 def test_logout_ends_every_session_and_token_and_a_captured_cookie_does_not_replay(app, user, bystander):
     victim = Logins(app, user)
     other_browser = Logins(app, user)  # the same user at another desk
-    assert victim.browser.get("/logout/").status_code == 302
+    # a GET of /logout/ (a link on another site) changes nothing: it shows the 退出登录 button
+    page = victim.browser.get("/logout/")
+    assert page.status_code == 200 and "退出登录" in page.get_data(as_text=True)
+    assert victim.all_work() == ALIVE and other_browser.all_work() == ALIVE
+    assert victim.browser.post("/logout/").status_code == 302
     assert victim.browser.get("/studentview/list/").status_code == 302
     assert victim.all_work() == DEAD
     assert other_browser.all_work() == DEAD  # logging out ends the user's logins everywhere
@@ -205,7 +209,7 @@ def test_the_lock_ends_every_session_and_token_and_the_user_logs_in_again_at_hom
 
 def test_a_stale_cookie_is_told_why_and_logs_in_again(app, user):
     victim = Logins(app, user)
-    victim.browser.get("/logout/")
+    victim.browser.post("/logout/")
     stale = victim.replayed_cookie()
     r = stale.get("/studentview/list/")
     assert r.status_code == 302
@@ -355,7 +359,7 @@ def test_flask_users_unlock_lifts_every_address(app, locking, user):
 def test_a_user_who_only_logged_in_can_still_be_deleted(app, as_role):
     """The login epoch goes with its user: it holds no deletion back."""
     name = _new_user(app)
-    Logins(app, name).browser.get("/logout/")
+    Logins(app, name).browser.post("/logout/")
     pk = _user_id(app, name)
     assert _epoch_row(app, name) is not None
     r = as_role("t_admin").post(f"/users/delete/{pk}")

@@ -5,22 +5,38 @@
      <input type=checkbox data-check-all="CSS selector">   ticks or clears those boxes
    A list's search form (#filter_form, a GET) is posted to the search relay instead, so an ID number
    typed into it never enters the page's address (app/views/search.py).
+   The menu's 退出登录 link is posted (a GET of /logout/ changes nothing).
    Delegated from the document, so it works whenever this file loads. */
 (function () {
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.matches && el.matches("[data-autosubmit]") && el.form) { el.form.submit(); }
   });
+  function csrfInput() {
+    var meta = document.querySelector('meta[name="aid-csrf"]'), token = document.createElement("input");
+    token.type = "hidden";
+    token.name = "csrf_token";
+    token.value = meta ? meta.getAttribute("content") : "";
+    return token;
+  }
   document.addEventListener("submit", function (event) {
     var form = event.target, relay = document.querySelector('meta[name="aid-search-relay"]');
     if (!relay || form.id !== "filter_form" || form.method.toLowerCase() === "post") { return; }
     form.method = "post";
     form.action = relay.getAttribute("content") + "?next=" + encodeURIComponent(window.location.pathname);
-    var token = document.createElement("input");
-    token.type = "hidden";
-    token.name = "csrf_token";
-    token.value = relay.getAttribute("data-csrf");
-    form.appendChild(token);
+    form.appendChild(csrfInput());
+  });
+  /* 退出登录 ends every login of the user: the menu's link posts it (a GET only shows the button). */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest('a[href$="/logout/"]') : null;
+    if (!link || !document.querySelector('meta[name="aid-csrf"]')) { return; }
+    event.preventDefault();
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = link.getAttribute("href");
+    form.appendChild(csrfInput());
+    document.body.appendChild(form);
+    form.submit();
   });
   document.addEventListener("click", function (event) {
     var el = event.target.closest ? event.target.closest("[data-print], [data-check-all]") : null;
