@@ -44,7 +44,9 @@ def county():
                          SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": f"-csearch_path={schema}"}})
     else:
         overrides = dict(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tempfile.mkdtemp(prefix='aid-fuzz-')}/county.db")
-    app = create_app("config.TestConfig", **overrides)
+    # a county of its own, with its own audit anchors (the suite's trail is another database's)
+    app = create_app("config.TestConfig", AUDIT_ANCHOR_FILE=f"{tempfile.mkdtemp(prefix='aid-fuzz-')}/anchors.log",
+                     **overrides)
     with app.app_context():
         upgrade()
         seed_demo(students=200, today=date(2026, 11, 28))

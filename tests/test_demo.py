@@ -16,7 +16,8 @@ def test_seed_demo_builds_a_plausible_county_once(app):
     from app.extensions import db
 
     folder = tempfile.mkdtemp(prefix="aid-demo-")
-    demo = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/demo.db")
+    demo = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/demo.db",
+                      AUDIT_ANCHOR_FILE=f"{folder}/anchors.log")
     with demo.app_context():
         upgrade()
         result = seed_demo(students=600)

@@ -63,7 +63,7 @@ def test_plaintext_from_before_the_migration_reads_back_and_blanks_stay_blank(ap
 def test_exact_id_number_finds_the_pupil_on_the_list_the_forms_and_the_api(app, officer_a, api):
     sid, number = _student(app, "检索学生", 801)
     # the list's search by ID number (exact; lower-case x and spaces are normalised)
-    page = visible_text(officer_a.get(f"/studentview/list/?_flt_0_id_number={number}"))
+    page = visible_text(officer_a.get(f"/studentview/list/?_flt_0_id_number={number}", follow_redirects=True))
     assert "检索学生" in page
     assert "检索学生" not in visible_text(officer_a.get(f"/studentview/list/?_flt_0_id_number={number[:10]}"))
     # the award form finds the pupil by the number typed
@@ -75,7 +75,7 @@ def test_exact_id_number_finds_the_pupil_on_the_list_the_forms_and_the_api(app, 
     with app.app_context():
         award = db.session.scalars(select(Award).where(Award.student_id == sid)).one()
         assert award.card_number == card
-        assert "检索学生" in visible_text(officer_a.get(f"/awardview/list/?_flt_0_student={number}"))
+        assert "检索学生" in visible_text(officer_a.get(f"/awardview/list/?_flt_0_student={number}", follow_redirects=True))
         # the ORM: an equality on the number is a comparison of keyed hashes
         assert db.session.scalars(select(Student).where(Student.id_number == number.lower())).one().id == sid
         assert [s.id for s in db.session.scalars(select(Student).where(Student.id_number.in_([number])))] == [sid]

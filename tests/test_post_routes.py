@@ -53,7 +53,7 @@ WRITERS = {
 READ_ONLY_CRUD = {LEADER: set(), AUDITOR: set(), SUPERVISOR: {"InspectionView", "InspectionScoreView", "PhoneCallView"}}
 # Writes anyone may send: logging in, and one's own password and profile.
 OPEN_WRITES = {"AuthDBView.login", "SecurityApi.login", "SecurityApi.refresh", "AuthDBView.logout"}
-SELF_SERVICE = {"ResetMyPasswordView.this_form_post", "UserInfoEditView.this_form_post"}
+SELF_SERVICE = {"ResetMyPasswordView.this_form_post", "UserInfoEditView.this_form_post", "SearchRelayView.relay"}
 READ_PERMISSIONS = {"can_list", "can_show", "can_get", "can_info", "can_export", "can_download", "menu_access"}
 
 

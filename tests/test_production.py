@@ -37,7 +37,9 @@ def _database(prefix):
 def _app(config, url):
     from app import create_app
 
-    return create_app(config, SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS={})
+    return create_app(config, SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS={},
+                      AUDIT_ANCHOR_FILE=url.replace("sqlite:///", "") + ".anchors.log" if url.startswith("sqlite:///")
+                      else None)
 
 
 def _counts(app):

@@ -125,7 +125,7 @@ def test_the_county_clock_migration_moves_stamped_times_and_leaves_typed_ones(tm
     from app import create_app
 
     scratch = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/clock.db",
-                         SQLALCHEMY_ENGINE_OPTIONS={})
+                         SQLALCHEMY_ENGINE_OPTIONS={}, AUDIT_ANCHOR_FILE=str(tmp_path / "anchors.log"))
     with scratch.app_context():
         upgrade(revision="d3e4f5a6b7c8")
         session = db.session

@@ -80,7 +80,8 @@ def test_the_centre_previews_and_applies_the_turnover_on_screen(app):
     from app.demo import seed_demo
 
     folder = tempfile.mkdtemp(prefix="aid-turnover-")
-    county = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/county.db")
+    county = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/county.db",
+                        AUDIT_ANCHOR_FILE=f"{folder}/anchors.log")
     with county.app_context():
         upgrade()
         seed_demo(students=300, today=date(2026, 11, 28))
