@@ -423,3 +423,112 @@ def test_6_the_officers_main_screens_at_phone_width(users):
             # the masked ID number is read whole, without scrolling the table sideways
             right = phone.evaluate("document.querySelector('td.aid-col-id_number').getBoundingClientRect().right")
             assert right <= PHONE["width"], f"the ID number column ends at {right}px"
+
+
+# --- what is confidential stays confidential: by clicks from the menu ---------------------------------
+
+MOVER_BORN = date(2021, 3, 9)
+MOVER_ID = idcard.make("341124", MOVER_BORN, SEQ + 5)
+MOVER = "转学测试" + ("" if SEQ == 987 else "甲乙丙丁戊己庚辛壬癸"[SEQ % 10])
+
+
+def _menu(page, category, item):
+    """Open a menu of the navigation bar and click one of its entries, as a person does."""
+    page.locator("ul.navbar-nav > li.dropdown > a.dropdown-toggle", has_text=category).first.click()
+    entry = page.locator("ul.navbar-nav li.dropdown.open ul.dropdown-menu a").filter(
+        has_text=re.compile(rf"^\s*{item}\s*$")).first
+    with page.expect_navigation():
+        entry.click()
+    page.wait_for_load_state()
+
+
+def _add_button(page):
+    with page.expect_navigation():
+        page.locator("a", has_text="新增").first.click()
+
+
+def test_7_a_school_asks_for_a_pupil_registered_elsewhere_the_centre_moves_it_and_the_search_hides_the_number(users):
+    # the kindergarten registers a child
+    kinder = users.page("officer2")
+    kinder.goto("/")
+    _menu(kinder, "基础数据", "学生")
+    _add_button(kinder)
+    kinder.fill("#name", MOVER)
+    kinder.fill("#id_number", MOVER_ID)
+    kinder.fill("#grade", "中班")
+    kinder.fill("#class_name", "1班")
+    kinder.fill("#enrolment_year", "2024")
+    _submit(kinder)
+    assert "/add" not in kinder.url, text(kinder)[:1500]
+    # the high school tries to register the same child: told only that the number is on the county's list
+    officer = users.page("officer")
+    officer.goto("/")
+    _menu(officer, "基础数据", "学生")
+    _add_button(officer)
+    officer.fill("#name", MOVER)
+    officer.fill("#id_number", MOVER_ID)
+    officer.fill("#grade", "高一")
+    officer.fill("#class_name", "9班")
+    officer.fill("#enrolment_year", "2026")
+    _submit(officer)
+    body = text(officer)
+    assert "已在本县学籍名单中" in body and "学生转入申请" in body, body[:1500]
+    assert "中班" not in body and "幼儿园" not in body, body[:1500]
+    # …and asks the centre for the pupil
+    _menu(officer, "基础数据", "学生转入申请")
+    _add_button(officer)
+    officer.fill("#id_number", MOVER_ID)
+    officer.fill("#name", MOVER)
+    officer.fill("#grade", "高一")
+    officer.fill("#class_name", "9班")
+    officer.fill("#reason", "家庭迁入县城，9月起在本校就读")
+    _submit(officer)
+    row = officer.locator("table tr", has_text=MOVER).first
+    assert "待资助中心办理" in row.inner_text() and MOVER_ID not in text(officer), text(officer)[:1500]
+    shot(officer, "transfer-request-list")
+    # the centre sees the pupil as registered now and moves it
+    centre = users.page("center")
+    centre.goto("/")
+    _menu(centre, "基础数据", "学生转入申请")
+    with centre.expect_navigation():
+        centre.locator("table tr", has_text=MOVER).first.locator("a[href*='/transferrequestview/show/']").first.click()
+    shown = text(centre)
+    assert "该学生当前学籍" in shown and "中班" in shown, shown[:2000]
+    shot(centre, "transfer-request-decide")
+    with centre.expect_navigation():
+        centre.locator("button", has_text="转入全椒县中学").click()
+    assert "学籍及其资助记录已转入申请学校" in text(centre) and "已转入" in text(centre), text(centre)[:1500]
+    # the high school finds its new pupil by ID number: the number never enters the address
+    _menu(officer, "基础数据", "学生")
+    officer.locator("a.accordion-toggle", has_text="搜索").first.click()  # the search panel opens
+    officer.locator("#filter_form .dropdown-toggle").first.click()
+    officer.locator("#filter_form a.filter[name='id_number']").click()
+    officer.locator("#filter_form input[name$='_id_number']").first.fill(MOVER_ID)
+    with officer.expect_navigation():
+        officer.locator("#filter_form button[type=submit], #filter_form input[type=submit]").first.click()
+    officer.wait_for_load_state()
+    assert MOVER_ID not in officer.url and MOVER_ID.lower() not in officer.url and "h%3A" in officer.url, officer.url
+    listed = text(officer)
+    assert MOVER in listed and "高一" in listed and MOVER_ID not in listed, listed[:1500]
+    # the kindergarten no longer lists the child
+    _menu(kinder, "基础数据", "学生")
+    assert MOVER not in text(kinder)
+
+
+def test_8_the_auditor_verifies_the_trail_and_a_logout_ends_the_login(users):
+    auditor = users.page("auditor")
+    auditor.goto("/")
+    _menu(auditor, "系统管理", "审计日志")
+    with auditor.expect_navigation():
+        auditor.locator("button", has_text="核验审计日志").click()
+    result = text(auditor)
+    assert "完整: 共核对" in result and "无断裂" in result and "在第" not in result, result[:1500]
+    shot(auditor, "audit-verify")
+    # 退出登录 from the user's menu posts the logout: the login ends, a page asked for again goes to the login
+    auditor.locator("ul.navbar-nav li.dropdown:has(a[href$='/logout/']) > a.dropdown-toggle").first.click()
+    with auditor.expect_navigation():
+        auditor.locator("ul.navbar-nav li.dropdown.open a[href$='/logout/']").first.click()
+    auditor.wait_for_load_state()
+    assert "/login" in auditor.url, auditor.url
+    response = auditor.goto("/auditview/list/")
+    assert "/login" in auditor.url, (auditor.url, response.status if response else None)
