@@ -156,6 +156,9 @@ class Config:
     COUNTY_CODE = os.environ.get("COUNTY_CODE", "341124")
     CENTRE_NAME = os.environ.get("CENTRE_NAME", COUNTY_NAME + "学生资助管理中心")
     CENTRE_HOTLINE = os.environ.get("CENTRE_HOTLINE", "0550-5012345")
+    # 公示期: the fewest working days a posted aid list stays up (the 2018 national guidance on identifying
+    # pupils in difficulty, 教财〔2018〕16号, as commonly applied: 不少于5个工作日); app/kpi/notice.py.
+    NOTICE_WORKING_DAYS = int(os.environ.get("NOTICE_WORKING_DAYS", "5"))
     APP_NAME = os.environ.get("APP_NAME", COUNTY_NAME + "学生资助管理后台")
     APP_THEME = ""
     APP_ICON = ""

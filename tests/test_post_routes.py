@@ -32,7 +32,7 @@ C, O, S, L = AID_CENTER, SCHOOL_OFFICER, SUPERVISOR, LEADER
 WRITERS = {
     "AwardView.void": {C}, "AwardView.action:approve": {C}, "AwardView.action:pay": {C},
     "AwardImportView.upload": {C, O}, "StudentImportView.upload": {C, O},
-    "VerificationView.upload": {C}, "VerificationView.apply": {C},
+    "VerificationView.upload": {C}, "VerificationView.apply": {C}, "VerificationView.undo": {C},
     "BatchLineView.correct": {C, O},
     "PaymentBatchView.build": {C}, "PaymentBatchView.bank_list": {C}, "PaymentBatchView.answer": {C},
     "TurnoverView.apply": {C},

@@ -1,18 +1,29 @@
-"""公示: what may be posted about an award.
+"""公示: what may be posted about an award, and the notice that carries it.
 
 The national rule (2017) allows name, school, grade, class, programme and
 amount, and nothing else: no ID number, address, phone, birth date or card.
 ``notice_rows`` selects exactly those columns, so nothing else can leak into a
 page or a file built from it.
+
+``public_notice`` adds what makes the list a notice that can be posted: the
+公示期 (start and end; by default from today for ``NOTICE_WORKING_DAYS``
+working days, 5 as the 2018 national guidance on identification is commonly
+applied, and never shorter), the 监督举报电话 (the school's complaint hotline
+and the centre's: the county's work plan has both set one up), the issuing unit
+(the school for one school's list, the centre for the county's) and the date.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
+from app.rules import RuleError
 
 POSTED_STATUSES = ("approved", "paid")
 
@@ -27,10 +38,10 @@ class NoticeRow:
     amount: Decimal
 
 
-def notice_rows(semester, program) -> list[NoticeRow]:
+def notice_rows(semester, program, school_id=None) -> list[NoticeRow]:
     from app.models import AidProgram, Award, School, Student
 
-    result = db.session.execute(
+    query = (
         select(Student.name, School.name, Student.grade, Student.class_name, AidProgram.name, Award.amount)
         .select_from(Award)
         .join(Student, Student.id == Award.student_id)
@@ -39,5 +50,70 @@ def notice_rows(semester, program) -> list[NoticeRow]:
         .where(Award.semester_id == semester.id, Award.program_id == program.id,
                Award.status.in_(POSTED_STATUSES))
         .order_by(School.name, Student.enrolment_year.desc(), Student.class_name, Student.name)
-    ).all()
-    return [NoticeRow(*row) for row in result]
+    )
+    if school_id is not None:
+        query = query.where(Award.school_id == school_id)
+    return [NoticeRow(*row) for row in db.session.execute(query).all()]
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The day ``days`` working days (Monday to Friday) after ``start``."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after the day of posting up to and including the last day."""
+    return sum(1 for n in range(1, (end - start).days + 1) if (start + timedelta(days=n)).weekday() < 5)
+
+
+def notice_period(start: date | None = None, end: date | None = None, today: date | None = None):
+    """(start, end) of the 公示期: chosen, or from today for the configured number of working days; never shorter."""
+    days = int(current_app.config.get("NOTICE_WORKING_DAYS", 5))
+    start = start or today or date.today()
+    end = end or add_working_days(start, days)
+    if end < start:
+        raise RuleError({"end": _l("The notice period ends before it starts.")})
+    if working_days_between(start, end) < days:
+        raise RuleError({"end": _l(
+            "A notice stays posted for at least %(n)d working days after the day it is posted: from %(start)s it "
+            "ends on %(end)s at the earliest.", n=days, start=start.isoformat(), end=add_working_days(start, days).isoformat())})
+    return start, end
+
+
+@dataclass
+class Notice:
+    title: str
+    program: str
+    semester: str
+    rows: list[NoticeRow]
+    start: date
+    end: date
+    issuer: str
+    hotlines: list[tuple[str, str]] = field(default_factory=list)  # (whose, number)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((r.amount for r in self.rows), Decimal(0))
+
+
+def public_notice(semester, program, school=None, start=None, end=None, today=None) -> Notice:
+    """The notice of a programme's approved awards in a semester: one school's (issued by it) or the county's."""
+    start, end = notice_period(start, end, today)
+    config = current_app.config
+    hotlines = []
+    if school is not None:
+        issuer = school.name
+        number = school.complaint_hotline or school.phone
+        if number:
+            hotlines.append((school.name, number))
+    else:
+        issuer = config["CENTRE_NAME"]
+    hotlines.append((config["CENTRE_NAME"], config["CENTRE_HOTLINE"]))
+    return Notice(title=f"{program.name}受助学生名单公示", program=program.name, semester=str(semester),
+                  rows=notice_rows(semester, program, school.id if school is not None else None),
+                  start=start, end=end, issuer=issuer, hotlines=hotlines)

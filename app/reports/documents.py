@@ -285,6 +285,26 @@ _LOAN_CN = {"pre_applied": "预申请", "accepted": "已受理", "approved": "�
             "disbursed": "已放款", "graduated": "已毕业确认", "repaying": "还款中", "settled": "已结清", "overdue": "逾期"}
 
 
+# --- 公示 -----------------------------------------------------------------------------
+
+@document("public_notice", "public_notice.html", "受助学生名单公示")
+def public_notice_context(notice):
+    """A notice built by app/kpi/notice.py: only the columns the 2017 rule allows, and what makes it postable."""
+    return {
+        "title": notice.title,
+        "program": notice.program,
+        "semester": notice.semester,
+        "rows": [{"name": r.name, "school": r.school, "grade": r.grade, "class_name": r.class_name,
+                  "program": r.program, "amount": r.amount} for r in notice.rows],
+        "total": notice.total,
+        "start": notice.start.isoformat(),
+        "end": notice.end.isoformat(),
+        "issuer": notice.issuer,
+        "hotlines": [{"whose": whose, "number": number} for whose, number in notice.hotlines],
+        "issued_on": notice.start.isoformat(),
+    }
+
+
 # --- 年度考核表 ---------------------------------------------------------------------
 
 @document("complaint", "complaint.html", "投诉处理单")

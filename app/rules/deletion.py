@@ -26,7 +26,7 @@ KEPT = {
     "award", "allocation", "payment_batch", "batch_line", "program_budget", "school_fund", "pairing",
     "loan", "loan_event", "repayment_due", "loan_reminder", "submission", "complaint", "complaint_step",
     "complaint_identity_read", "inspection", "inspection_score", "phone_call", "card_export",
-    "audit_entry", "audit_head", "school_year_turnover", "evaluation_part", "transfer_request",
+    "audit_entry", "audit_head", "school_year_turnover", "evaluation_part", "transfer_request", "verification_run",
 }
 WHILE_UNUSED = {
     "school", "student", "identification", "info_officer", "aid_program", "semester", "social_project",

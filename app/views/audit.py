@@ -24,7 +24,8 @@ from app.views.base import AidInterface, AidModelView
 OTHER_LABELS = {"ab_user": _l("User accounts"), "publicity_photo": _l("Photos"),
                 "complaint_step": _l("Handling timeline"), "loan_event": _l("History"),
                 "school_year_turnover": _l("School-year turnover"), "letter_part": _l("Paragraph"),
-                "letter_policy": _l("Policy in the letter to parents")}
+                "letter_policy": _l("Policy in the letter to parents"),
+                "verification_run": _l("Verification list applied")}
 
 
 def entity_label(table):

@@ -2,20 +2,24 @@
 from datetime import date
 from io import BytesIO
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired
 
 from app import uploads
 from app.imports import AWARD_COLUMNS, STUDENT_COLUMNS, import_awards, import_students, template
 from app.rules import RuleError
 from app.rules.identification import school_year_of
-from app.verification import LIST_COLUMNS, LIST_KINDS, Match, compare, read_list
+from app.extensions import db
+from app.models import VerificationRun
+from app.models.verification import LIST_SCOPES
+from app.verification import LIST_COLUMNS, LIST_KINDS, Match, compare, read_list, recent_runs
 from app.verification import apply as apply_match
+from app.verification import undo as undo_run
 
 
 
@@ -84,19 +88,28 @@ class VerificationForm(UploadForm):
     kind = SelectField(_l("List"), choices=list(LIST_KINDS))
     school_year = StringField(_l("School year"), validators=[InputRequired()],
                               default=lambda: school_year_of(date.today()))
+    scope = RadioField(_l("The list is"), choices=list(LIST_SCOPES), default="schools")
 
 
 class ApplyForm(DynamicForm):
     kind = HiddenField()
     school_year = HiddenField()
+    scope = HiddenField()
     numbers = HiddenField()
+    expected = HiddenField()
+    confirm = StringField(_l("Number of pupils losing the category"))
+
+
+class UndoForm(DynamicForm):
+    pass
 
 
 class VerificationView(BaseView):
-    """核对名单: match a department's list against the identifications, then apply it."""
+    """核对名单: match a department's list against the identifications, preview, apply, undo (app/verification.py)."""
 
     route_base = "/verification"
     default_view = "upload"
+    method_permission_name = {"undo": "apply"}  # who may apply a list may undo one
 
     @expose("/template/")
     @has_access
@@ -105,6 +118,16 @@ class VerificationView(BaseView):
                          download_name="核对名单模板.xlsx",
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
+    def _page(self, form, match=None, apply_form=None):
+        return self.render_template("aid/verification.html", form=form, match=match, apply_form=apply_form,
+                                    kinds=LIST_KINDS, scopes=LIST_SCOPES, title=_l("Verification lists"),
+                                    runs=recent_runs(), undo_form=UndoForm())
+
+    @staticmethod
+    def _apply_form(match, formdata=None):
+        return ApplyForm(formdata=formdata, kind=match.kind, school_year=match.school_year, scope=match.scope,
+                         numbers=",".join(match.numbers), expected=match.counts)
+
     @expose("/", methods=["GET", "POST"])
     @has_access
     def upload(self):
@@ -112,21 +135,46 @@ class VerificationView(BaseView):
         match = None
         apply_form = None
         if request.method == "POST" and form.validate() and (data := _read(form)) is not None:
-            match = read_list(data, form.kind.data, form.school_year.data.strip())
+            match = read_list(data, form.kind.data, form.school_year.data.strip(), form.scope.data)
             if not match.errors:
-                apply_form = ApplyForm(formdata=None, kind=match.kind, school_year=match.school_year,
-                                       numbers=",".join(match.numbers))
-        return self.render_template("aid/verification.html", form=form, match=match, apply_form=apply_form,
-                                    kinds=LIST_KINDS, title=_l("Verification lists"), applied=None)
+                apply_form = self._apply_form(match)
+        return self._page(form, match, apply_form)
 
     @expose("/apply/", methods=["POST"])
     @has_access
     def apply(self):
         form = ApplyForm()
-        if not form.validate() or form.kind.data not in LIST_KINDS:
+        if not form.validate() or form.kind.data not in LIST_KINDS or form.scope.data not in LIST_SCOPES:
             abort(400)
         numbers = [n for n in form.numbers.data.split(",") if n]
-        match = compare(Match(form.kind.data, form.school_year.data, numbers=numbers))
-        changed = apply_match(match)
-        flash(_l("The identifications were updated: %(n)d changes.", n=changed), "success")
+        match = compare(Match(form.kind.data, form.school_year.data, numbers=numbers, scope=form.scope.data))
+        try:
+            run = apply_match(match, user=g.user, confirm=form.confirm.data, expected=form.expected.data)
+        except RuleError as exc:
+            db.session.rollback()
+            match = compare(Match(form.kind.data, form.school_year.data, numbers=numbers, scope=form.scope.data))
+            apply_form = self._apply_form(match)
+            for name, message in exc.errors.items():
+                field = apply_form.confirm if name == "confirm" else apply_form.numbers
+                field.errors = [*field.errors, message]
+            upload_form = VerificationForm(formdata=None, kind=match.kind, school_year=match.school_year,
+                                           scope=match.scope)
+            return self._page(upload_form, match, apply_form)
+        flash(_l("The list was applied: %(g)d gained the category, %(l)d lost it, %(c)d identifications were "
+                 "created. It can be undone below.", g=run.gained, l=run.lost, c=run.created), "success")
+        return redirect(url_for("VerificationView.upload"))
+
+    @expose("/undo/<int:run_id>/", methods=["POST"])
+    @has_access
+    def undo(self, run_id):
+        if not UndoForm().validate():
+            abort(400)
+        run = db.session.get(VerificationRun, run_id) or abort(404)
+        try:
+            undo_run(run, user=g.user)
+        except RuleError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash(_l("The list was undone: every identification it changed has its values from before."), "success")
         return redirect(url_for("VerificationView.upload"))

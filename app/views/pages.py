@@ -2,7 +2,7 @@
 from datetime import date
 from io import BytesIO
 
-from flask import abort, request, send_file
+from flask import abort, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -11,9 +11,10 @@ from app.exports import workbook_bytes
 from app.extensions import db
 from app.kpi.completeness import completeness
 from app.kpi.coverage import coverage
-from app.kpi.notice import notice_rows
+from app.kpi.notice import notice_rows, public_notice
 from app.kpi.overlaps import overlaps
-from app.models import AidProgram, Semester
+from app.models import AidProgram, School, Semester
+from app.rules import RuleError
 from app.rules.semesters import current_semester
 from app.scope import current_school_scope
 
@@ -76,35 +77,76 @@ class OverlapView(BaseView):
 
 
 class PublicNoticeView(BaseView):
-    """公示: the approved awards of a programme and semester, with only what may be posted."""
+    """公示: the approved awards of a programme and semester, with only what may be posted, as a notice
+    (公示期, 监督举报电话, issuing unit, date, seal) on the page, in a PDF to post, and in a sheet (app/kpi/notice.py)."""
 
     route_base = "/publicnotice"
     default_view = "show"
+    method_permission_name = {"pdf": "export"}  # whoever may export the list may print it
 
     def _selection(self):
         semester = _chosen_semester()
         program_id = request.args.get("program", type=int)
         program = db.session.get(AidProgram, program_id) if program_id else None
-        return semester, program
+        scope = current_school_scope()
+        school_id = scope if scope is not None else request.args.get("school", type=int)
+        school = db.session.get(School, school_id) if school_id else None
+        return semester, program, school
+
+    @staticmethod
+    def _period():
+        """The chosen dates (None where left empty or unreadable: the default applies)."""
+        def day(name):
+            try:
+                return date.fromisoformat(request.args.get(name, "").strip())
+            except ValueError:
+                return None
+
+        return day("start"), day("end")
 
     @expose("/")
     @has_access
     def show(self):
-        semester, program = self._selection()
-        rows = notice_rows(semester, program) if semester and program else []
+        semester, program, school = self._selection()
+        start, end = self._period()
+        notice, error = None, None
+        if semester and program:
+            try:
+                notice = public_notice(semester, program, school, start, end)
+            except RuleError as exc:
+                error = str(exc)
+                notice = public_notice(semester, program, school)
         return self.render_template(
             "aid/public_notice.html", title=_l("Public notice of aid"), semester=semester, program=program,
             semesters=_semesters(), programs=db.session.scalars(select(AidProgram).order_by(AidProgram.name)).all(),
-            rows=rows, today=date.today(),
+            schools=db.session.scalars(select(School).order_by(School.code)).all(), school=school,
+            scoped=current_school_scope() is not None, notice=notice, error=error,
+            rows=notice.rows if notice else [],
         )
+
+    @expose("/pdf/")
+    @has_access
+    def pdf(self):
+        semester, program, school = self._selection()
+        if not (semester and program):
+            abort(404)
+        start, end = self._period()
+        try:
+            notice = public_notice(semester, program, school, start, end)
+        except RuleError:  # the page says why, beside the dates
+            return redirect(url_for("PublicNoticeView.show", **request.args.to_dict()))
+        from app.reports.documents import print_document
+        from app.views.reports import pdf_response
+
+        return pdf_response(print_document("public_notice", notice), f"{program.name}-{semester}-公示.pdf")
 
     @expose("/export/")
     @has_access
     def export(self):
-        semester, program = self._selection()
+        semester, program, school = self._selection()
         if not (semester and program):
             abort(404)
-        rows = notice_rows(semester, program)
+        rows = notice_rows(semester, program, school.id if school else None)
         headers = [_l("Name"), _l("School"), _l("Grade"), _l("Class"), _l("Programme"), _l("Amount (yuan)")]
         data = workbook_bytes(
             _l("Public notice"), headers,

@@ -1,0 +1,73 @@
+"""核对名单应用记录: each application of a department's verification list, so it can be undone as one step."""
+import json
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text
+
+from app import clock
+from app.extensions import db
+from app.models.choices import Choices
+
+LIST_SCOPES = Choices(
+    ("county", _l("The complete list for the whole county")),
+    ("towns", _l("Only the towns it covers")),
+    ("schools", _l("Only the schools it covers")),
+)
+
+
+class VerificationRun(db.Model):
+    """Who applied which list, when, to which category, year and scope, and the exact changes made.
+
+    ``changes`` is JSON: one entry per identification touched, ``{"id", "created", "before",
+    "version"}`` — the values of the category, ``cat_other`` and ``is_priority`` before the list
+    (none for one the list created) and the identification's version (``updated_at``) right
+    after it, so an undo restores exactly those values and refuses an identification changed
+    since.  No ID number is kept here: the identifications name the pupils.
+    """
+
+    __tablename__ = "verification_run"
+    __table_args__ = (LIST_SCOPES.check("scope"),)
+    __choices__ = {"scope": LIST_SCOPES}
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(24), nullable=False)
+    school_year = Column(String(9), nullable=False, index=True)
+    scope = Column(String(8), nullable=False)
+    covered = Column(Text)  # the towns or schools the list covered (names), when the scope is not the county
+    listed = Column(Integer, nullable=False, default=0)
+    gained = Column(Integer, nullable=False, default=0)
+    lost = Column(Integer, nullable=False, default=0)
+    created = Column(Integer, nullable=False, default=0)
+    changes = Column(Text, nullable=False, default="[]")
+    applied_at = Column(DateTime, nullable=False, default=clock.now, index=True)
+    applied_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    undone_at = Column(DateTime)
+    undone_by_id = Column(Integer, ForeignKey("ab_user.id"))
+
+    applied_by = db.relationship("User", foreign_keys=[applied_by_id])
+    undone_by = db.relationship("User", foreign_keys=[undone_by_id])
+
+    def __str__(self):
+        from app.verification import LIST_KINDS
+
+        return f"{LIST_KINDS.label(self.kind)} {self.school_year} #{self.id}"
+
+    @property
+    def change_list(self):
+        return json.loads(self.changes or "[]")
+
+    @property
+    def applied_by_name(self):
+        from app.security import person_name
+
+        return person_name(self.applied_by)
+
+    @property
+    def undone_by_name(self):
+        from app.security import person_name
+
+        return person_name(self.undone_by)
+
+    @property
+    def scope_label(self):
+        return LIST_SCOPES.label(self.scope)

@@ -1,0 +1,113 @@
+"""公示 that can be posted: the notice carries its period, the hotlines, the issuing unit, the date and a seal line.
+
+Policy:
+* 2018 national guidance on identifying pupils in difficulty (教育部等六部门《关于做好家庭经济困难学生认定工作
+  的指导意见》, 教财〔2018〕16号): results are published for a period before they stand, commonly at least 5 working
+  days (NOTICE_WORKING_DAYS, config.py), so the notice says from when to when.
+* The county's work plan (全椒县2021年学生资助工作安排, 三(五)): the centre and every school set up a complaint and
+  report telephone (投诉举报电话); the notice names the school's and the centre's.
+* The national notice of 2017 on publishing aid information: a 公示 shows name, school, grade, class and the aid,
+  never an ID number, address, phone, birth date or card number (no family details).
+"""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from app import idcard
+from app.extensions import db
+from app.models import AidProgram, Award, Identification, School, Semester, Student
+from app.roles import AID_CENTER
+from app.rules import RuleError, cards
+from app.rules.awards import transition
+from tests.conftest import WORLD, login, visible_text
+from tests.test_reports import assert_cjk_pdf
+
+HOTLINE = "0550-7654321"
+
+
+@pytest.fixture(scope="module")
+def notice_school(app):
+    """A school with a complaint hotline and two approved 普高国家助学金 awards (and one still proposed)."""
+    with app.app_context():
+        school = School(code="GS001", name="公示测试中学", stage="senior", town="十字镇", complaint_hotline=HOTLINE)
+        db.session.add(school)
+        db.session.flush()
+        sem = db.session.get(Semester, WORLD.semester)
+        secrets = []
+        for i, approve in enumerate([True, True, False]):
+            s = Student(school_id=school.id, name=f"公示{i}", grade="高一", class_name="3班", enrolment_year=2026,
+                        id_number=idcard.make("341124", date(2010, 4, 20 + i), 500 + 2 * i), address="十字镇某村某组",
+                        guardian="公示家长", guardian_phone="13912345678")
+            db.session.add(s)
+            db.session.flush()
+            db.session.add(Identification(student_id=s.id, school_year=sem.school_year, level="difficult",
+                                          cat_subsistence=True, evidence_source="civil_affairs",
+                                          identified_on=date(2026, 9, 5)))
+            award = Award(student_id=s.id, program_id=WORLD.program_senior, semester_id=sem.id, amount=Decimal("1000"),
+                          card_kind="aid_card", card_number=cards.make("6217", 19, 9300 + i))
+            db.session.add(award)
+            db.session.flush()
+            if approve:
+                transition(award, "approve", [AID_CENTER])
+            secrets += [s.id_number, award.card_number, s.birth_date.isoformat()]
+        db.session.commit()
+        return school.id, secrets
+
+
+def _url(kind="pdf", **args):
+    query = "&".join(f"{k}={v}" for k, v in {"program": WORLD.program_senior, "semester": WORLD.semester, **args}.items())
+    return f"/publicnotice/{kind + '/' if kind else ''}?{query}"
+
+
+def test_a_schools_notice_to_post_carries_period_hotlines_issuer_date_and_seal(app, center, notice_school):
+    school_id, secrets = notice_school
+    with app.app_context():
+        program = db.session.get(AidProgram, WORLD.program_senior).name
+    r = center.get(_url(school=school_id, start="2026-12-07", end="2026-12-14"))
+    text = assert_cjk_pdf(r, f"{program}受助学生名单公示", "公示0", "公示1", "合计2人",
+                          "公示期：2026年12月7日至2026年12月14日", "监督举报电话：",
+                          f"公示测试中学{HOTLINE}", f"{app.config['CENTRE_NAME']}{app.config['CENTRE_HOTLINE']}",
+                          "公示测试中学（盖章）2026年12月7日",
+                          absent=["公示2", "十字镇某村某组", "公示家长", "13912345678", *secrets])
+    assert "测试甲中学" not in text  # one school's notice holds that school only
+
+
+def test_the_countys_notice_is_issued_by_the_centre_with_its_hotline(app, center, notice_school):
+    r = center.get(_url(start="2026-12-07", end="2026-12-14"))
+    centre = app.config["CENTRE_NAME"]
+    text = assert_cjk_pdf(r, f"监督举报电话：{centre}{app.config['CENTRE_HOTLINE']}", f"{centre}（盖章）2026年12月7日",
+                          "公示0")
+    assert HOTLINE not in text
+
+
+def test_the_notice_period_defaults_to_five_working_days_and_is_never_shorter(app, center, notice_school):
+    """教财〔2018〕16号 as applied: 公示期不少于5个工作日 (the day of posting not counted)."""
+    from app.kpi.notice import add_working_days, notice_period
+
+    with app.app_context():
+        friday = date(2026, 12, 4)
+        assert notice_period(today=friday) == (friday, date(2026, 12, 11))  # Mon–Fri of the next week
+        assert add_working_days(date(2026, 12, 7), 5) == date(2026, 12, 14)
+        with pytest.raises(RuleError):
+            notice_period(date(2026, 12, 4), date(2026, 12, 10))  # 4 working days
+        with pytest.raises(RuleError):
+            notice_period(date(2026, 12, 7), date(2026, 12, 1))
+    # on the page: the default is shown, a short one is refused beside the dates and never printed
+    page = visible_text(center.get(_url("")))
+    today = date.today()
+    assert f"公示期： {today.isoformat()} — {add_working_days(today, 5).isoformat()}" in page
+    short = center.get(_url("", start="2026-12-07", end="2026-12-09"))
+    assert "公示期不少于 5 个工作日" in visible_text(short) and "最早于 2026-12-14 结束" in visible_text(short)
+    r = center.get(_url(start="2026-12-07", end="2026-12-09"))
+    assert r.status_code == 302 and "/publicnotice/" in r.headers["Location"]
+
+
+def test_an_officers_notice_is_its_own_schools_issued_by_it(app, notice_school):
+    officer = login(app, "t_officer_a")
+    # asking for another school's notice gives the officer's own school's
+    r = officer.get(_url(school=notice_school[0], start="2026-12-07", end="2026-12-14"))
+    text = assert_cjk_pdf(r, "测试甲中学（盖章）", "测试甲中学0550-1111111", absent=["公示0", "公示测试中学"])
+    assert "公示1" not in text
+    page = visible_text(officer.get(_url("", school=notice_school[0])))
+    assert "公示0" not in page and "全县（由资助中心发布）" not in page
