@@ -375,12 +375,12 @@ def _seed_loans(rng, schools, year_start, today, count):
 
 @demo_only
 def _loan_rates(year_start):
-    """{school year: rate} of the demo's loans (the migration seeds the policy's years): a year of the
-    last nine with none recorded takes the nearest recorded one's rate, recorded as demo data."""
+    """{school year: rate} of the demo's loans (the migration seeds the policy's years): a school year of
+    the last ten with none recorded takes the nearest recorded one's rate, recorded as demo data."""
     from app.models import LoanRate
 
     recorded = {r.school_year: r for r in db.session.scalars(select(LoanRate))}
-    for start in range(year_start - 9, year_start + 2):
+    for start in range(year_start - 9, year_start + 1):
         year = f"{start}-{start + 1}"
         if year in recorded or not recorded:
             continue
