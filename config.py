@@ -216,7 +216,7 @@ class Config:
         "undergraduate": os.environ.get("LOAN_CEILING_UNDERGRADUATE", "12000"),
         "postgraduate": os.environ.get("LOAN_CEILING_POSTGRADUATE", "16000"),
     }
-    LOAN_INTEREST_RATE = os.environ.get("LOAN_INTEREST_RATE", "0.0385")
+    # The interest rate is data by school year (loan_rate, 助学贷款 › 贷款利率), not configuration.
 
     # --- 投诉处理: days allowed for each stage, and from receipt to closing --------
     COMPLAINT_STAGE_DAYS = {

@@ -294,14 +294,14 @@ def _seed_loans(rng, schools, year_start, today, count):
     from decimal import Decimal
 
     from app.models import Loan, LoanEvent, LoanMaterial, RepaymentDue, loans
-    from app.rules.loans import instalments
+    from app.rules.loans import instalments, pre_application_year
 
     db.session.add_all([LoanMaterial(name=n, required=r, sort_order=i) for i, (n, r) in enumerate(
         [("身份证", True), ("户口簿", True), ("录取通知书", True), ("家庭经济困难证明", True), ("学生证", False)])])
     db.session.flush()
     materials = db.session.scalars(select(LoanMaterial)).all()
     senior = [s for s in schools if s["stage"] in ("senior", "complete")]
-    rate = Decimal(current_app.config["LOAN_INTEREST_RATE"])
+    rates = _loan_rates(year_start)
     division = current_app.config["COUNTY_CODE"]
     used = set(db.session.scalars(select(Student.id_number)).all())
     loan_rows, due_rows, event_rows, material_rows = [], [], [], []
@@ -316,6 +316,9 @@ def _seed_loans(rng, schools, year_start, today, count):
             status = "disbursed"
         else:
             status = rng.choices(["graduated", "repaying", "settled", "overdue"], [1, 6, 2, 1])[0]
+        if status == "pre_applied":
+            # a 高三 pupil of this school year, for the autumn it goes to university (app/rules/loans.py)
+            entry = int(pre_application_year(today)[:4])
         born = date(entry - 18, rng.randrange(1, 13), rng.randrange(1, 28))
         while True:
             number = idcard.make(division, born, rng.randrange(0, 1000))
@@ -323,7 +326,7 @@ def _seed_loans(rng, schools, year_start, today, count):
                 used.add(number)
                 break
         student = Student(school_id=school["id"], name=_name(rng), gender="M" if int(number[16]) % 2 else "F",
-                          id_number=number, birth_date=born, grade="高三" if years_since == 0 else "已毕业",
+                          id_number=number, birth_date=born, grade="高三" if status == "pre_applied" else "已毕业",
                           class_name=f"{rng.randrange(1, 9)}班", enrolment_year=entry - 3, guardian=_name(rng),
                           guardian_phone=_phone(rng))
         db.session.add(student)
@@ -352,7 +355,7 @@ def _seed_loans(rng, schools, year_start, today, count):
                 event_rows.append(dict(loan_id=result, school_id=loan["school_id"], from_status=before, to_status=after,
                                        at=datetime(int(loan["academic_year"][:4]), 8, 1, 9)))
         if loan["status"] in ("repaying", "settled", "overdue"):
-            for due_on, principal, interest in instalments(loan["amount"], rate, loan["expected_graduation"],
+            for due_on, principal, interest in instalments(loan["amount"], rates[loan["academic_year"]], loan["expected_graduation"],
                                                            loan["grace_years"], loan["repayment_years"]):
                 paid = loan["status"] == "settled" or (due_on < today and (loan["status"] == "repaying" or due_on.year < today.year - 1))
                 due_rows.append(dict(loan_id=result, school_id=loan["school_id"], due_on=due_on, principal=principal,
@@ -368,6 +371,25 @@ def _seed_loans(rng, schools, year_start, today, count):
     if due_rows:
         db.session.execute(insert(RepaymentDue), due_rows)
     db.session.commit()
+
+
+@demo_only
+def _loan_rates(year_start):
+    """{school year: rate} of the demo's loans (the migration seeds the policy's years): a school year of
+    the last ten with none recorded takes the nearest recorded one's rate, recorded as demo data."""
+    from app.models import LoanRate
+
+    recorded = {r.school_year: r for r in db.session.scalars(select(LoanRate))}
+    for start in range(year_start - 9, year_start + 1):
+        year = f"{start}-{start + 1}"
+        if year in recorded or not recorded:
+            continue
+        nearest = min(recorded.values(), key=lambda r: (abs(int(r.school_year[:4]) - start), -int(r.school_year[:4])))
+        recorded[year] = LoanRate(school_year=year, reference_rate=nearest.reference_rate, reduction_bp=nearest.reduction_bp,
+                                  basis=nearest.basis, notes=f"演示数据：沿用{nearest.school_year}学年的利率")
+        db.session.add(recorded[year])
+    db.session.flush()
+    return {year: r.rate for year, r in recorded.items()}
 
 
 @demo_only

@@ -41,6 +41,7 @@ BASIC = {
     "Pairing": ("PairingView", None, "Pairings"),
     "Loan": ("LoanView", "LoanApi", "Loans"),
     "LoanMaterial": ("LoanMaterialView", None, "LoanMaterials"),
+    "LoanRate": ("LoanRateView", None, "LoanRates"),
     "RepaymentDue": ("RepaymentDueView", None, "RepaymentDues"),
     "LoanReminder": ("LoanReminderView", None, "LoanReminders"),
     "ReportTask": ("ReportTaskView", None, "ReportTasks"),
@@ -158,7 +159,7 @@ def _read(*entities):
 
 # Records that money or a workflow refers to are never deleted (app/rules/registry.py refuses it too):
 # they are voided, rejected, closed or corrected, and stay on record.
-KEPT = {"TransferRequest", "Award", "Loan", "RepaymentDue", "Submission", "Complaint", "Inspection", "InspectionScore", "PhoneCall",
+KEPT = {"TransferRequest", "Award", "Loan", "LoanRate", "RepaymentDue", "Submission", "Complaint", "Inspection", "InspectionScore", "PhoneCall",
         "PaymentBatch", "BatchLine", "Allocation"}
 
 
@@ -208,7 +209,7 @@ FAB_ROLES = {
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES)
     + _blocks(REVEAL_ALL, REVEAL_ONE, LOAN_PRE_APPLY),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject",
-                                    "LoanMaterial", "RepaymentDue")
+                                    "LoanMaterial", "LoanRate", "RepaymentDue")
     + _write("Student", "TransferRequest", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
     + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))
     + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))]

@@ -380,7 +380,13 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
     # ---- loans and their repayment schedules -----------------------------------------------
     loans = _Table(conn, Loan)
     dues = _Table(conn, RepaymentDue, after=(loans,))
-    rate = Decimal(current_app.config["LOAN_INTEREST_RATE"])
+    # the rate of each loan's school year as the migration seeded it (the nearest seeded year for others)
+    recorded = {year: (Decimal(ref) - Decimal(bp) / 100) / 100 for year, ref, bp in
+                conn.execute(text("SELECT school_year, reference_rate, reduction_bp FROM loan_rate"))}
+
+    def rate_of(entry):
+        return recorded.get(f"{entry}-{entry + 1}") or recorded[min(recorded, key=lambda y: abs(int(y[:4]) - entry))]
+
     seniors = [(sid, school_id, grade) for school_id, pupils in pupils_of.items() if stage_of[school_id] in ("senior", "complete")
                for sid, grade in pupils if grade.startswith("高")]
     borrowers = rng.sample(seniors, k=min(len(seniors), students // 60))
@@ -405,7 +411,7 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
             reject_reason="材料不全" if status == "rejected" else None,
             graduation_confirmed_on=graduation if status in ("graduated", "repaying", "settled", "overdue") else None))
         if status in ("repaying", "settled", "overdue"):
-            for due_on, principal, interest in instalments(amount, rate, graduation, grace, term):
+            for due_on, principal, interest in instalments(amount, rate_of(entry), graduation, grace, term):
                 paid = status == "settled" or (due_on < today and (status == "repaying" or due_on.year < today.year - 1))
                 dues.add(dict(loan_id=lid, school_id=school_id, due_on=due_on, principal=principal, interest=interest,
                               paid_principal=principal if paid else Decimal("0"), paid_interest=interest if paid else Decimal("0"),

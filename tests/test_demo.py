@@ -65,6 +65,19 @@ def test_seed_demo_builds_a_plausible_county_once(app):
                                                     "settled", "overdue"}
         for loan in loans:
             check_loan(loan)
+        # a pre-application is for the autumn its 高三 pupil goes to university; each schedule is at the rate
+        # of its loan's school year, the first instalment charging interest from graduation only
+        from datetime import date
+
+        from app.rules.loans import _graduation, instalments, pre_application_year, rate_for
+
+        for loan in loans:
+            if loan.status == "pre_applied":
+                assert loan.academic_year == pre_application_year(date.today()) and loan.student.grade == "高三"
+            if loan.status in ("repaying", "settled", "overdue"):
+                expected = instalments(loan.amount, rate_for(db.session, loan.academic_year), _graduation(loan),
+                                       loan.grace_years, loan.repayment_years)
+                assert [(d.due_on, d.principal, d.interest) for d in loan.dues] == expected
         db.session.rollback()
         # complaints in every state, each with the steps that led there; outreach that passes its rules
         from app.models import Complaint, HomeVisit, PublicityActivity, Recognition

@@ -110,7 +110,8 @@ def test_schedule_by_hand():
     rows = instalments(Decimal("12000"), "0.04", date(2030, 7, 1), 2, 5)
     assert [r[0] for r in rows] == [date(y, 12, 20) for y in range(2030, 2035)]
     assert [r[1] for r in rows] == [Decimal("0.00"), Decimal("0.00"), Decimal("4000.00"), Decimal("4000.00"), Decimal("4000.00")]
-    assert [r[2] for r in rows] == [Decimal("480.00"), Decimal("480.00"), Decimal("480.00"), Decimal("320.00"), Decimal("160.00")]
+    # the first charges the 172 days from 2 July to 20 December only (12,000 × 4% × 172/365 = 226.19)
+    assert [r[2] for r in rows] == [Decimal("226.19"), Decimal("480.00"), Decimal("480.00"), Decimal("320.00"), Decimal("160.00")]
     # graduating after 20 December: the first instalment is the next year's
     assert instalments(Decimal("9000"), "0.04", date(2030, 12, 21), 0, 3)[0][0] == date(2031, 12, 20)
     # rounding: the last part takes what is left
@@ -249,8 +250,11 @@ def test_every_step_allowed_for_the_centre_from_its_state_and_refused_otherwise(
         def add(self, obj):
             pass
 
-        def scalars(self, stmt):
-            return SimpleNamespace(all=lambda: [])
+        def scalars(self, stmt):  # no material is required; the loans' year has its rate
+            from app.models import LoanRate
+
+            rates = [LoanRate(school_year="2026-2027", reference_rate=Decimal("3.50"), reduction_bp=60, basis="测试")]
+            return SimpleNamespace(all=lambda: rates if "loan_rate" in str(stmt) else [])
 
     with app.test_request_context():
         for role in ("SchoolOfficer", "Supervisor", "Leader"):

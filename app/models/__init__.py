@@ -6,7 +6,7 @@ from app.models.school import InfoOfficer, School  # noqa: F401
 from app.models.student import Student, TransferRequest  # noqa: F401
 from app.models.aid import AidProgram, Award, Semester  # noqa: F401,E402
 from app.models.funds import Pairing, SchoolFund, SocialProject  # noqa: F401,E402
-from app.models.loans import Loan, LoanEvent, LoanMaterial, LoanReminder, RepaymentDue  # noqa: F401,E402
+from app.models.loans import Loan, LoanEvent, LoanMaterial, LoanRate, LoanReminder, RepaymentDue  # noqa: F401,E402
 from app.models.reporting import ReportTask, Submission  # noqa: F401,E402
 from app.models.supervision import Inspection, InspectionItem, InspectionScore, PhoneCall  # noqa: F401,E402
 from app.models.printing import LetterPart, LetterPolicy, PrintJob  # noqa: F401,E402

@@ -47,6 +47,38 @@ class LoanMaterial(Timestamps, db.Model):
         return self.name
 
 
+class LoanRate(Timestamps, db.Model):
+    """The yearly interest rate of the loans of one school year (the year of the contract), kept by
+    the centre: the reference rate the policy names (from 2020 the 5-year LPR, before it the
+    benchmark rate) less the basis points the policy takes off (30 from 2021). app/rules/loans.py
+    reads it when a loan's repayment schedule is drawn up."""
+
+    __tablename__ = "loan_rate"
+
+    id = Column(Integer, primary_key=True)
+    school_year = Column(String(9), unique=True, nullable=False)
+    # percent a year, as published (e.g. 4.65)
+    reference_rate = Column(Numeric(5, 2), nullable=False)
+    reduction_bp = Column(Integer, nullable=False, default=0)
+    basis = Column(String(200), nullable=False)
+    notes = Column(Text)
+
+    def __str__(self):
+        return f"{self.school_year} {self.rate_percent}%"
+
+    @property
+    def rate_percent(self):
+        """The loan's rate in percent a year (reference less the reduction), e.g. 4.35."""
+        from decimal import Decimal
+
+        return (Decimal(self.reference_rate) - Decimal(self.reduction_bp or 0) / 100).quantize(Decimal("0.01"))
+
+    @property
+    def rate(self):
+        """The loan's rate as a fraction a year, e.g. 0.0435."""
+        return self.rate_percent / 100
+
+
 class Loan(Timestamps, SchoolOwned, db.Model):
     """One year's loan of one borrower (a pupil or former pupil of a county school)."""
 

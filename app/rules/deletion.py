@@ -24,7 +24,7 @@ from app.rules import RuleError
 
 KEPT = {
     "award", "allocation", "payment_batch", "batch_line", "program_budget", "school_fund", "pairing",
-    "loan", "loan_event", "repayment_due", "loan_reminder", "submission", "complaint", "complaint_step",
+    "loan", "loan_event", "loan_rate", "repayment_due", "loan_reminder", "submission", "complaint", "complaint_step",
     "complaint_identity_read", "inspection", "inspection_score", "phone_call", "card_export",
     "audit_entry", "audit_head", "school_year_turnover", "evaluation_part", "transfer_request", "verification_run",
 }

@@ -3,10 +3,17 @@
 Workflow: 预申请 → 已受理 → 审核通过 / 未通过 (with a reason) → 已签合同 → 已放款 →
 毕业确认 → 还款中 → 已结清, with 逾期 reachable from 还款中 (and back when paid).
 Every change goes through ``transition`` and leaves a LoanEvent (who, when, why).
-Repayment: interest is paid by the state while studying; after graduation a grace
-period (up to 5 years) of interest only; then equal yearly principal until the end
-of the repayment term (at most 15 years after graduation).  Instalments fall due on
-20 December each year, as the national scheme sets.
+Repayment: interest is paid by the state while studying (财政贴息); the borrower pays it from the
+day after graduation, so the first instalment charges only the days from then to its due day;
+after graduation a grace period (up to 5 years) of interest only; then equal yearly principal
+until the end of the repayment term (at most 15 years after graduation).  Instalments fall due
+on 20 December each year, as the national scheme sets.  The yearly rate is the loan's school
+year's, kept by the centre as data (LoanRate): from 2021 the 5-year LPR less 30 basis points
+(2021年生源地信用助学贷款政策调整（LPR减30个基点）).
+
+A pre-application is for the autumn the 高三 pupils of the running school year go to
+university: the school year after the one the day falls in (``pre_application_year``), so one
+made in December 2026 is for 2027-2028.
 """
 from __future__ import annotations
 
@@ -81,7 +88,7 @@ DUE_STATES = states.StateRules(
     steps=("loan_id", "due_on", "principal", "interest"),
     labels={"loan": _l("Loan"), "due_on": _l("Due on"), "principal": _l("Principal (yuan)"),
             "interest": _l("Interest (yuan)"), "paid_principal": _l("Principal paid (yuan)"),
-            "paid_interest": _l("Interest paid (yuan)"), "paid_on": _l("Paid on")},
+            "paid_interest": _l("Interest paid (yuan)"), "paid_on": _l("Repayment date")},
     state_labels=lambda code: _status_label(code),
     state_of=lambda due, stored: _loan_status(stored.session, stored.before("loan_id")),
 )
@@ -176,7 +183,7 @@ def transition(loan, action, roles, session, user=None, comment=None, on=None):
     if action == "confirm_graduation":
         loan.graduation_confirmed_on = on or date.today()
     if action == "start_repayment":
-        build_schedule(loan)
+        build_schedule(loan, session)
     session.add(LoanEvent(loan=loan, from_status=loan.status, to_status=target,
                           user_id=getattr(user, "id", None), comment=(comment or "").strip() or None))
     loan.status = target
@@ -184,26 +191,78 @@ def transition(loan, action, roles, session, user=None, comment=None, on=None):
 
 
 def _graduation(loan) -> date:
-    return loan.graduation_confirmed_on or loan.expected_graduation or date(int(loan.academic_year[5:]), 7, 1)
+    """The day the borrower graduates, from which interest is the borrower's: the expected graduation
+    as last recorded (毕业确认 is done in spring, before the day itself), else the day it was confirmed."""
+    return loan.expected_graduation or loan.graduation_confirmed_on or date(int(loan.academic_year[5:]), 7, 1)
+
+
+def pre_application_year(day: date) -> str:
+    """The school year of a pre-application made on ``day``: the 高三 pupils of the school year running
+    that day (from 1 September) go to university the next autumn, so the school year after it. In
+    December 2026 (school year 2026-2027) it is 2027-2028; in May 2027 too; from September 2027 2028-2029."""
+    from app.rules.identification import school_year_of
+
+    start = int(school_year_of(day)[:4]) + 1
+    return f"{start}-{start + 1}"
+
+
+def check_rate(rate, session=None):
+    """A loan rate: a school year, a positive reference rate in percent, a reduction in whole basis
+    points that leaves a positive rate, and the document it follows."""
+    from app.rules.identification import SCHOOL_YEAR
+
+    errors = {}
+    match = SCHOOL_YEAR.match(rate.school_year or "")
+    if not match or int(match.group(2)) != int(match.group(1)) + 1:
+        errors["school_year"] = _l("Write the school year as 2021-2022.")
+    if rate.reference_rate is None or not Decimal(0) < Decimal(rate.reference_rate) < Decimal(20):
+        errors["reference_rate"] = _l("Enter the reference rate in percent a year, e.g. 4.65.")
+    if rate.reduction_bp is None or not 0 <= int(rate.reduction_bp) <= 500:
+        errors["reduction_bp"] = _l("The reduction is 0 to 500 basis points (30 from 2021).")
+    elif "reference_rate" not in errors and Decimal(rate.reference_rate) * 100 <= int(rate.reduction_bp):
+        errors["reduction_bp"] = _l("The reduction must leave a rate above zero.")
+    if not (rate.basis or "").strip():
+        errors["basis"] = _l("Name the policy document the rate follows.")
+    if errors:
+        raise RuleError(errors)
+
+
+def rate_for(session, school_year) -> Decimal:
+    """The yearly rate (a fraction) of the loans of ``school_year``, as the centre recorded it."""
+    from sqlalchemy import select
+
+    from app.models import LoanRate
+
+    found = session.scalars(select(LoanRate).where(LoanRate.school_year == school_year)).all()
+    if not found:
+        raise RuleError({"status": _l("No interest rate is recorded for the school year %(y)s: the centre enters it "
+                                      "under 助学贷款 › 贷款利率 first.", y=school_year)})
+    return found[0].rate
 
 
 def instalments(amount, rate, graduated_on, grace_years, repayment_years):
     """[(due date, principal, interest)]: yearly on 20 December after graduation.
 
-    Interest is charged on the outstanding principal for each year; during the
-    grace period only interest falls due; the principal is then repaid in equal
-    yearly parts (the last part takes the rounding) until the term ends.
+    Interest is charged on the outstanding principal: for the first instalment only from the day
+    after graduation to its due day (the state pays it while the borrower studies), days/365 of a
+    year's; for each later one a whole year's. During the grace period only interest falls due;
+    the principal is then repaid in equal yearly parts (the last part takes the rounding) until
+    the term ends.
     """
     amount = Decimal(amount)
     rate = Decimal(rate)
-    first_year = graduated_on.year if graduated_on <= date(graduated_on.year, *DUE_MONTH_DAY) else graduated_on.year + 1
+    first_year = graduated_on.year if graduated_on < date(graduated_on.year, *DUE_MONTH_DAY) else graduated_on.year + 1
     principal_years = repayment_years - grace_years
     part = (amount / principal_years).quantize(CENT, ROUND_HALF_UP)
     outstanding = amount
     rows = []
     for n in range(repayment_years):
         due = date(first_year + n, *DUE_MONTH_DAY)
-        interest = (outstanding * rate).quantize(CENT, ROUND_HALF_UP)
+        if n == 0:
+            days = (due - graduated_on).days
+            interest = (outstanding * rate * days / 365).quantize(CENT, ROUND_HALF_UP)
+        else:
+            interest = (outstanding * rate).quantize(CENT, ROUND_HALF_UP)
         if n < grace_years:
             principal = Decimal("0.00")
         elif n == repayment_years - 1:
@@ -215,14 +274,15 @@ def instalments(amount, rate, graduated_on, grace_years, repayment_years):
     return rows
 
 
-def build_schedule(loan):
-    """Replace the loan's instalments with the schedule from graduation (kept payments stay)."""
+def build_schedule(loan, session):
+    """Replace the loan's instalments with the schedule from graduation (kept payments stay), at the
+    rate of the loan's school year."""
     from app.models import RepaymentDue
 
     if any(d.paid_on for d in loan.dues):
         return
+    rate = rate_for(session, loan.academic_year)
     loan.dues.clear()
-    rate = current_app.config.get("LOAN_INTEREST_RATE", "0.0385")
     for due_on, principal, interest in instalments(loan.amount, rate, _graduation(loan), loan.grace_years or 0,
                                                    loan.repayment_years or 15):
         loan.dues.append(RepaymentDue(due_on=due_on, principal=principal, interest=interest))

@@ -3,7 +3,7 @@ from app.rules.awards import check_award
 from app.rules.complaints import check_complaint
 from app.rules.funds import check_fund, check_pairing, check_project
 from app.rules.identification import check_identification
-from app.rules.loans import check_due, check_loan
+from app.rules.loans import check_due, check_loan, check_rate
 from app.rules.supervision import check_call, check_inspection, check_score
 from app.rules.officers import check_officer
 from app.rules.semesters import check_semester
@@ -13,7 +13,7 @@ from app.rules.transfers import check_transfer
 
 def _checks():
     from app.models import (
-        Award, Identification, InfoOfficer, Inspection, Loan, Pairing, PhoneCall, RepaymentDue, SchoolFund, Semester,
+        Award, Identification, InfoOfficer, Inspection, Loan, LoanRate, Pairing, PhoneCall, RepaymentDue, SchoolFund, Semester,
         SocialProject, Student, TransferRequest,
     )
 
@@ -46,6 +46,7 @@ def _checks():
         Submission: lambda session, obj: check_submission(obj, session),
         Loan: lambda session, obj: check_loan(obj, session),
         RepaymentDue: lambda session, obj: check_due(obj, session),
+        LoanRate: lambda session, obj: check_rate(obj, session),
         SchoolFund: lambda session, obj: check_fund(obj, session),
         Pairing: lambda session, obj: check_pairing(obj),
         SocialProject: lambda session, obj: check_project(obj),

@@ -4,7 +4,9 @@ from flask_babel import lazy_gettext as _l
 from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, SemesterView
 from app.views.imports import AwardImportView, StudentImportView, VerificationView
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
-from app.views.loans import LoanApi, LoanMaterialView, LoanPagesView, LoanReminderView, LoanView, RepaymentDueView
+from app.views.loans import (
+    LoanApi, LoanMaterialView, LoanPagesView, LoanRateView, LoanReminderView, LoanView, RepaymentDueView,
+)
 from app.views.supervision import InspectionItemView, InspectionScoreView, InspectionView, PhoneCallView
 from app.views.outreach import (
     AidStaffView, HomeVisitView, OutreachFiguresView, PublicityActivityView, RecognitionView, TrainingAttendanceView,
@@ -75,6 +77,7 @@ def register_views(appbuilder):
     appbuilder.add_view(LoanReminderView, "LoanReminders", label=_l("Reminders (温馨提示)"), icon="fa-bell", **loans)
     appbuilder.add_link("LoanFigures", href="LoanPagesView.figures", label=_l("Loan figures"), icon="fa-bar-chart", **loans)
     appbuilder.add_view(LoanMaterialView, "LoanMaterials", label=_l("Application materials"), icon="fa-check-square", **loans)
+    appbuilder.add_view(LoanRateView, "LoanRates", label=_l("Loan interest rates"), icon="fa-percent", **loans)
     reports = dict(category="Reporting", category_label=_l("Information reporting"), category_icon="fa-paper-plane")
     appbuilder.add_view_no_menu(ReportingPagesView)
     appbuilder.add_link("ReportTodo", href="ReportingPagesView.todo", label=_l("My report tasks"), icon="fa-tasks", **reports)

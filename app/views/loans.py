@@ -13,9 +13,9 @@ from wtforms.validators import NumberRange, Optional
 from app import personal
 from app.extensions import db
 from app.kpi.loans import loan_figures, pre_application_candidates, reminder_lists
-from app.models import Loan, LoanMaterial, LoanReminder, RepaymentDue
+from app.models import Loan, LoanMaterial, LoanRate, LoanReminder, RepaymentDue
 from app.rules import RuleError
-from app.rules.loans import check_due, check_loan, is_overdue, transition
+from app.rules.loans import check_due, check_loan, check_rate, is_overdue, pre_application_year, transition
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles, money
 from app.views.fields import StudentByIdNumberField
 from app.views.filters import FilterStudentNameOrIdNumber
@@ -128,6 +128,28 @@ class LoanMaterialView(AidModelView):
     base_order = ("sort_order", "asc")
 
 
+class LoanRateView(AidModelView):
+    """贷款利率: the yearly rate of each school year's loans, kept by the centre (read by all)."""
+
+    datamodel = AidInterface(LoanRate)
+    list_title = _l("Loan interest rates")
+    show_title = add_title = edit_title = _l("Loan interest rate")
+    label_columns = {"school_year": _l("School year"), "reference_rate": _l("Reference rate (% a year)"),
+                     "reduction_bp": _l("Less (basis points)"), "rate_percent": _l("Loan rate (% a year)"),
+                     "basis": _l("Policy"), "notes": _l("Notes")}
+    list_columns = ["school_year", "reference_rate", "reduction_bp", "rate_percent", "basis"]
+    show_columns = list_columns + ["notes"]
+    add_columns = edit_columns = ["school_year", "reference_rate", "reduction_bp", "basis", "notes"]
+    search_columns = ["school_year"]
+    base_order = ("school_year", "desc")
+    rule_check = staticmethod(check_rate)
+    description_columns = {
+        "school_year": _l("The school year of the loans (the contract's year), e.g. 2021-2022."),
+        "reference_rate": _l("The 5-year LPR in force when the year's contracts are signed (before 2020 the benchmark rate)."),
+        "reduction_bp": _l("From 2021 the loan rate is the 5-year LPR less 30 basis points (0.30%)."),
+    }
+
+
 class RepaymentDueView(AidModelView):
     datamodel = AidInterface(RepaymentDue)
     list_title = _l("Instalments")
@@ -135,7 +157,7 @@ class RepaymentDueView(AidModelView):
     label_columns = {"loan": _l("Loan"), "school": _l("School of origin"), "due_on": _l("Due on"),
                      "principal": _l("Principal (yuan)"), "interest": _l("Interest (yuan)"),
                      "paid_principal": _l("Principal paid (yuan)"), "paid_interest": _l("Interest paid (yuan)"),
-                     "paid_on": _l("Paid on")}
+                     "paid_on": _l("Repayment date")}
     list_columns = ["loan", "due_on", "principal", "interest", "paid_principal", "paid_interest", "paid_on"]
     show_columns = list_columns
     edit_columns = ["paid_principal", "paid_interest", "paid_on"]
@@ -191,7 +213,8 @@ class LoanPagesView(BaseView):
     def pre_applications(self):
         """The candidates, readable by every role; the form only for those who may record a pre-application."""
         return self.render_template("aid/pre_applications.html", title=_l("Loan pre-applications"),
-                                    candidates=pre_application_candidates(), form=DynamicForm())
+                                    candidates=pre_application_candidates(), form=DynamicForm(),
+                                    school_year=pre_application_year(date.today()))
 
     @expose("/pre-applications/create", methods=["POST"])
     @has_access
@@ -200,13 +223,13 @@ class LoanPagesView(BaseView):
         if not DynamicForm().validate():
             abort(400)
         chosen = {int(i) for i in request.form.getlist("student") if i.isdigit()}
-        year = date.today().year
+        school_year = pre_application_year(date.today())  # December's are for the next autumn too
         made = 0
         for student in pre_application_candidates():
             if student.id in chosen:
                 # the amount is settled when the application is accepted
                 db.session.add(Loan(student=student, co_borrower=student.guardian or "—",
-                                    academic_year=f"{year}-{year + 1}", degree="undergraduate", status="pre_applied"))
+                                    academic_year=school_year, degree="undergraduate", status="pre_applied"))
                 made += 1
         db.session.commit()
         flash(_l("%(n)d pre-applications created.", n=made), "success")
