@@ -74,7 +74,7 @@ def overview(today=None) -> dict:
     from app.kpi.coverage import coverage
     from app.kpi.funds import compliance_share
     from app.kpi.inspections import inspection_counts
-    from app.kpi.loans import loan_figures
+    from app.kpi.loans import loan_figures, recovery
     from app.kpi.outreach import monthly
     from app.kpi.reporting import reporting_figures
     from app.models.complaints import COMPLAINT_KINDS
@@ -88,8 +88,9 @@ def overview(today=None) -> dict:
     system = system_coverage(semester, rows)
     reporting = reporting_figures(year)
     required, on_time = sum(r.required for r in reporting), sum(r.on_time for r in reporting)
-    submitted, accurate = sum(r.submitted for r in reporting), sum(r.accurate_first for r in reporting)
+    reviewed, accurate = sum(r.reviewed for r in reporting), sum(r.accurate_first for r in reporting)
     loans, _ = loan_figures(school_year_start(semester, today), today)
+    recovered = recovery(today)
     within, must = compliance_share(year)
     complaints = complaint_figures(session, year, today=today)
     inspections = inspection_counts(session, year, today)
@@ -113,14 +114,15 @@ def overview(today=None) -> dict:
         Group(_l("Information reporting"), [
             Figure(_l("Timeliness"), rate(on_time, required), _link("ReportingPagesView.figures"), target=1.0,
                    detail=f"{on_time}/{required}"),
-            Figure(_l("Accuracy"), rate(accurate, submitted), _link("ReportingPagesView.figures"), target=1.0,
-                   detail=f"{accurate}/{submitted}"),
+            Figure(_l("Accuracy"), rate(accurate, reviewed), _link("ReportingPagesView.figures"), target=1.0,
+                   detail=f"{accurate}/{reviewed}"),
         ]),
         Group(_l("Student loans"), [
             Figure(_l("Approval rate"), loans.approval_rate, _link("LoanPagesView.figures"), target=1.0,
                    detail=f"{loans.approvals}/{loans.approvals + loans.rejections}"),
-            Figure(_l("Recovery rate"), loans.recovery_rate, _link("LoanPagesView.figures"), target=1.0,
-                   detail=f"{loans.recovered:,.0f}/{loans.due:,.0f}"),
+            Figure(_recovery_label(recovered), recovered.rate,
+                   _link("LoanPagesView.figures", f"?year={recovered.year}"), target=1.0,
+                   detail=f"{recovered.recovered:,.0f}/{recovered.due:,.0f}"),
         ]),
         Group(_l("School aid funds"), [
             Figure(_l("Extraction within the band"), rate(within, must), _link("SchoolFundView.list"), target=1.0,
@@ -167,6 +169,12 @@ def overview(today=None) -> dict:
                               for code, label in [(c, str(lbl)) for c, lbl in COMPLAINT_KINDS]]})
     return {"groups": groups, "charts": charts, "semester": semester, "year": year, "coverage": cov,
             "inspections": inspections}
+
+
+def _recovery_label(r):
+    """本息回收率 named with its year: "（2025年度）" for a closed year, "（2026年截至今日）" for this one."""
+    period = _l("%(year)d, closed year", year=r.year) if r.closed else _l("%(year)d to date", year=r.year)
+    return f"{_l('Recovery rate')}（{period}）"
 
 
 def officer_todo(cov, today=None) -> dict:

@@ -14,9 +14,13 @@ do it for every query and every write:
   it points at — outside the user's school with ``ScopeViolation`` (HTTP 403).
 
 Code that must look across schools on purpose (a county-wide uniqueness check)
-passes ``execution_options(**unscoped())``.
+passes ``execution_options(**unscoped())``; a county figure an officer's page shows
+(the year-end evaluation: county averages and ranks) reads inside ``county_wide()``.
 """
 from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
@@ -49,6 +53,21 @@ class ScopeViolation(Forbidden):
 
 def unscoped():
     return {_SKIP: True}
+
+
+_COUNTY_WIDE = ContextVar("county_wide", default=False)
+
+
+@contextmanager
+def county_wide():
+    """Reads inside the block look across every school, as with ``unscoped()``: for a county
+    figure (an average, a rank) that an officer's page shows of its own school.  Records of
+    other schools come back detached; writes stay scoped (only SELECTs are let through)."""
+    token = _COUNTY_WIDE.set(True)
+    try:
+        yield
+    finally:
+        _COUNTY_WIDE.reset(token)
 
 
 def scoped_models():
@@ -156,7 +175,7 @@ def _criteria(school_id):
 
 
 def _on_execute(state):
-    if state.execution_options.get(_SKIP):
+    if state.execution_options.get(_SKIP) or (state.is_select and _COUNTY_WIDE.get()):
         return _detach_other_schools(state)
     scoped, core = _school_tables_in(state.statement)
     # An ORM statement may hold a Core subquery of a model's own making (a column_property

@@ -106,11 +106,12 @@ def test_scores_by_hand(app, year_2018):
             "timeliness": Decimal(0), "accuracy": Decimal(0), "inspection": Decimal("0.5"), "rectification": Decimal(0)}
         # 25 × 0.5 / 80 × 100 = 15.625 → 15.63; six cases × 2 = 12, capped at 10
         assert (b.base, b.deduction, b.score) == (Decimal("15.63"), Decimal("10"), Decimal("5.63"))
-        # C has no data at all: no score, no rank, listed last
-        assert (c.score, c.rank) == (None, None)
-        ranked = evaluate(db.session, YEAR, today=date(2026, 11, 28))
-        assert ranked[-1].score is None
-        assert a.rank < b.rank
+        # C has no data at all: it was never inspected, so that part is missing (缺数据) and scored
+        # zero as set (it used to be left out: C had no score; a school with only good data in the
+        # parts it did have then ranked first); it ranks last, with a score
+        assert [p.code for p in c.missing] == ["inspection"] and c.parts["inspection"].filled_as == "zero"
+        assert (c.score, c.rank) == (Decimal("0.00"), 3)
+        assert a.rank < b.rank < c.rank
 
 
 def test_a_school_with_a_fund_band_and_no_fund_record_scores_zero_there(app, year_2018):
@@ -140,7 +141,7 @@ def test_the_centre_changes_a_weight_and_the_ranking_follows(app, year_2018, cen
     with app.app_context():
         part = db.session.scalars(select(EvaluationPart).where(EvaluationPart.code == "timeliness")).one()
         pk = part.id
-    r = post_edit(center, f"/evaluationpartview/edit/{pk}", {"weight": "40", "active": "y"})
+    r = post_edit(center, f"/evaluationpartview/edit/{pk}", {"weight": "40", "missing": "zero", "active": "y"})
     assert r.status_code == 302
     try:
         with app.app_context():
@@ -150,21 +151,21 @@ def test_the_centre_changes_a_weight_and_the_ranking_follows(app, year_2018, cen
         page = visible_text(center.get(f"/evaluation/?year={YEAR}"))
         assert "73.14" in page and "40.00" in page
         # a part switched off no longer counts
-        r = post_edit(center, f"/evaluationpartview/edit/{pk}", {"weight": "40"})
+        r = post_edit(center, f"/evaluationpartview/edit/{pk}", {"weight": "40", "missing": "zero"})
         with app.app_context():
             a = _by_school(evaluate(db.session, YEAR))[WORLD.school_a]
             assert "timeliness" not in a.parts
             # (20 + 18.75 + 15 + 10) / 70 × 100 = 91.07; − 3
             assert a.score == Decimal("88.07")
     finally:
-        post_edit(center, f"/evaluationpartview/edit/{pk}", {"weight": "20", "active": "y"})
+        post_edit(center, f"/evaluationpartview/edit/{pk}", {"weight": "20", "missing": "zero", "active": "y"})
     # only the centre edits the weights
     assert center.get("/evaluationpartview/add").status_code in (302, 403, 404)
 
 
 def test_ranking_page_drill_down_and_export(app, year_2018, center, as_role, officer_a):
     page = visible_text(center.get(f"/evaluation/?year={YEAR}"))
-    assert "78.94" in page and "5.63" in page and "测试丙小学" in page and "无数据" in page
+    assert "78.94" in page and "5.63" in page and "测试丙小学" in page and "缺数据" in page
     page = visible_text(center.get(f"/evaluation/school/{WORLD.school_a}?year={YEAR}"))
     assert "81.94" in page and "1/2" in page and "−3" in page
     r = center.get(f"/evaluation/export/?year={YEAR}")

@@ -115,10 +115,15 @@ def test_rates_by_hand(app):
         ])
         db.session.commit()
     with app.test_request_context():
-        row = next(r for r in reporting_figures(2031) if r.school_id == sid)
-        assert (row.required, row.on_time, row.submitted, row.accurate_first) == (4, 2, 3, 2)
+        # once every deadline has passed (the figures of the year, seen after it)
+        row = next(r for r in reporting_figures(2031, now=datetime(2031, 12, 31)) if r.school_id == sid)
+        assert (row.required, row.on_time, row.submitted, row.reviewed, row.accurate_first) == (4, 2, 3, 3, 2)
         assert row.timeliness == 0.5 and row.accuracy == 2 / 3
         assert [t.title for t in row.missing] == ["统计任务3"]
+        # seen before task 3 is due: it is not late yet, so not counted (it used to count as missing)
+        row = next(r for r in reporting_figures(2031, now=datetime(2031, 5, 20)) if r.school_id == sid)
+        assert (row.required, row.on_time, row.pending, row.missing) == (3, 2, 1, [])
+        assert row.timeliness == 2 / 3
 
 
 def test_stage_targets_and_isolation_of_submissions(app, officer_a, center, as_role):

@@ -4,8 +4,16 @@
 * approvals: those approved (审核通过 and every later step); rejections: 未通过;
 * approval rate = approvals / (approvals + rejections), the decided applications;
 * lent: the amounts of loans disbursed (已放款 and later);
-* due: principal and interest of the instalments falling due in the calendar year up to today;
-  recovered: what was paid of them; recovery rate = recovered / due;
+* 本息回收率 of a calendar year, as of its last day or today if sooner (the work plan, 全椒县2021年
+  学生资助工作安排 三（二）2: "确保本息回收率达到100%"):
+  due: principal and interest of the instalments falling due in the year up to that day, plus the
+  arrears of earlier years (instalments due before the year and not settled before it: still
+  unpaid, or paid on or after its first day); recovered: what was paid of them by that day (an
+  instalment paid after it counts as not recovered then); recovery rate = recovered / due.
+  One payment date is kept per instalment (its last), so an arrear partly paid before the year
+  counts whole, due and paid;
+* ``recovery_year``: the year the dashboard shows: this one once an instalment of it has fallen
+  due, before that the last closed year (named as such), never an empty figure;
 * overdue borrowers: borrowers with an instalment past its day and not fully paid, today.
 """
 from __future__ import annotations
@@ -14,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from app.extensions import db
 from app.kpi import rate
@@ -71,18 +79,10 @@ def loan_figures(year: int, today: date | None = None):
             r.rejections += n
         if status in LENT:
             r.lent += Decimal(amount or 0)
-    last_day = min(today, date(year, 12, 31))
-    for school_id, name, due, paid in db.session.execute(
-        select(RepaymentDue.school_id, School.name,
-               func.sum(RepaymentDue.principal + RepaymentDue.interest),
-               func.sum(RepaymentDue.paid_principal + RepaymentDue.paid_interest))
-        .join(School, School.id == RepaymentDue.school_id)
-        .where(RepaymentDue.due_on >= date(year, 1, 1), RepaymentDue.due_on <= last_day)
-        .group_by(RepaymentDue.school_id, School.name)
-    ):
+    for school_id, name, due, paid in _recovery_rows(year, today):
         r = row(school_id, name)
-        r.due += Decimal(due or 0)
-        r.recovered += Decimal(paid or 0)
+        r.due += due
+        r.recovered += paid
     for school_id, name, n in db.session.execute(
         select(RepaymentDue.school_id, School.name, func.count(func.distinct(RepaymentDue.loan_id)))
         .join(School, School.id == RepaymentDue.school_id)
@@ -97,6 +97,66 @@ def loan_figures(year: int, today: date | None = None):
         for name in ("applications", "approvals", "rejections", "lent", "due", "recovered", "overdue_borrowers"):
             setattr(total, name, getattr(total, name) + getattr(r, name))
     return total, per_school
+
+
+def _recovery_rows(year: int, today: date):
+    """[(school_id, school name, due, recovered)] of the 本息回收率 of calendar year ``year`` as of today."""
+    from app.models import RepaymentDue, School
+
+    first, last_day = date(year, 1, 1), min(today, date(year, 12, 31))
+    owed = RepaymentDue.principal + RepaymentDue.interest
+    paid = RepaymentDue.paid_principal + RepaymentDue.paid_interest
+    counted = and_(RepaymentDue.due_on <= last_day, or_(
+        RepaymentDue.due_on >= first,          # falling due in the year so far
+        paid < owed,                           # an arrear of an earlier year, still unpaid
+        RepaymentDue.paid_on >= first,         # an arrear of an earlier year, paid in the year or since
+    ))
+    # what was paid by the figure's day: a payment dated after it was not recovered then
+    recovered = func.sum(case((or_(RepaymentDue.paid_on.is_(None), RepaymentDue.paid_on <= last_day), paid), else_=0))
+    return [(school_id, name, Decimal(due or 0), Decimal(got or 0)) for school_id, name, due, got in db.session.execute(
+        select(RepaymentDue.school_id, School.name, func.sum(owed), recovered)
+        .join(School, School.id == RepaymentDue.school_id)
+        .where(counted)
+        .group_by(RepaymentDue.school_id, School.name))]
+
+
+@dataclass
+class Recovery:
+    """本息回收率 of one calendar year for the dashboard: ``closed`` when the year is over."""
+
+    year: int
+    closed: bool
+    due: Decimal = Decimal("0.00")
+    recovered: Decimal = Decimal("0.00")
+
+    @property
+    def rate(self):
+        return rate(self.recovered, self.due)
+
+
+def recovery_year(today: date | None = None) -> int:
+    """This year once an instalment of it has fallen due (by today), else the last closed year.
+
+    Instalments fall due once a year (on 12月20日), so for most of the year nothing of this
+    year is due yet: the figure that means something then is last year's, named as such.
+    """
+    from app.models import RepaymentDue
+
+    today = today or date.today()
+    due_this_year = db.session.scalar(select(func.count(RepaymentDue.id)).where(
+        RepaymentDue.due_on >= date(today.year, 1, 1), RepaymentDue.due_on <= today))
+    return today.year if due_this_year else today.year - 1
+
+
+def recovery(today: date | None = None) -> Recovery:
+    """The 本息回收率 the dashboard shows (``recovery_year``), for the user's scope."""
+    today = today or date.today()
+    year = recovery_year(today)
+    out = Recovery(year, closed=year < today.year or today >= date(year, 12, 31))
+    for _, _, due, paid in _recovery_rows(year, today):
+        out.due += due
+        out.recovered += paid
+    return out
 
 
 def pre_application_candidates(today: date | None = None):

@@ -1,12 +1,20 @@
 """Reporting figures per school and year, the ones the year-end evaluation uses.
 
-* required: tasks of the year (by deadline) that targeted the school;
+The work plan (全椒县2021年学生资助工作安排, 三（三）规范信息报送制度): "上报信息必须在规定时间内报送，
+信息内容要准确无误。信息报送及时率、准确率将作为学校年终考核的依据之一。"  So both figures judge
+a school only on what can already be judged:
+
+* required: tasks of the year (by deadline) that targeted the school and are due by now
+  (deadline passed) or were answered anyway; a task due next week and not yet answered
+  is not late today: it is *pending* and left out;
 * on time: of those, tasks whose first submission arrived by the deadline;
 * timeliness rate = on time / required;
-* submitted: tasks the school submitted at least once;
+* submitted: tasks the school submitted at least once (that are counted);
+* reviewed: of those, tasks whose first submission the centre has reviewed (准确 or 退回);
+  one still awaiting review is neither accurate nor inaccurate: *awaiting review*, left out;
 * accurate at first review: tasks whose first submission was reviewed 准确;
-* accuracy rate = accurate at first review / submitted;
-* missing: required tasks with no submission at all (past their deadline or not).
+* accuracy rate = accurate at first review / reviewed;
+* missing: required tasks past their deadline with no submission at all.
 """
 from __future__ import annotations
 
@@ -15,6 +23,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.kpi import rate
 
@@ -26,7 +35,10 @@ class ReportingFigures:
     required: int = 0
     on_time: int = 0
     submitted: int = 0
+    reviewed: int = 0
     accurate_first: int = 0
+    pending: int = 0          # asked, not yet due, not answered: not counted yet
+    awaiting_review: int = 0  # first submission not reviewed yet: not counted in the accuracy
     missing: list = field(default_factory=list)
 
     @property
@@ -35,10 +47,10 @@ class ReportingFigures:
 
     @property
     def accuracy(self):
-        return rate(self.accurate_first, self.submitted)
+        return rate(self.accurate_first, self.reviewed)
 
 
-def reporting_figures(year: int) -> list[ReportingFigures]:
+def reporting_figures(year: int, now: datetime | None = None) -> list[ReportingFigures]:
     """One row per school asked for something in the year, with its figures (four queries, whatever the size).
 
     The schools a task asks are those of ``targeted_schools`` (app/rules/reporting.py):
@@ -48,6 +60,7 @@ def reporting_figures(year: int) -> list[ReportingFigures]:
     from app.models import ReportTask, School, Submission
     from app.models.reporting import report_task_school
 
+    now = now or clock.now()
     session = db.session
     start, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
     tasks = session.scalars(select(ReportTask).where(ReportTask.deadline >= start, ReportTask.deadline < end)
@@ -80,14 +93,21 @@ def reporting_figures(year: int) -> list[ReportingFigures]:
             if school_id not in ids and stage not in stages:
                 continue
             r = rows.setdefault(school_id, ReportingFigures(school_id, name))
-            r.required += 1
             sub = first.get((task.id, school_id))
+            if sub is None and task.deadline >= now:
+                r.pending += 1  # not due yet: not late today
+                continue
+            r.required += 1
             if sub is None:
                 r.missing.append(task)
                 continue
             late, status = sub
             r.submitted += 1
             r.on_time += not late
+            if status == "submitted":
+                r.awaiting_review += 1  # neither accurate nor inaccurate yet
+                continue
+            r.reviewed += 1
             r.accurate_first += status == "accepted"
     return sorted(rows.values(), key=lambda r: r.school_name)
 

@@ -20,19 +20,27 @@ PARTS = Choices(
     ("complaints", _l("Substantiated complaints (deduction)")),
 )
 
+# How a part is scored for a school that should have data in it and has none (缺数据): never
+# left out, which would rank a school never inspected above one inspected and found wanting.
+MISSING = Choices(
+    ("zero", _l("Scored zero")),
+    ("average", _l("County average")),
+)
+
 
 class EvaluationPart(Timestamps, db.Model):
     """One part of the score: its weight (points), or for the deduction the points per case and the cap."""
 
     __tablename__ = "evaluation_part"
-    __table_args__ = (PARTS.check("code"),)
-    __choices__ = {"code": PARTS}
+    __table_args__ = (PARTS.check("code"), MISSING.check("missing"))
+    __choices__ = {"code": PARTS, "missing": MISSING}
 
     id = Column(Integer, primary_key=True)
     code = Column(String(16), nullable=False, unique=True)
     weight = Column(Numeric(6, 2), nullable=False)
     cap = Column(Numeric(6, 2))  # the deduction's ceiling
     active = Column(Boolean, nullable=False, default=True)
+    missing = Column(String(8), nullable=False, default="zero", server_default="zero")  # MISSING
     note = Column(String(200))
 
     def __str__(self):
@@ -41,3 +49,7 @@ class EvaluationPart(Timestamps, db.Model):
     @property
     def label(self):
         return PARTS.label(self.code)
+
+    @property
+    def missing_label(self):
+        return MISSING.label(self.missing or "zero")

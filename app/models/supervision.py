@@ -1,5 +1,5 @@
 """监督检查: inspections (巡查, 不定期暗访, 电话回访), their scores and the school's rectification."""
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Table, Text, UniqueConstraint, or_
+from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Table, Text, UniqueConstraint, or_
 from sqlalchemy.orm import relationship
 
 from app.extensions import db
@@ -88,7 +88,10 @@ class InspectionScore(SchoolOwned, db.Model):
     __tablename__ = "inspection_score"
     __school_from__ = "inspection"
     __hidden_with__ = "inspection"  # hidden from the school while its inspection is (app/scope.py)
-    __table_args__ = (UniqueConstraint("inspection_id", "item_id", name="uq_inspection_score_item"),)
+    # 0 ≤ score ≤ the item's full score: app/rules/supervision.py check_score; the database
+    # holds the lower bound here and both in a trigger (migration 1fcf506376a5)
+    __table_args__ = (UniqueConstraint("inspection_id", "item_id", name="uq_inspection_score_item"),
+                      CheckConstraint("score IS NULL OR score >= 0", name="ck_inspection_score_range"))
 
     id = Column(Integer, primary_key=True)
     school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)

@@ -362,12 +362,15 @@ def evaluation_context(year):
     deduction = next((p for p in parts if p.code == DEDUCTION), None)
     rows = [{
         "rank": s.rank, "name": s.name, "stage": _STAGE_SHORT.get(s.stage, s.stage),
-        "cells": [s.parts[p.code].value for p in weighted],
+        "cells": [{"value": s.parts[p.code].value, "missing": s.parts[p.code].missing,
+                   "filled_as": s.parts[p.code].filled_as} for p in weighted],
+        "missing": bool(s.missing),
         "deduction": s.deduction if deduction is not None else None,
         "score": s.score,
     } for s in evaluate(db.session, year)]
     return {"centre_name": _config("CENTRE_NAME"), "year": year, "rows": rows, "printed_on": date.today().isoformat(),
-            "parts": [{"label": str(p.label), "weight": p.weight} for p in weighted],
+            "with_missing": sum(1 for r in rows if r["missing"]),
+            "parts": [{"label": str(p.label), "weight": p.weight, "missing": p.missing or "zero"} for p in weighted],
             "deduction": None if deduction is None else {"weight": deduction.weight, "cap": deduction.cap}}
 
 

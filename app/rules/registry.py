@@ -4,7 +4,7 @@ from app.rules.complaints import check_complaint
 from app.rules.funds import check_fund, check_pairing, check_project
 from app.rules.identification import check_identification
 from app.rules.loans import check_due, check_loan, check_rate
-from app.rules.supervision import check_call, check_inspection, check_score
+from app.rules.supervision import check_call, check_inspection, check_item, check_score
 from app.rules.officers import check_officer
 from app.rules.semesters import check_semester
 from app.rules.students import check_student
@@ -20,7 +20,7 @@ def _checks():
     from app.models.budgets import Allocation, BatchLine, PaymentBatch, ProgramBudget
     from app.models.complaints import Complaint
     from app.models.reporting import Submission
-    from app.models.supervision import InspectionScore
+    from app.models.supervision import InspectionItem, InspectionScore
     from app.rules.budgets import check_allocation, check_batch, check_budget, check_line
     from app.rules.reporting import check_submission
     from app.models.outreach import AidStaff, HomeVisit, PublicityActivity, Recognition, TrainingAttendance, TrainingSession
@@ -41,6 +41,7 @@ def _checks():
         PhoneCall: lambda session, obj: check_call(obj, session),
         Inspection: lambda session, obj: check_inspection(obj, session=session),
         InspectionScore: lambda session, obj: check_score(obj, session),
+        InspectionItem: lambda session, obj: check_item(obj, session),
         PaymentBatch: lambda session, obj: check_batch(obj, session),
         BatchLine: lambda session, obj: check_line(obj, session),
         Submission: lambda session, obj: check_submission(obj, session),

@@ -72,7 +72,44 @@ def _inspection_status(score, stored):
 
 
 def check_score(score, session=None):
+    """Who may score (SCORE_STATES), and what: a score lies between 0 and the checklist item's
+    full score (25 out of 20, or −5, would be printed on a signed report and lift or sink the
+    school's year-end evaluation).  Run from the flush hook: forms, API and imports alike."""
     states.check(score, SCORE_STATES, session)
+    if score.score is None:
+        return
+    from decimal import Decimal, InvalidOperation
+
+    from app.models import InspectionItem
+
+    item = getattr(score, "item", None)
+    if item is None and score.item_id is not None and session is not None:
+        item = session.get(InspectionItem, score.item_id)
+    try:
+        value = Decimal(str(score.score))
+    except InvalidOperation:
+        raise RuleError({"score": _l("Enter the score as a number.")})
+    if not value.is_finite() or value < 0:
+        raise RuleError({"score": _l("A score cannot be below 0.")})
+    if item is not None and item.max_score is not None and value > item.max_score:
+        raise RuleError({"score": _l("At most %(full)s points: the full score of this item.", full=item.max_score)})
+
+
+def check_item(item, session):
+    """An item's full score cannot drop below a score already given for it."""
+    from sqlalchemy import func, select
+
+    from app.models import InspectionScore
+    from app.scope import unscoped
+
+    if item.max_score is not None and item.max_score <= 0:
+        raise RuleError({"max_score": _l("The full score must be more than 0.")})
+    if item.id is None or item.max_score is None:
+        return
+    highest = session.scalar(select(func.max(InspectionScore.score)).where(InspectionScore.item_id == item.id)
+                             .execution_options(**unscoped()))
+    if highest is not None and highest > item.max_score:
+        raise RuleError({"max_score": _l("Scores of up to %(n)s were already given for this item.", n=highest)})
 
 
 def check_inspection(inspection, today=None, session=None):

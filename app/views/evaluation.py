@@ -56,8 +56,14 @@ class EvaluationView(BaseView):
         def pct(value):
             return None if value is None else float(round(value * 100, 1))
 
-        rows = ([s.rank, s.name] + [pct(s.parts[p.code].value) for p in parts] + [float(s.deduction),
-                                                                                   None if s.score is None else float(s.score)]
+        def cell(v):
+            """A part's value in percent; a missing part says so, with what it was scored as."""
+            if not v.missing:
+                return pct(v.value)
+            return f"{_l('Missing data')}（{'—' if v.value is None else pct(v.value)}）"
+
+        rows = ([s.rank, s.name] + [cell(s.parts[p.code]) for p in parts] + [float(s.deduction),
+                                                                             None if s.score is None else float(s.score)]
                 for s in scores)
         data = workbook_bytes(str(_l("Year-end evaluation %(year)d", year=year)), headers, rows)
         return send_file(BytesIO(data), as_attachment=True, download_name=f"{_l('Year-end evaluation')}-{year}.xlsx",
@@ -69,16 +75,19 @@ class EvaluationPartView(AidModelView):
     list_title = _l("Evaluation weights")
     show_title = edit_title = _l("Evaluation part")
     label_columns = {"code": _l("Part"), "weight": _l("Weight (points)"), "cap": _l("Cap of the deduction (points)"),
-                     "active": _l("Counted"), "note": _l("Notes")}
-    list_columns = ["code", "weight", "cap", "active", "note"]
-    show_columns = edit_columns = ["code", "weight", "cap", "active", "note"]
+                     "active": _l("Counted"), "missing": _l("When a school has no data"), "note": _l("Notes")}
+    list_columns = ["code", "weight", "missing", "cap", "active", "note"]
+    show_columns = ["code", "weight", "missing", "cap", "active", "note"]
     edit_exclude_columns = ["code"]
-    edit_columns = ["weight", "cap", "active", "note"]
+    edit_columns = ["weight", "missing", "cap", "active", "note"]
     base_permissions = ["can_list", "can_show", "can_edit"]
     base_order = ("id", "asc")
     description_columns = {
         "weight": _l("For the deduction: points taken off per substantiated complaint (half for partly substantiated)."),
         "cap": _l("Only for the deduction: the most points it can take off."),
+        "missing": _l("A school that should have data in this part and has none (never inspected, no fund record, "
+                      "nothing submitted, no pupil records) is shown as 缺数据 and scored zero, or the county average "
+                      "of the schools that have data. Not used for the deduction."),
     }
     edit_form_extra_fields = {
         "weight": DecimalField(_l("Weight (points)"), places=2, validators=[InputRequired(), NumberRange(min=0, max=100)]),
