@@ -251,6 +251,11 @@ def check_standard(standard, session):
     from app.rules.identification import SCHOOL_YEAR
 
     errors = {}
+    for name in ("stage", "level", "variant"):  # a blank choice is "any"
+        if not (getattr(standard, name, None) or "").strip():
+            setattr(standard, name, None)
+    if getattr(standard, "boarding", None) == "":
+        standard.boarding = None
     match = SCHOOL_YEAR.match(standard.since_year or "")
     if not match or int(match.group(2)) != int(match.group(1)) + 1:
         errors["since_year"] = _l("Write the school year as 2021-2022.")
