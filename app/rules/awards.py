@@ -57,12 +57,6 @@ def student_stage(student) -> str:
     return stage
 
 
-def semester_standard(program) -> Decimal:
-    """The standard amount for one semester (a yearly standard is paid in two halves)."""
-    amount = Decimal(program.standard_amount)
-    return amount if program.period == "semester" else (amount / 2).quantize(Decimal("0.01"))
-
-
 def _judged_again(award) -> bool:
     """Eligibility and the standard are judged when an award is proposed, edited or approved.
 
