@@ -29,6 +29,8 @@ from app.rules.identification import school_year_of
 GRADES = GRADES_BY_STAGE
 # Age on 1 September of the school year, for the first grade of each list.
 FIRST_AGE = {"kindergarten": 3, "primary": 6, "junior": 12, "senior": 15, "complete": 12, "vocational": 15}
+# The share of boarders (寄宿生) at schools of each kind.
+BOARDERS = {"kindergarten": 0, "primary": 0.3, "junior": 0.5, "senior": 0.6, "complete": 0.5, "vocational": 0.6}
 # How many pupils a school of each kind has, relative to the others.
 WEIGHT = {"kindergarten": 2, "primary": 5, "junior": 5, "senior": 9, "complete": 7, "vocational": 6}
 
@@ -119,6 +121,7 @@ def _students_for(rng, school, count, year_start, used_ids, division):
                 school_id=school["id"], name=_name(rng), gender=gender, id_number=number,
                 birth_date=born, grade=grades[g], class_name=f"{rng.randrange(1, 9)}班",
                 enrolment_year=year_start - g, guardian=surname_guardian, guardian_phone=_phone(rng),
+                boarding=rng.random() < BOARDERS[stage],
                 address=f"{school['town']}{rng.choice('东南西北')}{rng.randrange(1, 30)}组{rng.randrange(1, 80)}号",
             )
         )
@@ -163,28 +166,73 @@ DEMO_PROGRAMS = [
     ("学前教育资助", "national", "kindergarten", "1000", "year", "中央和地方财政", "保教费减免或生活补助，每生每年1000元"),
     ("义务教育家庭经济困难学生生活补助", "national", "primary,junior", "1250", "year", "中央和地方财政",
      "小学每生每年1000元、初中1250元"),
-    ("普通高中国家助学金", "national", "senior,complete", "3000", "year", "中央和地方财政",
+    ("普通高中国家助学金", "national", "senior,complete", "2000", "year", "中央和地方财政",
      "分档资助：一般困难1000元、困难2000元、特别困难3000元/年"),
     ("普通高中免学费", "national", "senior,complete", "1700", "year", "中央和地方财政", "建档立卡等困中之困学生免除学费"),
     ("中职国家助学金", "national", "vocational", "2000", "year", "中央和地方财政", "一、二年级家庭经济困难学生"),
     ("中职免学费", "national", "vocational", "2000", "year", "中央和地方财政", "按核定学费标准免除"),
     ("校内资助", "school", "kindergarten,senior,complete,vocational", "500", "semester", "学校事业收入提取",
      "从事业收入中提取3%-5%"),
-    ("大学新生入学资助", "social", "senior,complete", "1000", "year", "中国教育发展基金会",
-     "考入大学的家庭经济困难新生路费和短期生活费"),
+    ("大学新生入学资助", "social", "senior,complete", "1000", "once", "中国教育发展基金会",
+     "考入大学的家庭经济困难新生路费和短期生活费，一次性：省内500元、省外1000元"),
     ("滴水慈善基金会手拉手结对助学", "social", "primary,junior,senior,complete", "1000", "year", "浙江滴水慈善基金会",
      "一对一结对资助"),
 ]
-# Semester amounts of the grants a pupil of each stage gets, by difficulty level.
-_LEVEL_AMOUNTS = {
-    "普通高中国家助学金": {"general": "500", "difficult": "1000", "special": "1500"},
-    "中职国家助学金": {"general": "1000", "difficult": "1000", "special": "1000"},
-    "学前教育资助": {"general": "500", "difficult": "500", "special": "500"},
-    "义务教育家庭经济困难学生生活补助": {"general": "500", "difficult": "625", "special": "625"},
+PRIORITY = "cat_registered_poor,cat_subsistence,cat_extreme_poverty,cat_disability"
+# Who each programme aids (app/rules/eligibility.py): needs an identification, levels, categories, grades, waiver.
+DEMO_ELIGIBILITY = {
+    "学前教育资助": (True, None, None, "小班,中班,大班", False),
+    "义务教育家庭经济困难学生生活补助": (True, None, None, None, False),
+    "普通高中国家助学金": (True, None, None, None, False),
+    "普通高中免学费": (True, None, PRIORITY, None, True),
+    "中职国家助学金": (True, None, None, "中职一年级,中职二年级", False),
+    "中职免学费": (False, None, None, None, True),
+    "校内资助": (True, None, None, None, False),
+    "大学新生入学资助": (True, None, None, "高三,已毕业", False),
+}
+_P2019 = "财科教〔2019〕19号《学生资助资金管理办法》"
+_P2024 = "2024年春季学期起提高家庭经济困难寄宿生生活补助国家基础标准（非寄宿生按50%核定）"
+# Standards by school year (the same as the migration c4e8a1f0b2d3 installs for these names):
+# programme: [(since_year, since_term, stage, boarding, level, variant, amount per the programme's period, policy)]
+DEMO_STANDARDS = {
+    "学前教育资助": [("2019-2020", "1", None, None, None, None, 1000, "本县学前教育资助标准")],
+    "义务教育家庭经济困难学生生活补助": [
+        ("2019-2020", "1", "primary", True, None, None, 1000, _P2019),
+        ("2019-2020", "1", "primary", False, None, None, 500, _P2019),
+        ("2019-2020", "1", "junior", True, None, None, 1250, _P2019),
+        ("2019-2020", "1", "junior", False, None, None, 625, _P2019),
+        ("2023-2024", "2", "primary", True, None, None, 1250, _P2024),
+        ("2023-2024", "2", "primary", False, None, None, 625, _P2024),
+        ("2023-2024", "2", "junior", True, None, None, 1500, _P2024),
+        ("2023-2024", "2", "junior", False, None, None, 750, _P2024),
+    ],
+    "普通高中国家助学金": [("2019-2020", "1", None, None, lv, None, a, _P2019 + "：平均2000元，分三档")
+                         for lv, a in (("general", 1000), ("difficult", 2000), ("special", 3000))],
+    "中职国家助学金": [("2019-2020", "1", None, None, lv, None, a, _P2019 + "：平均2000元，分三档")
+                   for lv, a in (("general", 1000), ("difficult", 2000), ("special", 3000))],
+    "大学新生入学资助": [("2019-2020", "1", None, None, None, "省内", 500, "中国教育发展基金会大学新生入学资助项目：一次性"),
+                  ("2019-2020", "1", None, None, None, "省外", 1000, "中国教育发展基金会大学新生入学资助项目：一次性")],
 }
 _MAIN_GRANT = {"kindergarten": "学前教育资助", "primary": "义务教育家庭经济困难学生生活补助",
                "junior": "义务教育家庭经济困难学生生活补助", "senior": "普通高中国家助学金",
                "vocational": "中职国家助学金"}
+
+
+def _demo_amount(name, period, flat, stage, boarding, level, semester):
+    """The semester amount of the standard for this pupil (the rules' own reading of the standards)."""
+    from types import SimpleNamespace
+
+    from app.rules.eligibility import for_level, for_pupil, per_semester
+
+    rows = [SimpleNamespace(since=(y, t), stage=st, boarding=b, level=lv, amount=a)
+            for y, t, st, b, lv, _, a, _ in DEMO_STANDARDS.get(name, [])]
+    started = [r for r in rows if r.since <= (semester.school_year, semester.term)]
+    if started:
+        latest = max(r.since for r in started)
+        mine = for_level(for_pupil([r for r in started if r.since == latest], stage, boarding), level)
+        if mine:
+            return per_semester(mine[0].amount, period)
+    return per_semester(flat, period)
 
 
 @demo_only
@@ -196,14 +244,28 @@ def _seed_aid(rng, schools, year_start, today):
     """
     from decimal import Decimal
 
-    from app.models import AidProgram, Award, Semester
+    from app.models import AidProgram, Award, ProgramStandard, Semester
     from app.rules import cards
 
+    no_rule = (False, None, None, None, False)
     db.session.execute(insert(AidProgram), [
-        dict(name=n, kind=k, stages=st, standard_amount=Decimal(a), period=p, funding_source=f, notes=note, active=True)
+        dict(name=n, kind=k, stages=st, standard_amount=Decimal(a), period=p, funding_source=f, notes=note, active=True,
+             **dict(zip(("needs_identification", "levels", "categories", "grades", "waiver"),
+                        DEMO_ELIGIBILITY.get(n, no_rule))))
         for n, k, st, a, p, f, note in DEMO_PROGRAMS
     ])
     programs = dict(db.session.execute(select(AidProgram.name, AidProgram.id)).all())
+    db.session.execute(insert(ProgramStandard), [
+        dict(program_id=programs[name], since_year=y, since_term=t, stage=st, boarding=b, level=lv, variant=v,
+             amount=Decimal(a), policy=p)
+        for name, rows in DEMO_STANDARDS.items() for y, t, st, b, lv, v, a, p in rows
+    ])
+    period_of = {n: (p, Decimal(a)) for n, _, _, a, p, _, _ in DEMO_PROGRAMS}
+    from app.models import LetterPolicy
+
+    # the letter states each pupil's standard from these programmes (its wording carries {标准})
+    for policy in db.session.scalars(select(LetterPolicy).where(LetterPolicy.title.in_(list(DEMO_STANDARDS)))):
+        policy.program_id = programs[policy.title]
     previous = Semester(school_year=f"{year_start - 1}-{year_start}", term="2", starts_on=date(year_start, 2, 20),
                         ends_on=date(year_start, 7, 10), payment_deadline=date(year_start, 6, 30), is_current=False)
     current = Semester(school_year=f"{year_start}-{year_start + 1}", term="1", starts_on=date(year_start, 9, 1),
@@ -211,13 +273,25 @@ def _seed_aid(rng, schools, year_start, today):
     db.session.add_all([previous, current])
     db.session.commit()
     stage_of = {s["id"]: s["stage"] for s in schools}
+    names = dict(db.session.execute(select(Student.id, Student.name)).all())
+    guardians = {sid: g or names[sid] for sid, g in db.session.execute(select(Student.id, Student.guardian)).all()}
+    # 认定 is yearly: last school year's identifications of the same pupils, on which last semester's awards rest
+    this_year = current.school_year
+    last = db.session.scalars(select(Identification).where(Identification.school_year == this_year)).all()
+    db.session.execute(insert(Identification), [
+        dict(student_id=i.student_id, school_id=i.school_id, school_year=previous.school_year, level=i.level,
+             is_priority=i.is_priority, evidence_source=i.evidence_source,
+             identified_on=date(year_start - 1, 9, 1) + timedelta(days=rng.randrange(0, 40)), notes=None,
+             **{name: getattr(i, name) for name, _, _ in CATEGORIES})
+        for i in last
+    ])
     rows = db.session.execute(
         select(Identification.student_id, Identification.school_id, Identification.level, Identification.is_priority,
-               Student.grade)
-        .join(Student, Student.id == Identification.student_id)
+               Student.grade, Student.boarding)
+        .join(Student, Student.id == Identification.student_id).where(Identification.school_year == this_year)
     ).all()
     awards = []
-    for n, (student_id, school_id, level, priority, grade) in enumerate(rows):
+    for n, (student_id, school_id, level, priority, grade, boarding) in enumerate(rows):
         stage = stage_of[school_id]
         if stage == "complete":
             stage = "senior" if grade.startswith("高") else "junior"
@@ -225,18 +299,24 @@ def _seed_aid(rng, schools, year_start, today):
             continue  # not aided yet: the coverage page lists the priority ones
         aid_card = stage in ("senior", "vocational")
         card = cards.make("6217" if aid_card else "6228", 19, 10_000_000 + n)
-        grants = [(_MAIN_GRANT[stage], _LEVEL_AMOUNTS[_MAIN_GRANT[stage]][level])]
+        holder = names[student_id] if aid_card or rng.random() < 0.6 else guardians[student_id]  # family card: a parent's
+        grants = [_MAIN_GRANT[stage]]
+        if stage == "vocational" and grade == "中职三年级":
+            grants = []  # 中职国家助学金 covers 一、二年级 only
         if priority and stage == "senior":
-            grants.append(("普通高中免学费", "850"))
+            grants.append("普通高中免学费")
         if stage == "vocational":
-            grants.append(("中职免学费", "1000"))
+            grants.append("中职免学费")
         if stage in ("kindergarten", "senior", "vocational") and rng.random() < 0.25:
-            grants.append(("校内资助", "500"))
-        for program, amount in grants:
+            grants.append("校内资助")
+        for program in grants:
+            period, flat = period_of[program]
             for semester, status in ((previous, "paid"), (current, rng.choices(["paid", "approved", "proposed"], [6, 2, 2])[0])):
+                amount = _demo_amount(program, period, flat, stage, boarding, level, semester)
                 awards.append(dict(
                     student_id=student_id, school_id=school_id, program_id=programs[program], semester_id=semester.id,
-                    amount=Decimal(amount), card_kind="aid_card" if aid_card else "bank_card", card_number=card,
+                    amount=amount, card_kind="aid_card" if aid_card else "bank_card", card_number=card,
+                    card_holder=holder,
                     status=status, approved_at=datetime.combine(semester.starts_on, time(9)) if status != "proposed" else None,
                     paid_on=min(semester.starts_on + timedelta(days=rng.randrange(30, 80)), today) if status == "paid" else None,
                 ))
@@ -421,7 +501,7 @@ def _seed_funds_and_social(rng, schools, year_start, identified):
     pairings = []
     stage_of = {s["id"]: s["stage"] for s in schools}
     donors = ["杭州爱心人士", "宁波某企业职工", "温州志愿者", "绍兴退休教师", "嘉兴某公司"]
-    for student_id, school_id, _, _, _ in identified:
+    for student_id, school_id, *_ in identified:
         if stage_of[school_id] in ("primary", "junior") and rng.random() < 0.25:
             pairings.append(dict(project_id=dishui.id, student_id=student_id, school_id=school_id,
                                  donor_name=rng.choice(donors), amount=Decimal("1000"),

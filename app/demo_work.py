@@ -280,8 +280,10 @@ def seed_budgets(rng, today):
     semester = db.session.scalars(select(Semester).where(Semester.is_current.is_(True))).first()
     if semester is None:
         return
-    waiting = db.session.execute(select(Award.program_id).where(Award.semester_id == semester.id,
-                                                                Award.status == "approved").limit(1)).scalar()
+    # (免学费 is credited to the school: never in a bank batch)
+    waiting = db.session.execute(select(Award.program_id).join(AidProgram, AidProgram.id == Award.program_id)
+                                 .where(Award.semester_id == semester.id, Award.status == "approved",
+                                        AidProgram.waiver.is_(False)).limit(1)).scalar()
     if waiting:
         batch = build_batch(db.session, semester, db.session.get(AidProgram, waiting))
         mark_exported(batch)

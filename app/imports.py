@@ -44,6 +44,7 @@ STUDENT_COLUMNS = [
     ("guardian", "监护人", False, "张大山"),
     ("guardian_phone", "监护人电话", False, "13900000000"),
     ("address", "家庭住址", False, "襄河镇东街12号"),
+    ("boarding", "是否寄宿", False, "是"),
     ("school_year", "认定学年", False, "2026-2027"),
     ("level", "困难等级", False, "困难"),
     ("categories", "困难类别", False, "建档立卡、残疾"),
@@ -185,6 +186,11 @@ def import_students(data: bytes, today=None) -> ImportResult:
                     raise ValueError
             except ValueError:
                 err(row, "enrolment_year", gettext("The enrolment year must be between 1990 and %(y)d.", y=today.year + 1))
+        boarding = None  # a file without the column keeps what is on record
+        if "boarding" in v:
+            boarding = _BOARDING.get(v["boarding"].strip().upper())
+            if boarding is None:
+                err(row, "boarding", gettext("Use one of: %(v)s.", v="是、否"))
         ident = None
         if any(v.get(k) for k in ("school_year", "level", "categories", "evidence_source", "identified_on")):
             ident = {}
@@ -213,6 +219,7 @@ def import_students(data: bytes, today=None) -> ImportResult:
                     ident["identified_on"] = _date(v["identified_on"])
                 except ValueError:
                     err(row, "identified_on", gettext("Write dates as 2021-09-01."))
+        v["boarding"] = boarding
         parsed.append((row, v, school, info, year, ident))
 
     if result.errors:
@@ -245,6 +252,8 @@ def import_students(data: bytes, today=None) -> ImportResult:
                           grade=v["grade"], class_name=v["class_name"], enrolment_year=year,
                           guardian=v.get("guardian") or None, guardian_phone=v.get("guardian_phone") or None,
                           address=v.get("address") or None)
+            if v["boarding"] is not None:
+                values["boarding"] = v["boarding"]
             try:  # the same rules as every other way in (app/rules/students.py)
                 check_student(SimpleNamespace(id=student.id if student else None, id_number=info.number, **values),
                               db.session, today=today)
@@ -329,7 +338,10 @@ AWARD_COLUMNS = [
     ("card_kind", "卡类型", True, "学生资助卡"),
     ("card_number", "卡号", True, "6217000000000000017"),
     ("over_standard_reason", "超标准原因", False, ""),
+    ("card_holder", "持卡人", False, "张大山"),
 ]
+# 是否寄宿: empty is a day pupil (走读)
+_BOARDING = {"": False, "是": True, "否": False, "寄宿": True, "走读": False, "Y": True, "N": False, "1": True, "0": False}
 _TERMS = {"第一学期": "1", "第二学期": "2", "1": "1", "2": "2", "上学期": "1", "下学期": "2"}
 _CARD_KINDS = {"学生资助卡": "aid_card", "资助卡": "aid_card", "银行卡": "bank_card", "家庭银行卡": "bank_card",
                "aid_card": "aid_card", "bank_card": "bank_card"}
@@ -385,7 +397,8 @@ def import_awards(data: bytes) -> ImportResult:
         probe = SimpleNamespace(id=existing.id if existing else None, student=student, program=program, semester=semester,
                                 student_id=student.id, program_id=program.id, semester_id=semester.id, amount=amount,
                                 card_kind=card_kind, card_number=v["card_number"], status=existing.status if existing else "proposed",
-                                over_standard_reason=v.get("over_standard_reason") or None, void_reason=None)
+                                over_standard_reason=v.get("over_standard_reason") or None, void_reason=None,
+                                card_holder=v.get("card_holder") or (existing.card_holder if existing else None))
         try:
             check_award(probe, db.session)
         except RuleError as exc:
@@ -398,7 +411,7 @@ def import_awards(data: bytes) -> ImportResult:
         return result
     for existing, probe in rows:
         fields = dict(amount=probe.amount, card_kind=probe.card_kind, card_number=probe.card_number,
-                      over_standard_reason=probe.over_standard_reason)
+                      over_standard_reason=probe.over_standard_reason, card_holder=probe.card_holder)
         if existing is None:
             db.session.add(Award(student_id=probe.student_id, program_id=probe.program_id,
                                  semester_id=probe.semester_id, status="proposed", **fields))

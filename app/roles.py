@@ -35,6 +35,7 @@ BASIC = {
     "Identification": ("IdentificationView", "IdentificationApi", "Identifications"),
     "AidProgram": ("AidProgramView", "AidProgramApi", "AidPrograms"),
     "Semester": ("SemesterView", None, "Semesters"),
+    "ProgramStandard": ("ProgramStandardView", None, "ProgramStandards"),
     "Award": ("AwardView", "AwardApi", "Awards"),
     "SchoolFund": ("SchoolFundView", None, "SchoolFunds"),
     "SocialProject": ("SocialProjectView", None, "SocialProjects"),
@@ -208,7 +209,7 @@ FAB_ROLES = {
     + _blocks(INSPECTING)
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES)
     + _blocks(REVEAL_ALL, REVEAL_ONE, LOAN_PRE_APPLY),
-    SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "SocialProject",
+    SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "ProgramStandard", "SocialProject",
                                     "LoanMaterial", "LoanRate", "RepaymentDue")
     + _write("Student", "TransferRequest", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
     + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))

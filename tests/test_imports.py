@@ -27,7 +27,7 @@ def _xlsx(rows, headers=HEADERS):
 def _row(name, seq, school="T0001", grade="高一", ident=True, **over):
     values = {"school_code": school, "name": name, "id_number": idcard.make("341124", date(2010, 2, 3), seq),
               "grade": grade, "class_name": "5班", "enrolment_year": 2026, "guardian": "家长", "guardian_phone": "13900000001",
-              "address": "地址", "school_year": "2026-2027" if ident else None, "level": "困难" if ident else None,
+              "address": "地址", "boarding": "否", "school_year": "2026-2027" if ident else None, "level": "困难" if ident else None,
               "categories": "低保、残疾" if ident else None, "evidence_source": "民政部门" if ident else None,
               "identified_on": "2026-09-20" if ident else None}
     values.update(over)

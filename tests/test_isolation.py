@@ -314,7 +314,8 @@ def test_views_and_apis_are_all_scoped_models_or_harmless(app):
     """A new business view on a model without school_id must be a conscious decision."""
     # county-wide reference data that every school reads and only the centre changes
     allowed_unscoped = {"User", "Role", "Permission", "ViewMenu", "PermissionView", "RegisterUser", "Group", "ApiKey",
-                        "AidProgram", "Semester", "SocialProject", "LoanMaterial", "LoanRate", "ReportTask", "InspectionItem",
+                        "AidProgram", "ProgramStandard", "Semester", "SocialProject", "LoanMaterial", "LoanRate", "ReportTask",
+                        "InspectionItem",
                         "TrainingSession", "EvaluationPart", "ProgramBudget", "Allocation", "PaymentBatch",
                         "AuditEntry"}  # the audit trail: the centre, the admin and the auditor only
     allowed_unscoped |= {"LetterPolicy", "LetterPart"}  # the county's wording of the letter to parents

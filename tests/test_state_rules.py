@@ -502,7 +502,7 @@ def test_an_import_cannot_rewrite_an_identification_awards_rest_on(app, sw):
     from app.imports import STUDENT_COLUMNS
 
     pk = W.idents["in_use"]
-    row = ["T0916", "状态0", W.numbers[0], "高三", "1班", "2024", "", "", "", "2039-2040", "特别困难", "低保", "民政部门",
+    row = ["T0916", "状态0", W.numbers[0], "高三", "1班", "2024", "", "", "", "", "2039-2040", "特别困难", "低保", "民政部门",
            "2026-09-10"]
     r = _upload(app, OFFICER, "/import/students/", _xlsx([row], [title for _, title, _, _ in STUDENT_COLUMNS]))
     assert "“困难等级”只能由资助中心" in r.get_data(as_text=True)

@@ -7,7 +7,9 @@ from sqlalchemy.orm import relationship
 from app.crypto import Encrypted
 from app.extensions import db
 from app.models.base import SchoolOwned, Timestamps
-from app.models.choices import AWARD_STATUSES, CARD_KINDS, PERIODS, PROGRAM_KINDS, STAGES, TERMS
+from app.models.choices import (
+    AWARD_STATUSES, CARD_KINDS, DIFFICULTY_LEVELS, PERIODS, PROGRAM_KINDS, STAGES, TERMS,
+)
 
 
 class AidProgram(Timestamps, db.Model):
@@ -27,9 +29,51 @@ class AidProgram(Timestamps, db.Model):
     funding_source = Column(String(100))
     active = Column(Boolean, nullable=False, default=True)
     notes = Column(Text)
+    # Eligibility (app/rules/eligibility.py): a need-based programme aids only a pupil identified as
+    # in difficulty for the award's school year, of one of ``levels`` (codes of DIFFICULTY_LEVELS) and,
+    # when ``categories`` is set, of one of those categories (cat_* names); empty means any.
+    needs_identification = Column(Boolean, nullable=False, default=False, server_default="0")
+    levels = Column(String(100))
+    categories = Column(String(200))
+    # The grades it covers, comma-separated (中职国家助学金: 中职一年级,中职二年级); empty: every grade of
+    # its stages. 已毕业 in the list lets it aid pupils who have left (大学新生入学资助).
+    grades = Column(String(300))
+    # 免学费: a waiver credited to the school, never money sent to a card (no payment batch).
+    waiver = Column(Boolean, nullable=False, default=False, server_default="0")
 
     def __str__(self):
         return self.name
+
+    @staticmethod
+    def _codes(value):
+        return [code.strip() for code in (value or "").split(",") if code.strip()]
+
+    @property
+    def level_codes(self):
+        return self._codes(self.levels)
+
+    @property
+    def category_codes(self):
+        return self._codes(self.categories)
+
+    @property
+    def grade_list(self):
+        return self._codes(self.grades)
+
+    @property
+    def levels_label(self):
+        return "、".join(DIFFICULTY_LEVELS.label(code) for code in self.level_codes)
+
+    @property
+    def grades_label(self):
+        return "、".join(self.grade_list)
+
+    @property
+    def categories_label(self):
+        from app.models.identification import CATEGORIES
+
+        labels = {name: str(label) for name, label, _ in CATEGORIES}
+        return "、".join(labels.get(code, code) for code in self.category_codes)
 
     @property
     def stage_codes(self):
@@ -38,6 +82,48 @@ class AidProgram(Timestamps, db.Model):
     @property
     def stages_label(self):
         return "、".join(STAGES.label(code) for code in self.stage_codes)
+
+
+class ProgramStandard(Timestamps, db.Model):
+    """资助标准: the amount of a programme from a semester on, for a stage, boarders or not, and a tier.
+
+    The standard of an award is the one in force in its semester (the latest ``since_year`` and
+    ``since_term`` not after it), for the pupil's stage and boarding status, and, where the
+    programme is tiered (rows with a ``level``), for the level of the pupil's identification.
+    ``variant`` names alternatives the school chooses between (大学新生入学资助: 省内 / 省外).
+    ``amount`` is per the programme's period: a year, a semester, or once.
+    """
+
+    __tablename__ = "program_standard"
+    __table_args__ = (
+        STAGES.check("stage"), DIFFICULTY_LEVELS.check("level"), TERMS.check("since_term"),
+        Index("ix_program_standard_program_since", "program_id", "since_year", "since_term"),
+    )
+    __choices__ = {"stage": STAGES, "level": DIFFICULTY_LEVELS, "since_term": TERMS}
+
+    id = Column(Integer, primary_key=True)
+    program_id = Column(Integer, ForeignKey("aid_program.id"), nullable=False)
+    since_year = Column(String(9), nullable=False)
+    since_term = Column(String(1), nullable=False, default="1", server_default="1")
+    stage = Column(String(16))
+    boarding = Column(Boolean)
+    level = Column(String(16))
+    variant = Column(String(30))
+    amount = Column(Numeric(12, 2), nullable=False)
+    policy = Column(String(200))
+
+    program = relationship("AidProgram", lazy="joined", innerjoin=True)
+
+    def __str__(self):
+        return f"{self.program} {self.since_year}"
+
+    @property
+    def stage_label(self):
+        return STAGES.label(self.stage) if self.stage else ""
+
+    @property
+    def level_label(self):
+        return DIFFICULTY_LEVELS.label(self.level) if self.level else ""
 
 
 class Semester(Timestamps, db.Model):
@@ -94,6 +180,8 @@ class Award(Timestamps, SchoolOwned, db.Model):
     over_standard_reason = Column(Text)
     card_kind = Column(String(16), nullable=False)
     card_number = Column(Encrypted(19), nullable=False)  # encrypted at rest (app/crypto.py)
+    # 持卡人: the name on the card (a family card may be in a parent's name); the pupil's by default.
+    card_holder = Column(String(50))
     status = Column(String(16), nullable=False, default="proposed", index=True)
     approved_at = Column(DateTime)
     approved_by_id = Column(Integer, ForeignKey("ab_user.id"))

@@ -64,7 +64,7 @@ PROGRAM_KINDS = Choices(
     ("social", _l("Social")),
 )
 
-PERIODS = Choices(("semester", _l("Per semester")), ("year", _l("Per year")))
+PERIODS = Choices(("semester", _l("Per semester")), ("year", _l("Per year")), ("once", _l("Once")))
 
 TERMS = Choices(("1", _l("First semester")), ("2", _l("Second semester")))
 

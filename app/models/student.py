@@ -1,6 +1,6 @@
 """Students (学生)."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, event, inspect
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, event, inspect
 from sqlalchemy.orm import column_property, relationship
 
 from app.crypto import Encrypted, HashedComparator, hash_default, lookup
@@ -45,6 +45,8 @@ class Student(Timestamps, SchoolOwned, db.Model):
     guardian = Column(String(50))
     guardian_phone = Column(Encrypted(30))
     address = Column(String(200))
+    # 寄宿生: the living allowance of compulsory education is a boarder's standard, half for others.
+    boarding = Column(Boolean, nullable=False, default=False, server_default="0")
 
     school = relationship("School", lazy="joined", innerjoin=True)
     identifications = relationship(

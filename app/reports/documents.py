@@ -88,13 +88,23 @@ def student_order(student):
 
 # --- 致学生家长的一封信 ---------------------------------------------------------------
 
+STANDARD_MARK = "{标准}"  # in a policy's amount wording: the standard for this pupil, from the programme
+NO_STANDARD = "按规定标准"
+
+
 class LetterWording:
-    """The letter's editable wording and policies, loaded once for a whole batch."""
+    """The letter's editable wording and policies, loaded once for a whole batch.
+
+    The centre's wording is what prints. Where it carries ``{标准}``, the standard in force for
+    the pupil's stage, boarding status and (tiered) the range is put in, from the linked
+    programme (or the programme of the policy's name) and its standards (app/rules/eligibility.py).
+    """
 
     def __init__(self, session=None):
-        from app.models import AidProgram, LetterPart, LetterPolicy
+        from app.models import AidProgram, LetterPart, LetterPolicy, Semester
 
         session = session or db.session
+        self.session = session
         self.parts = {p.key: p.body for p in session.scalars(select(LetterPart))}
         self.policies = {}
         for policy in session.scalars(
@@ -102,31 +112,49 @@ class LetterWording:
         ):
             self.policies.setdefault(policy.stage, []).append(policy)
         self.programs = {p.name: p for p in session.scalars(select(AidProgram).where(AidProgram.active.is_(True)))}
+        semester = session.scalars(select(Semester).order_by(Semester.is_current.desc(), Semester.starts_on.desc())
+                                   .limit(1)).first()
+        from app.rules.identification import school_year_of
+
+        self.school_year, self.term = (semester.school_year, semester.term) if semester else (
+            school_year_of(date.today()), "1")
         self._rows = {}
 
     def part(self, key):
         return self.parts.get(key) or ""
 
-    def amount(self, policy):
-        """The standard of the linked programme (or the programme of the same name), else the text."""
-        program = policy.program if policy.program_id else self.programs.get(policy.title)
-        if program is not None and program.standard_amount is not None:
-            per = "每生每学期" if program.period == "semester" else "每生每年"
-            return f"{per}{yuan(program.standard_amount)}元。"
-        return policy.amount_text or ""
+    def amount(self, policy, stage=None, boarding=None):
+        """The centre's wording, with ``{标准}`` replaced by the pupil's standard."""
+        from app.rules.eligibility import letter_standard
 
-    def rows(self, stage):
-        if stage not in self._rows:
-            self._rows[stage] = [
-                {"title": p.title, "who": p.who, "amount": self.amount(p), "application": p.application or ""}
+        text = policy.amount_text or ""
+        if STANDARD_MARK not in text:
+            return text
+        program = policy.program if policy.program_id else self.programs.get(policy.title)
+        standard = None
+        if program is not None:
+            standard = letter_standard(self.session, program, stage or policy.stage, boarding, self.school_year,
+                                       self.term)
+            if standard is None and program.standard_amount is not None:
+                per = {"semester": "每生每学期", "once": "一次性"}.get(program.period, "每生每年")
+                standard = f"{per}{yuan(program.standard_amount)}元。"
+        return text.replace(STANDARD_MARK, standard or NO_STANDARD)
+
+    def rows(self, stage, boarding=None):
+        key = (stage, boarding)
+        if key not in self._rows:
+            self._rows[key] = [
+                {"title": p.title, "who": p.who, "amount": self.amount(p, stage, boarding),
+                 "application": p.application or ""}
                 for p in self.policies.get(stage, [])
             ]
-        return self._rows[stage]
+        return self._rows[key]
 
-    def sections(self, stage):
-        sections = [{"heading": f"您孩子所在{STAGE_CN.get(stage, '')}阶段的资助政策", "hint": "",
-                     "policies": self.rows(stage)}]
-        seen = {p["title"] for p in self.rows(stage)}
+    def sections(self, stage, boarding=None):
+        """The pupil's stage (its standard for the pupil's boarding status), then the next stages."""
+        own = self.rows(stage, boarding)
+        sections = [{"heading": f"您孩子所在{STAGE_CN.get(stage, '')}阶段的资助政策", "hint": "", "policies": own}]
+        seen = {p["title"] for p in own}
         for following in NEXT_STAGES.get(stage, []):
             rows = [p for p in self.rows(following) if p["title"] not in seen]
             seen.update(p["title"] for p in rows)
@@ -143,7 +171,7 @@ def letter_item(student, wording: LetterWording, issued_on=None):
     from app.rules.awards import student_stage
 
     school = student.school
-    sections = wording.sections(student_stage(student))
+    sections = wording.sections(student_stage(student), bool(getattr(student, "boarding", False)))
     n = len(sections)
     return {
         "centre_name": _config("CENTRE_NAME"),

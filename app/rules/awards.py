@@ -15,6 +15,7 @@ from app.models.choices import STAGES
 from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
 from app.rules import RuleError, states
 from app.rules.cards import card_error, normalize
+from app.rules.eligibility import award_errors
 from app import clock
 
 # Stages whose aid is paid only to the school-issued 学生资助卡.
@@ -40,8 +41,8 @@ STATES = states.StateRules(
     steps=("status", "approved_at", "approved_by_id", "paid_on", "void_reason", "voided_at"),
     labels={"student": _l("Student"), "program": _l("Programme"), "semester": _l("Semester"),
             "amount": _l("Amount (yuan)"), "over_standard_reason": _l("Reason for an amount above the standard"),
-            "card_kind": _l("Card"), "card_number": _l("Card number"), "status": _l("Status"),
-            "approved_at": _l("Approved at"), "approved_by": _l("Approved by"), "paid_on": _l("Paid on"),
+            "card_kind": _l("Card"), "card_number": _l("Card number"), "card_holder": _l("Card holder"),
+            "status": _l("Status"), "approved_at": _l("Approved at"), "approved_by": _l("Approved by"), "paid_on": _l("Paid on"),
             "void_reason": _l("Reason for voiding"), "voided_at": _l("Voided at")},
     state_labels=lambda code: _status_label(code),
     hint=_l("To change it, void the award and propose a new one."),
@@ -56,13 +57,23 @@ def student_stage(student) -> str:
     return stage
 
 
-def semester_standard(program) -> Decimal:
-    """The standard amount for one semester (a yearly standard is paid in two halves)."""
-    amount = Decimal(program.standard_amount)
-    return amount if program.period == "semester" else (amount / 2).quantize(Decimal("0.01"))
+def _judged_again(award) -> bool:
+    """Eligibility and the standard are judged when an award is proposed, edited or approved.
+
+    Not when it is paid or voided: a pupil who has left since (the turnover graduates 高三 in
+    summer) is still paid, or voided, what was approved for the semester he was in school.
+    """
+    state = inspect(award, raiseerr=False)
+    if state is None or state.transient or state.pending:
+        return True  # a new award, or a form's or an import's stand-in
+    if "approved" in (state.attrs.status.history.added or ()):
+        return True
+    return any(state.attrs[name].history.has_changes() for name in (
+        "student_id", "program_id", "semester_id", "amount", "over_standard_reason", "student", "program", "semester"))
 
 
-def check_award(award, session, today=None):
+def check_award(award, session, today=None, full=False):
+    """The award's rules; ``full`` judges eligibility and the standard whatever changed (the demo's check)."""
     from app.models import AidProgram, Semester, Student
 
     errors = {}
@@ -91,12 +102,11 @@ def check_award(award, session, today=None):
             )
         elif not program.active and status == "proposed":
             errors["program"] = _l("This programme is no longer active.")
-        if award.amount is not None and Decimal(award.amount) > semester_standard(program):
-            if not (award.over_standard_reason or "").strip():
-                errors["over_standard_reason"] = _l(
-                    "The amount is above the standard of %(std)s yuan a semester: write the reason.",
-                    std=semester_standard(program),
-                )
+        if "program" not in errors and (full or _judged_again(award)):
+            for name, message in award_errors(session, award, student, program, semester).items():
+                errors.setdefault(name, message)
+        if getattr(award, "id", None) is None and not (getattr(award, "card_holder", None) or "").strip():
+            award.card_holder = student.name  # the pupil's own card unless the school names the holder
         message = card_error(award.card_number)
         if message:
             errors["card_number"] = message
@@ -120,14 +130,17 @@ def duplicate_message(session, award, student, program, semester):
     stmt = (
         select(Award.id, Award.school_id)
         .join(Student, Student.id == Award.student_id)
-        .where(Student.id_number == student.id_number, Award.program_id == program.id,
-               Award.semester_id == semester.id, Award.status != "void")
+        .where(Student.id_number == student.id_number, Award.program_id == program.id, Award.status != "void")
     )
+    if program.period != "once":  # a one-off grant (大学新生入学资助) once in a pupil's life
+        stmt = stmt.where(Award.semester_id == semester.id)
     if getattr(award, "id", None) is not None:
         stmt = stmt.where(Award.id != award.id)
     row = session.execute(stmt.execution_options(**unscoped())).first()
     if row is None:
         return None
+    if program.period == "once":
+        return _l("%(program)s is a one-off grant: this pupil has had it already.", program=program.name)
     if row.school_id == student.school_id:
         return _l("This student already has this programme in this semester.")
     return _l("This student already receives this programme this semester through another school.")

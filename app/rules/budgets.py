@@ -77,12 +77,47 @@ LINE_STATES = states.StateRules(
 )
 
 
+def waiver_message(program):
+    """免学费 is credited to the school (财科教〔2019〕19号): no money goes to a card, so no bank list."""
+    return _l("%(program)s is a waiver credited to the school (免学费): it is never paid to a card, so it has no "
+              "payment batch. Mark its awards paid once the school has credited them.", program=program.name)
+
+
+def _new(record) -> bool:
+    from sqlalchemy import inspect
+
+    state = inspect(record, raiseerr=False)
+    return state is None or state.transient or state.pending
+
+
+def _program_of(record, session):
+    from app.models import AidProgram
+
+    program = getattr(record, "program", None)
+    if program is None and getattr(record, "program_id", None) and session is not None:
+        program = session.get(AidProgram, record.program_id)
+    return program
+
+
 def check_batch(batch, session=None):
     states.check(batch, BATCH_STATES, session)
+    program = _program_of(batch, session) if _new(batch) else None
+    if program is not None and program.waiver:
+        raise RuleError({"program": waiver_message(program)})
 
 
 def check_line(line, session=None):
     states.check(line, LINE_STATES, session)
+    if not _new(line):
+        return
+    award = getattr(line, "award", None)
+    if award is None and getattr(line, "award_id", None) and session is not None:
+        from app.models import Award
+
+        award = session.get(Award, line.award_id)
+    program = _program_of(award, session) if award is not None else None
+    if program is not None and program.waiver:
+        raise RuleError({"award": waiver_message(program)})
 
 
 PAID_WORDS = {"成功", "已入账", "paid", "success"}
@@ -141,6 +176,8 @@ def build_batch(session, semester, program, user=None):
     """A new batch of every candidate award; RuleError when there is nothing to pay."""
     from app.models.budgets import BatchLine, PaymentBatch
 
+    if program.waiver:
+        raise RuleError({"program": waiver_message(program)})
     awards = candidates(session, semester.id, program.id)
     if not awards:
         raise RuleError({"program": _l("No approved, unpaid award of this programme and semester is waiting.")})
@@ -150,7 +187,7 @@ def build_batch(session, semester, program, user=None):
                          reissue=bool(failed_before))
     session.add(batch)
     for award in awards:
-        session.add(BatchLine(batch=batch, award=award, school_id=award.school_id, name=award.student.name,
+        session.add(BatchLine(batch=batch, award=award, school_id=award.school_id, name=award.card_holder or award.student.name,
                               card_number=award.card_number, amount=award.amount, open_award_id=award.id))
     return batch
 

@@ -29,7 +29,7 @@ KEPT = {
     "audit_entry", "audit_head", "school_year_turnover", "evaluation_part", "transfer_request", "verification_run",
 }
 WHILE_UNUSED = {
-    "school", "student", "identification", "info_officer", "aid_program", "semester", "social_project",
+    "school", "student", "identification", "info_officer", "aid_program", "program_standard", "semester", "social_project",
     "loan_material", "report_task", "inspection_item", "training_session", "home_visit",
     "publicity_activity", "recognition", "aid_staff", "ab_user",
 }

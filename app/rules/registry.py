@@ -1,6 +1,7 @@
 """Which rule checks which model before every write (called from the flush hook)."""
 from app.rules.awards import check_award
 from app.rules.complaints import check_complaint
+from app.rules.eligibility import check_program, check_standard
 from app.rules.funds import check_fund, check_pairing, check_project
 from app.rules.identification import check_identification
 from app.rules.loans import check_due, check_loan, check_rate
@@ -13,7 +14,8 @@ from app.rules.transfers import check_transfer
 
 def _checks():
     from app.models import (
-        Award, Identification, InfoOfficer, Inspection, Loan, LoanRate, Pairing, PhoneCall, RepaymentDue, SchoolFund, Semester,
+        AidProgram, ProgramStandard, Award, Identification, InfoOfficer, Inspection, Loan, LoanRate, Pairing, PhoneCall,
+        RepaymentDue, SchoolFund, Semester,
         SocialProject, Student, TransferRequest,
     )
 
@@ -53,6 +55,8 @@ def _checks():
         SocialProject: lambda session, obj: check_project(obj),
         Semester: lambda session, obj: check_semester(obj, session),
         Award: lambda session, obj: check_award(obj, session),
+        AidProgram: lambda session, obj: check_program(obj, session),
+        ProgramStandard: lambda session, obj: check_standard(obj, session),
         InfoOfficer: lambda session, obj: check_officer(obj, session),
         Student: lambda session, obj: check_student(obj, session),
         TransferRequest: lambda session, obj: check_transfer(obj, session),

@@ -1,7 +1,7 @@
 """Menu and routes: every screen and API of the app is registered here."""
 from flask_babel import lazy_gettext as _l
 
-from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, SemesterView
+from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, ProgramStandardView, SemesterView
 from app.views.imports import AwardImportView, StudentImportView, VerificationView
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
 from app.views.loans import (
@@ -50,6 +50,8 @@ def register_views(appbuilder):
                         **basic)
     aid = dict(category="AidManagement", category_label=_l("Aid management"), category_icon="fa-yen")
     appbuilder.add_view(AidProgramView, "AidPrograms", label=_l("Aid programmes"), icon="fa-list", **aid)
+    appbuilder.add_view(ProgramStandardView, "ProgramStandards", label=_l("Aid standards"), icon="fa-balance-scale",
+                        **aid)
     appbuilder.add_view(SemesterView, "Semesters", label=_l("School years and semesters"), icon="fa-calendar", **aid)
     appbuilder.add_view(AwardView, "Awards", label=_l("Award list"), icon="fa-money", **aid)
     appbuilder.add_view(AwardImportView, "AwardImport", label=_l("Import award proposals"), icon="fa-upload", **aid)

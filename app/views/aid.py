@@ -6,14 +6,16 @@ from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, SelectMultipleField, TextAreaField
+from wtforms import DecimalField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
 from app.extensions import db
-from app.models import AidProgram, Award, Semester
-from app.models.choices import STAGES
+from app.models import AidProgram, Award, ProgramStandard, Semester
+from app.models.choices import DIFFICULTY_LEVELS, GRADES_BY_STAGE, GRADUATED, STAGES
+from app.models.identification import CATEGORIES
 from app.rules import RuleError
 from app.rules.awards import check_award, transition
+from app.rules.eligibility import check_program, check_standard
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles
 from app.views.fields import StudentByIdNumberField, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
@@ -31,14 +33,26 @@ class StageCodesField(SelectMultipleField):
         self.data = [c for c in value.split(",") if c] if isinstance(value, str) else (value or [])
 
     def populate_obj(self, obj, name):
-        setattr(obj, name, ",".join(code for code, _ in STAGES if code in (self.data or [])))
+        setattr(obj, name, ",".join(code for code, _ in self.choices if code in (self.data or [])) or None)
+
+
+def _grade_choices():
+    seen = []
+    for grades in GRADES_BY_STAGE.values():
+        seen += [g for g in grades if g not in seen]
+    return [(g, g) for g in seen + [GRADUATED]]
 
 
 PROGRAM_LABELS = {
     "name": _l("Programme"), "kind": _l("Kind"), "stages": _l("Stages"), "stages_label": _l("Stages"),
     "standard_amount": _l("Standard amount (yuan)"), "period": _l("Per"), "funding_source": _l("Funding source"),
     "active": _l("Active"), "notes": _l("Notes"),
+    "needs_identification": _l("Needs a difficulty identification"), "levels": _l("Qualifying levels"),
+    "levels_label": _l("Qualifying levels"), "categories": _l("Qualifying categories"),
+    "categories_label": _l("Qualifying categories"), "grades": _l("Grades covered"), "grades_label": _l("Grades covered"),
+    "waiver": _l("Waiver credited to the school"),
 }
+ELIGIBILITY_COLUMNS = ["needs_identification", "levels", "categories", "grades", "waiver"]
 
 
 class AidProgramView(AidModelView):
@@ -48,16 +62,103 @@ class AidProgramView(AidModelView):
     add_title = _l("Add aid programme")
     edit_title = _l("Edit aid programme")
     label_columns = PROGRAM_LABELS
-    list_columns = ["name", "kind", "stages_label", "standard_amount", "period", "funding_source", "active"]
-    show_columns = ["name", "kind", "stages_label", "standard_amount", "period", "funding_source", "active", "notes"]
-    add_columns = edit_columns = ["name", "kind", "stages", "standard_amount", "period", "funding_source", "active", "notes"]
-    search_columns = ["name", "kind", "active"]
+    list_columns = ["name", "kind", "stages_label", "standard_amount", "period", "needs_identification", "waiver",
+                    "active"]
+    show_columns = ["name", "kind", "stages_label", "standard_amount", "period", "funding_source",
+                    "needs_identification", "levels_label", "categories_label", "grades_label", "waiver", "active", "notes"]
+    add_columns = edit_columns = ["name", "kind", "stages", "standard_amount", "period", "funding_source",
+                                  *ELIGIBILITY_COLUMNS, "active", "notes"]
+    search_columns = ["name", "kind", "active", "needs_identification", "waiver"]
     base_order = ("name", "asc")
+    rule_check = staticmethod(lambda probe: check_program(_program_probe(probe)))
+    description_columns = {
+        "standard_amount": _l("The flat standard, used when the programme has no standards by school year "
+                              "(资助标准)."),
+        "needs_identification": _l("Awarded only to pupils identified as in financial difficulty for the award's "
+                                   "school year."),
+        "levels": _l("Leave empty for every level."),
+        "categories": _l("Leave empty for every category; otherwise the pupil must be of one of them."),
+        "grades": _l("Leave empty for every grade of its stages. 已毕业 lets it aid pupils who have left."),
+        "waiver": _l("免学费: credited to the school, never paid to a card, so never in a payment batch."),
+    }
     add_form_extra_fields = edit_form_extra_fields = {
         "stages": StageCodesField(PROGRAM_LABELS["stages"], choices=list(STAGES), validators=[InputRequired()],
                                   description=_l("The stages whose pupils the programme may aid.")),
+        "levels": StageCodesField(PROGRAM_LABELS["levels"], choices=[(c, lbl) for c, lbl in DIFFICULTY_LEVELS],
+                                  description=_l("Leave empty for every level.")),
+        "categories": StageCodesField(PROGRAM_LABELS["categories"], choices=[(n, lbl) for n, lbl, _ in CATEGORIES],
+                                      description=_l("Leave empty for every category; otherwise the pupil must be of "
+                                                     "one of them.")),
+        "grades": StageCodesField(PROGRAM_LABELS["grades"], choices=_grade_choices(),
+                                  description=_l("Leave empty for every grade of its stages. 已毕业 lets it aid "
+                                                 "pupils who have left.")),
         "standard_amount": DecimalField(PROGRAM_LABELS["standard_amount"], places=2,
                                         validators=[InputRequired(), NumberRange(min=0)]),
+    }
+
+
+def _program_probe(probe):
+    """A form's stand-in with the list fields as the model stores them (comma-separated)."""
+    for name in ("levels", "categories", "grades"):
+        value = getattr(probe, name, None)
+        if isinstance(value, (list, tuple)):
+            setattr(probe, name, ",".join(value))
+    probe.level_codes = AidProgram._codes(probe.levels)
+    probe.category_codes = AidProgram._codes(probe.categories)
+    probe.grade_list = AidProgram._codes(probe.grades)
+    return probe
+
+
+STANDARD_LABELS = {
+    "program": _l("Programme"), "since_year": _l("From school year"), "since_term": _l("From semester"),
+    "stage": _l("Stage"), "boarding": _l("Boarders"), "level": _l("Tier (difficulty level)"),
+    "variant": _l("Variant"), "amount": _l("Amount (yuan)"), "policy": _l("Policy document"),
+}
+
+
+class BoardingField(SelectField):
+    """Boarders, non-boarders, or both (empty)."""
+
+    def process_data(self, value):
+        self.data = "" if value is None else ("1" if value else "0")
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = valuelist[0]
+
+    def populate_obj(self, obj, name):
+        setattr(obj, name, None if self.data in ("", None) else self.data == "1")
+
+    def pre_validate(self, form):
+        pass
+
+
+class ProgramStandardView(AidModelView):
+    """资助标准: each programme's amount by school year, stage, boarding and tier (the centre keeps it)."""
+
+    datamodel = AidInterface(ProgramStandard)
+    list_title = _l("Aid standards")
+    show_title = _l("Aid standard")
+    add_title = _l("Add aid standard")
+    edit_title = _l("Edit aid standard")
+    label_columns = STANDARD_LABELS
+    list_columns = ["program", "since_year", "since_term", "stage", "boarding", "level", "variant", "amount", "policy"]
+    show_columns = add_columns = edit_columns = list_columns
+    search_columns = ["program", "since_year", "stage", "level"]
+    base_order = ("since_year", "desc")
+    formatters_columns = {"boarding": lambda v: "" if v is None else ("寄宿生" if v else "非寄宿生")}
+    description_columns = {
+        "since_year": _l("The standard applies from this school year on, until a later one replaces it."),
+        "stage": _l("Empty: every stage of the programme."),
+        "boarding": _l("Empty: boarders and non-boarders alike."),
+        "level": _l("For a tiered programme: the tier of pupils identified at this level."),
+        "variant": _l("Alternatives the school chooses between, e.g. 省内 / 省外."),
+        "amount": _l("Per the programme's period: a year, a semester, or once."),
+    }
+    rule_check = staticmethod(lambda probe: check_standard(probe, db.session))
+    add_form_extra_fields = edit_form_extra_fields = {
+        "boarding": BoardingField(STANDARD_LABELS["boarding"], choices=[("", "—"), ("1", "寄宿生"), ("0", "非寄宿生")]),
+        "amount": DecimalField(STANDARD_LABELS["amount"], places=2, validators=[InputRequired(), NumberRange(min=0)]),
     }
 
 
@@ -82,7 +183,7 @@ AWARD_LABELS = {
     "amount": _l("Amount (yuan)"), "over_standard_reason": _l("Reason for an amount above the standard"),
     "card_kind": _l("Card"), "card_number": _l("Card number"), "status": _l("Status"),
     "approved_at": _l("Approved at"), "approved_by": _l("Approved by"), "paid_on": _l("Paid on"),
-    "void_reason": _l("Reason for voiding"), "voided_at": _l("Voided at"),
+    "void_reason": _l("Reason for voiding"), "voided_at": _l("Voided at"), "card_holder": _l("Card holder"),
 }
 
 
@@ -96,8 +197,9 @@ class AwardView(AidModelView):
     label_columns = AWARD_LABELS
     list_columns = ["student", "school", "program", "semester", "amount", "card_number", "status", "paid_on"]
     show_columns = ["student", "school", "program", "semester", "amount", "over_standard_reason", "card_kind",
-                    "card_number", "status", "approved_at", "approved_by", "paid_on", "void_reason", "voided_at"]
-    add_columns = edit_columns = ["student", "program", "semester", "amount", "over_standard_reason", "card_kind", "card_number"]
+                    "card_number", "card_holder", "status", "approved_at", "approved_by", "paid_on", "void_reason", "voided_at"]
+    add_columns = edit_columns = ["student", "program", "semester", "amount", "over_standard_reason", "card_kind",
+                                  "card_number", "card_holder"]
     search_columns = ["school", "student", "program", "semester", "status", "card_kind", "paid_on"]
     order_columns = ["amount", "status", "paid_on"]
     base_order = ("id", "desc")
@@ -105,7 +207,8 @@ class AwardView(AidModelView):
     rule_check = staticmethod(lambda probe: check_award(probe, db.session))
     description_columns = {
         "card_number": _l("16 to 19 digits. High-school and vocational pupils: the student aid card issued by the school."),
-        "amount": _l("For one semester. Above the programme's standard, write the reason below."),
+        "amount": _l("For one semester. Other than the standard for this pupil, write the reason below."),
+        "card_holder": _l("The name on the card, when it is not the pupil's (a family card in a parent's name)."),
     }
     add_form_extra_fields = edit_form_extra_fields = {
         "student": StudentByIdNumberField(AWARD_LABELS["student"], description=_l("Type the student's ID number."),
@@ -155,8 +258,10 @@ class AwardView(AidModelView):
 class AidProgramApi(AidModelApi):
     resource_name = "program"
     datamodel = AidInterface(AidProgram)
-    list_columns = show_columns = ["id", "name", "kind", "stages", "standard_amount", "period", "funding_source", "active"]
-    add_columns = edit_columns = ["name", "kind", "stages", "standard_amount", "period", "funding_source", "active"]
+    list_columns = show_columns = ["id", "name", "kind", "stages", "standard_amount", "period", "funding_source",
+                                   *ELIGIBILITY_COLUMNS, "active"]
+    add_columns = edit_columns = ["name", "kind", "stages", "standard_amount", "period", "funding_source",
+                                  *ELIGIBILITY_COLUMNS, "active"]
     base_order = ("name", "asc")
 
 
@@ -166,7 +271,8 @@ class AwardApi(AidModelApi):
     datamodel = AidInterface(Award)
     list_columns = show_columns = ["id", "student.id", "student.name", "school.id", "school.name", "program.id",
                                    "program.name", "semester.id", "amount", "status", "paid_on", "void_reason"]
-    add_columns = ["student", "program", "semester", "amount", "over_standard_reason", "card_kind", "card_number"]
+    add_columns = ["student", "program", "semester", "amount", "over_standard_reason", "card_kind", "card_number",
+                   "card_holder"]
     edit_columns = add_columns
     search_columns = ["school", "student", "program", "semester", "status"]
     base_order = ("id", "desc")

@@ -44,6 +44,7 @@ STUDENT_LABELS = {
     "guardian": _l("Guardian"),
     "guardian_phone": _l("Guardian phone"),
     "address": _l("Home address"),
+    "boarding": _l("Boarder"),
     "created_at": _l("Created at"),
     "updated_at": _l("Updated at"),
 }
@@ -146,8 +147,8 @@ class StudentView(AidModelView):
     edit_title = _l("Edit student")
     label_columns = STUDENT_LABELS
     list_columns = ["name", "gender", "id_number", "school", "grade", "class_name", "enrolment_year"]
-    show_columns = ["name", "gender", "id_number", "birth_date", "school", "grade", "class_name", "enrolment_year", "guardian", "guardian_phone", "address", "created_at", "updated_at"]
-    add_columns = edit_columns = ["school", "name", "id_number", "gender", "birth_date", "grade", "class_name", "enrolment_year", "guardian", "guardian_phone", "address"]
+    show_columns = ["name", "gender", "id_number", "birth_date", "school", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address", "created_at", "updated_at"]
+    add_columns = edit_columns = ["school", "name", "id_number", "gender", "birth_date", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address"]
     search_columns = ["school", "name", "id_number", "gender", "grade", "class_name", "enrolment_year"]
     order_columns = ["name", "grade", "class_name", "enrolment_year"]
     base_order = ("id", "desc")
@@ -189,12 +190,12 @@ class StudentApi(AidModelApi):
     resource_name = "student"
     datamodel = AidInterface(Student)
     list_columns = ["id", "name", "gender", "id_number", "school.id", "school.name", "grade", "class_name", "enrolment_year"]
-    show_columns = ["id", "name", "gender", "id_number", "birth_date", "school.id", "school.name", "grade", "class_name", "enrolment_year", "guardian", "guardian_phone", "address"]
-    add_columns = edit_columns = ["school", "name", "gender", "id_number", "birth_date", "grade", "class_name", "enrolment_year", "guardian", "guardian_phone", "address"]
+    show_columns = ["id", "name", "gender", "id_number", "birth_date", "school.id", "school.name", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address"]
+    add_columns = edit_columns = ["school", "name", "gender", "id_number", "birth_date", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address"]
     search_columns = ["school", "name", "id_number", "grade", "class_name", "enrolment_year"]
     order_columns = ["id", "name", "grade", "class_name"]
     base_order = ("id", "desc")
-    optional_columns = ("school", "birth_date", "gender")
+    optional_columns = ("school", "birth_date", "gender", "boarding")
 
 
 class IdentificationApi(AidModelApi):
