@@ -6,6 +6,7 @@ from app.rules.identification import check_identification
 from app.rules.loans import check_due, check_loan
 from app.rules.supervision import check_call, check_inspection, check_score
 from app.rules.officers import check_officer
+from app.rules.schools import check_school
 from app.rules.semesters import check_semester
 from app.rules.students import check_student
 from app.rules.transfers import check_transfer
@@ -13,7 +14,7 @@ from app.rules.transfers import check_transfer
 
 def _checks():
     from app.models import (
-        Award, Identification, InfoOfficer, Inspection, Loan, Pairing, PhoneCall, RepaymentDue, SchoolFund, Semester,
+        Award, Identification, InfoOfficer, Inspection, Loan, Pairing, PhoneCall, RepaymentDue, School, SchoolFund, Semester,
         SocialProject, Student, TransferRequest,
     )
 
@@ -52,6 +53,7 @@ def _checks():
         Semester: lambda session, obj: check_semester(obj, session),
         Award: lambda session, obj: check_award(obj, session),
         InfoOfficer: lambda session, obj: check_officer(obj, session),
+        School: lambda session, obj: check_school(obj, session),
         Student: lambda session, obj: check_student(obj, session),
         TransferRequest: lambda session, obj: check_transfer(obj, session),
         Identification: lambda session, obj: check_identification(obj, session=session),
