@@ -2,9 +2,10 @@
 
 A phone is either a mainland mobile, 11 digits starting 13–19 (13912345678), or a landline with
 its area code: 0, two or three more digits, a hyphen, the 7- or 8-digit local number, and an
-optional extension after another hyphen (0550-5123456, 010-12345678-801).  Spaces are dropped, a
-mobile written in groups (139-1234-5678) is stored as its 11 digits, and ``转`` before an extension
-is stored as ``-``.  A short number (12345, a hotline's service code) is not a number a family or
+optional extension after another hyphen (0550-5123456, 010-12345678-801).  Spaces count as the
+hyphen, a landline without one is split after its area code (010 and 02x have three digits, the
+others four), a mobile written in groups (139 1234 5678) is stored as its 11 digits, and ``转``
+before an extension is stored as ``-``.  A short number (12345, a hotline's service code) is not a number a family or
 a school can be called back on: refused.
 
 Used by the rules of pupils (guardian_phone), loans (co_borrower_phone), schools (phone,
@@ -31,14 +32,19 @@ def normalise(value):
     """The number as stored ("" and None give None); PhoneError when it is no phone number."""
     if value is None:
         return None
-    text = re.sub(r"\s+", "", str(value)).replace("－", "-").replace("—", "-").replace("转", "-")
+    text = str(value).strip().replace("－", "-").replace("—", "-").replace("转", "-")
+    text = re.sub(r"[\s-]+", "-", text)  # spaces between the parts count as the hyphen
     if not text:
         return None
     if text.startswith("+86"):
         text = text[3:].lstrip("-")
     digits = text.replace("-", "")
-    if MOBILE.fullmatch(digits) and not text.startswith("0"):
+    if MOBILE.fullmatch(digits):
         return digits
+    if digits.isdigit() and "-" not in text and text.startswith("0"):
+        # a landline written without its hyphen: 010 and 02x are three-digit area codes, the others four
+        area = 3 if text[1] in "12" else 4
+        text = f"{text[:area]}-{text[area:]}"
     if LANDLINE.fullmatch(text):
         return text
     raise PhoneError(str(MESSAGE))

@@ -4,13 +4,13 @@ from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from datetime import date
 
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
 from app.extensions import db
 from app.models import Identification, InfoOfficer, School, Student
 from app.models.identification import CATEGORIES
 from app.rules.identification import check_identification, school_year_of
-from app.rules import grades, phones
+from app.rules import grades
 from app.rules.officers import check_officer
 from app.rules.schools import check_school
 from app.scope import current_school_scope
@@ -18,7 +18,6 @@ from app.rules.students import check_student
 from app.views.base import AidInterface, AidModelApi, AidModelView
 from app.views.fields import StudentByIdNumberField
 from app.views.filters import FilterStudentNameOrIdNumber
-
 
 
 def grade_choices(graduated=True):
@@ -33,12 +32,6 @@ def grade_field(label, description, graduated=True):
     """A select of grades (app/rules/grades.py), not free text: the rules and the turnover rely on them."""
     return SelectField(label, choices=lambda: grade_choices(graduated), validators=[InputRequired()],
                        widget=Select2Widget(), description=description)
-
-
-def PHONE(form, field):
-    """The one phone check (app/rules/phones.py), beside the field."""
-    if field.data and not phones.is_phone(field.data):
-        raise ValidationError(str(phones.MESSAGE))
 
 
 SCHOOL_LABELS = {
@@ -99,7 +92,7 @@ class SchoolView(AidModelView):
     search_columns = ["code", "name", "stage", "town", "active"]
     order_columns = ["code", "name", "stage", "town"]
     base_order = ("code", "asc")
-    validators_columns = {"phone": [PHONE], "complaint_hotline": [PHONE], "code": [Length(max=20)]}
+    validators_columns = {"code": [Length(max=20)]}  # phones: the rule (app/rules/phones.py), beside the field
     description_columns = {
         "code": _l("The school's code in the national student aid system, unique in the county."),
         "complaint_hotline": _l("Printed on parent letters and complaint forms."),
@@ -117,7 +110,6 @@ class InfoOfficerView(AidModelView):
     list_columns = ["school", "user", "phone", "note"]
     show_columns = add_columns = edit_columns = ["school", "user", "phone", "note"]
     search_columns = ["school", "phone"]
-    validators_columns = {"phone": [PHONE]}
     description_columns = {"user": _l("A user with the role 学校信息员; each school has exactly one.")}
     rule_check = staticmethod(lambda probe: check_officer(probe, db.session))
 
@@ -176,7 +168,6 @@ class StudentView(AidModelView):
     order_columns = ["name", "grade", "class_name", "enrolment_year"]
     base_order = ("id", "desc")
     related_views = [IdentificationView]
-    validators_columns = {"guardian_phone": [PHONE]}
     description_columns = {
         "id_number": _l("18 characters: 17 digits and a final digit or X. Birth date and gender are read from it."),
         "birth_date": _l("Leave empty to take it from the ID number."),
