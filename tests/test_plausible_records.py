@@ -290,3 +290,21 @@ def test_the_turnover_and_the_forms_share_one_list(app):
     assert grades.grade_index("complete", "高一") == 3 and grades.grade_index("senior", "高一") == 0
     assert grades.level_of("七年级") == "junior" and grades.year_of("中职二年级") == 2
     assert grades.grades_for_stage("complete") == grades.grades_for_stage("junior") + grades.grades_for_stage("senior")
+
+
+def test_a_transfer_request_names_a_grade_of_the_requesting_school(app, as_role):
+    """The grade the pupil joins is the school's: school B (小学) cannot ask for a pupil in 高一."""
+    from app.models import TransferRequest
+
+    officer_b = as_role("t_officer_b")
+    page = officer_b.get("/transferrequestview/add").get_data(as_text=True)
+    assert '<option value="五年级">' in page and '<option value="高一">' not in page
+    with app.test_request_context():
+        request = TransferRequest(school_id=WORLD.school_b, id_number=born(15, 661), name="转入探针", grade="高一",
+                                  class_name="x", reason="迁入")
+        db.session.add(request)
+        with pytest.raises(RuleError) as refused:
+            db.session.flush()
+        assert set(refused.value.errors) == {"grade", "class_name"}
+        assert "一年级、二年级" in refused.value.errors["grade"]
+        db.session.rollback()

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect
+
+from app.rules.stored import written
 
 MOBILE = re.compile(r"1[3-9]\d{9}")
 LANDLINE = re.compile(r"(0\d{2,3})-(\d{7,8})(?:-(\d{1,6}))?")
@@ -55,15 +56,6 @@ def is_phone(value) -> bool:
         return normalise(value) is not None
     except PhoneError:
         return False
-
-
-def written(obj, field) -> bool:
-    """Whether this write sets the field: always for a new record or a stand-in (a form's probe,
-    an import row), for a stored record only when the value changes."""
-    state = inspect(obj, raiseerr=False)
-    if state is None or state.key is None:
-        return True
-    return state.attrs[field].history.has_changes()
 
 
 def check_phones(obj, fields, errors):

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from app import idcard
 from app.models.choices import GENDERS, STAGES
 from app.rules import RuleError, grades
-from app.rules.phones import check_phones, written
+from app.rules.phones import check_phones
+from app.rules.stored import written
 from app.scope import unscoped
 
 
