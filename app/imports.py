@@ -180,12 +180,10 @@ def import_students(data: bytes, today=None) -> ImportResult:
             seen[info.number] = row
         year = None
         if v["enrolment_year"]:
-            try:
+            try:  # which years are plausible for the school is the rule's (app/rules/students.py)
                 year = int(v["enrolment_year"])
-                if not 1990 <= year <= today.year + 1:
-                    raise ValueError
             except ValueError:
-                err(row, "enrolment_year", gettext("The enrolment year must be between 1990 and %(y)d.", y=today.year + 1))
+                err(row, "enrolment_year", gettext("Write the enrolment year as a year, such as 2021."))
         boarding = None  # a file without the column keeps what is on record
         if "boarding" in v:
             boarding = _BOARDING.get(v["boarding"].strip().upper())
@@ -254,13 +252,14 @@ def import_students(data: bytes, today=None) -> ImportResult:
                           address=v.get("address") or None)
             if v["boarding"] is not None:
                 values["boarding"] = v["boarding"]
+            probe = SimpleNamespace(id=student.id if student else None, id_number=info.number, **values)
             try:  # the same rules as every other way in (app/rules/students.py)
-                check_student(SimpleNamespace(id=student.id if student else None, id_number=info.number, **values),
-                              db.session, today=today)
+                check_student(probe, db.session, today=today)
             except RuleError as exc:
                 for field_name, message in exc.errors.items():
                     err(row, field_name if field_name in titles else "id_number", message)
                 continue
+            values = {k: getattr(probe, k) for k in values}  # as the rule normalised them (trimmed, phone digits)
             checked = _checked_identification(ident, row, err) if ident is not None else None
             if student is None:
                 new_students.append((values | {"id_number": info.number}, checked))

@@ -7,7 +7,9 @@ is yearly); the new year's two semesters are opened and its first becomes curren
 ``plan()`` works out every change without writing anything (the preview); ``apply()`` writes
 exactly that plan in the caller's transaction and records it, so a year cannot be turned over
 twice.  Its bulk statements go through app/bulkwrites.py: the rules judge each pupil and each
-carried identification, and the audit trail has an entry per record.  Pupils in a grade their school's stage does not know are listed and left alone.
+carried identification, and the audit trail has an entry per record.  Grades move along the
+lists of app/rules/grades.py (the ones the forms offer and the rules check); pupils in a grade
+their school's stage does not know are listed and left alone.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
-from app.models.choices import GRADES_BY_STAGE, GRADUATED
+from app.rules.grades import GRADUATED, next_grade
 from app.rules import RuleError
 from app import clock
 
@@ -26,15 +28,6 @@ from app import clock
 def next_year(school_year: str) -> str:
     start = int(school_year[:4]) + 1
     return f"{start}-{start + 1}"
-
-
-def next_grade(stage, grade):
-    """The grade after this one, GRADUATED after the last, None for a grade the stage does not have."""
-    grades = GRADES_BY_STAGE.get(stage, [])
-    if grade not in grades:
-        return None
-    i = grades.index(grade)
-    return grades[i + 1] if i + 1 < len(grades) else GRADUATED
 
 
 @dataclass

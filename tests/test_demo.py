@@ -35,6 +35,19 @@ def test_seed_demo_builds_a_plausible_county_once(app):
             info = idcard.parse(st.id_number)
             assert (info.birth_date, info.gender) == (st.birth_date, st.gender)
             assert st.grade in GRADES[stage_of[st.school_id]]
+        # every pupil (former pupils too), school and officer passes the record rules as if typed in anew
+        from types import SimpleNamespace
+
+        from sqlalchemy import inspect as sa_inspect
+
+        from app.rules.officers import check_officer
+        from app.rules.schools import check_school
+        from app.rules.students import check_student
+
+        for model, check in ((Student, check_student), (School, check_school), (InfoOfficer, check_officer)):
+            columns = [c.key for c in sa_inspect(model).column_attrs]
+            for record in db.session.scalars(select(model)):
+                check(SimpleNamespace(**{c: getattr(record, c) for c in columns}), db.session)
         # this school year's (last year's of the same pupils are there too: last semester's awards rest on them)
         this_year = max(db.session.scalars(select(Identification.school_year)).all())
         idents = db.session.scalars(select(Identification).where(Identification.school_year == this_year)).all()

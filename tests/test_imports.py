@@ -99,7 +99,8 @@ def test_a_file_that_is_not_excel_or_misses_columns(app, officer_a):
 
 
 def test_the_centre_imports_for_several_schools(app, center):
-    text = visible_text(_upload(center, _xlsx([_row("中心导甲", 831), _row("中心导乙", 833, school="T0002", grade="五年级")])))
+    text = visible_text(_upload(center, _xlsx([_row("中心导甲", 831), _row("中心导乙", 833, school="T0002", grade="五年级",
+                                                                          id_number=idcard.make("341124", date(2016, 2, 3), 833))])))
     assert "新增学生 2 名" in text
     with app.app_context():
         assert db.session.query(Student).filter_by(name="中心导乙").one().school_id == WORLD.school_b

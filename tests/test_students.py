@@ -122,7 +122,7 @@ def test_lists_show_masked_id_numbers_and_chinese_labels(officer_a):
 
 
 def test_center_moves_a_student_and_its_identifications_follow(app, center):
-    number = idcard.make("341124", date(2009, 2, 2), 151)
+    number = idcard.make("341124", date(2012, 2, 2), 151)  # 14: old for 高一, and old for 六年级, both within 3 years
     with app.app_context():
         s = Student(school_id=WORLD.school_a, name="转学生", id_number=number, grade="高一", class_name="1班", enrolment_year=2025)
         db.session.add(s)

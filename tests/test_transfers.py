@@ -30,7 +30,8 @@ A_SECRETS = ("测试甲中学", "甲校转出学生", "高二", "7班")
 def pupil_a(app):
     """A pupil of school A, with an identification, that school B will ask for."""
     with app.app_context():
-        pupil = Student(school_id=WORLD.school_a, name="甲校转出学生", id_number=idcard.make("341124", date(2009, 4, 5), 731),
+        # 13 on 1 September: young for 高二 and old for 五年级 (the grade it joins at school B), both within 3 years
+        pupil = Student(school_id=WORLD.school_a, name="甲校转出学生", id_number=idcard.make("341124", date(2013, 4, 5), 731),
                         grade="高二", class_name="7班", enrolment_year=2024)
         db.session.add(pupil)
         db.session.flush()

@@ -8,6 +8,8 @@ filter and a label in lists (see app/views/base.py).
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint
 
+from app.rules.grades import GRADUATED, STAGE_LEVELS, grades_for_stage  # noqa: F401 (GRADUATED: re-exported)
+
 
 class Choices:
     def __init__(self, *pairs):
@@ -88,14 +90,5 @@ DEMO_TOWNS = (
 )
 
 # The grades of each stage, in order (a 完全中学 has both 初中 and 高中); the last one of a stage
-# leaves the school at the school-year turnover (app/turnover.py).
-GRADES_BY_STAGE = {
-    "kindergarten": ["小班", "中班", "大班"],
-    "primary": ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级"],
-    "junior": ["七年级", "八年级", "九年级"],
-    "senior": ["高一", "高二", "高三"],
-    "complete": ["七年级", "八年级", "九年级", "高一", "高二", "高三"],
-    "vocational": ["中职一年级", "中职二年级", "中职三年级"],
-}
-# The grade of a pupil who has left: kept on record (loans, alumni, history), printed no letter.
-GRADUATED = "已毕业"
+# leaves the school at the school-year turnover (app/turnover.py). One table: app/rules/grades.py.
+GRADES_BY_STAGE = {stage: list(grades_for_stage(stage)) for stage in STAGE_LEVELS}

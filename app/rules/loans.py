@@ -142,6 +142,9 @@ def check_loan(loan, session=None):
         errors["repayment_years"] = _l("Repayment ends at most 15 years after graduation.")
     if (loan.grace_years or 0) >= (loan.repayment_years or 15):
         errors["grace_years"] = _l("The grace period must end before the repayment term.")
+    from app.rules.phones import check_phones
+
+    check_phones(loan, ("co_borrower_phone",), errors)
     if errors:
         raise RuleError(errors)
 

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.rules import RuleError
+from app.rules.phones import check_phones
 from app.scope import OFFICER_ROLE, unscoped
 
 
@@ -29,5 +30,6 @@ def check_officer(officer, session):
         ).first()
         if other:
             errors["school"] = _l("This school already has an information officer; edit or remove that one first.")
+    check_phones(officer, ("phone",), errors)
     if errors:
         raise RuleError(errors)

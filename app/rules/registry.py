@@ -7,6 +7,7 @@ from app.rules.identification import check_identification
 from app.rules.loans import check_due, check_loan, check_rate
 from app.rules.supervision import check_call, check_inspection, check_item, check_score
 from app.rules.officers import check_officer
+from app.rules.schools import check_school
 from app.rules.semesters import check_semester
 from app.rules.students import check_student
 from app.rules.transfers import check_transfer
@@ -15,7 +16,7 @@ from app.rules.transfers import check_transfer
 def _checks():
     from app.models import (
         AidProgram, ProgramStandard, Award, Identification, InfoOfficer, Inspection, Loan, LoanRate, Pairing, PhoneCall,
-        RepaymentDue, SchoolFund, Semester,
+        RepaymentDue, School, SchoolFund, Semester,
         SocialProject, Student, TransferRequest,
     )
 
@@ -58,6 +59,7 @@ def _checks():
         AidProgram: lambda session, obj: check_program(obj, session),
         ProgramStandard: lambda session, obj: check_standard(obj, session),
         InfoOfficer: lambda session, obj: check_officer(obj, session),
+        School: lambda session, obj: check_school(obj, session),
         Student: lambda session, obj: check_student(obj, session),
         TransferRequest: lambda session, obj: check_transfer(obj, session),
         Identification: lambda session, obj: check_identification(obj, session=session),

@@ -61,3 +61,13 @@ def sync_foreign_keys(session, obj):
             with session.no_autoflush:
                 target = session.get(rel.mapper.class_, wanted) if wanted is not None else None
             set_committed_value(obj, rel.key, target)
+
+
+def written(obj, field) -> bool:
+    """Whether this write sets the field: always for a new record or a stand-in (a form's probe, an
+    import row), for a stored record only when the value changes (rules that judge a record's
+    plausibility judge what a write changes, so an old value does not block an unrelated edit)."""
+    state = inspect(obj, raiseerr=False)
+    if state is None or state.key is None:
+        return True
+    return state.attrs[field].history.has_changes()

@@ -1,12 +1,23 @@
-"""What makes a student record right: the ID number and what it encodes, uniqueness."""
+"""What makes a student record right: the ID number and what it encodes, uniqueness, and a
+plausible record: a grade of the school's stage, an age that fits the grade, an enrolment year
+neither in the future nor long past, a class named as schools name them, a phone that can be
+called (全国学生资助管理信息系统 and the 学籍 system take these fields as the school reports them).
+
+The grades, usual ages and tolerances are data: app/rules/grades.py.  A stored pupil is judged on
+what the write changes (``written``): an old record does not block an unrelated edit, and the
+year's promotion (app/turnover.py) does not judge the age again.
+"""
+import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import idcard
-from app.models.choices import GENDERS
-from app.rules import RuleError
+from app.models.choices import GENDERS, STAGES
+from app.rules import RuleError, grades
+from app.rules.phones import check_phones
+from app.rules.stored import written
 from app.scope import unscoped
 
 
@@ -69,12 +80,101 @@ def check_student(student, session, today=None):
                 errors["id_number"] = message
     if student.gender and student.gender not in GENDERS:
         errors["gender"] = _l("Not a valid choice")
-    if student.enrolment_year is not None and not (1990 <= student.enrolment_year <= today.year + 1):
-        errors["enrolment_year"] = _l("The enrolment year must be between 1990 and %(y)d.", y=today.year + 1)
     if student.school_id is None and getattr(student, "school", None) is None:
         errors["school"] = _l("This field is required.")
     for field in ("name", "grade", "class_name"):
-        if not (getattr(student, field) or "").strip():
+        value = (getattr(student, field) or "").strip()
+        if not value:
             errors[field] = _l("This field is required.")
+        elif value != getattr(student, field):
+            setattr(student, field, value)
+    check_plausible(student, session, today, errors)
+    check_phones(student, ("guardian_phone",), errors)
     if errors:
         raise RuleError(errors)
+
+
+# A class is named as the school names it (1班, 一班, (3)班, 火箭班), never a bare code such as "x":
+# it must hold a digit or a Chinese character.
+CLASS_NAME = re.compile(r"[0-9０-９\u3400-\u9fff]")
+
+
+def _school_of(student, session):
+    from app.models import School
+
+    if student.school_id is not None:
+        with session.no_autoflush:
+            return session.get(School, student.school_id)
+    return getattr(student, "school", None)
+
+
+def _promoted(student, stage):
+    """Whether this write moves the pupil one grade up (the turnover's step) and nothing else."""
+    from sqlalchemy import inspect
+
+    state = inspect(student, raiseerr=False)
+    if state is None or state.key is None or written(student, "school_id") or written(student, "birth_date"):
+        return False
+    before = state.attrs.grade.history.deleted
+    return bool(before) and grades.next_grade(stage, before[0]) == student.grade
+
+
+def school_year_start(today):
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def age_on_first_september(birth, today):
+    start = school_year_start(today)
+    return start - birth.year - ((birth.month, birth.day) > (9, 1))
+
+
+def check_plausible(student, session, today, errors):
+    """Grade, age, enrolment year and class of a pupil, against the school's stage."""
+    school = _school_of(student, session)
+    stage = getattr(school, "stage", None)
+    grade = student.grade
+    if stage is not None and grade and "grade" not in errors and (written(student, "grade") or written(student, "school_id")):
+        if grade != grades.GRADUATED and grade_message(stage, grade):
+            errors["grade"] = grade_message(stage, grade)
+    usual = grades.usual_age(grade)
+    if ("grade" not in errors and usual is not None and student.birth_date is not None and "birth_date" not in errors
+            and "id_number" not in errors and any(written(student, f) for f in ("grade", "school_id", "birth_date", "id_number"))
+            and not _promoted(student, stage)):
+        age, tolerance = usual
+        if abs(age_on_first_september(student.birth_date, today) - age) > tolerance:
+            # the pupil's age is not told: it is the birth date an ID number masked to some roles holds
+            errors["grade"] = _l("The age from the ID number does not fit %(grade)s: its pupils are usually %(age)d "
+                                 "on 1 September, and %(low)d to %(high)d are accepted. Check the grade and the ID number.",
+                                 grade=grade, age=age, low=age - tolerance, high=age + tolerance)
+    year = student.enrolment_year
+    if year is not None and written(student, "enrolment_year"):
+        latest = today.year
+        earliest = 1990
+        if stage is not None and grades.in_school(grade) and grades.stage_years(stage):
+            earliest = today.year - grades.stage_years(stage) - grades.YEARS_BEYOND_STAGE
+        try:
+            year = int(year)
+        except (TypeError, ValueError):
+            year = None
+        if year is None or not earliest <= year <= latest:
+            errors["enrolment_year"] = _l("The enrolment year must be between %(low)d and %(high)d.",
+                                          low=earliest, high=latest)
+    if student.class_name and "class_name" not in errors and written(student, "class_name"):
+        if class_message(student.class_name):
+            errors["class_name"] = class_message(student.class_name)
+
+
+def grade_message(stage, grade):
+    """Why a grade is not one of a school of this stage, or None (used by transfers too)."""
+    allowed = grades.grades_for_stage(stage)
+    if grade in allowed:
+        return None
+    return _l("A %(stage)s has the grades %(grades)s: choose one of them.",
+              stage=STAGES.label(stage), grades="、".join(allowed))
+
+
+def class_message(class_name):
+    """Why a class name is no class name, or None."""
+    if CLASS_NAME.search(class_name or ""):
+        return None
+    return _l("Write the class as the school names it, for example 3班 or 一班.")

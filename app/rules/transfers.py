@@ -70,10 +70,27 @@ def check_transfer(request, session):
             errors[field] = _l("This field is required.")
         else:
             setattr(request, field, value)
+    _check_grade_and_class(request, session, errors)
     if not errors and (request.status or "pending") == "pending" and _pending_twin(session, request):
         errors["id_number"] = _l("This school already has a request for this pupil awaiting the centre.")
     if errors:
         raise RuleError(errors)
+
+
+def _check_grade_and_class(request, session, errors):
+    """The grade the pupil joins is one of the requesting school's (app/rules/grades.py)."""
+    from app.models import School
+    from app.rules.stored import written
+    from app.rules.students import class_message, grade_message
+
+    if "grade" not in errors and request.school_id is not None and (written(request, "grade") or written(request, "school_id")):
+        with session.no_autoflush:
+            school = session.get(School, request.school_id)
+        message = grade_message(school.stage, request.grade) if school is not None else None
+        if message:
+            errors["grade"] = message
+    if "class_name" not in errors and written(request, "class_name") and class_message(request.class_name):
+        errors["class_name"] = class_message(request.class_name)
 
 
 def _pending_twin(session, request):

@@ -1,22 +1,38 @@
 """基础数据: schools, information officers, students, difficulty identifications."""
 from flask_babel import lazy_gettext as _l
-from flask_appbuilder.fieldwidgets import DatePickerWidget
+from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from datetime import date
 
-from wtforms import DateField, StringField
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
 
 from app.extensions import db
 from app.models import Identification, InfoOfficer, School, Student
 from app.models.identification import CATEGORIES
 from app.rules.identification import check_identification, school_year_of
+from app.rules import grades
 from app.rules.officers import check_officer
+from app.rules.schools import check_school
+from app.scope import current_school_scope
 from app.rules.students import check_student
 from app.views.base import AidInterface, AidModelApi, AidModelView
 from app.views.fields import StudentByIdNumberField
 from app.views.filters import FilterStudentNameOrIdNumber
 
-PHONE = Regexp(r"^[0-9\-+ ()]{5,30}$", message=_l("Digits, spaces and - only."))
+
+def grade_choices(graduated=True):
+    """The grades a select offers: an officer's school's own (its stage's list), every grade for the centre."""
+    scope = current_school_scope()
+    school = db.session.get(School, scope) if scope is not None else None
+    offered = grades.grades_for_stage(school.stage) if school is not None else grades.all_grades()
+    return [("", "—")] + [(g, g) for g in offered] + ([(grades.GRADUATED, grades.GRADUATED)] if graduated else [])
+
+
+def grade_field(label, description, graduated=True):
+    """A select of grades (app/rules/grades.py), not free text: the rules and the turnover rely on them."""
+    return SelectField(label, choices=lambda: grade_choices(graduated), validators=[InputRequired()],
+                       widget=Select2Widget(), description=description)
+
 
 SCHOOL_LABELS = {
     "code": _l("School code"),
@@ -77,11 +93,12 @@ class SchoolView(AidModelView):
     search_columns = ["code", "name", "stage", "town", "active"]
     order_columns = ["code", "name", "stage", "town"]
     base_order = ("code", "asc")
-    validators_columns = {"phone": [PHONE], "complaint_hotline": [PHONE], "code": [Length(max=20)]}
+    validators_columns = {"code": [Length(max=20)]}  # phones: the rule (app/rules/phones.py), beside the field
     description_columns = {
         "code": _l("The school's code in the national student aid system, unique in the county."),
         "complaint_hotline": _l("Printed on parent letters and complaint forms."),
     }
+    rule_check = staticmethod(check_school)
 
 
 class InfoOfficerView(AidModelView):
@@ -94,7 +111,6 @@ class InfoOfficerView(AidModelView):
     list_columns = ["school", "user", "phone", "note"]
     show_columns = add_columns = edit_columns = ["school", "user", "phone", "note"]
     search_columns = ["school", "phone"]
-    validators_columns = {"phone": [PHONE]}
     description_columns = {"user": _l("A user with the role 学校信息员; each school has exactly one.")}
     rule_check = staticmethod(lambda probe: check_officer(probe, db.session))
 
@@ -153,17 +169,18 @@ class StudentView(AidModelView):
     order_columns = ["name", "grade", "class_name", "enrolment_year"]
     base_order = ("id", "desc")
     related_views = [IdentificationView]
-    validators_columns = {"guardian_phone": [PHONE]}
     description_columns = {
         "id_number": _l("18 characters: 17 digits and a final digit or X. Birth date and gender are read from it."),
         "birth_date": _l("Leave empty to take it from the ID number."),
         "gender": _l("Leave empty to take it from the ID number."),
-        "grade": _l("For example 七年级 or 高三."),
+        "grade": _l("Only the grades of the school's stage are accepted (a 完全中学 has 七年级 to 高三)."),
     }
     rule_check = staticmethod(lambda probe: check_student(probe, db.session))
     optional_columns = ("gender",)
     unique_by_rules = ("id_number",)
     add_form_extra_fields = edit_form_extra_fields = {
+        "grade": grade_field(STUDENT_LABELS["grade"], _l(
+            "Only the grades of the school's stage are accepted (a 完全中学 has 七年级 to 高三).")),
         "birth_date": DateField(
             STUDENT_LABELS["birth_date"], validators=[Optional()], widget=DatePickerWidget(),
             description=_l("Leave empty to take it from the ID number."),

@@ -13,6 +13,7 @@ from app.models import TransferRequest
 from app.rules import RuleError
 from app.rules.transfers import approve, check_transfer, registered_pupil, return_request
 from app.views.base import AidInterface, AidModelView, current_roles
+from app.views.basic import grade_field
 
 LABELS = {
     "school": _l("Requesting school"), "id_number": _l("ID number"), "name": _l("Name"), "grade": _l("Grade"),
@@ -51,6 +52,10 @@ class TransferRequestView(AidModelView):
         "reason": _l("For example: the family moved to the town in August; enrolled here on 1 September."),
     }
     rule_check = staticmethod(lambda probe: check_transfer(probe, db.session))
+    add_form_extra_fields = edit_form_extra_fields = {
+        "grade": grade_field(LABELS["grade"], _l("The grade the pupil joins at this school, for example 八年级."),
+                             graduated=False),
+    }
 
     def render_template(self, template_name, **kwargs):
         if template_name == self.show_template and "pk" in kwargs:
