@@ -158,12 +158,13 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
     assert "2026-09-10" in shown, "the date typed into the date picker was not kept: " + shown[:3000]
     shot(page, "student-identification")
 
-    # an award proposal: 普通高中国家助学金 for the semester, to the school's student aid card
+    # an award proposal: 普通高中国家助学金 for the semester at the standard of the family's level (特别困难:
+    # the 3,000-a-year tier, 1,500 a semester), to the school's student aid card
     page.goto("/awardview/add")
     page.fill("#student", ID_NUMBER)
     page.select_option("#program", label="普通高中国家助学金")
     page.select_option("#semester", label="2026-2027学年第一学期")
-    page.fill("#amount", "1000")
+    page.fill("#amount", "1500")
     page.select_option("#card_kind", label="学校办理的学生资助卡")
     page.fill("#card_number", CARD)
     shot(page, "award-propose")
@@ -172,7 +173,7 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
     page.goto("/awardview/list/")
     row = page.locator("table tr", has_text=NAME).first
     listed = " ".join(row.inner_text().split())
-    assert "普通高中国家助学金" in listed and "1,000.00" in listed or "1000.00" in listed, listed
+    assert "普通高中国家助学金" in listed and ("1,500.00" in listed or "1500.00" in listed), listed
     assert "拟资助" in listed and CARD not in listed and CARD[-4:] in listed, listed  # card masked for the school
     STATE["award"] = int(re.search(r"/show/(\d+)", row.locator("a[href*='/awardview/show/']").first.get_attribute("href")).group(1))
 
