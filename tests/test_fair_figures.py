@@ -184,7 +184,7 @@ def evaluated(app):
         p, q = _school("FF020", "考核有数据高中", "senior"), _school("FF021", "考核缺数据高中", "senior")
         for i, school in enumerate((p, q)):
             db.session.add(Student(school_id=school.id, name=f"考核学生{i}", grade="高一", class_name="1班",
-                                   enrolment_year=2018, id_number=idcard.make("341124", date(2003, 4, 4), 620 + i),
+                                   enrolment_year=2026, id_number=idcard.make("341124", date(2011, 4, 4), 620 + i),
                                    guardian="家长", guardian_phone="13800000000", address="襄河镇"))
         inspection = Inspection(school_id=p.id, kind="patrol", status="done", inspected_on=date(YEAR, 5, 6))
         db.session.add_all([inspection, SchoolFund(school_id=p.id, year=YEAR, operating_income=Decimal("1000000"),

@@ -111,8 +111,10 @@ def _marked(app, year, school_id, n, listed_too=0, **cats):
     with app.app_context():
         made = []
         for _ in range(n + listed_too):
-            s = Student(school_id=school_id, name=f"核对{year[:4]}-{len(made)}", grade="高二", class_name="2班",
-                        enrolment_year=2025, id_number=idcard.make("341124", date(2010, 2, 3), next(_SEQ)))
+            primary = db.session.get(School, school_id).stage == "primary"  # a plausible pupil of the school's stage
+            s = Student(school_id=school_id, name=f"核对{year[:4]}-{len(made)}", grade="五年级" if primary else "高二",
+                        class_name="2班", enrolment_year=2022 if primary else 2025,
+                        id_number=idcard.make("341124", date(2016 if primary else 2010, 2, 3), next(_SEQ)))
             db.session.add(s)
             db.session.flush()
             db.session.add(Identification(student_id=s.id, school_year=year, level="difficult", evidence_source="school",
