@@ -122,9 +122,6 @@ class TransferRequest(Timestamps, SchoolOwned, db.Model):
         return TRANSFER_STATUSES.label(self.status)
 
 
-@event.listens_for(TransferRequest, "before_insert")
-@event.listens_for(TransferRequest, "before_update")
-def _hash_request_number(mapper, connection, target):
-    state = inspect(target)
-    if state.attrs.id_number.history.has_changes() or target.id_number_hash is None:
-        target.id_number_hash = lookup(target.id_number)
+# the request's number keeps its keyed hash exactly as a pupil's does
+event.listen(TransferRequest, "before_insert", _hash_id_number)
+event.listen(TransferRequest, "before_update", _hash_id_number)
