@@ -60,19 +60,20 @@ class TransferRequestView(AidModelView):
     def render_template(self, template_name, **kwargs):
         if template_name == self.show_template and "pk" in kwargs:
             item = self.datamodel.get(kwargs["pk"])
-            centre = "can_approve" in self._allowed()
-            kwargs.update(transfer=item, csrf_form=AnswerForm(), may_decide=centre and item.status == "pending",
-                          current=registered_pupil(db.session, item) if centre and item.status == "pending" else None)
+            may_decide = item.status == "pending" and self.appbuilder.sm.has_access(
+                "can_approve", self.class_permission_name)
+            kwargs.update(transfer=item, csrf_form=AnswerForm(), may_decide=may_decide,
+                          current=registered_pupil(db.session, item) if may_decide else None)
         return super().render_template(template_name, **kwargs)
 
-    def _allowed(self):
-        sm = self.appbuilder.sm
-        return {p for p in ("can_approve", "can_return_form") if sm.has_access(p, self.class_permission_name)}
-
-    def _decide(self, pk, decide, done):
+    def _load(self, pk):
         item = self.datamodel.get(pk)  # through the school scope
         if item is None:
             abort(404)
+        return item
+
+    def _decide(self, item, decide, done):
+        """Run a decision and commit it: (the redirect to the request, None), or (None, why not)."""
         try:
             decide(item)
             db.session.commit()
@@ -86,7 +87,7 @@ class TransferRequestView(AidModelView):
     @has_access
     def approve(self, pk):
         """转入: the pupil's record moves to the requesting school."""
-        done, error = self._decide(pk, lambda item: approve(item, db.session, current_roles(), user=g.user),
+        done, error = self._decide(self._load(pk), lambda item: approve(item, db.session, current_roles(), user=g.user),
                                    _l("The pupil now belongs to the requesting school, with its records."))
         if done is not None:
             return done
@@ -97,13 +98,11 @@ class TransferRequestView(AidModelView):
     @has_access
     def return_form(self, pk):
         """退回, with the reason the school reads."""
-        item = self.datamodel.get(pk)
-        if item is None:
-            abort(404)
+        item = self._load(pk)
         form, error = AnswerForm(), None
         if request.method == "POST" and form.validate():
             done, error = self._decide(
-                pk, lambda it: return_request(it, db.session, current_roles(), form.answer.data, user=g.user),
+                item, lambda it: return_request(it, db.session, current_roles(), form.answer.data, user=g.user),
                 _l("The request was returned to the school."))
             if done is not None:
                 return done
