@@ -111,3 +111,21 @@ def test_an_officers_notice_is_its_own_schools_issued_by_it(app, notice_school):
     assert "公示1" not in text
     page = visible_text(officer.get(_url("", school=notice_school[0])))
     assert "公示0" not in page and "全县（由资助中心发布）" not in page
+
+
+def test_the_printed_notice_runs_its_sentences_on_without_a_gap(app, center, notice_school):
+    """Chinese sentences follow each other without a space: a line break in the template printed as a gap
+    before 公示期自… ."""
+    from app.reports.documents import DOCUMENTS
+    from app.reports.render import render_html
+
+    with app.app_context():
+        from app.kpi.notice import public_notice
+
+        notice = public_notice(db.session.get(Semester, WORLD.semester), db.session.get(AidProgram, WORLD.program_senior),
+                               start=date(2026, 12, 7), end=date(2026, 12, 14))
+        doc = DOCUMENTS["public_notice"]
+        html = render_html(doc.template, doc.context(notice))
+    assert "资助学生名单予以公示。公示期自2026年12月7日起至2026年12月14日止。" in html
+    r = center.get(_url(school=notice_school[0], start="2026-12-07", end="2026-12-14"))
+    assert "予以公示。公示期自" in assert_cjk_pdf(r)
