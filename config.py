@@ -159,6 +159,8 @@ class Config:
     # 公示期: the fewest working days a posted aid list stays up (the 2018 national guidance on identifying
     # pupils in difficulty, 教财〔2018〕16号, as commonly applied: 不少于5个工作日); app/kpi/notice.py.
     NOTICE_WORKING_DAYS = int(os.environ.get("NOTICE_WORKING_DAYS", "5"))
+    # A compared verification list waits this long on the server for its confirmation (app/verification.py).
+    VERIFICATION_PREVIEW_MINUTES = int(os.environ.get("VERIFICATION_PREVIEW_MINUTES", "60"))
     APP_NAME = os.environ.get("APP_NAME", COUNTY_NAME + "学生资助管理后台")
     APP_THEME = ""
     APP_ICON = ""

@@ -53,9 +53,9 @@ log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 KEY_VERSION = 1  # new entries: HMAC-SHA256 under AUDIT_KEY (0: the plain SHA-256 of the entries before it)
 BATCH = 2000  # entries read per query by verify()
-# records that are logs themselves, or change every second
+# records that are logs themselves, change every second, or are transient (a list waiting for its confirmation)
 SKIPPED = {"audit_entry", "audit_head", "print_job", "complaint_identity_read", "card_export", "login_lock",
-           "user_session_epoch",
+           "user_session_epoch", "verification_preview",
            "ab_permission", "ab_view_menu", "ab_permission_view", "ab_permission_view_role", "ab_register_user"}
 NEVER = {"password": "***"}
 

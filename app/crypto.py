@@ -26,7 +26,7 @@ import re
 import os
 
 from flask import current_app
-from sqlalchemy import String, TypeDecorator, bindparam, select, update
+from sqlalchemy import String, Text, TypeDecorator, bindparam, select, update
 from sqlalchemy.orm import ColumnProperty
 from sqlalchemy.sql import operators
 
@@ -175,6 +175,20 @@ class Encrypted(TypeDecorator):
             if not _column_like(other):
                 raise EncryptedComparison(f"{self.expr} is stored encrypted: it cannot be compared.")
             return super().reverse_operate(op, other, **kwargs)
+
+
+class EncryptedText(Encrypted):
+    """A text of any length stored encrypted (a staged upload's rows): rotated and checked like the others."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self):
+        TypeDecorator.__init__(self)
+        self.chars = None
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(Text())
 
 
 def _column_like(value) -> bool:

@@ -12,15 +12,23 @@ category.  Applying shows the changes first, asks for the number of pupils
 losing the category to be typed when it takes the category from more pupils
 than it confirms, and keeps a record (``VerificationRun``) from which the whole
 application is undone in one step.  The audit trail records both, with who.
+
+Between the comparison and its confirmation the list stays on the server
+(``stage``: a ``VerificationPreview``, encrypted, the uploader's own, lapsing after
+VERIFICATION_PREVIEW_MINUTES): the page carries a random token, never an ID number,
+and ``confirm`` applies exactly what the preview showed, once.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from app import idcard
 from app import clock
@@ -60,6 +68,7 @@ class Match:
     unidentified: list = field(default_factory=list)  # students
     not_found: list = field(default_factory=list)     # (row, name, number)
     covered: list[str] = field(default_factory=list)  # names of the towns or schools covered (not "county")
+    names: dict = field(default_factory=dict)         # ID number: (row, name) as the list gives them
 
     @property
     def confirmed(self) -> int:
@@ -72,15 +81,17 @@ class Match:
         return len(self.lose) > self.confirmed
 
     @property
-    def counts(self) -> str:
-        """What the preview showed (gains, losses, new identifications): apply refuses if it changed since."""
-        return f"{len(self.gain)},{len(self.lose)},{len(self.unidentified)}"
+    def shown(self) -> dict:
+        """What the preview showed: the identifications gaining and losing the category, the pupils to be
+        identified (ids); apply refuses when the comparison now gives anything else."""
+        return {"gain": sorted(i.id for _, i in self.gain), "lose": sorted(i.id for _, i in self.lose),
+                "new": sorted(s.id for s in self.unidentified)}
 
 
 def read_list(data: bytes, kind: str, school_year: str, scope: str = "schools") -> Match:
     match = Match(kind, school_year, scope=scope)
     seen = set()
-    names = {}
+    names = match.names
     for row, v in _rows(data, LIST_COLUMNS, match):
         try:
             number = idcard.parse(v["id_number"]).number
@@ -93,10 +104,10 @@ def read_list(data: bytes, kind: str, school_year: str, scope: str = "schools") 
             names[number] = (row, v.get("name", ""))
     if match.errors:
         return match
-    return compare(match, names)
+    return compare(match)
 
 
-def compare(match: Match, names=None) -> Match:
+def compare(match: Match) -> Match:
     """Sort the listed and the marked pupils of the school year into gain, keep, lose, unidentified, not found."""
     from app.models import Identification, Student
 
@@ -104,7 +115,7 @@ def compare(match: Match, names=None) -> Match:
         raise RuleError({"kind": _l("Unknown list.")})
     if match.scope not in LIST_SCOPES:
         raise RuleError({"scope": _l("Choose whether the list is complete for the county or covers only its towns or schools.")})
-    names = names or {}
+    names = match.names
     listed = set(match.numbers)
     students = {}
     for start in range(0, len(match.numbers), 900):
@@ -146,13 +157,19 @@ _KEPT_VALUES = ("cat_other", "is_priority")
 def apply(match: Match, *, user=None, confirm=None, expected=None, today=None):
     """Write the result as one ``VerificationRun``: mark gains, clear losses, identify listed pupils without one.
 
-    ``expected`` is the preview's ``counts``: a different result now (someone changed an
+    ``expected`` is the preview's ``shown``: a different result now (someone changed an
     identification meanwhile) is refused, to be compared again.  When the list takes the
     category from more pupils than it confirms, ``confirm`` must be that number.
     """
+    run = _apply(match, user=user, confirm=confirm, expected=expected, today=today)
+    db.session.commit()
+    return run
+
+
+def _apply(match: Match, *, user=None, confirm=None, expected=None, today=None):
     from app.models import Identification, VerificationRun
 
-    if expected is not None and expected != match.counts:
+    if expected is not None and expected != match.shown:
         raise RuleError({"numbers": _l("The identifications changed since the comparison: compare the list again.")})
     if match.needs_confirmation and str(confirm or "").strip() != str(len(match.lose)):
         raise RuleError({"confirm": _l(
@@ -187,6 +204,87 @@ def apply(match: Match, *, user=None, confirm=None, expected=None, today=None):
                              "version": _version(ident)} for ident, before in touched]),
     )
     db.session.add(run)
+    db.session.flush()
+    return run
+
+
+# --- between the comparison and its confirmation -----------------------------------------------------
+
+class PreviewNotFound(LookupError):
+    """No preview of this token belongs to this user (unknown, someone else's, or long lapsed)."""
+
+
+def _token_hash(token) -> str:
+    return hashlib.sha256(str(token or "").encode()).hexdigest()
+
+
+def stage(match: Match, user, *, now=None) -> str:
+    """Keep a compared list on the server for its confirmation; the token is all the page carries back."""
+    from app.models import VerificationPreview
+
+    now = now or clock.now()
+    # lapsed previews go (a day after, so a late confirmation is still told why it is refused)
+    db.session.execute(delete(VerificationPreview).where(VerificationPreview.expires_at < now - timedelta(days=1)))
+    token = secrets.token_urlsafe(32)
+    minutes = int(current_app.config.get("VERIFICATION_PREVIEW_MINUTES", 60))
+    payload = {"numbers": match.numbers, "names": {n: list(v) for n, v in match.names.items()}, "shown": match.shown}
+    db.session.add(VerificationPreview(
+        token_hash=_token_hash(token), user_id=user.id, kind=match.kind, school_year=match.school_year,
+        scope=match.scope, payload=json.dumps(payload, ensure_ascii=False), created_at=now,
+        expires_at=now + timedelta(minutes=minutes)))
+    db.session.commit()
+    return token
+
+
+def _own_preview(token, user):
+    from app.models import VerificationPreview
+
+    preview = db.session.scalar(select(VerificationPreview).where(VerificationPreview.token_hash == _token_hash(token)))
+    if preview is None or user is None or preview.user_id != user.id:
+        raise PreviewNotFound(token)
+    return preview
+
+
+def _compared(preview):
+    data = json.loads(preview.payload)
+    names = {n: tuple(v) for n, v in data.get("names", {}).items()}
+    match = compare(Match(preview.kind, preview.school_year, numbers=data["numbers"], scope=preview.scope, names=names))
+    return match, data["shown"]
+
+
+def reopen(token, user, *, now=None):
+    """The user's preview compared again, to be shown again: (match, token).  When the comparison no
+    longer gives what the preview showed, the list is staged anew (a new token; the old one lapses)."""
+    preview = _own_preview(token, user)
+    match, shown = _compared(preview)
+    if shown == match.shown:
+        return match, token
+    preview.expires_at = min(preview.expires_at, now or clock.now())
+    return match, stage(match, user, now=now)
+
+
+def confirm(token, *, user, confirm=None, now=None):
+    """Apply the user's previewed list, exactly as previewed, once.
+
+    Raises ``PreviewNotFound`` for a token that is not the user's, ``RuleError`` (``token``) when the
+    preview was applied already or has lapsed, and ``apply``'s errors (``confirm``, ``numbers``).
+    """
+    from app.models import VerificationPreview
+
+    preview = _own_preview(token, user)
+    now = now or clock.now()
+    if preview.used_at is not None:
+        raise RuleError({"token": _l("This list was applied already: nothing was changed again.")})
+    if preview.expires_at < now:
+        raise RuleError({"token": _l("This comparison has lapsed: compare the list again.")})
+    match, shown = _compared(preview)
+    # claimed first: a second confirmation arriving meanwhile finds it used (rolled back with any refusal)
+    claimed = db.session.execute(update(VerificationPreview).where(
+        VerificationPreview.id == preview.id, VerificationPreview.used_at.is_(None)).values(used_at=now)).rowcount
+    if not claimed:
+        raise RuleError({"token": _l("This list was applied already: nothing was changed again.")})
+    run = _apply(match, user=user, confirm=confirm, expected=shown)
+    preview.run_id = run.id
     db.session.commit()
     return run
 

@@ -8,7 +8,7 @@ it does not speak about, and a mistaken application must be reversible, with the
 """
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -56,7 +56,7 @@ def test_centre_compares_and_applies_a_subsistence_list(app, center):
     r = _compare(center, data, "2030-2031")
     text = visible_text(r)
     assert "新增该类别 1 人，取消该类别 1 人，在校但尚未认定 1 人，未在任何学校学籍中 1 人" in text
-    assert outsider in text
+    assert idcard.mask(outsider) in text and outsider not in r.get_data(as_text=True)
     with app.app_context():  # nothing changed yet
         assert not db.session.query(Identification).filter_by(student_id=p["gains"][0]).one().cat_subsistence
     assert "仅名单涉及的学校" in text and "涉及：测试甲中学" in text
@@ -191,15 +191,13 @@ def test_a_partial_list_takes_the_category_only_within_the_schools_or_towns_it_c
     # applied as the schools it covers: only school A's unlisted pupil loses it
     r = _compare(center, data, year, scope="schools")
     assert "涉及：测试甲中学" in visible_text(r) and "2 名不在名单所涉范围内的学生未被列出，保留该类别" in visible_text(r)
-    assert center.post("/verification/apply/", data=_apply_fields(r)).status_code == 302
+    # the scope is the preview's, kept on the server: one posted with the confirmation changes nothing
+    assert center.post("/verification/apply/", data={**_apply_fields(r), "scope": "county"}).status_code == 302
     flags = _flags(app, everyone, year)
     assert [i for i in everyone if not flags[i][0]] == [a[1][0]]
     with app.app_context():
         run = db.session.scalar(select(VerificationRun).where(VerificationRun.school_year == year))
         assert (run.scope, run.covered, run.lost, run.listed) == ("schools", "测试甲中学", 1, 1)
-    # the scope cannot be left out or made up
-    fields = {**_apply_fields(r), "scope": "everywhere"}
-    assert center.post("/verification/apply/", data=fields).status_code == 400
 
 
 def test_an_applied_list_is_undone_as_one_step_and_the_trail_names_who_did_both(app, center, as_role):
@@ -274,3 +272,110 @@ def test_a_preview_overtaken_by_other_changes_is_compared_again(app, center):
     assert "请重新比对" in visible_text(r)
     with app.app_context():
         assert db.session.scalar(select(VerificationRun).where(VerificationRun.school_year == year)) is None
+
+
+# --- the list stays on the server between the preview and its confirmation ----------------------------
+
+def _second_centre_user(app):
+    from tests.conftest import PASSWORD
+
+    with app.app_context():
+        sm = app.appbuilder.sm
+        if sm.find_user(username="t_center_two") is None:
+            sm.add_user(username="t_center_two", first_name="中心二", last_name="", email="t_center_two@x.invalid",
+                        role=sm.find_role("AidCenter"), password=PASSWORD)
+    return "t_center_two"
+
+
+def test_the_preview_page_carries_no_id_number_and_the_list_is_kept_encrypted(app, center):
+    """The 2017 national notice on aid information keeps ID numbers off what is shown; the confirmation
+    form posts a token and the typed count only, the numbers stay on the server, encrypted."""
+    year = "2037-2038"
+    pupils = _marked(app, year, WORLD.school_a, 3)
+    outsider = idcard.make("341124", date(2011, 3, 3), next(_SEQ))
+    numbers = [n for _, n in pupils[:2]] + [outsider]
+    r = _compare(center, _list([["甲", n] for n in numbers]), year)
+    html = r.get_data(as_text=True)
+    for number in numbers:
+        assert number not in html and number[6:14] not in html  # neither the number nor its birth date
+    assert idcard.mask(outsider) in visible_text(r)
+    fields = _apply_fields(r)
+    assert set(fields) <= {"token", "csrf_token"} and len(fields["token"]) >= 40
+    with app.app_context():
+        raw = db.session.execute(db.text("SELECT payload, token_hash FROM verification_preview ORDER BY id DESC")).first()
+        assert raw.payload.startswith("pd1:") and all(n not in raw.payload for n in numbers)
+        assert fields["token"] not in raw.token_hash  # only its hash is kept
+
+
+def test_the_confirmation_applies_exactly_what_was_previewed_once(app, center):
+    """A double submit (the button clicked twice, the page sent again) changes nothing the second time."""
+    year = "2038-2039"
+    pupils = _marked(app, year, WORLD.school_a, 3)
+    r = _compare(center, _list([["甲", n] for _, n in pupils[:2]]), year)
+    assert "取消该类别 1 人" in visible_text(r)
+    fields = _apply_fields(r)
+    first = center.post("/verification/apply/", data=fields)
+    assert first.status_code == 302
+    after = _flags(app, [i for i, _ in pupils], year)
+    assert after[pupils[2][0]] == (False, True, False)
+    with app.app_context():  # the school marks the pupil again: a second confirmation must not undo that
+        ident = db.session.query(Identification).filter_by(student_id=pupils[2][0], school_year=year).one()
+        ident.cat_subsistence = True
+        db.session.commit()
+    second = center.post("/verification/apply/", data=fields, follow_redirects=True)
+    assert "该名单已经应用，未再次改动" in visible_text(second)
+    assert _flags(app, [pupils[2][0]], year)[pupils[2][0]][0] is True
+    with app.app_context():
+        runs = db.session.scalars(select(VerificationRun).where(VerificationRun.school_year == year)).all()
+        assert len(runs) == 1 and (runs[0].gained, runs[0].lost, runs[0].listed) == (0, 1, 2)
+        preview = db.session.execute(db.text("SELECT used_at, run_id FROM verification_preview "
+                                             "WHERE run_id = :r"), {"r": runs[0].id}).first()
+        assert preview.used_at is not None
+
+
+def test_a_preview_whose_pupils_changed_places_is_refused_even_with_the_same_counts(app, center):
+    """Same counts, other pupils: the preview showed who gains, and only they may gain."""
+    year = "2039-2040"
+    gaining = _marked(app, year, WORLD.school_a, 1, cat_orphan=True)
+    keeping = _marked(app, year, WORLD.school_a, 1)
+    r = _compare(center, _list([["甲", gaining[0][1]], ["乙", keeping[0][1]]]), year)
+    assert "新增该类别 1 人，取消该类别 0 人" in visible_text(r)
+    fields = _apply_fields(r)
+    with app.app_context():  # meanwhile: the gaining pupil is marked, the kept one cleared (still 1 gain, 0 lose)
+        for sid, value in ((gaining[0][0], True), (keeping[0][0], False)):
+            ident = db.session.query(Identification).filter_by(student_id=sid, school_year=year).one()
+            ident.cat_subsistence, ident.cat_other = value, not value
+        db.session.commit()
+    before = _flags(app, [gaining[0][0], keeping[0][0]], year)
+    r = center.post("/verification/apply/", data=fields)
+    assert r.status_code == 200 and "请重新比对" in visible_text(r)
+    assert _flags(app, [gaining[0][0], keeping[0][0]], year) == before
+    # the page shows the new comparison with a new token, which applies it
+    fresh = _apply_fields(r)
+    assert fresh["token"] != fields["token"]
+    assert center.post("/verification/apply/", data=fields).status_code == 302  # the old one lapsed: refused
+    assert _flags(app, [gaining[0][0], keeping[0][0]], year) == before
+    assert center.post("/verification/apply/", data=fresh).status_code == 302
+    assert _flags(app, [keeping[0][0]], year)[keeping[0][0]][0] is True
+
+
+def test_a_token_is_its_uploaders_only_and_lapses(app, center, as_role):
+    year = "2040-2041"
+    pupils = _marked(app, year, WORLD.school_a, 2)
+    r = _compare(center, _list([["甲", pupils[0][1]]]), year)
+    fields = _apply_fields(r)
+    before = _flags(app, [i for i, _ in pupils], year)
+    for other in (as_role(_second_centre_user(app)), as_role("t_admin")):
+        assert other.post("/verification/apply/", data=fields).status_code == 404
+        assert other.post("/verification/apply/", data={"token": "made-up"}).status_code == 404
+    assert _flags(app, [i for i, _ in pupils], year) == before
+    with app.app_context():
+        assert db.session.scalar(select(VerificationRun).where(VerificationRun.school_year == year)) is None
+        db.session.execute(db.text("UPDATE verification_preview SET expires_at = :t WHERE used_at IS NULL"),
+                           {"t": datetime(2000, 1, 1)})
+        db.session.commit()
+    r = center.post("/verification/apply/", data=fields, follow_redirects=True)
+    assert "该比对结果已过期，请重新比对名单" in visible_text(r)
+    assert _flags(app, [i for i, _ in pupils], year) == before
+    # an empty token is a malformed request
+    assert center.post("/verification/apply/", data={"token": ""}).status_code == 400

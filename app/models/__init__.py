@@ -18,4 +18,4 @@ from app.models.evaluation import EvaluationPart  # noqa: F401,E402
 from app.models.budgets import Allocation, BatchLine, CardExport, PaymentBatch, ProgramBudget  # noqa: F401,E402
 from app.models.schoolyear import SchoolYearTurnover  # noqa: F401,E402
 from app.models.audit import AuditEntry, AuditHead  # noqa: F401,E402
-from app.models.verification import VerificationRun  # noqa: F401,E402
+from app.models.verification import VerificationPreview, VerificationRun  # noqa: F401,E402

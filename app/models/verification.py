@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text
 
 from app import clock
+from app.crypto import EncryptedText
 from app.extensions import db
 from app.models.choices import Choices
 
@@ -71,3 +72,29 @@ class VerificationRun(db.Model):
     @property
     def scope_label(self):
         return LIST_SCOPES.label(self.scope)
+
+
+class VerificationPreview(db.Model):
+    """A compared list waiting for its confirmation, kept on the server so the page never carries its ID numbers.
+
+    The confirmation posts only ``token`` (its SHA-256 is stored, ``token_hash``); the preview
+    belongs to the user who uploaded the list (``user_id``) and lapses at ``expires_at``.
+    ``payload`` (encrypted at rest) holds the list's ID numbers and what the preview showed
+    (the identifications gaining and losing the category, the pupils to be identified), so the
+    confirmation applies exactly that or nothing.  ``used_at``/``run_id``: applied once, by which run.
+    """
+
+    __tablename__ = "verification_preview"
+    __table_args__ = (LIST_SCOPES.check("scope"),)
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False)
+    kind = Column(String(24), nullable=False)
+    school_year = Column(String(9), nullable=False)
+    scope = Column(String(8), nullable=False)
+    payload = Column(EncryptedText(), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=clock.now)
+    expires_at = Column(DateTime, nullable=False, index=True)
+    used_at = Column(DateTime)
+    run_id = Column(Integer, ForeignKey("verification_run.id"))

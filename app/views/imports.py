@@ -17,8 +17,10 @@ from app.rules.identification import school_year_of
 from app.extensions import db
 from app.models import VerificationRun
 from app.models.verification import LIST_SCOPES
-from app.verification import LIST_COLUMNS, LIST_KINDS, Match, compare, read_list, recent_runs
-from app.verification import apply as apply_match
+from app.verification import LIST_COLUMNS, LIST_KINDS, PreviewNotFound, read_list, recent_runs
+from app.verification import confirm as confirm_preview
+from app.verification import reopen as reopen_preview
+from app.verification import stage as stage_match
 from app.verification import undo as undo_run
 
 
@@ -92,11 +94,7 @@ class VerificationForm(UploadForm):
 
 
 class ApplyForm(DynamicForm):
-    kind = HiddenField()
-    school_year = HiddenField()
-    scope = HiddenField()
-    numbers = HiddenField()
-    expected = HiddenField()
+    token = HiddenField(validators=[InputRequired()])  # the list stays on the server (app/verification.py stage)
     confirm = StringField(_l("Number of pupils losing the category"))
 
 
@@ -123,11 +121,6 @@ class VerificationView(BaseView):
                                     kinds=LIST_KINDS, scopes=LIST_SCOPES, title=_l("Verification lists"),
                                     runs=recent_runs(), undo_form=UndoForm())
 
-    @staticmethod
-    def _apply_form(match, formdata=None):
-        return ApplyForm(formdata=formdata, kind=match.kind, school_year=match.school_year, scope=match.scope,
-                         numbers=",".join(match.numbers), expected=match.counts)
-
     @expose("/", methods=["GET", "POST"])
     @has_access
     def upload(self):
@@ -136,26 +129,30 @@ class VerificationView(BaseView):
         apply_form = None
         if request.method == "POST" and form.validate() and (data := _read(form)) is not None:
             match = read_list(data, form.kind.data, form.school_year.data.strip(), form.scope.data)
-            if not match.errors:
-                apply_form = self._apply_form(match)
+            if not match.errors and (match.gain or match.lose or match.unidentified):
+                apply_form = ApplyForm(formdata=None, token=stage_match(match, g.user))
         return self._page(form, match, apply_form)
 
     @expose("/apply/", methods=["POST"])
     @has_access
     def apply(self):
         form = ApplyForm()
-        if not form.validate() or form.kind.data not in LIST_KINDS or form.scope.data not in LIST_SCOPES:
+        if not form.validate():
             abort(400)
-        numbers = [n for n in form.numbers.data.split(",") if n]
-        match = compare(Match(form.kind.data, form.school_year.data, numbers=numbers, scope=form.scope.data))
         try:
-            run = apply_match(match, user=g.user, confirm=form.confirm.data, expected=form.expected.data)
+            run = confirm_preview(form.token.data, user=g.user, confirm=form.confirm.data)
+        except PreviewNotFound:
+            db.session.rollback()
+            abort(404)
         except RuleError as exc:
             db.session.rollback()
-            match = compare(Match(form.kind.data, form.school_year.data, numbers=numbers, scope=form.scope.data))
-            apply_form = self._apply_form(match)
+            if "token" in exc.errors:
+                flash(str(exc.errors["token"]), "warning")
+                return redirect(url_for("VerificationView.upload"))
+            match, token = reopen_preview(form.token.data, g.user)
+            apply_form = ApplyForm(formdata=None, token=token)
             for name, message in exc.errors.items():
-                field = apply_form.confirm if name == "confirm" else apply_form.numbers
+                field = apply_form.confirm if name == "confirm" else apply_form.token
                 field.errors = [*field.errors, message]
             upload_form = VerificationForm(formdata=None, kind=match.kind, school_year=match.school_year,
                                            scope=match.scope)
