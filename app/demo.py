@@ -531,6 +531,35 @@ def _existing_demo_users():
     return found
 
 
+HOLIDAYS_2026_NOTICE = "国务院办公厅关于2026年部分节假日安排的通知（2025年11月4日）"
+# (name, kind, first day, last day) as that notice sets them
+HOLIDAYS_2026 = [
+    ("元旦", "holiday", date(2026, 1, 1), date(2026, 1, 3)), ("元旦调休", "workday", date(2026, 1, 4), date(2026, 1, 4)),
+    ("春节", "holiday", date(2026, 2, 15), date(2026, 2, 23)),
+    ("春节调休", "workday", date(2026, 2, 14), date(2026, 2, 14)),
+    ("春节调休", "workday", date(2026, 2, 28), date(2026, 2, 28)),
+    ("清明节", "holiday", date(2026, 4, 4), date(2026, 4, 6)),
+    ("劳动节", "holiday", date(2026, 5, 1), date(2026, 5, 5)),
+    ("劳动节调休", "workday", date(2026, 5, 9), date(2026, 5, 9)),
+    ("端午节", "holiday", date(2026, 6, 19), date(2026, 6, 21)),
+    ("中秋节", "holiday", date(2026, 9, 25), date(2026, 9, 27)),
+    ("国庆节", "holiday", date(2026, 10, 1), date(2026, 10, 7)),
+    ("国庆节调休", "workday", date(2026, 9, 20), date(2026, 9, 20)),
+    ("国庆节调休", "workday", date(2026, 10, 10), date(2026, 10, 10)),
+]
+
+
+def _seed_calendar():
+    """The working-day calendar of 2026, from the State Council's notice (the centre adds each year's)."""
+    from app.models import WorkCalendarEntry
+
+    if db.session.scalar(select(func.count(WorkCalendarEntry.id)).where(WorkCalendarEntry.year == 2026)):
+        return
+    db.session.add_all([WorkCalendarEntry(year=2026, name=name, kind=kind, starts_on=first, ends_on=last,
+                                          basis=HOLIDAYS_2026_NOTICE) for name, kind, first, last in HOLIDAYS_2026])
+    db.session.commit()
+
+
 @demo_only
 def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     from app.cli import create_user
@@ -593,6 +622,7 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     flush_students(pending)
     db.session.commit()
     awards = _seed_aid(rng, schools, year_start, today)
+    _seed_calendar()
 
     current_app.appbuilder.sm.sync_roles()
     password = current_app.config["DEMO_PASSWORD"]

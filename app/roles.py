@@ -63,6 +63,8 @@ BASIC = {
     "Allocation": ("AllocationView", None, "ProgramBudgets"),
     "PaymentBatch": ("PaymentBatchView", None, "PaymentBatches"),
     "BatchLine": ("BatchLineView", None, "BatchLines"),
+    "NoticeRule": ("NoticeRuleView", None, "NoticeRules"),
+    "WorkCalendarEntry": ("WorkCalendarView", None, "WorkCalendar"),
 }
 MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "Supervision", "ComplaintsMenu",
                    "Outreach", "Statistics")
@@ -210,7 +212,7 @@ FAB_ROLES = {
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES)
     + _blocks(REVEAL_ALL, REVEAL_ONE, LOAN_PRE_APPLY),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "ProgramStandard", "SocialProject",
-                                    "LoanMaterial", "LoanRate", "RepaymentDue")
+                                    "LoanMaterial", "LoanRate", "RepaymentDue", "NoticeRule", "WorkCalendarEntry")
     + _write("Student", "TransferRequest", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
     + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))
     + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))]

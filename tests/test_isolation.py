@@ -319,6 +319,7 @@ def test_views_and_apis_are_all_scoped_models_or_harmless(app):
                         "TrainingSession", "EvaluationPart", "ProgramBudget", "Allocation", "PaymentBatch",
                         "AuditEntry"}  # the audit trail: the centre, the admin and the auditor only
     allowed_unscoped |= {"LetterPolicy", "LetterPart"}  # the county's wording of the letter to parents
+    allowed_unscoped |= {"NoticeRule", "WorkCalendarEntry"}  # the 公示期 and the calendar of working days
     for view in app.appbuilder.baseviews:
         if isinstance(view, (ModelView, ModelRestApi)):
             model = view.datamodel.obj

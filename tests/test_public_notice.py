@@ -96,7 +96,9 @@ def test_the_notice_period_defaults_to_five_working_days_and_is_never_shorter(ap
     # on the page: the default is shown, a short one is refused beside the dates and never printed
     page = visible_text(center.get(_url("")))
     today = date.today()
-    assert f"公示期： {today.isoformat()} — {add_working_days(today, 5).isoformat()}" in page
+    with app.app_context():
+        last = add_working_days(today, 5)
+    assert f"公示期： {today.isoformat()} — {last.isoformat()}" in page
     short = center.get(_url("", start="2026-12-07", end="2026-12-09"))
     assert "公示期不少于 5 个工作日" in visible_text(short) and "最早于 2026-12-14 结束" in visible_text(short)
     r = center.get(_url(start="2026-12-07", end="2026-12-09"))
@@ -129,3 +131,108 @@ def test_the_printed_notice_runs_its_sentences_on_without_a_gap(app, center, not
     assert "资助学生名单予以公示。公示期自2026年12月7日起至2026年12月14日止。" in html
     r = center.get(_url(school=notice_school[0], start="2026-12-07", end="2026-12-14"))
     assert "予以公示。公示期自" in assert_cjk_pdf(r)
+
+
+# --- the 公示期 as the centre keeps it: days by school year, holidays and 调休 ------------------------------
+
+GUIDANCE = "教育部等六部门《关于做好家庭经济困难学生认定工作的指导意见》（教财〔2018〕16号）"
+# 国务院办公厅关于2026年部分节假日安排的通知 (2025年11月4日), 七、国庆节: 10月1日（周四）至7日（周三）放假调休，
+# 共7天。9月20日（周日）、10月10日（周六）上班。
+NATIONAL_DAY_2026 = [
+    {"year": "2026", "name": "国庆节", "kind": "holiday", "starts_on": "2026-10-01", "ends_on": "2026-10-07"},
+    {"year": "2026", "name": "国庆节调休", "kind": "workday", "starts_on": "2026-09-20", "ends_on": "2026-09-20"},
+    {"year": "2026", "name": "国庆节调休", "kind": "workday", "starts_on": "2026-10-10", "ends_on": "2026-10-10"},
+]
+
+
+def _entries(app):
+    from app.models import WorkCalendarEntry
+
+    with app.app_context():
+        return db.session.query(WorkCalendarEntry).order_by(WorkCalendarEntry.starts_on).all()
+
+
+def _clear_calendar(app):
+    from app.models import NoticeRule, WorkCalendarEntry
+
+    with app.app_context():
+        db.session.query(WorkCalendarEntry).delete()
+        db.session.query(NoticeRule).filter(NoticeRule.since_year != "2018-2019").delete()
+        db.session.commit()
+
+
+def test_a_notice_posted_before_national_day_ends_after_the_holidays(app, center, notice_school):
+    """The centre enters 2026's 国庆节 (国务院办公厅关于2026年部分节假日安排的通知): posted on Monday
+    28 September, five working days (教财〔2018〕16号 as commonly applied) are 29 and 30 September,
+    8 and 9 October and Saturday 10 October, an adjusted working day."""
+    try:
+        page = visible_text(center.get(_url("", start="2026-09-28")))
+        assert "公示期： 2026-09-28 — 2026-10-05" in page  # weekdays only, before the calendar
+        for entry in NATIONAL_DAY_2026:
+            assert center.post("/workcalendarview/add", data={**entry, "basis": "国务院办公厅关于2026年部分节假日安排的通知"}
+                               ).status_code == 302
+        assert [(e.name, e.kind, e.starts_on) for e in _entries(app)] == [
+            ("国庆节调休", "workday", date(2026, 9, 20)), ("国庆节", "holiday", date(2026, 10, 1)),
+            ("国庆节调休", "workday", date(2026, 10, 10))]
+        page = visible_text(center.get(_url("", start="2026-09-28")))
+        assert "公示期： 2026-09-28 — 2026-10-10" in page
+        # an end inside the holidays is too short, and the PDF is not printed
+        short = center.get(_url("", start="2026-09-28", end="2026-10-08"))
+        assert "公示期不少于 5 个工作日" in visible_text(short) and "最早于 2026-10-10 结束" in visible_text(short)
+        assert center.get(_url(start="2026-09-28", end="2026-10-08")).status_code == 302
+        assert_cjk_pdf(center.get(_url(start="2026-09-28")), "公示期自2026年9月28日起至2026年10月10日止")
+    finally:
+        _clear_calendar(app)
+
+
+def test_the_calendar_refuses_what_cannot_be(app, center, officer_a):
+    try:
+        bad = [
+            dict(NATIONAL_DAY_2026[1], starts_on="2026-09-21", ends_on="2026-09-21"),  # a Monday is no 调休 day
+            dict(NATIONAL_DAY_2026[0], ends_on="2026-09-30"),                          # ends before it starts
+            dict(NATIONAL_DAY_2026[0], year="2031"),                                   # another year's notice
+        ]
+        for data in bad:
+            r = center.post("/workcalendarview/add", data=data)
+            assert r.status_code == 200, data
+        assert _entries(app) == []
+        assert center.post("/workcalendarview/add", data=NATIONAL_DAY_2026[0]).status_code == 302
+        clash = center.post("/workcalendarview/add", data=dict(NATIONAL_DAY_2026[1], starts_on="2026-10-03",
+                                                                ends_on="2026-10-03"))
+        assert "一天不能既是节假日又是工作日" in visible_text(clash)
+        # the schools read the calendar; only the centre keeps it
+        assert "国庆节" in visible_text(officer_a.get("/workcalendarview/list/"))
+        assert officer_a.post("/workcalendarview/add", data=NATIONAL_DAY_2026[2]).status_code in (302, 403)
+        assert len(_entries(app)) == 1
+    finally:
+        _clear_calendar(app)
+
+
+def test_the_notice_period_is_the_school_years_as_the_county_set_it(app, center, officer_a, notice_school):
+    """The county may ask for longer than the 5 working days commonly applied (教财〔2018〕16号): the centre
+    records it for a school year; the years before keep theirs."""
+    from app.models import NoticeRule
+    from app.rules.workdays import notice_days
+
+    try:
+        with app.app_context():
+            assert notice_days("2026-2027") == (5, GUIDANCE)  # seeded from 2018-2019
+        assert "教财〔2018〕16号" in visible_text(center.get("/noticeruleview/list/"))
+        assert center.post("/noticeruleview/add", data={"since_year": "2026-2027", "working_days": "0",
+                                                        "basis": "x"}).status_code == 200
+        assert officer_a.post("/noticeruleview/add", data={"since_year": "2026-2027", "working_days": "7",
+                                                           "basis": "县资助中心通知"}).status_code in (302, 403)
+        r = center.post("/noticeruleview/add", data={"since_year": "2026-2027", "working_days": "7",
+                                                     "basis": "县资助中心关于公示期的通知"})
+        assert r.status_code == 302
+        with app.app_context():
+            assert notice_days("2026-2027") == (7, "县资助中心关于公示期的通知")
+            assert notice_days("2027-2028")[0] == 7 and notice_days("2025-2026") == (5, GUIDANCE)
+            assert db.session.query(NoticeRule).count() == 2
+        # the semester's notice (2026-2027): from Monday 7 December, 7 working days end on Wednesday 16 December
+        page = visible_text(center.get(_url("", start="2026-12-07")))
+        assert "公示期： 2026-12-07 — 2026-12-16" in page and "公示期自张贴之日起不少于 7 个工作日" in page
+        short = center.get(_url("", start="2026-12-07", end="2026-12-14"))
+        assert "公示期不少于 7 个工作日" in visible_text(short)
+    finally:
+        _clear_calendar(app)

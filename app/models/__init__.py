@@ -19,3 +19,4 @@ from app.models.budgets import Allocation, BatchLine, CardExport, PaymentBatch, 
 from app.models.schoolyear import SchoolYearTurnover  # noqa: F401,E402
 from app.models.audit import AuditEntry, AuditHead  # noqa: F401,E402
 from app.models.verification import VerificationPreview, VerificationRun  # noqa: F401,E402
+from app.models.calendar import NoticeRule, WorkCalendarEntry  # noqa: F401,E402

@@ -35,7 +35,7 @@ WHILE_UNUSED = {
 }
 FREE = {
     "print_job", "letter_policy", "letter_part", "training_attendance", "publicity_photo", "login_lock", "demo_account",
-    "user_session_epoch",
+    "user_session_epoch", "verification_preview", "work_calendar", "notice_rule",
     "ab_role", "ab_permission", "ab_view_menu", "ab_permission_view", "ab_register_user", "ab_api_key", "ab_group",
 }
 

@@ -11,6 +11,7 @@ from app.rules.schools import check_school
 from app.rules.semesters import check_semester
 from app.rules.students import check_student
 from app.rules.transfers import check_transfer
+from app.rules.workdays import check_calendar_entry, check_notice_rule
 
 
 def _checks():
@@ -19,6 +20,7 @@ def _checks():
         RepaymentDue, School, SchoolFund, Semester,
         SocialProject, Student, TransferRequest,
     )
+    from app.models.calendar import NoticeRule, WorkCalendarEntry
 
     from app.models.budgets import Allocation, BatchLine, PaymentBatch, ProgramBudget
     from app.models.complaints import Complaint
@@ -32,6 +34,8 @@ def _checks():
     )
 
     return {
+        NoticeRule: lambda session, obj: check_notice_rule(obj, session),
+        WorkCalendarEntry: lambda session, obj: check_calendar_entry(obj, session),
         HomeVisit: lambda session, obj: check_visit(obj),
         PublicityActivity: lambda session, obj: check_activity(obj),
         AidStaff: lambda session, obj: check_staff(obj),

@@ -18,6 +18,7 @@ from app.views.budgets import (
 from app.views.audit import AuditView
 from app.views.search import SearchRelayView
 from app.views.transfers import TransferRequestView
+from app.views.calendar import NoticeRuleView, WorkCalendarView
 from app.views.evaluation import EvaluationPartView, EvaluationView
 from app.views.complaints import ComplaintApi, ComplaintFiguresView, ComplaintView
 from app.views.reporting import ReportingPagesView, ReportTaskView, SubmissionView
@@ -59,6 +60,8 @@ def register_views(appbuilder):
     appbuilder.add_view(SocialProjectView, "SocialProjects", label=_l("Social aid projects"), icon="fa-handshake-o", **aid)
     appbuilder.add_view(PairingView, "Pairings", label=_l("Pairings"), icon="fa-link", **aid)
     appbuilder.add_view(PublicNoticeView, "PublicNotice", label=_l("Public notice"), icon="fa-bullhorn", **aid)
+    appbuilder.add_view(NoticeRuleView, "NoticeRules", label=_l("Notice periods"), icon="fa-clock-o", **aid)
+    appbuilder.add_view(WorkCalendarView, "WorkCalendar", label=_l("Working-day calendar"), icon="fa-calendar-o", **aid)
     appbuilder.add_view(CoverageView, "Coverage", label=_l("Coverage"), icon="fa-check-square-o", **aid)
     appbuilder.add_view(OverlapView, "Overlaps", label=_l("Duplicate aid check"), icon="fa-clone", **aid)
     appbuilder.add_view(ProgramBudgetView, "ProgramBudgets", label=_l("Budgets and matching funds"), icon="fa-bank", **aid)
