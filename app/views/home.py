@@ -26,7 +26,7 @@ class HomeView(IndexView):
         context = dict(appbuilder=self.appbuilder, roles=roles, school=school, officer_without_school=(scope == -1),
                        now=clock.now(), complaints=_complaint_panels(role_names, user.id))
         if scope != -1:
-            context["board"] = dashboard.overview()
+            context["board"] = dashboard.overview(school=school)
         if school is not None:
             context["todo"] = dashboard.officer_todo(context["board"]["coverage"])
         if "Supervisor" in role_names:
