@@ -199,8 +199,9 @@ def _recovery_label(r):
     return f"{_l('Recovery rate')}（{period}）"
 
 
-def officer_todo(cov, today=None) -> dict:
-    """The officer's own to-do: reports due, rectifications due, priority pupils without aid, borrowers to remind."""
+def officer_todo(cov, today=None, school=None) -> dict:
+    """The officer's own to-do: reports due, rectifications due, priority pupils without aid, borrowers to
+    remind (at a school whose stage has borrowers: app/rules/loans.py LOAN_STAGES)."""
     from app.kpi.loans import reminder_counts
     from app.kpi.reporting import report_todo
     from app.models import Inspection
@@ -210,7 +211,11 @@ def officer_todo(cov, today=None) -> dict:
     rectifications = db.session.scalars(
         select(Inspection).where(Inspection.rectification_status.in_(("required", "reopened")))
         .order_by(Inspection.rectification_deadline)).all()
-    graduates, graduates_count, dues, dues_count = reminder_counts(today.year, limit=10)
+    from app.rules.loans import stage_has_loans
+
+    graduates, graduates_count, dues, dues_count = [], 0, [], 0
+    if school is None or stage_has_loans(school.stage):
+        graduates, graduates_count, dues, dues_count = reminder_counts(today.year, limit=10)
     school_id = current_school_scope()
     reports = report_todo(school_id) if school_id not in (None, -1) else []
     return {

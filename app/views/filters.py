@@ -99,5 +99,5 @@ class ShowsFilters:
         widgets = super()._list(**kwargs)
         shown = active_filters(self)
         if shown:
-            widgets["active_filters"] = {"filters": shown, "clear": clear_filters_url(self)}
+            widgets["active_filters"] = {"filters": shown, "clear_url": clear_filters_url(self)}
         return widgets
