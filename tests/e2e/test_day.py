@@ -113,6 +113,9 @@ def _open_inspection(page, inspection):
     with page.expect_navigation():
         page.locator(f"a[href$='/inspectionview/show/{inspection}']").first.click()
     page.wait_for_load_state()
+    details = page.locator(".nav-tabs a:has-text('详情')")
+    if details.count():  # the page reopens on the tab used last (评分): back to its details
+        details.first.click()
 
 
 def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_prints(users):
