@@ -26,6 +26,7 @@ class Figure:
     target: float | None = None
     detail: str = ""
     warn: bool = False
+    county: bool = False   # the county's own record-keeping (its schools, its programmes): the centre's work
 
     def __post_init__(self):
         if self.target is not None and self.value is not None and self.kind == "pct":
@@ -38,6 +39,23 @@ class Figure:
 class Group:
     title: object
     figures: list = field(default_factory=list)
+    applies: bool = True   # False: work the user's school does not have (loans at a kindergarten)
+
+
+def for_the_user(groups, charts, school=None):
+    """What a user's home page shows: each figure whose list or page the user may open (a figure
+    without a link is one of work the role does not do), and for a school's officer only the
+    figures of its own school's work (not the county's 录入 of schools and programmes, not loans at
+    a school whose pupils do not borrow, not the extraction at a school that has none).  A group
+    left with no figure goes; so does a chart whose records the user may not list."""
+    shown = []
+    for group in groups:
+        if not group.applies:
+            continue
+        figures = [f for f in group.figures if f.url and not (school is not None and f.county)]
+        if figures:
+            shown.append(Group(group.title, figures))
+    return shown, [c for c in charts if c.pop("link", "")]
 
 
 def _link(endpoint, query=""):
@@ -67,17 +85,19 @@ def school_year_start(semester, today):
     return today.year if today.month >= 9 else today.year - 1
 
 
-def overview(today=None) -> dict:
-    """Every figure of the work plan for the user's scope, grouped, with the data of the charts."""
+def overview(today=None, school=None) -> dict:
+    """The figures of the work plan for the user's scope and work (``school``: an officer's own
+    school, see ``for_the_user``), grouped, with the data of the charts."""
     from app.kpi.complaints import complaint_figures
     from app.kpi.completeness import completeness, system_coverage
     from app.kpi.coverage import coverage
-    from app.kpi.funds import compliance_share
+    from app.kpi.funds import band_for, compliance_share
     from app.kpi.inspections import inspection_counts
     from app.kpi.loans import loan_figures, recovery
     from app.kpi.outreach import monthly
     from app.kpi.reporting import reporting_figures
     from app.models.complaints import COMPLAINT_KINDS
+    from app.rules.loans import stage_has_loans
 
     today = today or date.today()
     year = today.year
@@ -105,9 +125,9 @@ def overview(today=None) -> dict:
         ]),
         Group(_l("In the system (100% 录入)"), [
             Figure(_l("Schools"), system.school_share, _link("SchoolView.list"), target=1.0,
-                   detail=f"{system.schools_in}/{system.schools}"),
+                   detail=f"{system.schools_in}/{system.schools}", county=True),
             Figure(_l("Programmes"), system.program_share, _link("AidProgramView.list"), target=1.0,
-                   detail=f"{system.programs_in}/{system.programs}"),
+                   detail=f"{system.programs_in}/{system.programs}", county=True),
             Figure(_l("Required fields"), system.field_share, _link("CompletenessView.show"), target=1.0,
                    detail=f"{system.filled}/{system.cells}"),
         ]),
@@ -123,11 +143,11 @@ def overview(today=None) -> dict:
             Figure(_recovery_label(recovered), recovered.rate,
                    _link("LoanPagesView.figures", f"?year={recovered.year}"), target=1.0,
                    detail=f"{recovered.recovered:,.0f}/{recovered.due:,.0f}"),
-        ]),
+        ], applies=school is None or stage_has_loans(school.stage)),
         Group(_l("School aid funds"), [
             Figure(_l("Extraction within the band"), rate(within, must), _link("SchoolFundView.list"), target=1.0,
                    detail=f"{within}/{must}"),
-        ]),
+        ], applies=school is None or band_for(school.stage) is not None),
         Group(_l("Complaints"), [
             Figure(_l("Open"), complaints.open, _link("ComplaintView.list", "?_flt_1_status=closed"), kind="count"),
             Figure(_l("Overdue"), complaints.overdue, _link("ComplaintView.list", "?_flt_1_status=closed"),
@@ -153,22 +173,24 @@ def overview(today=None) -> dict:
     charts = []
     if cov is not None and len(cov.by_school) > 1:
         worst = sorted((r for r in cov.by_school if r.identified), key=lambda r: (r.coverage or 0, r.school_name))[:15]
-        charts.append({"id": "coverage", "title": str(_l("Coverage by school (lowest first)")), "type": "hbar",
+        charts.append({"id": "coverage", "link": _link("CoverageView.show"), "title": str(_l("Coverage by school (lowest first)")), "type": "hbar",
                        "percent": True, "categories": [r.school_name for r in worst],
                        "series": [{"name": str(_l("Coverage")), "data": [round((r.coverage or 0) * 100, 1) for r in worst]}]})
     if cov is not None and cov.by_program:
-        charts.append({"id": "programs", "title": str(_l("Amount by programme this semester (yuan)")), "type": "pie",
+        charts.append({"id": "programs", "link": _link("CoverageView.show"), "title": str(_l("Amount by programme this semester (yuan)")), "type": "pie",
                        "series": [{"name": str(_l("Amount")),
                                    "data": [{"name": name, "value": float(amount)} for name, _, amount in cov.by_program]}]})
-    charts.append({"id": "outreach", "title": str(_l("Home visits and publicity by month")), "type": "bar",
+    charts.append({"id": "outreach", "link": _link("HomeVisitView.list"), "title": str(_l("Home visits and publicity by month")), "type": "bar",
                    "categories": months, "series": [{"name": str(_l("Home visits")), "data": visits},
                                                      {"name": str(_l("Publicity activities")), "data": activities}]})
-    charts.append({"id": "complaints", "title": str(_l("Complaints received by month")), "type": "stack",
+    charts.append({"id": "complaints", "link": _link("ComplaintView.list"), "title": str(_l("Complaints received by month")), "type": "stack",
                    "categories": months,
                    "series": [{"name": label, "data": [m[code] for m in complaints.by_month]}
                               for code, label in [(c, str(lbl)) for c, lbl in COMPLAINT_KINDS]]})
+    groups, charts = for_the_user(groups, charts, school)
     return {"groups": groups, "charts": charts, "semester": semester, "year": year, "coverage": cov,
-            "inspections": inspections}
+            "inspections": inspections,
+            "rectifications_link": _link("InspectionView.list", "?_flt_0_rectification_status=required")}
 
 
 def _recovery_label(r):
@@ -177,8 +199,9 @@ def _recovery_label(r):
     return f"{_l('Recovery rate')}（{period}）"
 
 
-def officer_todo(cov, today=None) -> dict:
-    """The officer's own to-do: reports due, rectifications due, priority pupils without aid, borrowers to remind."""
+def officer_todo(cov, today=None, school=None) -> dict:
+    """The officer's own to-do: reports due, rectifications due, priority pupils without aid, borrowers to
+    remind (at a school whose stage has borrowers: app/rules/loans.py LOAN_STAGES)."""
     from app.kpi.loans import reminder_counts
     from app.kpi.reporting import report_todo
     from app.models import Inspection
@@ -188,7 +211,11 @@ def officer_todo(cov, today=None) -> dict:
     rectifications = db.session.scalars(
         select(Inspection).where(Inspection.rectification_status.in_(("required", "reopened")))
         .order_by(Inspection.rectification_deadline)).all()
-    graduates, graduates_count, dues, dues_count = reminder_counts(today.year, limit=10)
+    from app.rules.loans import stage_has_loans
+
+    graduates, graduates_count, dues, dues_count = [], 0, [], 0
+    if school is None or stage_has_loans(school.stage):
+        graduates, graduates_count, dues, dues_count = reminder_counts(today.year, limit=10)
     school_id = current_school_scope()
     reports = report_todo(school_id) if school_id not in (None, -1) else []
     return {

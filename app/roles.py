@@ -68,6 +68,10 @@ BASIC = {
 }
 MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "Supervision", "ComplaintsMenu",
                    "Outreach", "Statistics")
+# The 助学贷款 menu and its entries: shown to a school officer only when its school's stage has
+# borrowers (app/rules/loans.py LOAN_STAGES; app/security.py hides them from the others).
+LOAN_MENUS = ("StudentLoans", "Loans", "PreApplications", "RepaymentDues", "ReminderMonth", "LoanReminders",
+              "LoanFigures", "LoanMaterials", "LoanRates")
 # Who inspects: the supervisors (and the centre) record inspections and check rectifications.
 INSPECTING = [("InspectionView", ("can_check", "can_evidence", "can_sample"))]
 # Pages that every role reads within its own scope (公示, 应助尽助).
@@ -137,7 +141,9 @@ REVEAL_ONE = [(view, ("can_reveal",)) for view in ("StudentView", "AwardView", "
 
 # What every logged-in user may do with its own account.
 SELF_SERVICE = [
-    ("UserDBModelView", ("can_userinfo",)),
+    # 个人信息 and its two buttons (修改密码, 编辑个人信息): the user screen is AidUserDBModelView
+    # (app/security.py), and its buttons are actions of that screen.
+    ("AidUserDBModelView", ("can_userinfo", "resetmypassword", "userinfoedit")),
     ("ResetMyPasswordView", ("can_this_form_get", "can_this_form_post")),
     ("UserInfoEditView", ("can_this_form_get", "can_this_form_post")),
     ("SearchRelayView", ("can_relay",)),  # a list's search, posted (no ID number in an address)

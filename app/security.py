@@ -2,7 +2,7 @@
 import logging
 import re
 
-from flask import abort, current_app, flash, g, redirect, request, session as flask_session
+from flask import abort, current_app, flash, g, has_request_context, redirect, request, session as flask_session
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -25,7 +25,8 @@ from flask_login import login_user, logout_user
 
 from app import hardening, sessions
 
-from app.roles import ROLE_LABELS
+from app.roles import LOAN_MENUS, ROLE_LABELS
+from app.views.filters import ShowsFilters
 from app import demo_guard
 
 # Roles keep their English codes (used in code and on the command line); people read the label.
@@ -50,9 +51,10 @@ def _date_time(value):
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-class AidUserDBModelView(UserDBModelView):
+class AidUserDBModelView(ShowsFilters, UserDBModelView):
     """User accounts, without the groups this product does not use."""
 
+    list_template = "aid/list.html"
     list_columns = ["username", "first_name", "last_name", "email", "active", "roles"]
     search_columns = ["username", "first_name", "last_name", "email", "active", "roles"]
     add_columns = ["username", "first_name", "last_name", "email", "active", "roles", "password", "conf_password"]
@@ -94,9 +96,10 @@ class AidUserDBModelView(UserDBModelView):
         return redirect(request.referrer or self.get_redirect())
 
 
-class AidRoleModelView(RoleModelView):
+class AidRoleModelView(ShowsFilters, RoleModelView):
     """Roles are defined in code (app/roles.py): listed here, never edited."""
 
+    list_template = "aid/list.html"
     base_permissions = ["can_list", "can_show"]
     list_widget = ListWidget
     show_widget = ShowWidget
@@ -154,6 +157,30 @@ class ResetMyPasswordView(FabResetMyPasswordView):
         _forget_login()
         flash(gettext("Password changed. Please log in with the new password."), "info")
         return redirect(self.appbuilder.get_url_for_login)
+
+
+def _menus_without_work():
+    """Menu entries of work the user's school does not have: a school officer of a 幼儿园, 小学 or
+    初中 has no borrowers, so no 助学贷款 menu (app/rules/loans.py LOAN_STAGES)."""
+    from app.rules.loans import stage_has_loans
+    from app.scope import current_school_scope
+
+    if not has_request_context():
+        return frozenset()
+    cached = g.get("_aid_menus_without_work")
+    if cached is not None:
+        return cached
+    scope = current_school_scope()
+    hidden = frozenset()
+    if scope is not None and scope > 0:
+        from app.extensions import db
+        from app.models import School
+
+        school = db.session.get(School, scope)
+        if school is not None and not stage_has_loans(school.stage):
+            hidden = frozenset(LOAN_MENUS)
+    g._aid_menus_without_work = hidden
+    return hidden
 
 
 # What a login keeps in the session (Flask-Login's and app/hardening.py's); the rest (language,
@@ -351,9 +378,16 @@ class AidSecurityManager(SecurityManager):
         g._user_roles = (user.id, roles)
         return roles
 
+    def get_user_menu_access(self, menu_names=None):
+        """The menu entries the user may see, less those of work its school does not have."""
+        allowed = super().get_user_menu_access(menu_names)
+        return allowed - _menus_without_work()
+
     def has_access(self, permission_name, view_name):
         """The framework's check, answered once per user, permission and view in a request
         (a page asks it for every menu entry and button)."""
+        if permission_name == "menu_access" and view_name in _menus_without_work():
+            return False
         user = g.get("user")
         try:
             user_key = user.id if user is not None and user.is_authenticated else None

@@ -49,6 +49,8 @@ class Plan:
     carried: list = field(default_factory=list)      # identification ids carried into to_year
     semesters: list = field(default_factory=list)    # [(term, starts_on, ends_on, payment_deadline)]
     applied: object = None                           # the SchoolYearTurnover when done already
+    ends_on: date | None = None                      # the last day of from_year (``year_end``)
+    in_progress: bool = False                        # from_year has not ended on the county's clock
 
     @property
     def promoted(self):
@@ -72,7 +74,22 @@ def semesters_of(school_year):
             ("2", date(start + 1, 2, 15), date(start + 1, 7, 15), date(start + 1, 6, 30))]
 
 
-def plan(session, from_year) -> Plan:
+def year_end(session, school_year) -> date:
+    """The last day of a school year: the end of its second semester as the centre recorded it
+    (学年学期), else the usual one (``semesters_of``)."""
+    from app.models import Semester
+
+    ends = session.scalars(select(Semester.ends_on).where(Semester.school_year == school_year, Semester.term == "2")
+                           .order_by(Semester.ends_on.desc())).first()
+    return ends or semesters_of(school_year)[-1][2]
+
+
+def in_progress(session, school_year, today=None) -> bool:
+    """Whether the school year is still running on the county's clock (app/clock.py)."""
+    return (today or clock.today()) <= year_end(session, school_year)
+
+
+def plan(session, from_year, today=None) -> Plan:
     from app.models import Identification, School, Semester, Student
     from app.models.schoolyear import SchoolYearTurnover
 
@@ -83,6 +100,8 @@ def plan(session, from_year) -> Plan:
         raise RuleError({"from_year": _l("Write the school year as 2021-2022.")})
     to_year = next_year(from_year)
     out = Plan(from_year, to_year)
+    out.ends_on = year_end(session, from_year)
+    out.in_progress = (today or clock.today()) <= out.ends_on
     out.applied = session.scalars(select(SchoolYearTurnover).where(SchoolYearTurnover.from_year == from_year)).first()
     rows = session.execute(
         select(Student.id, Student.name, Student.grade, Student.class_name, School.stage, School.name)
@@ -108,12 +127,13 @@ def plan(session, from_year) -> Plan:
     return out
 
 
-def apply(session, the_plan: Plan, user=None, today=None):
-    """Write the plan (the caller commits once); RuleError if the year was turned over already."""
+def apply(session, the_plan: Plan, user=None, today=None, early=False):
+    """Write the plan (the caller commits once); RuleError if the year was turned over already, is
+    not the current one, or has not ended and ``early`` (an explicit second confirmation) is not given."""
     from app.models import Identification, Semester, Student
     from app.models.schoolyear import SchoolYearTurnover
 
-    today = today or date.today()
+    today = today or clock.today()
     if the_plan.applied is not None or session.scalars(
             select(SchoolYearTurnover).where(SchoolYearTurnover.from_year == the_plan.from_year)).first():
         raise RuleError({"from_year": _l("The school year %(y)s has been turned over already.", y=the_plan.from_year)})
@@ -121,6 +141,12 @@ def apply(session, the_plan: Plan, user=None, today=None):
     current = session.scalars(select(Semester.school_year).where(Semester.is_current.is_(True))).first()
     if current != the_plan.from_year:
         raise RuleError({"from_year": _l("Only the current school year (%(y)s) can be turned over.", y=current or "—")})
+    # in the middle of the year every pupil would move up a grade while still in this one's classes
+    ends_on = year_end(session, the_plan.from_year)
+    if today <= ends_on and not early:
+        raise RuleError({"from_year": _l(
+            "The school year %(y)s has not ended (it ends on %(d)s): confirm that it is to be turned over before its end.",
+            y=the_plan.from_year, d=ends_on.isoformat())})
     by_target = defaultdict(list)
     for m in the_plan.moves:
         by_target[(m.from_grade, m.to_grade)].append(m.student_id)

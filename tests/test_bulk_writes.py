@@ -95,7 +95,7 @@ def test_the_turnover_leaves_an_update_per_pupil_and_a_create_per_carried_identi
         plan.moves = [m for m in plan.moves if m.student_id == pupil.id]
         carried = [i for i in plan.carried if db.session.get(Identification, i).student_id == pupil.id]
         plan.carried, plan.semesters = carried, []
-        record = turnover.apply(db.session, plan)
+        record = turnover.apply(db.session, plan, early=True)
         db.session.commit()
         try:
             [entry] = [e for e in _entries("student", pupil.id, start) if e.action == "update"]

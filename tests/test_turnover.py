@@ -3,7 +3,7 @@ for re-confirmation, the new semesters open, and a year cannot be turned over tw
 from __future__ import annotations
 
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -51,7 +51,7 @@ def test_the_preview_is_what_is_applied_once(app):
             assert [s[0] for s in plan.semesters] == ["1", "2"]
             before = dict(db.session.execute(select(Student.id, Student.grade)).all())
 
-            record = turnover.apply(db.session, plan)
+            record = turnover.apply(db.session, plan, early=True)  # the year has not ended (see below)
 
             after = dict(db.session.execute(select(Student.id, Student.grade)).all())
             changed = {sid: grade for sid, grade in after.items() if before[sid] != grade}
@@ -69,7 +69,7 @@ def test_the_preview_is_what_is_applied_once(app):
                 len(plan.promoted), len(plan.graduated), len(plan.carried))
             # a second time is refused, whether from the same plan or a new one
             with pytest.raises(RuleError):
-                turnover.apply(db.session, turnover.plan(db.session, "2026-2027"))
+                turnover.apply(db.session, turnover.plan(db.session, "2026-2027"), early=True)
         finally:
             db.session.rollback()
         assert db.session.get(Student, WORLD.student_a).grade == "高二"
@@ -99,15 +99,26 @@ def test_the_centre_previews_and_applies_the_turnover_on_screen(app):
     assert client.post("/login/", data={"username": "t_turnover", "password": PASSWORD}).status_code == 302
     page = visible_text(client.get("/turnover/"))
     assert "升入上一年级" in page and "毕业离校" in page and "执行学年升级" in page
+    # the year is still running (it ends in July): the page says so, with what the turnover does
+    with county.app_context():
+        ends = turnover.year_end(db.session, year)
+    assert date.today() <= ends
+    assert f"{year}学年尚未结束" in page and ends.isoformat() in page and "学年升级将会" in page, page
+    assert "名最高年级学生标记为已毕业" in page and "我知道" in page
     # without the confirmation nothing happens
     r = client.post("/turnover/apply", data={"from_year": year}, follow_redirects=True)
     assert "请勾选确认" in visible_text(r)
+    # the one checkbox is not enough for a year in progress: refused, nobody moved
     r = client.post("/turnover/apply", data={"from_year": year, "confirm": "y"}, follow_redirects=True)
+    assert "学年尚未结束" in visible_text(r) and "学年升级完成" not in visible_text(r)
+    with county.app_context():
+        assert db.session.scalar(select(func.count(SchoolYearTurnover.id))) == 0
+    r = client.post("/turnover/apply", data={"from_year": year, "confirm": "y", "early": "y"}, follow_redirects=True)
     assert "学年升级完成" in visible_text(r)
     with county.app_context():
         record = db.session.scalars(select(SchoolYearTurnover)).one()
         assert record.promoted + record.graduated <= pupils and record.from_year == year
-    r = client.post("/turnover/apply", data={"from_year": year, "confirm": "y"}, follow_redirects=True)
+    r = client.post("/turnover/apply", data={"from_year": year, "confirm": "y", "early": "y"}, follow_redirects=True)
     assert "已经升级过了" in visible_text(r)
     with county.app_context():
         assert db.session.scalar(select(func.count(SchoolYearTurnover.id))) == 1
@@ -128,3 +139,43 @@ def test_only_the_current_school_year_is_turned_over(app):
             db.session.rollback()
         assert db.session.get(Student, WORLD.student_a).grade == "高二"
         assert db.session.scalar(select(func.count(SchoolYearTurnover.id))) == 0
+
+
+def test_a_school_year_ends_with_its_second_semester(app):
+    """The year's end is the end of its 第二学期 as the centre recorded it, else 15 July."""
+    with app.test_request_context():
+        try:
+            assert turnover.year_end(db.session, "2026-2027") == date(2027, 7, 15)  # only its first semester is recorded
+            db.session.add(Semester(school_year="2026-2027", term="2", starts_on=date(2027, 2, 20),
+                                    ends_on=date(2027, 7, 2), payment_deadline=date(2027, 6, 30)))
+            db.session.flush()
+            assert turnover.year_end(db.session, "2026-2027") == date(2027, 7, 2)
+            assert turnover.in_progress(db.session, "2026-2027", today=date(2027, 7, 2))
+            assert not turnover.in_progress(db.session, "2026-2027", today=date(2027, 7, 3))
+            plan = turnover.plan(db.session, "2026-2027", today=date(2027, 3, 1))
+            assert plan.in_progress and plan.ends_on == date(2027, 7, 2)
+        finally:
+            db.session.rollback()
+
+
+def test_a_year_in_progress_is_turned_over_only_with_the_second_confirmation(app):
+    """Below the screen: the rule refuses a turnover before the year's end unless told it is meant."""
+    with app.test_request_context():
+        try:
+            plan = turnover.plan(db.session, "2026-2027", today=date(2027, 3, 1))
+            with pytest.raises(RuleError) as refused:
+                turnover.apply(db.session, plan, today=date(2027, 3, 1))
+            assert "2027-07-15" in str(refused.value)
+            assert db.session.get(Student, WORLD.student_a).grade == "高二"
+            assert db.session.scalar(select(func.count(SchoolYearTurnover.id))) == 0
+            # once the year has ended (here a county whose second semester ended yesterday), the one
+            # confirmation of the screen is enough
+            yesterday = date.today() - timedelta(days=1)
+            db.session.add(Semester(school_year="2026-2027", term="2", starts_on=yesterday - timedelta(days=20),
+                                    ends_on=yesterday, payment_deadline=yesterday))
+            db.session.flush()
+            record = turnover.apply(db.session, turnover.plan(db.session, "2026-2027"))
+            assert record.promoted >= 2 and db.session.get(Student, WORLD.student_a).grade == "高三"
+        finally:
+            db.session.rollback()
+        assert db.session.get(Student, WORLD.student_a).grade == "高二"

@@ -27,6 +27,17 @@ from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
 from app.rules import RuleError, states
 
 CENTRE = {AID_CENTER, ADMIN}
+# The stages whose pupils go on to university and may borrow (生源地信用助学贷款 is for students
+# leaving 高中 or 中职): a 幼儿园, a 小学 or an 初中 has no borrowers, so its officer has no loan work
+# (no loan menus, no loan figures on its home page).
+LOAN_STAGES = ("senior", "complete", "vocational")
+
+
+def stage_has_loans(stage) -> bool:
+    """Whether a school of this stage has borrowers (see LOAN_STAGES)."""
+    return stage in LOAN_STAGES
+
+
 WRITERS = CENTRE | {SCHOOL_OFFICER}
 TRANSITIONS = {
     # action: (from, to, roles)

@@ -42,6 +42,7 @@ from app.exports import MAX_ROWS, workbook_bytes
 from app.extensions import db
 from app.rules import RuleError, db_errors
 from app.scope import ScopeViolation, current_school_scope
+from app.views.filters import ShowsFilters
 
 
 class AidInterface(SQLAInterface):
@@ -272,7 +273,7 @@ class AidListWidget(ListWidget):
     template = "aid/widgets/list.html"
 
 
-class AidModelView(ModelView):
+class AidModelView(ShowsFilters, ModelView):
     """Base of the CRUD screens."""
 
     # shown after the reason itself (see AidInterface._readable), instead of "database error"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import DecimalField, IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange
 
-from app import turnover, uploads
+from app import clock, turnover, uploads
 from app.exports import workbook_bytes
 from app.extensions import db
 from app.imports import template
@@ -288,11 +288,12 @@ class TurnoverView(BaseView):
     @has_access
     def preview(self):
         current = db.session.scalars(select(Semester).where(Semester.is_current.is_(True))).first()
-        from_year = request.args.get("from_year") or (current.school_year if current else f"{date.today().year - 1}-{date.today().year}")
+        today = clock.today()
+        from_year = request.args.get("from_year") or (current.school_year if current else f"{today.year - 1}-{today.year}")
         the_plan = turnover.plan(db.session, from_year)
         history = db.session.scalars(select(SchoolYearTurnover).order_by(SchoolYearTurnover.from_year.desc())).all()
         return self.render_template("aid/turnover.html", title=_l("School-year turnover"), plan=the_plan,
-                                    history=history, csrf_form=DynamicForm())
+                                    history=history, csrf_form=DynamicForm(), today=today)
 
     @expose("/apply", methods=["POST"])
     @has_access
@@ -305,7 +306,8 @@ class TurnoverView(BaseView):
             flash(_l("Tick the box to confirm that the preview was checked."), "warning")
             return redirect(url_for("TurnoverView.preview", from_year=from_year))
         try:
-            record = turnover.apply(db.session, turnover.plan(db.session, from_year), user=g.user)
+            record = turnover.apply(db.session, turnover.plan(db.session, from_year), user=g.user,
+                                    early=request.form.get("early") == "y")
             db.session.commit()
             flash(_l("%(y)s turned over: %(p)d pupils moved up, %(g)d left school, %(i)d identifications to re-confirm.",
                      y=record.from_year, p=record.promoted, g=record.graduated, i=record.identifications), "success")

@@ -40,3 +40,64 @@ class FilterExactHashed(BaseFilter):
         if not text:
             return query
         return query.filter(getattr(self.model, self.column_name) == text)
+
+
+def _human_value(view, column, flt, value):
+    """A filter's value as people read it: a code's label, a related record's name, 是/否; never
+    the keyed hash of an ID number."""
+    from flask_appbuilder.models.sqla.filters import FilterRelation
+
+    model = view.datamodel.obj
+    text = "" if value is None else str(value)
+    if text.startswith("h:") or isinstance(flt, FilterExactHashed):
+        return str(_l("the ID number searched for"))
+    choices = getattr(model, "__choices__", {}).get(column)
+    if choices is not None:
+        return str(choices.label(text)) if text in choices.codes else text
+    if isinstance(flt, FilterRelation):
+        try:
+            related = view.datamodel.get_related_interface(column).get(text)
+        except Exception:  # a value that is not a key of the related table
+            related = None
+        return str(related) if related is not None else text
+    if view.datamodel.is_boolean(column):
+        return str(_l("Yes")) if text.lower() in ("y", "1", "true", "on") else str(_l("No"))
+    return text
+
+
+def active_filters(view):
+    """[(column label, operation, value)] of the search the list was opened with (``_flt_*``
+    arguments: a home-page figure, a link, the search panel), in the user's words."""
+    from flask_appbuilder.models.sqla.filters import FilterRelation
+
+    out = []
+    for flt, values in zip(view._filters.filters, view._filters.values):
+        column = flt.column_name
+        label = view.label_columns.get(column) or column
+        name = flt.name
+        if isinstance(flt, FilterRelation):  # "关联" says nothing: a relation is equal or not
+            name = _l("Not Equal to") if flt.arg_name.startswith("n") else _l("Equal to")
+        values = values if isinstance(values, (list, tuple)) else [values]
+        shown = "、".join(v for v in (_human_value(view, column, flt, value) for value in values) if v)
+        out.append((str(label), str(name), shown))
+    return out
+
+
+def clear_filters_url(view):
+    """The list without its filters (its order and page size kept)."""
+    from flask import request, url_for
+
+    kept = {k: request.args.getlist(k) for k in request.args if not k.startswith("_flt_") and not k.startswith("page_")}
+    return url_for(f"{view.endpoint}.list", **kept)
+
+
+class ShowsFilters:
+    """A list (template aid/list.html) that says the filters it was opened with, in words, with a
+    link that clears them: a list opened from a home-page figure arrives filtered."""
+
+    def _list(self, **kwargs):
+        widgets = super()._list(**kwargs)
+        shown = active_filters(self)
+        if shown:
+            widgets["active_filters"] = {"filters": shown, "clear_url": clear_filters_url(self)}
+        return widgets

@@ -19,6 +19,7 @@ import pytest
 
 from app import idcard
 from app.rules import cards
+from tests.e2e.clicks import add, home, menu, open_row, search
 from tests.e2e.conftest import PHONE, shot, text
 
 
@@ -99,14 +100,33 @@ def _action(page, row_text, action_label):
     page.locator(".alert").first.wait_for()  # the new page's message
 
 
+def _open_pupil(page):
+    """The pupil's page, from 基础数据 › 学生 and a search by name."""
+    menu(page, "基础数据", "学生")
+    search(page, "name", NAME)
+    open_row(page, NAME, f"/studentview/show/{STATE['student']}")
+
+
+def _open_inspection(page, inspection):
+    """An inspection's page, from 监督检查 › 检查记录."""
+    menu(page, "监督检查", "检查记录")
+    with page.expect_navigation():
+        page.locator(f"a[href$='/inspectionview/show/{inspection}']").first.click()
+    page.wait_for_load_state()
+    details = page.locator(".nav-tabs a:has-text('详情')")
+    if details.count():  # the page reopens on the tab used last (评分): back to its details
+        details.first.click()
+
+
 def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_prints(users):
     page = users.page("officer")
-    page.goto("/")
+    home(page)
     assert "我的待办" in text(page)
     shot(page, "officer-home")
 
     # a new pupil with a wrong ID number: refused with the Chinese reason, the input kept
-    page.goto("/studentview/add")
+    menu(page, "基础数据", "学生")
+    add(page)
     page.fill("#name", NAME)
     page.fill("#id_number", WRONG_ID)
     page.select_option("#grade", "高一")  # the grades of the school's stage, not free text
@@ -123,9 +143,9 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
     _submit(page)
     assert "/add" not in page.url, text(page)[:1500]
     # the list shows the pupil with the ID number masked
-    page.goto("/studentview/list/")
+    menu(page, "基础数据", "学生")
     shot(page, "student-list")
-    page.goto("/studentview/list/?_flt_0_name=" + NAME)
+    search(page, "name", NAME)
     listed = text(page)
     assert NAME in listed and idcard.mask(ID_NUMBER) in listed and ID_NUMBER not in listed, listed[:2000]
     page.locator("a[href*='/studentview/show/']").first.click()
@@ -141,7 +161,8 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
     assert ID_NUMBER in text(page) and "2010-05-06" in text(page)
 
     # the family's identification, typed by ID number
-    page.goto("/identificationview/add")
+    menu(page, "基础数据", "困难认定")
+    add(page)
     page.fill("#student", ID_NUMBER)
     page.fill("#school_year", "2026-2027")
     page.select_option("#level", label="特别困难")
@@ -151,7 +172,7 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
     page.fill("#notes", "端木家低保户")
     _submit(page)
     assert "/add" not in page.url, text(page)[:2000]
-    page.goto(f"/studentview/show/{STATE['student']}")
+    _open_pupil(page)
     page.click("a[data-toggle=tab]:has-text('困难认定'), .nav-tabs a:has-text('困难认定')")
     shown = text(page)
     assert "特别困难" in shown and "低保" in shown and "2026-2027" in shown, shown[:3000]
@@ -160,7 +181,8 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
 
     # an award proposal: 普通高中国家助学金 for the semester at the standard of the family's level (特别困难:
     # the 3,000-a-year tier, 1,500 a semester), to the school's student aid card
-    page.goto("/awardview/add")
+    menu(page, "资助管理", "资助名单")
+    add(page)
     page.fill("#student", ID_NUMBER)
     page.select_option("#program", label="普通高中国家助学金")
     page.select_option("#semester", label="2026-2027学年第一学期")
@@ -170,7 +192,7 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
     shot(page, "award-propose")
     _submit(page)
     assert "/add" not in page.url, text(page)[:2000]
-    page.goto("/awardview/list/")
+    menu(page, "资助管理", "资助名单")
     row = page.locator("table tr", has_text=NAME).first
     listed = " ".join(row.inner_text().split())
     assert "普通高中国家助学金" in listed and ("1,500.00" in listed or "1500.00" in listed), listed
@@ -178,7 +200,7 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
     STATE["award"] = int(re.search(r"/show/(\d+)", row.locator("a[href*='/awardview/show/']").first.get_attribute("href")).group(1))
 
     # a report with an attachment, from the to-do list
-    page.goto("/reporting/todo/")
+    menu(page, "信息报送", "我的报送任务")
     assert "校内资助资金提取与使用情况" in text(page)
     shot(page, "officer-report-todo")
     task_row = page.locator("tr", has_text="校内资助资金提取与使用情况")
@@ -189,13 +211,13 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
     page.set_input_files("#file", files=[{"name": "校内资助资金.csv", "mimeType": "text/csv",
                                            "buffer": "学校,事业收入,提取金额\n全椒县中学,1000000,40000\n".encode()}])
     _submit(page)
-    page.goto("/reporting/todo/")
+    menu(page, "信息报送", "我的报送任务")
     task_row = " ".join(page.locator("tr", has_text="校内资助资金提取与使用情况").inner_text().split())
     assert "待审核" in task_row or "已报送" in task_row, task_row
     STATE["report"] = True
 
     # the letter to parents from the pupil's page: a PDF with the pupil's name in a real typeface
-    page.goto(f"/studentview/show/{STATE['student']}")
+    _open_pupil(page)
     link = page.locator("a:has-text('打印致家长一封信')")
     data = _download(page, link)
     letter = _pdf_text(data)
@@ -205,17 +227,17 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
 def test_2_centre_approves_and_pays_reviews_the_report_issues_a_task_registers_a_complaint(users):
     _needs("award", "report")
     page = users.page("center")
-    page.goto("/")
+    home(page)
     shot(page, "centre-home")
 
     # approve, then mark paid, from the list's 操作 menu
-    page.goto("/awardview/list/")
+    menu(page, "资助管理", "资助名单")
     _action(page, NAME, "审核通过")
     assert "已审核" in " ".join(page.locator("table tr", has_text=NAME).first.inner_text().split()), text(page)[:1500]
-    page.goto("/awardview/list/")
+    menu(page, "资助管理", "资助名单")
     _action(page, NAME, "标记已发放")
     assert "已发放" in " ".join(page.locator("table tr", has_text=NAME).first.inner_text().split()), text(page)[:1500]
-    page.goto(f"/awardview/show/{STATE['award']}")
+    open_row(page, NAME, f"/awardview/show/{STATE['award']}")
     shown = text(page)
     assert "已发放" in shown and date.today().isoformat() in shown, shown[:2000]
     shot(page, "award-paid")
@@ -226,7 +248,7 @@ def test_2_centre_approves_and_pays_reviews_the_report_issues_a_task_registers_a
     assert "刘洋" in history and "陈静" in history and "已发放" in history and "status" not in history, history[:2000]
 
     # the officer's report: returned once with what to correct, resubmitted, then accurate
-    page.goto("/submissionview/list/")
+    menu(page, "信息报送", "报送记录")
     row = page.locator("table tr", has_text="全椒县中学").filter(has_text="校内资助资金提取与使用情况").first
     assert "校内资助资金.csv" in row.inner_text()
     with page.expect_navigation():
@@ -238,7 +260,7 @@ def test_2_centre_approves_and_pays_reviews_the_report_issues_a_task_registers_a
     page.fill("#comment", "请补充提取比例")
     _submit(page)
     officer = users.page("officer")
-    officer.goto("/reporting/todo/")
+    menu(officer, "信息报送", "我的报送任务")
     todo = " ".join(officer.locator("tr", has_text="校内资助资金提取与使用情况").inner_text().split())
     assert "退回修改" in todo, todo
     officer.locator("tr", has_text="校内资助资金提取与使用情况").locator("a[href*='/reporting/submit/']").first.click()
@@ -246,14 +268,15 @@ def test_2_centre_approves_and_pays_reviews_the_report_issues_a_task_registers_a
     assert "请补充提取比例" in text(officer)
     officer.fill("#content", "已补充：提取比例4%。")
     _submit(officer)
-    page.goto("/submissionview/list/")
+    menu(page, "信息报送", "报送记录")
     _action(page, "已补充" if page.locator("table tr", has_text="已补充").count() else "校内资助资金提取与使用情况", "准确")
-    officer.goto("/reporting/todo/")
+    menu(officer, "信息报送", "我的报送任务")
     todo = " ".join(officer.locator("tr", has_text="校内资助资金提取与使用情况").inner_text().split())
     assert "准确" in todo, todo
 
     # a new report task for every 普通高中
-    page.goto("/reporttaskview/add")
+    menu(page, "信息报送", "报送任务")
+    add(page)
     page.fill("#title", "高中国家助学金发放情况（端木）")
     page.fill("#description", "请按模板报送本学期发放明细。")
     _type_date(page, "#deadline", "2026-12-20 17:00")
@@ -263,12 +286,13 @@ def test_2_centre_approves_and_pays_reviews_the_report_issues_a_task_registers_a
     shot(page, "report-task-add")
     _submit(page)
     assert "/add" not in page.url, text(page)[:2000]
-    officer.goto("/reporting/todo/")
+    menu(officer, "信息报送", "我的报送任务")
     assert "高中国家助学金发放情况（端木）" in text(officer)
     assert "2026-12-20 17:00" in text(officer)
 
     # a complaint registered, then sent to the leader
-    page.goto("/complaintview/add")
+    menu(page, "投诉举报", "投诉与咨询")
+    add(page)
     page.select_option("#kind", label="投诉")
     page.select_option("#channel", label="来电")
     came_in = (datetime.now() - timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M")  # the county's clock (conftest)
@@ -280,7 +304,7 @@ def test_2_centre_approves_and_pays_reviews_the_report_issues_a_task_registers_a
     page.fill("#content", "家长来电反映本学期助学金尚未到账。")
     _submit(page)
     assert "/add" not in page.url, text(page)[:2000]
-    page.goto("/complaintview/list/")
+    menu(page, "投诉举报", "投诉与咨询")
     row = page.locator("table tr", has_text="助学金未及时到账（端木）").first
     listed = row.inner_text()
     assert "端木家长" not in listed and "13900004321" not in listed  # never the complainant in a list
@@ -299,9 +323,10 @@ def test_2_centre_approves_and_pays_reviews_the_report_issues_a_task_registers_a
 def test_3_leader_approves_supervisor_inspects_officer_rectifies(users):
     _needs("complaint")
     leader = users.page("leader")
-    leader.goto("/")
+    home(leader)
     assert "助学金未及时到账（端木）" in text(leader)  # waiting for the leader's approval on its home page
-    leader.goto(f"/complaintview/show/{STATE['complaint']}")
+    with leader.expect_navigation():
+        leader.locator(f".aid-home a[href$='/complaintview/show/{STATE['complaint']}']").first.click()
     leader.locator(f"a[href*='/complaintview/step/{STATE['complaint']}/approve']").click()
     leader.wait_for_load_state()
     leader.fill("#comment", "同意，请移交调查")
@@ -311,7 +336,8 @@ def test_3_leader_approves_supervisor_inspects_officer_rectifies(users):
 
     # the supervisor: an inspection of 全椒县中学 with two scores and a rectification demand
     sup = users.page("supervisor")
-    sup.goto("/inspectionview/add")
+    menu(sup, "监督检查", "检查记录")
+    add(sup)
     sup.select_option("#school", label="全椒县中学")
     sup.select_option("#kind", label="巡查")
     sup.select_option("#status", label="已完成")
@@ -322,20 +348,23 @@ def test_3_leader_approves_supervisor_inspects_officer_rectifies(users):
     _type_date(sup, "#rectification_deadline", "2026-12-31")
     _submit(sup)
     assert "/add" not in sup.url, text(sup)[:2000]
-    sup.goto("/inspectionview/list/")
+    menu(sup, "监督检查", "检查记录")
     sup.locator("table tr", has_text="全椒县中学").first.locator("a[href*='/inspectionview/show/']").first.click()
     sup.wait_for_load_state()
     STATE["inspection"] = inspection = int(re.search(r"/show/(\d+)", sup.url).group(1))
     assert "资助档案缺少家长签字（端木）" in text(sup)
     for item, score in (("资金专款专用", "18"), ("资助档案完整", "12")):
-        sup.goto(f"/inspectionscoreview/add?_flt_0_inspection={inspection}")
+        _open_inspection(sup, inspection)
+        sup.click(".nav-tabs a:has-text('评分')")
+        with sup.expect_navigation():
+            sup.locator("a[href*='/inspectionscoreview/add']").first.click()
         if sup.locator("#inspection").count():  # opened from the 评分 tab, the inspection is already set
             sup.select_option("#inspection", value=str(inspection))
         sup.select_option("#item", label=item)
         sup.fill("#score", score)
         _submit(sup)
         assert "/add" not in sup.url, text(sup)[:2000]
-    sup.goto(f"/inspectionview/show/{inspection}")
+    _open_inspection(sup, inspection)
     assert "30.0" in text(sup), text(sup)[:2000]
     shot(sup, "inspection-show")
     report = _pdf_text(_download(sup, sup.locator("a[href*='/print/inspection/']")))
@@ -343,7 +372,7 @@ def test_3_leader_approves_supervisor_inspects_officer_rectifies(users):
 
     # the officer records the rectification, with evidence
     officer = users.page("officer")
-    officer.goto(f"/inspectionview/show/{inspection}")
+    _open_inspection(officer, inspection)
     assert "补齐资助档案的家长签字。" in text(officer)
     with officer.expect_navigation():
         officer.locator("a", has_text="填报整改情况").click()
@@ -352,7 +381,7 @@ def test_3_leader_approves_supervisor_inspects_officer_rectifies(users):
     officer.set_input_files("#evidence", files=[{"name": "签字页.png", "mimeType": "image/png",
                                                  "buffer": b"\x89PNG\r\n\x1a\n" + b"\0" * 64}])
     _submit(officer)
-    officer.goto(f"/inspectionview/show/{inspection}")
+    _open_inspection(officer, inspection)
     shown = text(officer)
     assert "已补齐全部家长签字。" in shown and "签字页.png" in shown, shown[:2000]
     STATE["rectified"] = True
@@ -377,7 +406,7 @@ def test_4_officer_is_refused_another_schools_record_by_url(users):
 
 def test_5_a_class_of_letters_prints_with_a_moving_progress_bar_and_downloads(users):
     page = users.page("officer")
-    page.goto("/print/letters")
+    menu(page, "打印文书", "致学生家长的一封信")
     assert "致学生家长的一封信" in text(page)
     shot(page, "letters-batch")
     row = page.locator("tr", has_text="高二").filter(has_text="2班").first
@@ -411,10 +440,14 @@ def test_5_a_class_of_letters_prints_with_a_moving_progress_bar_and_downloads(us
 
 def test_6_the_officers_main_screens_at_phone_width(users):
     phone = users.page("officer", PHONE)
-    for url, name, needle in (("/", "phone-officer-home", "我的待办"),
-                              ("/studentview/list/", "phone-student-list", "学生"),
-                              ("/reporting/todo/", "phone-report-todo", "我的报送任务")):
-        phone.goto(url)
+    for where, name, needle in ((None, "phone-officer-home", "我的待办"),
+                                (("基础数据", "学生"), "phone-student-list", "学生"),
+                                (("信息报送", "我的报送任务"), "phone-report-todo", "我的报送任务")):
+        if where is None:
+            home(phone)
+        else:
+            menu(phone, *where)
+        url = phone.url
         assert needle in text(phone)
         # nothing wider than the screen but the tables, which scroll inside their box
         width = phone.evaluate("document.documentElement.scrollWidth")
@@ -433,27 +466,14 @@ MOVER_ID = idcard.make("341124", MOVER_BORN, SEQ + 5)
 MOVER = "转学测试" + ("" if SEQ == 987 else "甲乙丙丁戊己庚辛壬癸"[SEQ % 10])
 
 
-def _menu(page, category, item):
-    """Open a menu of the navigation bar and click one of its entries, as a person does."""
-    page.locator("ul.navbar-nav > li.dropdown > a.dropdown-toggle", has_text=category).first.click()
-    entry = page.locator("ul.navbar-nav li.dropdown.open ul.dropdown-menu a").filter(
-        has_text=re.compile(rf"^\s*{item}\s*$")).first
-    with page.expect_navigation():
-        entry.click()
-    page.wait_for_load_state()
-
-
-def _add_button(page):
-    with page.expect_navigation():
-        page.locator("a", has_text="新增").first.click()
 
 
 def test_7_a_school_asks_for_a_pupil_registered_elsewhere_the_centre_moves_it_and_the_search_hides_the_number(users):
     # the centre registers a pupil at a 完全中学 (the demo's officers are a high school's and a kindergarten's)
     centre = users.page("center")
-    centre.goto("/")
-    _menu(centre, "基础数据", "学生")
-    _add_button(centre)
+    home(centre)
+    menu(centre, "基础数据", "学生")
+    add(centre)
     centre.select_option("#school", label="全椒县第三中学")
     centre.fill("#name", MOVER)
     centre.fill("#id_number", MOVER_ID)
@@ -464,9 +484,9 @@ def test_7_a_school_asks_for_a_pupil_registered_elsewhere_the_centre_moves_it_an
     assert "/add" not in centre.url, text(centre)[:1500]
     # the high school tries to register the same child: told only that the number is on the county's list
     officer = users.page("officer")
-    officer.goto("/")
-    _menu(officer, "基础数据", "学生")
-    _add_button(officer)
+    home(officer)
+    menu(officer, "基础数据", "学生")
+    add(officer)
     officer.fill("#name", MOVER)
     officer.fill("#id_number", MOVER_ID)
     officer.select_option("#grade", "高一")
@@ -477,8 +497,8 @@ def test_7_a_school_asks_for_a_pupil_registered_elsewhere_the_centre_moves_it_an
     assert "已在本县学籍名单中" in body and "学生转入申请" in body, body[:1500]
     assert "九年级" not in body and "第三中学" not in body, body[:1500]
     # …and asks the centre for the pupil
-    _menu(officer, "基础数据", "学生转入申请")
-    _add_button(officer)
+    menu(officer, "基础数据", "学生转入申请")
+    add(officer)
     officer.fill("#id_number", MOVER_ID)
     officer.fill("#name", MOVER)
     officer.select_option("#grade", "高一")
@@ -489,8 +509,8 @@ def test_7_a_school_asks_for_a_pupil_registered_elsewhere_the_centre_moves_it_an
     assert "待资助中心办理" in row.inner_text() and MOVER_ID not in text(officer), text(officer)[:1500]
     shot(officer, "transfer-request-list")
     # the centre sees the pupil as registered now and moves it
-    centre.goto("/")
-    _menu(centre, "基础数据", "学生转入申请")
+    home(centre)
+    menu(centre, "基础数据", "学生转入申请")
     with centre.expect_navigation():
         centre.locator("table tr", has_text=MOVER).first.locator("a[href*='/transferrequestview/show/']").first.click()
     shown = text(centre)
@@ -500,7 +520,7 @@ def test_7_a_school_asks_for_a_pupil_registered_elsewhere_the_centre_moves_it_an
         centre.locator("button", has_text="转入全椒县中学").click()
     assert "学籍及其资助记录已转入申请学校" in text(centre) and "已转入" in text(centre), text(centre)[:1500]
     # the high school finds its new pupil by ID number: the number never enters the address
-    _menu(officer, "基础数据", "学生")
+    menu(officer, "基础数据", "学生")
     officer.locator("a.accordion-toggle", has_text="搜索").first.click()  # the search panel opens
     officer.locator("#filter_form .dropdown-toggle").first.click()
     officer.locator("#filter_form a.filter[name='id_number']").click()
@@ -512,14 +532,14 @@ def test_7_a_school_asks_for_a_pupil_registered_elsewhere_the_centre_moves_it_an
     listed = text(officer)
     assert MOVER in listed and "高一" in listed and MOVER_ID not in listed, listed[:1500]
     # the 完全中学 no longer lists the pupil
-    _menu(centre, "基础数据", "学生")
+    menu(centre, "基础数据", "学生")
     assert MOVER in text(centre) and "全椒县第三中学" not in centre.locator("table tr", has_text=MOVER).first.inner_text()
 
 
 def test_8_the_auditor_verifies_the_trail_and_a_logout_ends_the_login(users):
     auditor = users.page("auditor")
-    auditor.goto("/")
-    _menu(auditor, "系统管理", "审计日志")
+    home(auditor)
+    menu(auditor, "系统管理", "审计日志")
     with auditor.expect_navigation():
         auditor.locator("button", has_text="核验审计日志").click()
     result = text(auditor)
@@ -533,3 +553,5 @@ def test_8_the_auditor_verifies_the_trail_and_a_logout_ends_the_login(users):
     assert "/login" in auditor.url, auditor.url
     response = auditor.goto("/auditview/list/")
     assert "/login" in auditor.url, (auditor.url, response.status if response else None)
+    for key in [k for k in users.contexts if k[0] == "auditor"]:  # logged out: a later test logs in again
+        users.contexts.pop(key)[0].close()

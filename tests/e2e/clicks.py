@@ -1,0 +1,73 @@
+"""How a person moves around the back office: the navigation bar's name (home), its menus and
+the user's own menu. End-to-end tests go from page to page with these, never by typing an address
+(only to log in and to show that a refused page is refused)."""
+from __future__ import annotations
+
+import re
+
+
+def home(page):
+    """Back to the home page by the product's name at the left of the navigation bar."""
+    with page.expect_navigation():
+        page.locator(".navbar .navbar-brand a, .navbar a.navbar-brand").first.click()
+    page.wait_for_load_state()
+
+
+def _open_navbar(page):
+    """At a phone's width the menus sit behind the ☰ button."""
+    toggle = page.locator(".navbar button.navbar-toggle")
+    if toggle.count() and toggle.first.is_visible() and not page.locator(".navbar-collapse.in").count():
+        toggle.first.click()
+        page.locator(".navbar-collapse.in").wait_for()
+
+
+def menu(page, category, item):
+    """Open a menu of the navigation bar and click one of its entries, as a person does."""
+    _open_navbar(page)
+    page.locator("ul.navbar-nav > li.dropdown > a.dropdown-toggle", has_text=category).first.click()
+    entry = page.locator("ul.navbar-nav li.dropdown.open ul.dropdown-menu a").filter(
+        has_text=re.compile(rf"^\s*{re.escape(item)}\s*$")).first
+    with page.expect_navigation():
+        entry.click()
+    page.wait_for_load_state()
+
+
+def user_menu(page, item):
+    """The menu under the user's name (个人信息, 退出登录)."""
+    _open_navbar(page)
+    page.locator("ul.navbar-nav li.dropdown:has(a[href$='/logout/']) > a.dropdown-toggle").first.click()
+    entry = page.locator("ul.navbar-nav li.dropdown.open ul.dropdown-menu a").filter(
+        has_text=re.compile(rf"^\s*{re.escape(item)}\s*$")).first
+    with page.expect_navigation():
+        entry.click()
+    page.wait_for_load_state()
+
+
+def menu_entries(page):
+    """Every entry of the navigation bar's menus, as the user reads them."""
+    return [" ".join(t.split()) for t in page.locator("ul.navbar-nav a").all_inner_texts() if t.strip()]
+
+
+def add(page):
+    """The list's 新增 button."""
+    with page.expect_navigation():
+        page.locator("a", has_text="新增").first.click()
+    page.wait_for_load_state()
+
+
+def search(page, column, value):
+    """The list's 搜索 panel: add a filter on a column, type the value, search."""
+    page.locator("a.accordion-toggle", has_text="搜索").first.click()
+    page.locator("#filter_form .dropdown-toggle").first.click()
+    page.locator(f"#filter_form a.filter[name='{column}']").click()
+    page.locator(f"#filter_form input[name$='_{column}']").last.fill(value)
+    with page.expect_navigation():
+        page.locator("#filter_form button[type=submit], #filter_form input[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+def open_row(page, row_text, show_path):
+    """The record page of a row of the list (its 查看 button)."""
+    with page.expect_navigation():
+        page.locator("table tr", has_text=row_text).first.locator(f"a[href*='{show_path}']").first.click()
+    page.wait_for_load_state()
