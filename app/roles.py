@@ -67,7 +67,7 @@ BASIC = {
 MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "Supervision", "ComplaintsMenu",
                    "Outreach", "Statistics")
 # Who inspects: the supervisors (and the centre) record inspections and check rectifications.
-INSPECTING = [("InspectionView", ("can_check", "can_evidence", "can_sample"))]
+INSPECTING = [("InspectionView", ("can_check", "can_evidence", "can_sample", "can_scores"))]
 # Pages that every role reads within its own scope (公示, 应助尽助).
 REPORT_PAGES = [
     ("PublicNoticeView", ("can_show", "can_export"), "PublicNotice"),
