@@ -40,6 +40,7 @@ class InspectionScoreView(AidModelView):
                      "school": _l("School")}
     list_columns = ["item", "score", "note"]
     show_columns = add_columns = edit_columns = ["inspection", "item", "score", "note"]
+    formatters_columns = {"score": lambda v: "" if v is None else plain_score(v)}  # points, not yuan
     search_columns = ["school", "inspection", "item"]
 
 
