@@ -65,3 +65,23 @@ def test_the_inspection_reports_signatures_stay_with_the_report(app, as_role, tm
     for text in pages:  # no heading left at the foot of a page
         lines = [line.strip() for line in text.splitlines() if line.strip() and "页" not in line]
         assert not lines[-1].startswith(("一、", "二、", "三、", "四、")), lines[-1]
+
+
+@pytest.mark.parametrize("length", [60, 220])
+def test_the_complaint_sheets_signatures_stay_with_its_last_section(app, center, tmp_path, length):
+    from datetime import datetime
+
+    from app.models import Complaint
+
+    with app.app_context():
+        complaint = Complaint(school_id=WORLD.school_a, origin="centre", channel="letter", kind="complaint",
+                              received_at=datetime(2026, 10, 9, 10, 0), complainant_name="版式投诉人",
+                              subject="版式测试", content="反映内容。" * length)
+        db.session.add(complaint)
+        db.session.commit()
+        complaint_id = complaint.id
+    response = center.get(f"/print/complaint/{complaint_id}")
+    assert response.status_code == 200
+    pages = _pages(response.data, tmp_path)
+    signed = [text for text in pages if "承办人（签字）" in text]
+    assert len(signed) == 1 and "五、办结" in signed[0]  # the closing section moves with its signatures
