@@ -72,6 +72,14 @@ def test_the_supervisor_enters_every_score_on_one_page_and_lands_on_the_record(a
     assert _stored(app, insp) == {a: (Decimal("8"), "台账齐全"), b: (Decimal("17.5"), None), c: (None, "未检查")}
     shown = visible_text(supervisor.get(f"/inspectionview/show/{insp}"))
     assert "25.5" in shown  # the record's total
+    assert re.search(r"评分表项目\d+-1 20 17\.5 ", shown)  # its 评分 tab: item, full score, score
+    export = supervisor.get(f"/inspectionscoreview/export/?_flt_0_inspection={insp}")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(BytesIO(export.data)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("检查项目", "满分", "得分") and any(row[1] == 20 and row[2] == 17.5 for row in rows[1:]), rows
     assert "已保存评分：25.5 分（已评项目满分 30 分）" in shown
     # opened again, the sheet shows what is stored, and a second save changes a score in place
     again = supervisor.get(f"/inspectionview/scores/{insp}").get_data(as_text=True)

@@ -37,8 +37,8 @@ class InspectionScoreView(AidModelView):
     list_title = _l("Scores")
     show_title = add_title = edit_title = _l("Score")
     label_columns = {"inspection": _l("Inspection"), "item": _l("Checklist item"), "score": _l("Score"), "note": _l("Notes"),
-                     "school": _l("School")}
-    list_columns = ["item", "score", "note"]
+                     "school": _l("School"), "item.max_score": _l("Full score")}
+    list_columns = ["item", "item.max_score", "score", "note"]
     show_columns = add_columns = edit_columns = ["inspection", "item", "score", "note"]
     formatters_columns = {"score": lambda v: "" if v is None else plain_score(v)}  # points, not yuan
     search_columns = ["school", "inspection", "item"]

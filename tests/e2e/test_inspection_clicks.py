@@ -73,7 +73,8 @@ def test_the_supervisor_records_an_inspection_and_all_its_scores_by_clicks(users
     assert "得分 89.5" in shown, shown[:1500]
     sup.locator(".nav-tabs a", has_text="评分").first.click()  # the record's 评分 tab: each item, score and note
     scored = text(sup)
-    assert "资助名单公示规范 15 公示期满5个工作日" in scored and "困难认定程序规范 12.5" in scored, scored[:2500]
+    # item, full score, score, note
+    assert "资助名单公示规范 15 15 公示期满5个工作日" in scored and "困难认定程序规范 15 12.5" in scored, scored[:2500]
     shot(sup, "inspection-record-scored")
     # the printed report: every item, the total, and the signatures under the last section
     pages = _pages(_download(sup, sup.locator("a", has_text="打印督查报告")))
