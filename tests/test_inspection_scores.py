@@ -86,6 +86,9 @@ def test_the_supervisor_enters_every_score_on_one_page_and_lands_on_the_record(a
     assert f'name="score-{b}" value="17.5"' in again
     assert _post_sheet(supervisor, insp, {a: "9", b: "17.5", c: "5"}, {a: "台账齐全", c: ""}).status_code == 302
     assert _stored(app, insp) == {a: (Decimal("9"), "台账齐全"), b: (Decimal("17.5"), None), c: (Decimal("5"), None)}
+    # a save that sends one line (no note) changes that score only: what it did not send stays as stored
+    assert _post_sheet(supervisor, insp, {a: "7"}).status_code == 302
+    assert _stored(app, insp) == {a: (Decimal("7"), "台账齐全"), b: (Decimal("17.5"), None), c: (Decimal("5"), None)}
 
 
 @pytest.mark.parametrize("bad, message", [

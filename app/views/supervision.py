@@ -11,10 +11,11 @@ from wtforms import TextAreaField
 from app import storage
 from app.extensions import db
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.models import Inspection, InspectionItem, InspectionScore, PhoneCall, Semester
 from app.roles import ROLE_LABELS, SUPERVISOR
-from app.rules import RuleError
+from app.rules import RuleError, db_errors
 from app.rules.supervision import (
     SheetError, check_inspection, check_rectification, inspector_candidates, person_name, plain_score, record_scores, rectify,
     sample_awards, score_sheet, sheet_total, sheet_version,
@@ -156,8 +157,10 @@ class InspectionView(AidModelView):
                 flash(_l("Someone else changed these scores after you opened this page: nothing was saved. "
                          "The page now shows the current scores."), "danger")
             else:
-                typed = {line.item.id: (request.form.get(f"score-{line.item.id}", ""),
-                                        request.form.get(f"note-{line.item.id}", "")) for line in lines}
+                # a line the form did not send stays as stored, a note it did not send too
+                typed = {line.item.id: (request.form[f"score-{line.item.id}"],
+                                        request.form.get(f"note-{line.item.id}", line.note))
+                         for line in lines if f"score-{line.item.id}" in request.form}
                 try:
                     lines = record_scores(db.session, inspection, typed)
                     db.session.commit()
@@ -173,6 +176,10 @@ class InspectionView(AidModelView):
                     db.session.rollback()
                     lines = score_sheet(db.session, inspection)
                     flash(str(exc), "danger")
+                except SQLAlchemyError as exc:  # refused by the database itself (a score saved at the same moment)
+                    db.session.rollback()
+                    lines = score_sheet(db.session, inspection)
+                    flash(str(db_errors.readable(exc, InspectionScore)), "danger")
         given, full, scored = sheet_total(lines)
         return self.render_template("aid/score_sheet.html", inspection=inspection, lines=lines,
                                     version=sheet_version(score_sheet(db.session, inspection)),
