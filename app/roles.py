@@ -73,7 +73,7 @@ MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "S
 LOAN_MENUS = ("StudentLoans", "Loans", "PreApplications", "RepaymentDues", "ReminderMonth", "LoanReminders",
               "LoanFigures", "LoanMaterials", "LoanRates")
 # Who inspects: the supervisors (and the centre) record inspections and check rectifications.
-INSPECTING = [("InspectionView", ("can_check", "can_evidence", "can_sample"))]
+INSPECTING = [("InspectionView", ("can_check", "can_evidence", "can_sample", "can_scores"))]
 # Pages that every role reads within its own scope (公示, 应助尽助).
 REPORT_PAGES = [
     ("PublicNoticeView", ("can_show", "can_export"), "PublicNotice"),

@@ -42,6 +42,7 @@ WRITERS = {
     "ComplaintView.edit": {C, O}, "ComplaintView.step": {C, O, S, L}, "ComplaintView.identity": {C, O, S, L},
     "ComplaintApi.step": {C, O, S, L},
     "InspectionView.rectify": {O}, "InspectionView.check": {C, S}, "InspectionView.sample": {C, S},
+    "InspectionView.scores": {C, S},
     "SubmissionView.return_form": {C}, "SubmissionView.action:accept": {C}, "ReportingPagesView.submit": {O},
     "PublicityActivityView.photos": {C, O},
     "PrintView.letters": {C, O}, "PrintJobView.retry": {C, O},

@@ -93,6 +93,12 @@ def check_score(score, session=None):
         raise RuleError({"score": _l("A score cannot be below 0.")})
     if item is not None and item.max_score is not None and value > item.max_score:
         raise RuleError({"score": _l("At most %(full)s points: the full score of this item.", full=item.max_score)})
+    try:
+        whole_tenths = value == value.quantize(Decimal("0.1"))
+    except InvalidOperation:
+        whole_tenths = False
+    if not whole_tenths:  # the column keeps one decimal: 7.25 would be stored as another score than given
+        raise RuleError({"score": _l("Give the score to one decimal place at most (such as 7.5).")})
 
 
 def check_item(item, session):
@@ -114,6 +120,8 @@ def check_item(item, session):
 
 def check_inspection(inspection, today=None, session=None):
     states.check(inspection, STATES, session)
+    if session is not None:
+        check_inspectors(inspection, session)
     errors = {}
     today = today or date.today()
     if inspection.status == "done" and inspection.inspected_on and inspection.inspected_on > today:
@@ -125,6 +133,66 @@ def check_inspection(inspection, today=None, session=None):
             inspection.rectification_status = "required"
     if errors:
         raise RuleError(errors)
+
+
+# Who may be named an inspection's inspector: the supervisors and the centre's staff (DESIGN.md's
+# roles), never a school's own officer: a school would otherwise inspect itself.
+INSPECTOR_ROLES = (SUPERVISOR, AID_CENTER)
+
+
+def inspector_candidates(session, keep=()):
+    """The users a form offers as inspectors, by name: active supervisors and centre staff who are no
+    school's officer, plus ``keep`` (the inspectors a record already names, so an edit keeps them)."""
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import or_, select
+
+    query = select(User).where(or_(_eligible(User) & User.active.is_(True), User.id.in_(list(keep) or [-1])))
+    return _ordered(session.scalars(_unscoped(query)).unique().all())
+
+
+def _eligible(User):
+    from flask_appbuilder.security.sqla.models import Role
+    from sqlalchemy import select
+
+    from app.models import InfoOfficer
+
+    return (User.roles.any(Role.name.in_(INSPECTOR_ROLES)) & ~User.roles.any(Role.name == SCHOOL_OFFICER)
+            & User.id.not_in(select(InfoOfficer.user_id)))
+
+
+def _unscoped(query):
+    from app.scope import unscoped
+
+    return query.execution_options(**unscoped())
+
+
+def _ordered(users):
+    return sorted(users, key=lambda u: (not u.active, person_name(u)))
+
+
+def person_name(user):
+    return f"{user.first_name or ''}{user.last_name or ''}".strip() or user.username
+
+
+def check_inspectors(inspection, session):
+    """Every inspector a write adds is a supervisor or one of the centre's staff, and no school's officer.
+    Run from the flush hook (forms, bulk writes, commands alike); inspectors already on the record stay."""
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import inspect as sa_inspect, select
+
+    state = sa_inspect(inspection, raiseerr=False)
+    if state is None:
+        return  # a form's stand-in: its picker offers the eligible users only
+    added = [u for u in state.attrs.inspectors.history.added if u is not None]
+    if not added:
+        return
+    ids = [u.id for u in added if u.id is not None]
+    allowed = set(session.scalars(_unscoped(select(User.id).where(User.id.in_(ids or [-1]), _eligible(User)))))
+    refused = [u for u in added if u.id not in allowed]
+    if refused:
+        raise RuleError({"inspectors": _l(
+            "%(names)s cannot be an inspector: inspections are made by supervisors and the aid centre's staff, "
+            "never by a school's officer.", names="、".join(person_name(u) for u in refused))})
 
 
 def _may(roles, field):
@@ -189,3 +257,123 @@ def check_call(call, session):
         call.confirms_receipt is False
         or (call.stated_amount is not None and Decimal(call.stated_amount) != Decimal(award.amount))
     )
+
+
+# --- 评分表: every checklist score of an inspection on one sheet -------------------------------
+
+class ScoreLine:
+    """One line of an inspection's score sheet: a checklist item, its full score, the score and note."""
+
+    def __init__(self, item, stored=None):
+        self.item, self.stored = item, stored
+        self.value = "" if stored is None or stored.score is None else plain_score(stored.score)
+        self.note = (stored.note or "") if stored is not None else ""
+        self.error = None
+
+    @property
+    def full(self):
+        return self.item.max_score
+
+
+def plain_score(value):
+    """7.0 → "7", 7.5 → "7.5": a score as a person writes it."""
+    from decimal import Decimal
+
+    return format(Decimal(value).normalize(), "f")
+
+
+def score_sheet(session, inspection):
+    """The lines of an inspection's score sheet in the checklist's order: every active item, and an
+    item no longer active that this inspection already scored."""
+    from sqlalchemy import select
+
+    from app.models import InspectionItem, InspectionScore
+
+    stored = {s.item_id: s for s in session.scalars(
+        select(InspectionScore).where(InspectionScore.inspection_id == inspection.id))}
+    items = session.scalars(select(InspectionItem).where(
+        InspectionItem.active.is_(True) | InspectionItem.id.in_(list(stored) or [-1]))
+        .order_by(InspectionItem.sort_order, InspectionItem.id)).all()
+    return [ScoreLine(item, stored.get(item.id)) for item in items]
+
+
+def sheet_total(lines):
+    """(points given, full points of the items scored, items scored): the report's 合计 and the KPI's share."""
+    from decimal import Decimal
+
+    given, full, scored = Decimal(0), 0, 0
+    for line in lines:
+        if line.stored is not None and line.stored.score is not None:
+            given += Decimal(line.stored.score)
+            full += line.full or 0
+            scored += 1
+    return given, full, scored
+
+
+def sheet_version(lines):
+    """What the sheet showed when it was opened: a save over scores changed since is refused."""
+    import hashlib
+
+    values = repr([(line.item.id, None if line.stored is None else (str(line.stored.score), line.stored.note))
+                   for line in lines])
+    return hashlib.sha256(values.encode()).hexdigest()[:32]
+
+
+def record_scores(session, inspection, typed):
+    """Write the scores and notes of a whole sheet: ``typed`` maps an item id to (score text, note text).
+
+    Every line is judged (check_score: who, and 0 ≤ score ≤ the item's full score) before anything is
+    written; one refused line refuses the sheet, with a message on each line at fault (RuleError keyed
+    ``item-<id>``) and the lines as typed.  The caller commits: the sheet is saved in one transaction.
+    A blank score stores no score (an existing one is cleared, the row stays: scores are kept on record).
+    """
+    from decimal import Decimal, InvalidOperation
+
+    from app.models import InspectionScore
+
+    lines = score_sheet(session, inspection)
+    errors = {}
+    with session.no_autoflush:  # nothing is written before every line is judged
+        for line in lines:
+            if line.item.id not in typed:
+                continue
+            text, note = typed[line.item.id]
+            line.value, line.note = (text or "").strip(), (note or "").strip()
+            try:
+                value = Decimal(line.value.replace("，", ".").replace(",", ".")) if line.value else None
+            except InvalidOperation:
+                value = Decimal("NaN")
+            if value is not None and not value.is_finite():
+                line.error = str(_l("Enter the score as a number."))
+                continue
+            score = line.stored
+            if score is None:
+                if value is None and not line.note:
+                    continue
+                score = InspectionScore(item=line.item, item_id=line.item.id, inspection_id=inspection.id,
+                                        school_id=inspection.school_id)
+                score.inspection = inspection
+                session.add(score)
+            elif value == score.score and line.note == (score.note or ""):
+                continue
+            score.score, score.note = value, line.note or None
+            try:
+                check_score(score, session)
+            except RuleError as exc:
+                line.error = str(exc)
+            if line.stored is None and not line.error:
+                line.stored = score
+    for line in lines:
+        if line.error:
+            errors[f"item-{line.item.id}"] = line.error
+    if errors:
+        raise SheetError(errors, lines)
+    return lines
+
+
+class SheetError(RuleError):
+    """A score sheet refused: the errors by line, and the lines as typed."""
+
+    def __init__(self, errors, lines):
+        super().__init__(errors)
+        self.lines = lines

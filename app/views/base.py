@@ -363,7 +363,9 @@ class AidModelView(ShowsFilters, ModelView):
         headers = [self.label_columns.get(c, c) for c in columns]
 
         def value(item, column):
-            raw = getattr(item, column, None)
+            raw = item
+            for name in column.split("."):  # a related record's column ("item.max_score") as the list shows it
+                raw = getattr(raw, name, None) if raw is not None else None
             if isinstance(raw, Decimal):
                 return raw  # a number in the sheet, so it can be summed
             if isinstance(raw, Markup):

@@ -1,6 +1,7 @@
 """Form fields shared by the screens."""
 import re
 
+from flask_appbuilder.fields import QuerySelectMultipleField
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import Field
@@ -67,3 +68,16 @@ def student_from_link():
     if pk is None or not 0 < pk < 2 ** 63:
         return None
     return db.session.scalar(select(Student).where(Student.id == pk))
+
+
+class StrictQuerySelectMultipleField(QuerySelectMultipleField):
+    """A multiple choice that refuses a posted id it does not offer.
+
+    Flask-AppBuilder's QuerySelectMultipleField (checked on 5.3.0) reads its flag of unknown ids
+    before it has looked the ids up, so an id outside its choices (another user than those offered)
+    is dropped without a word and the rest saved.  Here the ids are looked up first.
+    """
+
+    def pre_validate(self, form):
+        self.data  # noqa: B018 - looking the posted ids up sets the flag read below
+        super().pre_validate(form)

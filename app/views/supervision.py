@@ -1,6 +1,7 @@
 """监督检查 screens: inspections with their checklist scores, and rectification."""
 from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.fieldwidgets import Select2ManyWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
@@ -10,12 +11,17 @@ from wtforms import TextAreaField
 from app import storage
 from app.extensions import db
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.models import Inspection, InspectionItem, InspectionScore, PhoneCall, Semester
-from app.roles import SUPERVISOR
-from app.rules import RuleError
-from app.rules.supervision import check_inspection, check_rectification, rectify, sample_awards
+from app.roles import ROLE_LABELS, SUPERVISOR
+from app.rules import RuleError, db_errors
+from app.rules.supervision import (
+    SheetError, check_inspection, check_rectification, inspector_candidates, person_name, plain_score, record_scores, rectify,
+    sample_awards, score_sheet, sheet_total, sheet_version,
+)
 from app.views.base import AidInterface, AidModelView
+from app.views.fields import StrictQuerySelectMultipleField
 
 INSPECTION_LABELS = {
     "school": _l("School"), "kind": _l("Kind"), "status": _l("State"), "inspected_on": _l("Date"),
@@ -32,9 +38,10 @@ class InspectionScoreView(AidModelView):
     list_title = _l("Scores")
     show_title = add_title = edit_title = _l("Score")
     label_columns = {"inspection": _l("Inspection"), "item": _l("Checklist item"), "score": _l("Score"), "note": _l("Notes"),
-                     "school": _l("School")}
-    list_columns = ["item", "score", "note"]
+                     "school": _l("School"), "item.max_score": _l("Full score")}
+    list_columns = ["item", "item.max_score", "score", "note"]
     show_columns = add_columns = edit_columns = ["inspection", "item", "score", "note"]
+    formatters_columns = {"score": lambda v: "" if v is None else plain_score(v)}  # points, not yuan
     search_columns = ["school", "inspection", "item"]
 
 
@@ -52,6 +59,17 @@ class PhoneCallView(AidModelView):
     search_columns = ["school", "inspection", "discrepancy"]
     base_permissions = ["can_list", "can_show", "can_edit", "can_export"]
     formatters_columns = {"discrepancy": lambda v: str(_l("To investigate")) if v else ""}
+
+
+def _inspector_label(user):
+    roles = "、".join(ROLE_LABELS.get(role.name, role.name) for role in user.roles)
+    return f"{person_name(user)}（{roles}）" if roles else person_name(user)
+
+
+def _inspector_choices():
+    """Supervisors and the centre's staff (app/rules/supervision.py), and on an edit the inspectors the
+    record already names."""
+    return inspector_candidates(db.session, keep=g.get("_inspectors_kept", ()))
 
 
 class InspectionView(AidModelView):
@@ -77,17 +95,38 @@ class InspectionView(AidModelView):
         (f"{u.first_name or ''}{u.last_name or ''}".strip() or u.username) for u in users or [])}
     description_columns = {
         "kind": _l("An unannounced visit stays unseen by the school until it is recorded as done."),
-        "inspectors": _l("Left empty, the supervisor recording it."),
+        "inspectors": _l("Supervisors and the aid centre's staff. Left empty, the supervisor recording it."),
         "rectification_demand": _l("What the school must put right; give a deadline too."),
     }
+    add_form_extra_fields = edit_form_extra_fields = {
+        "inspectors": StrictQuerySelectMultipleField(
+            INSPECTION_LABELS["inspectors"], query_func=_inspector_choices, get_pk_func=lambda user: user.id,
+            get_label=_inspector_label, widget=Select2ManyWidget(),
+            description=_l("Supervisors and the aid centre's staff. Left empty, the supervisor recording it.")),
+    }
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export", "can_rectify", "can_check", "can_sample",
-                        "can_evidence"]
+                        "can_evidence", "can_scores"]
 
     def pre_add(self, item):
         """An inspection recorded without naming its inspectors was made by whoever records it."""
         super().pre_add(item)
         if not item.inspectors and SUPERVISOR in {role.name for role in g.user.roles}:
             item.inspectors = [db.session.get(User, g.user.id)]
+
+    def post_add(self, item):
+        super().post_add(item)
+        g._added_inspection = item.id
+
+    def post_add_redirect(self):
+        """A new inspection opens on its record, where its scores are entered next."""
+        if g.get("_added_inspection") is not None:
+            return redirect(url_for("InspectionView.show", pk=g._added_inspection))
+        return super().post_add_redirect()
+
+    def _edit(self, pk):
+        record = self.datamodel.get(pk)
+        g._inspectors_kept = tuple(u.id for u in record.inspectors) if record is not None else ()
+        return super()._edit(pk)
 
     def render_template(self, template, **kwargs):
         from flask_wtf.csrf import generate_csrf
@@ -99,7 +138,53 @@ class InspectionView(AidModelView):
             record = self.datamodel.get(kwargs["pk"])
             kwargs.setdefault("rectification", record.rectification_status if record is not None else None)
             kwargs.setdefault("has_evidence", bool(record is not None and record.evidence_path))
+            kwargs.setdefault("inspection_kind", record.kind if record is not None else None)
         return super().render_template(template, **kwargs)
+
+    @expose("/scores/<pk>", methods=["GET", "POST"])
+    @has_access
+    def scores(self, pk):
+        """评分表: every checklist item's score and note on one page, saved in one transaction."""
+        inspection = self.datamodel.get(pk)
+        if inspection is None:
+            abort(404)
+        lines = score_sheet(db.session, inspection)
+        form = DynamicForm()
+        if request.method == "POST":
+            if not form.validate():
+                abort(400)
+            if request.form.get("sheet_version") != sheet_version(lines):
+                flash(_l("Someone else changed these scores after you opened this page: nothing was saved. "
+                         "The page now shows the current scores."), "danger")
+            else:
+                # a line the form did not send stays as stored, a note it did not send too
+                typed = {line.item.id: (request.form[f"score-{line.item.id}"],
+                                        request.form.get(f"note-{line.item.id}", line.note))
+                         for line in lines if f"score-{line.item.id}" in request.form}
+                try:
+                    lines = record_scores(db.session, inspection, typed)
+                    db.session.commit()
+                    given, full, _ = sheet_total(lines)
+                    flash(_l("The scores were saved: %(given)s of %(full)s points.", given=plain_score(given), full=full),
+                          "success")
+                    return redirect(url_for("InspectionView.show", pk=inspection.id))
+                except SheetError as exc:
+                    db.session.rollback()
+                    lines = exc.lines
+                    flash(_l("Nothing was saved: correct the scores marked below."), "danger")
+                except RuleError as exc:
+                    db.session.rollback()
+                    lines = score_sheet(db.session, inspection)
+                    flash(str(exc), "danger")
+                except SQLAlchemyError as exc:  # refused by the database itself (a score saved at the same moment)
+                    db.session.rollback()
+                    lines = score_sheet(db.session, inspection)
+                    flash(str(db_errors.readable(exc, InspectionScore)), "danger")
+        given, full, scored = sheet_total(lines)
+        return self.render_template("aid/score_sheet.html", inspection=inspection, lines=lines,
+                                    version=sheet_version(score_sheet(db.session, inspection)),
+                                    given=plain_score(given), full=full, scored=scored,
+                                    title=_l("Scores of the inspection"))
 
     @expose("/rectify/<pk>", methods=["GET", "POST"])
     @has_access
