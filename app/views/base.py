@@ -108,6 +108,12 @@ def money(value):
     return "" if value is None else f"{value:,.2f}"
 
 
+def listed(records):
+    """Several related records as a person reads them: 身份证、户口簿 (a Python list would show its repr)."""
+    names = [str(record) for record in records or ()]
+    return "、".join(names) if names else "—"
+
+
 DATE_TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
@@ -145,8 +151,10 @@ def _column_setup(cls):
         else:
             formatters.setdefault(column.key, lambda v: "" if v is None else v)
     for rel in sa_inspect(model).relationships:
-        if rel.direction is RelationshipDirection.MANYTOONE:
+        if rel.direction is RelationshipDirection.MANYTOONE or not rel.uselist:
             formatters.setdefault(rel.key, lambda v: "" if v is None else v)
+        else:
+            formatters.setdefault(rel.key, listed)
     cls.formatters_columns = formatters
     labels = dict(getattr(cls, "label_columns", None) or {})
     labels.setdefault("created_at", _l("Created at"))
