@@ -78,13 +78,19 @@ class AidInterface(SQLAInterface):
             # would only say that the database failed; it shows an add's or a delete's own message);
             # the API turns the same error into its 422
             self.session.rollback()
-            if show_rule and has_request_context() and not request.path.startswith("/api/"):
-                flash(str(exc), "danger")
+            self._flash_on_edit_screen(exc, show_rule)
             raise
         except (DatabaseException, SQLAlchemyError) as exc:
             self.session.rollback()
             cause = exc.__cause__ if isinstance(exc, DatabaseException) and exc.__cause__ is not None else exc
-            raise db_errors.readable(cause, self.obj) from None
+            error = db_errors.readable(cause, self.obj)
+            self._flash_on_edit_screen(error, show_rule)  # a score changed to an item already scored
+            raise error from None
+
+    @staticmethod
+    def _flash_on_edit_screen(error, show_rule):
+        if show_rule and has_request_context() and not request.path.startswith("/api/"):
+            flash(str(error), "danger")
 
 
 def choice_field(label, choices, required=True, description="", validate_choice=True):
