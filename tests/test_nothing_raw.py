@@ -433,3 +433,28 @@ def test_the_crawl_reaches_a_planted_raw_value(county):
             db.session.connection().execute(update(School.__table__).where(School.__table__.c.id == pk)
                                             .values(principal=before))
             db.session.commit()
+
+
+def test_a_refusal_in_a_screens_own_step_before_saving_reads_in_chinese(app):
+    """A view's step before saving (pre_update) whose query flushes a refused change: Flask-AppBuilder
+    flashes the exception's text, so the step raises the refusal in Chinese instead."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.extensions import db
+    from app.models import InspectionScore
+    from app.rules import RuleError
+    from app.views.supervision import InspectionScoreView
+    from tests.conftest import WORLD
+
+    class Probe(InspectionScoreView):
+        def pre_update(self, item):
+            db.session.connection().execute(InspectionScore.__table__.insert().values(
+                inspection_id=WORLD.inspection_b, item_id=WORLD.item, school_id=WORLD.school_b, score=1))
+
+    view = Probe.__new__(Probe)
+    view.datamodel = InspectionScoreView.datamodel
+    with app.test_request_context("/"):
+        with pytest.raises(RuleError) as refused:
+            view.pre_update(None)
+        assert not raw_in_text(str(refused.value)) and "检查项目" in str(refused.value)
+        assert not isinstance(refused.value, IntegrityError)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import wraps
 from io import BytesIO
 from types import SimpleNamespace
 
@@ -282,6 +283,25 @@ def _only_readable_search(view):
         c for c in view.datamodel.get_search_columns_list() if masked(c) or (shown is not None and c not in shown)]
 
 
+def _readable_hook(hook):
+    """A view's pre_add/pre_update/pre_delete whose query makes the session flush a refused change:
+    Flask-AppBuilder would flash the exception's own text (its SQL and values); it reads as a rule's
+    refusal in Chinese instead."""
+    if getattr(hook, "readable", False):
+        return hook
+
+    @wraps(hook)
+    def guarded(self, item):
+        try:
+            return hook(self, item)
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            raise db_errors.readable(exc, self.datamodel.obj) from None
+
+    guarded.readable = True
+    return guarded
+
+
 class AidListWidget(ListWidget):
     template = "aid/widgets/list.html"
 
@@ -408,6 +428,7 @@ class AidModelView(ModelView):
             kwargs.setdefault("pd_revealable", not personal.in_full() and self._may_reveal())
         return super().render_template(template, **kwargs)
 
+    @_readable_hook
     def pre_delete(self, item):
         """Refuse to delete a record that others still refer to, and say which."""
         for rel in sa_inspect(type(item)).relationships:
@@ -471,6 +492,9 @@ class AidModelView(ModelView):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _column_setup(cls)
+        for name in ("pre_add", "pre_update", "pre_delete"):
+            if name in cls.__dict__:
+                setattr(cls, name, _readable_hook(cls.__dict__[name]))
 
     def _init_properties(self):
         _only_readable_search(self)
