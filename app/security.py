@@ -13,7 +13,7 @@ from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_appbuilder.security.decorators import has_access, no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import Role
+from flask_appbuilder.security.sqla.models import Role, User
 from flask_appbuilder.security.utils import is_null_password
 from flask_appbuilder.security.views import AuthDBView as FabAuthDBView, RoleModelView, UserDBModelView
 from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
@@ -47,6 +47,42 @@ def person_name(user):
     return f"{user.last_name or ''}{user.first_name or ''}".strip() or user.username
 
 
+def person_and_login(user, username=None):
+    """Who did something, for the audit trail: the name with the login (刘洋（officer）), or the
+    login the trail kept when there is no such account any more."""
+    if user is None:
+        return username or ""
+    name = person_name(user)
+    return f"{name}（{user.username}）" if name != user.username else name
+
+
+def user_by_id(user_id):
+    """A user read once per request (a page of the trail names the same few people again and again)."""
+    if user_id is None:
+        return None
+    from flask import has_app_context
+
+    cache = g.setdefault("_users_by_id", {}) if has_app_context() else {}
+    if user_id not in cache:
+        from app.extensions import db
+
+        cache[user_id] = db.session.get(User, user_id)
+    return cache[user_id]
+
+
+def _role_names(roles):
+    """系统管理员、资助中心 (a list of roles would show as [系统管理员])."""
+    return "、".join(str(role) for role in roles or ()) or "—"
+
+
+def _person_or_dash(user):
+    return person_name(user) or "—"
+
+
+def _count(value):
+    return 0 if value is None else value
+
+
 def _date_time(value):
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
@@ -71,6 +107,8 @@ class AidUserDBModelView(ShowsFilters, UserDBModelView):
     }
     formatters_columns = {
         "active": _yes_no, "last_login": _date_time, "created_on": _date_time, "changed_on": _date_time,
+        "roles": _role_names, "created_by": _person_or_dash, "changed_by": _person_or_dash,
+        "login_count": _count, "fail_login_count": _count,
     }
 
     @expose("/show/<pk>", methods=["GET"])

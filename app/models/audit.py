@@ -47,6 +47,13 @@ class AuditEntry(db.Model):
     def action_label(self):
         return AUDIT_ACTIONS.label(self.action)
 
+    @property
+    def done_by(self):
+        """Who did it, as people know them: 刘洋（officer）; the login the entry kept when the account is gone."""
+        from app.security import person_and_login, user_by_id
+
+        return person_and_login(user_by_id(self.user_id), self.username)
+
 
 class AuditHead(db.Model):
     """One row, updated before each append: it serialises writers so the chain never forks."""

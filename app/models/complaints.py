@@ -144,6 +144,7 @@ class ComplaintStep(SchoolOwned, db.Model):
 
     __tablename__ = "complaint_step"
     __school_from__ = "complaint"
+    __choices__ = {"action": STEP_ACTIONS, "from_status": COMPLAINT_STATUSES, "to_status": COMPLAINT_STATUSES}
     __table_args__ = (STEP_ACTIONS.check("action"),)
 
     id = Column(Integer, primary_key=True)

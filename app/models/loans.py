@@ -136,6 +136,7 @@ class LoanEvent(SchoolOwned, db.Model):
 
     __tablename__ = "loan_event"
     __school_from__ = "loan"
+    __choices__ = {"from_status": LOAN_STATUSES, "to_status": LOAN_STATUSES}
 
     id = Column(Integer, primary_key=True)
     school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)

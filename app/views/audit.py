@@ -16,7 +16,8 @@ from sqlalchemy.orm import RelationshipDirection
 from app import audit, clock
 from app.extensions import db
 from app.models.audit import AUDIT_ACTIONS, AuditEntry
-from app.security import person_name
+from app.models.choices import STAGES
+from app.security import person_and_login, person_name
 from app.views.base import AidInterface, AidModelView
 
 
@@ -52,6 +53,49 @@ def _entity_view(table):
 ISO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?$")
 
 
+# Fields the trail records that no screen labels (kept by the rules, or of tables without a screen)
+FIELD_LABELS = {"needs_review": _l("To be reviewed"), "shared_with_school": _l("Shared with the school")}
+TABLE_FIELD_LABELS = {
+    "loan_event": {"from_status": _l("Status before"), "to_status": _l("Status after"), "user_id": _l("By"),
+                   "at": _l("When"), "comment": _l("Comment")},
+    "complaint_step": {"action": _l("Step"), "from_status": _l("Status before"), "to_status": _l("Status after"),
+                       "user_id": _l("By"), "at": _l("When"), "comment": _l("Comment")},
+    "verification_run": {"kind": _l("List"), "school_year": _l("School year"), "scope": _l("Scope of the list"),
+                         "covered": _l("Towns or schools listed"), "listed": _l("Pupils on the list"),
+                         "gained": _l("Gained"), "lost": _l("Lost"), "created": _l("Identifications created"),
+                         "applied_at": _l("Applied at"), "applied_by_id": _l("Applied by"),
+                         "undone_at": _l("Undone at"), "undone_by_id": _l("Undone by")},
+    "school_year_turnover": {"from_year": _l("From school year"), "to_year": _l("To school year"),
+                             "applied_at": _l("Applied at"), "applied_by_id": _l("Applied by"),
+                             "promoted": _l("Pupils moved up a grade"), "graduated": _l("Pupils graduated"),
+                             "identifications": _l("Identifications carried forward"),
+                             "semesters": _l("Semesters created")},
+    "report_task": {"template_name": _l("Template"), "issued_by_id": _l("Issued by")},
+    "submission": {"submitted_by_id": _l("Submitted by"), "reviewed_by_id": _l("Reviewed by")},
+    "publicity_photo": {"name": _l("File name")},
+    "demo_account": {"user_id": _l("Demo account")},
+}
+# Fields the trail shows no line for: the record's own number (the entry names it), keyed hashes
+# (a search key of an encrypted number, meaningless to a person), where a file is stored (its name
+# is shown), a batch line's copies of its award's id (kept unique so that an award is in one open
+# batch and paid once), and the undo data of an applied verification list
+NOT_SHOWN = re.compile(r"^id$|_hash$|^path$|_path$|^(open|paid)_award_id$")
+TABLE_NOT_SHOWN = {"verification_run": {"changes"}}
+
+
+def _model_of(table):
+    """The mapped class of a table (for a table without a screen of its own)."""
+    for mapper in db.Model.registry.mappers:
+        if mapper.local_table is not None and mapper.local_table.name == table:
+            return mapper.class_
+    return None
+
+
+def _generated(key, label):
+    """A label Flask-AppBuilder made up from the column's name ("School Id"): no label at all."""
+    return isinstance(label, str) and label == re.sub("[._]", " ", key).title()
+
+
 class _Reader:
     """Turns one table's recorded changes into what a user reads: the screen's field labels,
     coded values by their label, related records by name, times as 2021-09-01 08:30."""
@@ -59,8 +103,17 @@ class _Reader:
     def __init__(self, entity):
         view = _entity_view(entity) if entity else None
         self.model = getattr(getattr(view, "datamodel", None), "obj", None)
-        self.labels = dict(getattr(view, "label_columns", None) or {})
-        self.choices = getattr(self.model, "__choices__", {}) if self.model is not None else {}
+        if self.model is None and entity:
+            self.model = _model_of(entity)
+        self.labels = {key: label for key, label in (getattr(view, "label_columns", None) or {}).items()
+                       if not _generated(key, label)}
+        self.labels.update(TABLE_FIELD_LABELS.get(entity, {}))
+        self.hidden = TABLE_NOT_SHOWN.get(entity, set())
+        self.choices = dict(getattr(self.model, "__choices__", {})) if self.model is not None else {}
+        if entity == "verification_run":
+            from app.verification import LIST_KINDS
+
+            self.choices["kind"] = LIST_KINDS
         self.related = {}
         if self.model is not None:
             for rel in sa_inspect(self.model).relationships:
@@ -70,10 +123,18 @@ class _Reader:
         self.names = {}
 
     def label(self, key):
+        """The field's label on its screen; a related record's, or the name of the list it is on;
+        the trail's own label of a field no screen shows."""
         if key in self.labels:
             return str(self.labels[key])
-        if key in self.related and self.related[key][0] in self.labels:
-            return str(self.labels[self.related[key][0]])
+        if key in self.related:
+            rel, model = self.related[key]
+            if rel in self.labels:
+                return str(self.labels[rel])
+            if key not in FIELD_LABELS and hasattr(model, "__tablename__"):
+                return entity_label(model.__tablename__)
+        if key in FIELD_LABELS:
+            return str(FIELD_LABELS[key])
         return key
 
     def value(self, key, value):
@@ -87,8 +148,12 @@ class _Reader:
             cache_key = (key, value)
             if cache_key not in self.names:
                 record = db.session.get(self.related[key][1], value)
+                if isinstance(record, User):
+                    record = person_name(record)
                 self.names[cache_key] = f"{record}" if record is not None else f"#{value}"
             return self.names[cache_key]
+        if key == "stages" and isinstance(value, str):
+            return "、".join(STAGES.label(code) for code in value.split(",") if code)
         if isinstance(value, str):
             match = ISO_TIME.match(value)
             if match:
@@ -100,6 +165,8 @@ class _Reader:
             return ""
         parts = []
         for key, change in json.loads(changes).items():
+            if NOT_SHOWN.search(key) or key in self.hidden:
+                continue
             if isinstance(change, list) and len(change) == 2:
                 parts.append(f"{self.label(key)}：{self.value(key, change[0])} → {self.value(key, change[1])}")
             else:
@@ -125,24 +192,17 @@ def summary_text(value):
     return value
 
 
-def person(user, username=None):
-    """Who did it: the name with the login (刘洋（officer）), or the login the trail kept."""
-    if user is None:
-        return username or ""
-    name = person_name(user)
-    return f"{name}（{user.username}）" if name != user.username else name
-
-
 class AuditView(AidModelView):
     datamodel = AidInterface(AuditEntry)
     list_title = _l("Audit trail")
     show_title = _l("Audit entry")
-    label_columns = {"at": _l("When"), "username": _l("Done by"), "ip": _l("From address"), "action": _l("Action"),
-                     "entity": _l("Record kind"), "record_id": _l("Record"), "school_id": _l("School"),
+    label_columns = {"at": _l("When"), "done_by": _l("Done by"), "username": _l("Login name"), "ip": _l("From address"),
+                     "action": _l("Action"), "entity": _l("Record kind"), "record_id": _l("Record number"),
+                     "school_id": _l("School"),
                      "summary": _l("Record"), "changes": _l("Fields: old → new"), "prev_hash": _l("Previous hash"),
                      "hash": _l("Hash")}
-    list_columns = ["at", "username", "ip", "action", "entity", "record_id", "summary"]
-    show_columns = ["at", "username", "ip", "action", "entity", "record_id", "summary", "changes", "prev_hash", "hash"]
+    list_columns = ["at", "done_by", "ip", "action", "entity", "record_id", "summary"]
+    show_columns = ["at", "done_by", "ip", "action", "entity", "record_id", "summary", "changes", "prev_hash", "hash"]
     search_columns = ["at", "username", "ip", "action", "entity", "record_id", "summary"]
     base_order = ("id", "desc")
     base_permissions = ["can_list", "can_show", "can_export", "can_history", "can_verify"]
@@ -150,6 +210,17 @@ class AuditView(AidModelView):
     formatters_columns = {"entity": entity_label, "changes": changes_text, "summary": summary_text,
                           "at": lambda v: clock.local(v).strftime("%Y-%m-%d %H:%M:%S") if v else ""}
     show_template = "appbuilder/general/model/show.html"
+
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        """The entry's page: its changes read with the labels of the table it concerns."""
+        widgets = widgets or {}
+        formatters = dict(self.formatters_columns, changes=lambda value: changes_text(value, item.entity))
+        widgets["show"] = self.show_widget(
+            pk=pk, label_columns=self.label_columns, include_columns=self.show_columns,
+            value_columns=self.datamodel.get_values_item(item, self.show_columns), formatters_columns=formatters,
+            actions=actions or self.actions, fieldsets=show_fieldsets or self.show_fieldsets,
+            modelview_name=self.__class__.__name__)
+        return widgets
 
     @expose("/history/<entity>/<int:record_id>")
     @has_access
@@ -160,7 +231,7 @@ class AuditView(AidModelView):
         reader = _Reader(entity)
         ids = {e.user_id for e in entries if e.user_id}
         users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
-        rows = [dict(at=clock.local(e.at), who=person(users.get(e.user_id), e.username), ip=e.ip or "",
+        rows = [dict(at=clock.local(e.at), who=person_and_login(users.get(e.user_id), e.username), ip=e.ip or "",
                      action=e.action_label, changes=reader.text(e.changes)) for e in entries]
         return self.render_template("aid/audit_history.html", title=_l("History of this record"), rows=rows,
                                     entity=entity_label(entity), record_id=record_id)
@@ -178,7 +249,7 @@ class AuditView(AidModelView):
             if verdict.broken is not None:
                 b = verdict.broken
                 user = db.session.get(User, b["user_id"]) if b["user_id"] else None
-                broken = dict(id=b["id"], at=clock.local(b["at"]), who=person(user, b["username"]), ip=b["ip"] or "",
+                broken = dict(id=b["id"], at=clock.local(b["at"]), who=person_and_login(user, b["username"]), ip=b["ip"] or "",
                               action=AUDIT_ACTIONS.label(b["action"]), entity=entity_label(b["entity"]),
                               record_id=b["record_id"], summary=summary_text(b["summary"]))
             last_anchor = verdict.last_anchor

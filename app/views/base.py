@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import wraps
 from io import BytesIO
 from types import SimpleNamespace
 
@@ -79,13 +80,19 @@ class AidInterface(SQLAInterface):
             # would only say that the database failed; it shows an add's or a delete's own message);
             # the API turns the same error into its 422
             self.session.rollback()
-            if show_rule and has_request_context() and not request.path.startswith("/api/"):
-                flash(str(exc), "danger")
+            self._flash_on_edit_screen(exc, show_rule)
             raise
         except (DatabaseException, SQLAlchemyError) as exc:
             self.session.rollback()
             cause = exc.__cause__ if isinstance(exc, DatabaseException) and exc.__cause__ is not None else exc
-            raise db_errors.readable(cause, self.obj) from None
+            error = db_errors.readable(cause, self.obj)
+            self._flash_on_edit_screen(error, show_rule)  # a score changed to an item already scored
+            raise error from None
+
+    @staticmethod
+    def _flash_on_edit_screen(error, show_rule):
+        if show_rule and has_request_context() and not request.path.startswith("/api/"):
+            flash(str(error), "danger")
 
 
 def choice_field(label, choices, required=True, description="", validate_choice=True):
@@ -107,6 +114,12 @@ def _model(cls):
 def money(value):
     """Yuan with thousands separators and fen: 1,234,567.80."""
     return "" if value is None else f"{value:,.2f}"
+
+
+def listed(records):
+    """Several related records as a person reads them: 身份证、户口簿 (a Python list would show its repr)."""
+    names = [str(record) for record in records or ()]
+    return "、".join(names) if names else "—"
 
 
 DATE_TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -146,8 +159,10 @@ def _column_setup(cls):
         else:
             formatters.setdefault(column.key, lambda v: "" if v is None else v)
     for rel in sa_inspect(model).relationships:
-        if rel.direction is RelationshipDirection.MANYTOONE:
+        if rel.direction is RelationshipDirection.MANYTOONE or not rel.uselist:
             formatters.setdefault(rel.key, lambda v: "" if v is None else v)
+        else:
+            formatters.setdefault(rel.key, listed)
     cls.formatters_columns = formatters
     labels = dict(getattr(cls, "label_columns", None) or {})
     labels.setdefault("created_at", _l("Created at"))
@@ -267,6 +282,25 @@ def _only_readable_search(view):
         shown = {c.split(".")[0] for c in list(view.list_columns) + list(view.show_columns)}
     view.search_exclude_columns = list(view.search_exclude_columns or []) + [
         c for c in view.datamodel.get_search_columns_list() if masked(c) or (shown is not None and c not in shown)]
+
+
+def _readable_hook(hook):
+    """A view's pre_add/pre_update/pre_delete whose query makes the session flush a refused change:
+    Flask-AppBuilder would flash the exception's own text (its SQL and values); it reads as a rule's
+    refusal in Chinese instead."""
+    if getattr(hook, "readable", False):
+        return hook
+
+    @wraps(hook)
+    def guarded(self, item):
+        try:
+            return hook(self, item)
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            raise db_errors.readable(exc, self.datamodel.obj) from None
+
+    guarded.readable = True
+    return guarded
 
 
 class AidListWidget(ListWidget):
@@ -397,6 +431,7 @@ class AidModelView(ShowsFilters, ModelView):
             kwargs.setdefault("pd_revealable", not personal.in_full() and self._may_reveal())
         return super().render_template(template, **kwargs)
 
+    @_readable_hook
     def pre_delete(self, item):
         """Refuse to delete a record that others still refer to, and say which."""
         for rel in sa_inspect(type(item)).relationships:
@@ -460,6 +495,9 @@ class AidModelView(ShowsFilters, ModelView):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _column_setup(cls)
+        for name in ("pre_add", "pre_update", "pre_delete"):
+            if name in cls.__dict__:
+                setattr(cls, name, _readable_hook(cls.__dict__[name]))
 
     def _init_properties(self):
         _only_readable_search(self)
