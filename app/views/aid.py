@@ -301,7 +301,7 @@ class AwardApi(AidModelApi):
         ---
         post:
           description: >-
-            Body {"void_reason": "..."}. Refused with 422 when the award's state does not allow it
+            Body {"void_reason": "..."}. Refused with 422 when the state of the award does not allow it
             (already voided, or waiting in a payment batch sent to the bank) or the reason is missing.
           parameters:
           - in: path

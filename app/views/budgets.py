@@ -126,6 +126,7 @@ class BatchLineView(AidModelView):
         if template_name == self.show_template and "pk" in kwargs:
             line = self.datamodel.get(kwargs["pk"])
             kwargs["correctable"] = line is not None and card_correctable(line.award, db.session)
+            kwargs["batch_id"] = line.batch_id if line is not None else None
         return super().render_template(template_name, **kwargs)
 
     @expose("/correct/<pk>", methods=["GET", "POST"])
