@@ -52,6 +52,16 @@ def _find_row(page, status, *controls):
     pytest.fail(f"no award {status} with {controls} in the list")
 
 
+def _find_pupil(page, name):
+    """资助名单 searched by the pupil's name (搜索 › 学生), as a person does."""
+    _menu(page, "资助管理", "资助名单")
+    page.locator("a.accordion-toggle", has_text="搜索").first.click()
+    page.locator("#filter_form .dropdown-toggle").first.click()
+    page.locator("#filter_form a.filter[name='student']").click()
+    page.locator("#filter_form input[name$='_student']").first.fill(name)
+    _click(page, page.locator("#filter_form button[type=submit], #filter_form input[type=submit]").first)
+
+
 def test_1_the_centre_voids_an_approved_award_with_a_reason(users):
     page = users.page("center")
     page.goto("/")
@@ -96,12 +106,7 @@ def test_1_the_centre_voids_an_approved_award_with_a_reason(users):
     assert "陈静" in history and "已撤销" in history and "已审核" in history and REASON in history, history[:2000]
     shot(page, "award-void-history")
     # the list shows it voided, with no control but 查看
-    _menu(page, "资助管理", "资助名单")
-    page.locator("a.accordion-toggle", has_text="搜索").first.click()
-    page.locator("#filter_form .dropdown-toggle").first.click()
-    page.locator("#filter_form a.filter[name='student']").click()
-    page.locator("#filter_form input[name$='_student']").first.fill(student.split("（")[0])
-    _click(page, page.locator("#filter_form button[type=submit], #filter_form input[type=submit]").first)
+    _find_pupil(page, student.split("（")[0])
     row = page.locator("table.aid-list tbody tr").filter(has=page.locator(f"a[href*='/awardview/show/{award}']"))
     assert row.locator("td.aid-col-status").inner_text().strip() == "已撤销"
     assert _controls(row) == {"show"}
@@ -256,12 +261,7 @@ def test_3_the_centre_builds_a_batch_sends_it_records_the_answer_and_reissues_a_
 def test_4_the_award_paid_by_the_reissue_and_the_roles_that_may_not_pay(users):
     _needs("pupil")
     page = users.page("center")
-    _menu(page, "资助管理", "资助名单")
-    page.locator("a.accordion-toggle", has_text="搜索").first.click()
-    page.locator("#filter_form .dropdown-toggle").first.click()
-    page.locator("#filter_form a.filter[name='student']").click()
-    page.locator("#filter_form input[name$='_student']").first.fill(STATE["pupil"])
-    _click(page, page.locator("#filter_form button[type=submit], #filter_form input[type=submit]").first)
+    _find_pupil(page, STATE["pupil"])
     paid = [" ".join(r.split()) for r in page.locator("table.aid-list tbody tr").all_inner_texts()
             if date.today().isoformat() in r]
     assert paid and all("已发放" in r for r in paid), page.locator("table.aid-list").inner_text()[:1500]
