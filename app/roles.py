@@ -87,9 +87,10 @@ REPORT_PAGES = [
     ("OutreachFiguresView", ("can_figures",), "OutreachFigures"),
     ("EvaluationView", ("can_ranking", "can_school", "can_export"), "Evaluation"),
 ]
-# 发放批次 and 学年升级: the centre builds batches, sends full card numbers to the bank, records its answer and
+# 发放批次 and 学年升级: the centre builds batches, sends full card numbers to the bank, records its answer (with the
+# answer file's template: whoever records answers may download it) and
 # turns the school year over; a school corrects the card of its failed payments.
-PAYMENTS_CENTRE = [("PaymentBatchView", ("can_build", "can_bank_list", "can_answer")),
+PAYMENTS_CENTRE = [("PaymentBatchView", ("can_build", "can_bank_list", "can_answer", "can_answer_template")),
                    ("BatchLineView", ("can_correct",)), ("BudgetFiguresView", ("can_figures",)),
                    ("BudgetFigures", ("menu_access",)), ("TurnoverView", ("can_preview", "can_apply")),
                    ("Turnover", ("menu_access",))]
@@ -109,6 +110,7 @@ IMPORT_PAGES = [
 # The award workflow and the departments' verification lists: the county centre only.
 AWARD_CENTRE = [
     ("AwardView", ("can_approve", "can_pay", "can_void")),
+    ("AwardApi", ("can_void",)),
     ("VerificationView", ("can_upload", "can_apply", "can_download_template")),
     ("Verification", ("menu_access",)),
     ("OverlapView", ("can_show",)),

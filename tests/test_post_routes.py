@@ -30,7 +30,7 @@ C, O, S, L = AID_CENTER, SCHOOL_OFFICER, SUPERVISOR, LEADER
 # The product's own write routes (not Flask-AppBuilder's generated add/edit/delete and REST API), and who
 # besides the system administrator may use each.  "endpoint:action" names an action of a list or record page.
 WRITERS = {
-    "AwardView.void": {C}, "AwardView.action:approve": {C}, "AwardView.action:pay": {C},
+    "AwardView.void": {C}, "AwardApi.void": {C}, "AwardView.action:approve": {C}, "AwardView.action:pay": {C},
     "AwardImportView.upload": {C, O}, "StudentImportView.upload": {C, O},
     "VerificationView.upload": {C}, "VerificationView.apply": {C}, "VerificationView.undo": {C},
     "BatchLineView.correct": {C, O},

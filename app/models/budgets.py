@@ -16,7 +16,7 @@ from app.models.choices import Choices
 
 LEVELS = Choices(("central", _l("Central level")), ("provincial", _l("Provincial level")), ("city", _l("City level")),
                  ("county", _l("County level")))
-BATCH_STATUSES = Choices(("open", _l("Open")), ("exported", _l("Sent to the bank")), ("reconciled", _l("Reconciled")))
+BATCH_STATUSES = Choices(("open", _l("Built, not yet sent to the bank")), ("exported", _l("Sent to the bank")), ("reconciled", _l("Reconciled")))
 LINE_RESULTS = Choices(("pending", _l("Awaiting the bank")), ("paid", _l("Paid")), ("failed", _l("Failed")))
 FAIL_REASONS = Choices(("card_error", _l("Wrong card number")), ("frozen", _l("Account frozen")),
                        ("name_mismatch", _l("Name does not match the account")), ("closed", _l("Account closed")),

@@ -166,12 +166,53 @@ def transition(award, action, roles, user=None, reason=None, on=None):
             raise RuleError({"status": _l("This award is in a payment batch sent to the bank: the bank's answer marks it paid.")})
         award.paid_on = on or date.today()
     elif action == "void":
+        if _in_open_batch(award):
+            raise RuleError({"status": IN_BATCH_VOID})
         if not (reason or "").strip():
             raise RuleError({"void_reason": _l("Write why the award is voided.")})
         award.void_reason = reason.strip()
         award.voided_at = now
     award.status = target
     return award
+
+
+IN_BATCH_VOID = _l("This award is in a payment batch waiting for the bank's answer: record the answer first, "
+                   "then void it.")
+
+# What a person may do with one award from its page or its row of the list: the controls shown
+# are those that can succeed (app/views/aid.py), the rules above refuse the rest on every path.
+EDIT, DELETE, VOID = "edit", "delete", "void"
+
+
+def controls(status, roles, in_open_batch=False) -> frozenset:
+    """The controls (EDIT, DELETE, VOID) an award in ``status`` offers to a user of ``roles``.
+
+    Editing: the state's table (STATES) names a field the roles may change.  Deleting: a proposal
+    never approved (check_delete), by those who write awards.  Voiding: ACTIONS, unless the award
+    waits in a batch sent to the bank (its answer comes first)."""
+    roles = set(roles)
+    allowed = set()
+    if any(roles & set(who) for who in STATES.states.get(status, {}).values()):
+        allowed.add(EDIT)
+    if status == "proposed" and roles & WRITERS:
+        allowed.add(DELETE)
+    sources, _, who = ACTIONS["void"]
+    if status in sources and roles & who and not in_open_batch:
+        allowed.add(VOID)
+    return frozenset(allowed)
+
+
+def controls_of(session, award_ids, roles) -> dict:
+    """``controls`` of each award of ``award_ids`` (a page of the list, or one record): two queries."""
+    from app.models import Award
+    from app.models.budgets import BatchLine
+
+    ids = [int(i) for i in award_ids]
+    if not ids:
+        return {}
+    statuses = dict(session.execute(select(Award.id, Award.status).where(Award.id.in_(ids))).all())
+    waiting = set(session.scalars(select(BatchLine.open_award_id).where(BatchLine.open_award_id.in_(ids))))
+    return {i: controls(status, roles, i in waiting) for i, status in statuses.items()}
 
 
 def _in_open_batch(award) -> bool:

@@ -335,13 +335,46 @@ def reconciliation(batch) -> Reconciliation:
     return Reconciliation(count, total, *part("paid"), *part("failed"), *part("pending"))
 
 
+def waiting_counts(session, semester_id) -> dict:
+    """{programme id: approved, unpaid awards of the semester that no open batch holds}: what a new batch
+    of each programme would pay (waivers are never in a batch)."""
+    from sqlalchemy import func
+
+    from app.models import AidProgram, Award
+
+    rows = session.execute(
+        select(Award.program_id, func.count()).join(AidProgram, AidProgram.id == Award.program_id)
+        .where(Award.semester_id == semester_id, Award.status == "approved", AidProgram.waiver.is_(False),
+               ~_in_open_batch())
+        .group_by(Award.program_id)).all()
+    return dict(rows)
+
+
+def reissue_waiting(session, batch) -> int:
+    """How many awards whose payment failed in this batch wait for a re-issue batch (approved, in no open batch)."""
+    from app.models import Award
+    from app.models.budgets import BatchLine
+
+    failed = select(BatchLine.award_id).where(BatchLine.batch_id == batch.id, BatchLine.result == "failed")
+    return len(session.scalars(select(Award.id).where(Award.id.in_(failed), Award.status == "approved",
+                                                      ~_in_open_batch())).all())
+
+
+def card_correctable(award, session) -> bool:
+    """A card is corrected after a failed payment: the award still approved, its last payment failed."""
+    from app.models.budgets import BatchLine
+
+    if award is None or award.status != "approved":
+        return False
+    last = session.scalars(select(BatchLine).where(BatchLine.award_id == award.id).order_by(BatchLine.id.desc())).first()
+    return last is not None and last.result == "failed"
+
+
 def correct_card(award, card_number, session):
     """After a failed payment, the school corrects the card so that a re-issue batch can pay it."""
-    from app.models.budgets import BatchLine
     from app.rules.cards import card_error, normalize
 
-    last = session.scalars(select(BatchLine).where(BatchLine.award_id == award.id).order_by(BatchLine.id.desc())).first()
-    if award.status != "approved" or last is None or last.result != "failed":
+    if not card_correctable(award, session):
         raise RuleError({"card_number": _l("Only the card of an award whose payment failed can be corrected here.")})
     number = normalize(card_number)
     message = card_error(number)

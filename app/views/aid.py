@@ -1,6 +1,8 @@
 """资助管理: programmes, semesters and awards (资助名单), with the award workflow."""
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.api import expose as api_expose
+from flask_appbuilder.api import protect, safe
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget
 from flask_appbuilder.forms import DynamicForm
@@ -14,7 +16,7 @@ from app.models import AidProgram, Award, ProgramStandard, Semester
 from app.models.choices import DIFFICULTY_LEVELS, GRADES_BY_STAGE, GRADUATED, STAGES
 from app.models.identification import CATEGORIES
 from app.rules import RuleError
-from app.rules.awards import check_award, transition
+from app.rules.awards import check_award, controls_of, transition
 from app.rules.eligibility import check_program, check_standard
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles
 from app.views.fields import StudentByIdNumberField, student_from_link
@@ -221,6 +223,20 @@ class AwardView(AidModelView):
     # Only active programmes can be proposed.
     add_form_query_rel_fields = {"program": [["active", FilterEqual, True]]}
 
+    show_template = "aid/award_show.html"
+
+    def row_controls(self, pks):
+        """Edit, delete and void only on the awards where they can succeed, for this user."""
+        permitted = {control for control, permission in (("edit", "can_edit"), ("delete", "can_delete"),
+                                                          ("void", "can_void"))
+                     if self.appbuilder.sm.has_access(permission, self.class_permission_name)}
+        return {pk: controls & permitted for pk, controls in controls_of(db.session, pks, current_roles()).items()}
+
+    def render_template(self, template, **kwargs):
+        if template == self.show_template and "pk" in kwargs:
+            kwargs["controls"] = self.row_controls([kwargs["pk"]]).get(int(kwargs["pk"]), frozenset())
+        return super().render_template(template, **kwargs)
+
     def _bulk(self, items, name, done_message):
         return self.apply_step(items, lambda award: transition(award, name, current_roles(), user=g.user), done_message)
 
@@ -276,3 +292,46 @@ class AwardApi(AidModelApi):
     edit_columns = add_columns
     search_columns = ["school", "student", "program", "semester", "status"]
     base_order = ("id", "desc")
+
+    @api_expose("/<int:pk>/void", methods=["POST"])
+    @protect()
+    @safe
+    def void(self, pk):
+        """Void an award with a reason (the centre's; an approved award is never deleted).
+        ---
+        post:
+          description: >-
+            Body {"void_reason": "..."}. Refused with 422 when the state of the award does not allow it
+            (already voided, or waiting in a payment batch sent to the bank) or the reason is missing.
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer}
+          requestBody:
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    void_reason: {type: string}
+          responses:
+            200: {description: The award after voiding}
+            403: {description: Not allowed}
+            404: {description: Not found}
+            422: {description: Refused, with the reason per field}
+        """
+        award = None if self._out_of_range(pk) else self.datamodel.get(pk, self._base_filters)
+        if award is None:
+            return self.response_404()
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message=str(_l("The request body does not have the shape this resource takes.")))
+        reason = body.get("void_reason")
+        try:
+            transition(award, "void", current_roles(), user=g.user, reason=reason if isinstance(reason, str) else None)
+            db.session.commit()
+        except RuleError as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.errors)
+        return self.response(200, id=award.id, status=award.status, void_reason=award.void_reason)

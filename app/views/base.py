@@ -329,6 +329,9 @@ class AidModelView(ShowsFilters, ModelView):
     # Pupils' personal data: every look at a record and every export is written to the audit trail.
     personal_data = False
     show_template = "aid/show.html"
+    # fn(self, pks) -> {pk: set of "edit", "delete" and the view's own row controls}: a row shows only
+    # those (the list's edit and delete buttons too); None: every row shows what the permissions allow.
+    row_controls = None
 
     def _masked_columns(self, columns):
         model = self.datamodel.obj
@@ -378,8 +381,12 @@ class AidModelView(ShowsFilters, ModelView):
     def _get_list_widget(self, filters, order_column="", order_direction="", **kwargs):
         if order_column and not self._sortable(order_column):
             order_column, order_direction = "", ""  # the list's own order
-        return super()._get_list_widget(filters, order_column=order_column, order_direction=order_direction,
-                                        **kwargs)
+        widgets = super()._get_list_widget(filters, order_column=order_column, order_direction=order_direction,
+                                           **kwargs)
+        if self.row_controls is not None:
+            args = widgets["list"].template_args
+            args["row_controls"] = {str(pk): controls for pk, controls in self.row_controls(args["pks"]).items()}
+        return widgets
 
     @expose("/export/")
     @has_access

@@ -21,8 +21,8 @@ from app.models.budgets import FAIL_REASONS, LEVELS, Allocation, BatchLine, Card
 from app.models.schoolyear import SchoolYearTurnover
 from app.rules import RuleError
 from app.rules.budgets import (
-    BANK_COLUMNS, Answer, apply_answers, build_batch, candidates, check_allocation, check_budget, correct_card,
-    mark_exported, read_answers, reconciliation,
+    BANK_COLUMNS, Answer, apply_answers, build_batch, candidates, card_correctable, check_allocation, check_budget,
+    correct_card, mark_exported, read_answers, reconciliation, reissue_waiting, waiting_counts,
 )
 from app.views.base import AidInterface, AidModelView, money
 
@@ -122,6 +122,13 @@ class BatchLineView(AidModelView):
     base_permissions = ["can_list", "can_show", "can_export", "can_correct"]
     show_template = "aid/batch_line_show.html"
 
+    def render_template(self, template_name, **kwargs):
+        if template_name == self.show_template and "pk" in kwargs:
+            line = self.datamodel.get(kwargs["pk"])
+            kwargs["correctable"] = line is not None and card_correctable(line.award, db.session)
+            kwargs["batch_id"] = line.batch_id if line is not None else None
+        return super().render_template(template_name, **kwargs)
+
     @expose("/correct/<pk>", methods=["GET", "POST"])
     @has_access
     def correct(self, pk):
@@ -165,18 +172,21 @@ class PaymentBatchView(AidModelView):
                     "reconciled_at", "notes"]
     search_columns = ["semester", "program", "status", "reissue"]
     base_order = ("id", "desc")
-    base_permissions = ["can_list", "can_show", "can_build", "can_bank_list", "can_answer"]
+    base_permissions = ["can_list", "can_show", "can_build", "can_bank_list", "can_answer", "can_answer_template"]
     show_template = "aid/batch_show.html"
+    list_template = "aid/batch_list.html"
     related_views = [BatchLineView]
 
     def render_template(self, template_name, **kwargs):
         if template_name == self.show_template and "pk" in kwargs:
             batch = self.datamodel.get(kwargs["pk"])
-            kwargs.update(batch=batch, rec=reconciliation(batch), money=money, reasons=list(FAIL_REASONS),
+            rec = reconciliation(batch)
+            kwargs.update(batch=batch, rec=rec, money=money, reasons=list(FAIL_REASONS),
                           pending=[line for line in batch.lines if line.result == "pending"][:300],
                           exports=db.session.scalars(select(CardExport).where(CardExport.batch_id == batch.id)
                                                      .order_by(CardExport.at.desc())).all(),
-                          csrf_form=DynamicForm(), today=date.today().isoformat())
+                          csrf_form=DynamicForm(), today=date.today().isoformat(),
+                          reissue=reissue_waiting(db.session, batch) if rec.failed_count else 0)
         return super().render_template(template_name, **kwargs)
 
     @expose("/build/", methods=["GET", "POST"])
@@ -184,10 +194,13 @@ class PaymentBatchView(AidModelView):
     def build(self):
         """Choose a semester and a programme, see what would be paid, build the batch."""
         semesters = db.session.scalars(select(Semester).order_by(Semester.starts_on.desc())).all()
-        programs = db.session.scalars(select(AidProgram).order_by(AidProgram.name)).all()
+        # waivers (免学费) are credited to the school, never in a batch: not offered
+        programs = db.session.scalars(select(AidProgram).where(AidProgram.waiver.is_(False))
+                                      .order_by(AidProgram.name)).all()
         semester = db.session.get(Semester, request.values.get("semester", type=int) or 0) or next(
             (s for s in semesters if s.is_current), semesters[0] if semesters else None)
         program = db.session.get(AidProgram, request.values.get("program", type=int) or 0)
+        counts = waiting_counts(db.session, semester.id) if semester else {}
         waiting = candidates(db.session, semester.id, program.id) if semester and program else []
         form = DynamicForm()
         if request.method == "POST":
@@ -202,7 +215,8 @@ class PaymentBatchView(AidModelView):
                 db.session.rollback()
                 flash(str(exc), "danger")
         return self.render_template("aid/batch_build.html", title=_l("Build a payment batch"), semesters=semesters,
-                                    programs=programs, semester=semester, program=program, waiting=waiting,
+                                    programs=programs, counts=counts, semester=semester, program=program,
+                                    waiting=waiting,
                                     total=sum((a.amount for a in waiting), 0), csrf_form=form, money=money)
 
     @expose("/bank-list/<pk>", methods=["POST"])
