@@ -19,7 +19,7 @@ import pytest
 
 from app import idcard
 from app.rules import cards
-from tests.e2e.conftest import PHONE, shot, text
+from tests.e2e.conftest import PHONE, pick_pupil, shot, text
 
 
 STATE: dict = {}
@@ -140,9 +140,9 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
         page.locator("a", has_text="显示完整号码").click()
     assert ID_NUMBER in text(page) and "2010-05-06" in text(page)
 
-    # the family's identification, typed by ID number
+    # the family's identification: the pupil found by the ID number typed into the picker
     page.goto("/identificationview/add")
-    page.fill("#student", ID_NUMBER)
+    pick_pupil(page, ID_NUMBER, idcard.mask(ID_NUMBER))
     page.fill("#school_year", "2026-2027")
     page.select_option("#level", label="特别困难")
     page.check("#cat_subsistence")
@@ -161,7 +161,7 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
     # an award proposal: 普通高中国家助学金 for the semester at the standard of the family's level (特别困难:
     # the 3,000-a-year tier, 1,500 a semester), to the school's student aid card
     page.goto("/awardview/add")
-    page.fill("#student", ID_NUMBER)
+    pick_pupil(page, NAME, idcard.mask(ID_NUMBER))
     page.select_option("#program", label="普通高中国家助学金")
     page.select_option("#semester", label="2026-2027学年第一学期")
     page.fill("#amount", "1500")
