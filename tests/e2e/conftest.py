@@ -157,10 +157,10 @@ def text(page, selector="body"):
     return " ".join(page.inner_text(selector).split())
 
 
-def pick_pupil(page, typed, choose=""):
+def pick_pupil(page, typed, choose="", screenshot=None):
     """Choose the pupil in a form's picker (app/views/fields.py) by keyboard, as a person does: focus
     the box, Enter opens it, type, ↓ to the option that shows ``choose`` (the first one found when
-    empty), Enter. Returns the chosen option's text."""
+    empty), Enter. Returns the chosen option's text; ``screenshot`` names a picture of the open list."""
     page.locator("body[data-pickers-ready]").wait_for(state="attached")  # app/static/js/behaviours.js
     page.locator("#student + .select2 .select2-selection").focus()
     page.keyboard.press("Enter")
@@ -168,6 +168,8 @@ def pick_pupil(page, typed, choose=""):
     options = page.locator(".select2-results__option[aria-selected]:not([aria-disabled=true])")
     wanted = options.filter(has_text=choose).first
     wanted.wait_for()
+    if screenshot:
+        shot(page, screenshot)
     for _ in range(options.count()):
         if "select2-results__option--highlighted" in (wanted.get_attribute("class") or ""):
             break
