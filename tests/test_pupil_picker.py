@@ -165,3 +165,37 @@ def test_an_award_proposed_with_the_picker_is_stored_for_the_pupil_chosen(office
         assert (award.student_id, award.program_id, award.status) == (WORLD.student_a, WORLD.program_senior, "proposed")
         purge(award)
         db.session.commit()
+
+
+def test_the_coverage_page_proposes_for_its_semester_and_programme_to_those_who_propose(app, officer_a):
+    from app.models import Identification
+
+    with app.app_context():
+        pupil = Student(school_id=WORLD.school_a, name="覆盖链接生", id_number=idcard.make("341124", date(2010, 2, 2), 863),
+                        grade="高一", class_name="5班", enrolment_year=2026)
+        db.session.add(pupil)
+        db.session.flush()
+        ident = Identification(student_id=pupil.id, school_year="2026-2027", level="special", cat_subsistence=True,
+                               evidence_source="civil_affairs", identified_on=date(2026, 9, 12))
+        db.session.add(ident)
+        db.session.commit()
+        pid, iid = pupil.id, ident.id
+    try:
+        html = officer_a.get(f"/coverage/?semester={WORLD.semester}").get_data(as_text=True).replace("&amp;", "&")
+        # the unaided priority pupil: the pupil and the page's semester
+        link = f"/awardview/add?student={pid}&semester={WORLD.semester}"
+        assert link in html
+        shown = officer_a.get(link).get_data(as_text=True)
+        assert f'<option value="#{pid}" selected>覆盖链接生 · 高一 5班 · ' in shown
+        # a programme of the semester: the programme and the semester
+        link = f"/awardview/add?semester={WORLD.semester}&program={WORLD.program_senior}"
+        assert link in html
+        shown = officer_a.get(link).get_data(as_text=True)
+        assert _chosen(shown, "program") == "测试高中助学金" and _chosen(shown, "semester").startswith("2026-2027")
+        # the leader reads the page but proposes nothing: no button leads to a refused form
+        leader = login(app, "t_leader").get(f"/coverage/?semester={WORLD.semester}").get_data(as_text=True)
+        assert "覆盖链接生" in leader and "/awardview/add" not in leader
+    finally:
+        with app.app_context():
+            purge(db.session.get(Identification, iid), db.session.get(Student, pid))
+            db.session.commit()
