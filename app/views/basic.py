@@ -167,8 +167,8 @@ class StudentView(AidModelView):
     order_columns = ["name", "grade", "class_name", "enrolment_year"]
     base_order = ("id", "desc")
     related_views = [IdentificationView]
-    # the pupil picker's search (app/views/fields.py) finds what the list of pupils shows
-    method_permission_name = {**AidModelView.method_permission_name, "pick": "list"}
+    # the pupil picker's search (app/views/fields.py): a permission of its own, a POST that stores nothing
+    method_permission_name = {**AidModelView.method_permission_name, "pick": "pick"}
     description_columns = {
         "id_number": _l("18 characters: 17 digits and a final digit or X. Birth date and gender are read from it."),
         "birth_date": _l("Leave empty to take it from the ID number."),
