@@ -154,6 +154,11 @@ SELF_SERVICE = [
 ]
 
 
+# 选择学生: the pupil picker's search (app/views/fields.py), for every role that reads pupils; the school
+# scope limits what it finds.
+PUPIL_PICKER = [("StudentView", ("can_pick",))]
+
+
 def _grants(view, perms):
     return [[f"^{view}$", f"^({'|'.join(perms)})$"]]
 
@@ -193,6 +198,8 @@ def _base():
         out += _grants(category, ("menu_access",))
     for view, perms, menu in REPORT_PAGES:
         out += (_grants(view, perms) if perms else []) + _grants(menu, ("menu_access",))
+    for view, perms in PUPIL_PICKER:
+        out += _grants(view, perms)
     return out
 
 

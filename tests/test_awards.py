@@ -92,14 +92,23 @@ def test_the_same_programme_once_a_semester_but_again_after_voiding(app, officer
     ({"card_number": "6217000000000000001"}, "卡号校验位不正确"),
     ({"card_number": "62170000"}, "卡号应为16至19位"),
     ({"card_kind": "bank_card"}, "只能发放到学校为学生办理的学生资助卡"),
-    ({"program": "primary"}, "不适用于"),
 ])
 def test_award_rules_explain_themselves(app, officer_a, over, message):
     sid, number = _student(app, f"规则{message[:2]}", 610 + len(message))
-    if over.get("program") == "primary":
-        over["program"] = WORLD.program_primary
     r = _propose(officer_a, number, **over)
     assert message in visible_text(r)
+    assert _award_of(app, sid) is None
+
+
+def test_a_programme_of_other_stages_is_not_offered_and_the_rule_refuses_it_anyway(app, officer_a, center):
+    """A high school's form offers no primary-school programme; posted all the same (or by the centre,
+    which is offered every programme), the rule refuses it and says why."""
+    sid, number = _student(app, "规则学段", 627)
+    assert "测试义务教育补助" not in visible_text(officer_a.get("/awardview/add"))
+    r = _propose(officer_a, number, program=WORLD.program_primary)
+    assert r.status_code == 200 and _award_of(app, sid) is None
+    r = _propose(center, number, program=WORLD.program_primary)
+    assert "不适用于" in visible_text(r)
     assert _award_of(app, sid) is None
 
 

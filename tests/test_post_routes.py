@@ -48,6 +48,7 @@ WRITERS = {
     "PrintView.letters": {C, O}, "PrintJobView.retry": {C, O},
     "TransferRequestView.approve": {C}, "TransferRequestView.return_form": {C},
     "SearchRelayView.relay": {C, O, S, L, AUDITOR},  # a list search, posted: it stores nothing
+    "StudentView.pick": {C, O, S, L},  # the pupil picker's search, posted: it stores nothing
     "AidUserDBModelView.action:unlock": set(),
     "AuditView.verify": {AUDITOR},  # appends an anchor of the audit trail (app/audit.py)
 }

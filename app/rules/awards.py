@@ -49,6 +49,11 @@ STATES = states.StateRules(
 )
 
 
+def school_pupil_stages(stage) -> tuple:
+    """The stages a school's pupils can be in: a 完全中学's are junior or senior (see student_stage)."""
+    return ("junior", "senior") if stage == "complete" else (stage,)
+
+
 def student_stage(student) -> str:
     """The stage a pupil is in: a 完全中学's pupils are junior or senior by grade."""
     stage = student.school.stage

@@ -17,10 +17,11 @@ from app.models.choices import DIFFICULTY_LEVELS, GRADES_BY_STAGE, GRADUATED, ST
 from app.models.identification import CATEGORIES
 from app.rules import RuleError
 from app.rules.awards import check_award, controls_of, transition
+from app.rules.semesters import current_semester
 from app.rules.eligibility import check_program, check_standard
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles
-from app.views.fields import StudentByIdNumberField, student_from_link
-from app.views.filters import FilterStudentNameOrIdNumber
+from app.views.fields import pupil_field, student_from_link
+from app.views.filters import FilterProgramsOfMySchool, FilterStudentNameOrIdNumber
 
 
 class VoidForm(DynamicForm):
@@ -213,15 +214,19 @@ class AwardView(AidModelView):
         "card_holder": _l("The name on the card, when it is not the pupil's (a family card in a parent's name)."),
     }
     add_form_extra_fields = edit_form_extra_fields = {
-        "student": StudentByIdNumberField(AWARD_LABELS["student"], description=_l("Type the student's ID number."),
-                                          render_kw={"placeholder": _l("ID number of the student")},
-                                          default=student_from_link),
+        "student": pupil_field(AWARD_LABELS["student"], default=student_from_link),
         "amount": DecimalField(AWARD_LABELS["amount"], places=2, validators=[InputRequired(), NumberRange(min=0)]),
         "over_standard_reason": TextAreaField(AWARD_LABELS["over_standard_reason"], widget=BS3TextAreaFieldWidget()),
     }
     method_permission_name = {"muldelete": "delete", "approve": "approve", "pay": "pay"}
-    # Only active programmes can be proposed.
-    add_form_query_rel_fields = {"program": [["active", FilterEqual, True]]}
+    # Only active programmes can be proposed, and only those of the school's stages.
+    add_form_query_rel_fields = {"program": [["active", FilterEqual, True], ["stages", FilterProgramsOfMySchool, ""]]}
+
+    def _init_forms(self):
+        super()._init_forms()
+        # a new award is for the current semester unless a link (应助尽助) names a semester or programme
+        self.add_form.semester.kwargs["default"] = _semester_from_link
+        self.add_form.program.kwargs["default"] = _program_from_link
 
     show_template = "aid/award_show.html"
 
@@ -269,6 +274,21 @@ class AwardView(AidModelView):
                 db.session.rollback()
                 error = str(exc)
         return self.render_template("aid/void.html", award=award, form=form, error=error, title=_l("Void an award"))
+
+
+def _linked(model, name):
+    pk = request.args.get(name, type=int)
+    return db.session.get(model, pk) if pk is not None and 0 < pk < 2 ** 63 else None
+
+
+def _semester_from_link():
+    """The semester a link names (``?semester=3``), else the current one."""
+    return _linked(Semester, "semester") or current_semester(db.session)
+
+
+def _program_from_link():
+    """The programme a link names (``?program=2``); shown chosen only if the form offers it."""
+    return _linked(AidProgram, "program")
 
 
 class AidProgramApi(AidModelApi):

@@ -1,4 +1,6 @@
 """基础数据: schools, information officers, students, difficulty identifications."""
+from flask import jsonify, request
+from flask_appbuilder import expose, has_access
 from flask_babel import lazy_gettext as _l
 from flask_appbuilder.fieldwidgets import DatePickerWidget, Select2Widget
 from datetime import date
@@ -16,7 +18,7 @@ from app.rules.schools import check_school
 from app.scope import current_school_scope
 from app.rules.students import check_student
 from app.views.base import AidInterface, AidModelApi, AidModelView
-from app.views.fields import StudentByIdNumberField
+from app.views.fields import find_pupils, pupil_field, pupil_label
 from app.views.filters import FilterStudentNameOrIdNumber
 
 
@@ -137,11 +139,7 @@ class IdentificationView(AidModelView):
     rule_check = staticmethod(check_identification)
     text_search_relations = {"student": FilterStudentNameOrIdNumber}
     add_form_extra_fields = edit_form_extra_fields = {
-        "student": StudentByIdNumberField(
-            IDENTIFICATION_LABELS["student"],
-            description=_l("Type the student's ID number."),
-            render_kw={"placeholder": _l("ID number of the student")},
-        ),
+        "student": pupil_field(IDENTIFICATION_LABELS["student"]),
         "school_year": StringField(
             IDENTIFICATION_LABELS["school_year"], validators=[InputRequired()],
             default=lambda: school_year_of(date.today()), description=_l("For example 2021-2022."),
@@ -169,6 +167,8 @@ class StudentView(AidModelView):
     order_columns = ["name", "grade", "class_name", "enrolment_year"]
     base_order = ("id", "desc")
     related_views = [IdentificationView]
+    # the pupil picker's search (app/views/fields.py): a permission of its own, a POST that stores nothing
+    method_permission_name = {**AidModelView.method_permission_name, "pick": "pick"}
     description_columns = {
         "id_number": _l("18 characters: 17 digits and a final digit or X. Birth date and gender are read from it."),
         "birth_date": _l("Leave empty to take it from the ID number."),
@@ -186,6 +186,21 @@ class StudentView(AidModelView):
             description=_l("Leave empty to take it from the ID number."),
         )
     }
+
+
+    @expose("/pick", methods=["POST"])
+    @has_access
+    def pick(self):
+        """The pupil picker's search: posted (no ID number in an address or a log), within the scope,
+        each pupil with the ID number masked and the record's id to choose it by."""
+        students, hint = find_pupils(request.form.get("q", "")[:100])
+        with_school = current_school_scope() is None
+        results = [{"id": f"#{s.id}", "text": pupil_label(s, with_school)} for s in students]
+        if hint:
+            results.append({"id": "", "text": str(hint), "disabled": True})
+        response = jsonify(results=results)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 # ---- REST API ---------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Search filters the framework does not have."""
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import false, literal, or_, select
 
 from app import idcard
 
@@ -101,3 +101,25 @@ class ShowsFilters:
         if shown:
             widgets["active_filters"] = {"filters": shown, "clear_url": clear_filters_url(self)}
         return widgets
+
+class FilterProgramsOfMySchool(BaseFilter):
+    """The programmes that may aid the pupils of the user's school (its stages): a high school is
+    offered the 普通高中 programmes, not 学前教育资助. Users who see every school see every programme."""
+
+    name = _l("Of my school's stages")
+    arg_name = "mys"
+
+    def apply(self, query, value):
+        from app.extensions import db
+        from app.models import School
+        from app.rules.awards import school_pupil_stages
+        from app.scope import current_school_scope
+
+        scope = current_school_scope()
+        if scope is None:
+            return query
+        school = db.session.get(School, scope)
+        if school is None:
+            return query.filter(false())
+        codes = literal(",") + getattr(self.model, self.column_name) + literal(",")
+        return query.filter(or_(*(codes.contains(f",{stage},") for stage in school_pupil_stages(school.stage))))

@@ -7,7 +7,7 @@ from app.extensions import db
 from app.models import Pairing, SchoolFund, SocialProject
 from app.rules.funds import check_fund, check_pairing, check_project
 from app.views.base import AidInterface, AidModelView, money
-from app.views.fields import StudentByIdNumberField
+from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
 
 FUND_LABELS = {
@@ -93,7 +93,6 @@ class PairingView(AidModelView):
     text_search_relations = {"student": FilterStudentNameOrIdNumber}
     rule_check = staticmethod(check_pairing)
     add_form_extra_fields = edit_form_extra_fields = {
-        "student": StudentByIdNumberField(PAIRING_LABELS["student"], description=_l("Type the student's ID number."),
-                                          render_kw={"placeholder": _l("ID number of the student")}),
+        "student": pupil_field(PAIRING_LABELS["student"], default=student_from_link),
         "amount": DecimalField(PAIRING_LABELS["amount"], places=2, validators=[InputRequired(), NumberRange(min=0)]),
     }

@@ -17,7 +17,7 @@ from app.models import Loan, LoanMaterial, LoanRate, LoanReminder, RepaymentDue
 from app.rules import RuleError
 from app.rules.loans import check_due, check_loan, check_rate, is_overdue, pre_application_year, transition
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles, money
-from app.views.fields import StudentByIdNumberField
+from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
 
 LOAN_LABELS = {
@@ -74,8 +74,7 @@ class LoanView(AidModelView):
         "grace_years": _l("Interest only, up to 5 years after graduation."),
     }
     add_form_extra_fields = edit_form_extra_fields = {
-        "student": StudentByIdNumberField(LOAN_LABELS["student"], description=_l("Type the borrower's ID number."),
-                                          default=lambda: request.args.get("student", "")),
+        "student": pupil_field(LOAN_LABELS["student"], default=student_from_link),
         "amount": DecimalField(LOAN_LABELS["amount"], places=2, validators=[Optional(), NumberRange(min=0)]),
         "grace_years": IntegerField(LOAN_LABELS["grace_years"], default=0, validators=[NumberRange(min=0, max=5)]),
         "repayment_years": IntegerField(LOAN_LABELS["repayment_years"], default=15, validators=[NumberRange(min=1, max=15)]),

@@ -23,7 +23,7 @@ from app.rules.outreach import (
     check_activity, check_attendance, check_recognition, check_staff, check_training, check_visit,
 )
 from app.views.base import AidInterface, AidModelView
-from app.views.fields import StudentByIdNumberField
+from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
 
 PHOTO_TYPES = {".jpg", ".jpeg", ".png"}
@@ -58,8 +58,7 @@ class HomeVisitView(AidModelView):
         "open_problems": _l("What the family still needs; say below who follows it up and when."),
     }
     add_form_extra_fields = edit_form_extra_fields = {
-        "student": StudentByIdNumberField(VISIT_LABELS["student"], description=_l("Type the student's ID number."),
-                                          default=lambda: request.args.get("student", "")),
+        "student": pupil_field(VISIT_LABELS["student"], default=student_from_link),
     }
 
 
@@ -226,7 +225,7 @@ class RecognitionView(AidModelView):
     text_search_relations = {"student": FilterStudentNameOrIdNumber}
     rule_check = staticmethod(check_recognition)
     add_form_extra_fields = edit_form_extra_fields = {
-        "student": StudentByIdNumberField(RECOGNITION_LABELS["student"], description=_l("Type the student's ID number.")),
+        "student": pupil_field(RECOGNITION_LABELS["student"], default=student_from_link),
         "year": IntegerField(RECOGNITION_LABELS["year"], default=lambda: date.today().year,
                              validators=[InputRequired(), NumberRange(min=2000, max=2100)]),
     }

@@ -43,9 +43,13 @@ class CoverageView(BaseView):
     def show(self):
         semester = _chosen_semester()
         figures = coverage(semester) if semester else None
+        # 提出资助 buttons (a proposal for the pupil, or the programme, in this semester) for those who propose
+        can_propose = self.appbuilder.sm.has_access("can_add", "AwardView")
+        program_ids = dict(db.session.execute(select(AidProgram.name, AidProgram.id)).all()) if can_propose else {}
         return self.render_template(
             "aid/coverage.html", title=_l("Coverage of identified pupils"), semester=semester,
             semesters=_semesters(), figures=figures, scoped=current_school_scope() is not None,
+            can_propose=can_propose, program_ids=program_ids,
         )
 
 

@@ -155,3 +155,27 @@ def shot(page, name, full_page=False):
 
 def text(page, selector="body"):
     return " ".join(page.inner_text(selector).split())
+
+
+def pick_pupil(page, typed, choose="", screenshot=None):
+    """Choose the pupil in a form's picker (app/views/fields.py) by keyboard, as a person does: focus
+    the box, Enter opens it, type, ↓ to the option that shows ``choose`` (the first one found when
+    empty), Enter. Returns the chosen option's text; ``screenshot`` names a picture of the open list."""
+    page.locator("body[data-pickers-ready]").wait_for(state="attached")  # app/static/js/behaviours.js
+    page.locator("#student + .select2 .select2-selection").focus()
+    page.keyboard.press("Enter")
+    page.locator(".select2-container--open .select2-search__field").press_sequentially(typed, delay=30)
+    options = page.locator(".select2-results__option[aria-selected]:not([aria-disabled=true])")
+    wanted = options.filter(has_text=choose).first
+    wanted.wait_for()
+    if screenshot:
+        shot(page, screenshot)
+    for _ in range(options.count()):
+        if "select2-results__option--highlighted" in (wanted.get_attribute("class") or ""):
+            break
+        page.keyboard.press("ArrowDown")
+    chosen = " ".join(wanted.inner_text().split())
+    page.keyboard.press("Enter")
+    shown = " ".join(page.locator("#student + .select2 .select2-selection__rendered").inner_text().split())
+    assert shown.lstrip("×").strip() == chosen, (shown, chosen)
+    return chosen

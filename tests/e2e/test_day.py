@@ -20,7 +20,7 @@ import pytest
 from app import idcard
 from app.rules import cards
 from tests.e2e.clicks import add, home, menu, open_row, search
-from tests.e2e.conftest import PHONE, shot, text
+from tests.e2e.conftest import PHONE, pick_pupil, shot, text
 
 
 STATE: dict = {}
@@ -160,10 +160,10 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
         page.locator("a", has_text="显示完整号码").click()
     assert ID_NUMBER in text(page) and "2010-05-06" in text(page)
 
-    # the family's identification, typed by ID number
+    # the family's identification: the pupil found by the ID number typed into the picker
     menu(page, "基础数据", "困难认定")
     add(page)
-    page.fill("#student", ID_NUMBER)
+    pick_pupil(page, ID_NUMBER, idcard.mask(ID_NUMBER))
     page.fill("#school_year", "2026-2027")
     page.select_option("#level", label="特别困难")
     page.check("#cat_subsistence")
@@ -180,13 +180,13 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
     shot(page, "student-identification")
 
     # an award proposal: 普通高中国家助学金 for the semester at the standard of the family's level (特别困难:
-    # the 3,000-a-year tier, 1,500 a semester), to the school's student aid card
+    # since spring 2025 the 3,100-a-year tier, 1,550 a semester), to the school's student aid card
     menu(page, "资助管理", "资助名单")
     add(page)
-    page.fill("#student", ID_NUMBER)
+    pick_pupil(page, NAME, idcard.mask(ID_NUMBER))
     page.select_option("#program", label="普通高中国家助学金")
     page.select_option("#semester", label="2026-2027学年第一学期")
-    page.fill("#amount", "1500")
+    page.fill("#amount", "1550")
     page.select_option("#card_kind", label="学校办理的学生资助卡")
     page.fill("#card_number", CARD)
     shot(page, "award-propose")
@@ -195,7 +195,7 @@ def test_1_officer_adds_a_pupil_identifies_the_family_proposes_aid_reports_and_p
     menu(page, "资助管理", "资助名单")
     row = page.locator("table tr", has_text=NAME).first
     listed = " ".join(row.inner_text().split())
-    assert "普通高中国家助学金" in listed and ("1,500.00" in listed or "1500.00" in listed), listed
+    assert "普通高中国家助学金" in listed and ("1,550.00" in listed or "1550.00" in listed), listed
     assert "拟资助" in listed and CARD not in listed and CARD[-4:] in listed, listed  # card masked for the school
     STATE["award"] = int(re.search(r"/show/(\d+)", row.locator("a[href*='/awardview/show/']").first.get_attribute("href")).group(1))
 

@@ -89,3 +89,43 @@ function setUpDateFields() {
   });
   document.body.setAttribute("data-dates-ready", "1");
 }
+
+/* The pupil picker (app/views/fields.py): <select class="aid-pupil-picker" data-search-url=...>
+   searched as one types, with the select2 that Flask-AppBuilder ships. The words typed are posted
+   (never in an address); the answer names each pupil with the ID number masked and chooses it by
+   its record id. Keyboard: Tab to the box, Enter or ↓ opens it, type, ↑/↓ and Enter choose. */
+window.addEventListener("load", function () {
+  var $ = window.jQuery;
+  if (!$ || !$.fn || !$.fn.select2) { return; }
+  $(setUpPupilPickers);
+});
+
+function setUpPupilPickers() {
+  var $ = window.jQuery;
+  var meta = document.querySelector('meta[name="aid-csrf"]');
+  var token = meta ? meta.getAttribute("content") : "";
+  $("select.aid-pupil-picker").each(function () {
+    var box = $(this), say = function (key) { return function () { return box.attr("data-text-" + key); }; };
+    box.select2({
+      theme: "bootstrap", width: "100%", minimumInputLength: 1, placeholder: box.attr("data-text-placeholder"),
+      language: {inputTooShort: say("too-short"), searching: say("searching"), noResults: say("no-results"),
+                 errorLoading: say("error")},
+      ajax: {
+        url: box.attr("data-search-url"), type: "POST", dataType: "json", delay: 250, cache: false,
+        headers: {"X-CSRFToken": token},
+        data: function (params) { return {q: params.term || ""}; },
+        processResults: function (data) { return {results: data.results || []}; }
+      }
+    });
+    /* a key typed on the closed box opens it and starts the search with that key */
+    box.next(".select2").find(".select2-selection").on("keypress", function (event) {
+      if (event.which < 32 || event.ctrlKey || event.metaKey || event.altKey) { return; }
+      event.preventDefault();
+      var typed = String.fromCharCode(event.which);
+      box.select2("open");
+      var field = $(".select2-container--open .select2-search__field");
+      field.val(typed).trigger("input");
+    });
+  });
+  document.body.setAttribute("data-pickers-ready", "1");
+}
