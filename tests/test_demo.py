@@ -65,6 +65,10 @@ def test_seed_demo_builds_a_plausible_county_once(app):
         assert {a.status for a in awards} >= {"proposed", "approved", "paid"}
         for award in awards:  # eligibility and the standard too (app/rules/eligibility.py)
             check_award(award, db.session, full=True)
+        # 免学费 is credited to the school: no card; since spring 2025 中职国家助学金 reaches the third year too
+        assert all(a.card_number is None for a in awards if a.program.waiver)
+        assert all(a.card_number for a in awards if not a.program.waiver)
+        assert any(a.student.grade == "中职三年级" and a.program.name == "中职国家助学金" for a in awards)
         for fund in db.session.scalars(select(SchoolFund)):
             stored = fund.compliance
             check_fund(fund, db.session)
