@@ -387,7 +387,7 @@ def _seed_loans(rng, schools, year_start, today, count):
     from decimal import Decimal
 
     from app.models import Loan, LoanEvent, LoanMaterial, RepaymentDue, loans
-    from app.rules.loans import instalments, pre_application_year
+    from app.rules.loans import ceiling, instalments, pre_application_year
 
     db.session.add_all([LoanMaterial(name=n, required=r, sort_order=i) for i, (n, r) in enumerate(
         [("身份证", True), ("户口簿", True), ("录取通知书", True), ("家庭经济困难证明", True), ("学生证", False)])])
@@ -425,7 +425,9 @@ def _seed_loans(rng, schools, year_start, today, count):
         db.session.add(student)
         db.session.flush()
         university, major = rng.choice(UNIVERSITIES)
-        amount = Decimal(rng.choice([6000, 8000, 10000, 12000])) if status != "pre_applied" else None
+        most = ceiling(db.session, "undergraduate", f"{entry}-{entry + 1}") or Decimal(8000)  # the year's ceiling
+        amount = Decimal(rng.choice([a for a in (6000, 8000, 10000, 12000, 16000, 20000) if a <= most])) \
+            if status != "pre_applied" else None
         graduation = date(entry + 4, 7, 1)
         loan = dict(student_id=student.id, school_id=school["id"], co_borrower=student.guardian,
                     co_borrower_phone=student.guardian_phone, university=university, major=major, degree="undergraduate",
