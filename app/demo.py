@@ -469,6 +469,35 @@ def _seed_loans(rng, schools, year_start, today, count):
 
 
 @demo_only
+def _seed_status_changes(rng, year_start, today):
+    """学籍变动 of this school year, for 控辍保学: identified pupils without an award who were suspended,
+    dropped out (one visited at home since, one not yet) or left the county. Through the rule, as a
+    school would record them."""
+    from app.models import Award, HomeVisit, Identification, Student
+    from app.rules.pupil_status import change
+
+    school_year = f"{year_start}-{year_start + 1}"
+    aided = select(Award.student_id)
+    candidates = db.session.scalars(
+        select(Student).join(Identification, Identification.student_id == Student.id)
+        .where(Identification.school_year == school_year, Student.status == "in_school", Student.grade != "已毕业",
+               Student.id.not_in(aided)).order_by(Student.id).limit(40)).all()
+    picked = rng.sample(candidates, min(5, len(candidates)))
+    start = date(year_start, 9, 1)
+    plan = [("drop_out", "家庭经济困难，随父母外出务工"), ("drop_out", "厌学，经多次劝返未返校"),
+            ("suspend", "因病休学，附县医院诊断证明"), ("suspend", "意外受伤住院治疗"),
+            ("transfer_out", "随父母迁往江苏省南京市，转入当地学校")]
+    for student, (kind, reason) in zip(picked, plan):
+        on = min(start + timedelta(days=rng.randrange(20, 80)), today)
+        change(db.session, student, kind, on=on, reason=reason)
+        if kind == "drop_out" and reason.startswith("家庭"):
+            db.session.add(HomeVisit(student_id=student.id, visit_type="receiving_aid", visitors="班主任、资助专干",
+                                     visited_on=min(on + timedelta(days=5), today), family_met="父亲",
+                                     findings="家长外出务工，学生随行；宣讲资助政策，劝返", opinions="争取下学期返校"))
+    db.session.commit()
+
+
+@demo_only
 def _loan_rates(year_start):
     """{school year: rate} of the demo's loans (the migration seeds the policy's years): a school year of
     the last ten with none recorded takes the nearest recorded one's rate, recorded as demo data."""
@@ -626,5 +655,6 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     seed_budgets(rng, today)
     outreach = seed_outreach(rng, schools, year_start, today)
     complaints, _ = seed_complaints(rng, schools, today)
+    _seed_status_changes(rng, year_start, today)
     return SeedResult(created=True, schools=len(schools), students=made, identifications=identified,
                       awards=awards, complaints=complaints, outreach=outreach, users=users)

@@ -46,6 +46,7 @@ WRITERS = {
     "PublicityActivityView.photos": {C, O},
     "PrintView.letters": {C, O}, "PrintJobView.retry": {C, O},
     "TransferRequestView.approve": {C}, "TransferRequestView.return_form": {C},
+    "PupilStatusView.change": {C, O},
     "SearchRelayView.relay": {C, O, S, L, AUDITOR},  # a list search, posted: it stores nothing
     "AidUserDBModelView.action:unlock": set(),
     "AuditView.verify": {AUDITOR},  # appends an anchor of the audit trail (app/audit.py)

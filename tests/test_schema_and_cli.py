@@ -177,6 +177,11 @@ def test_the_waiver_and_grade_migration_rewrites_what_was_kept_the_old_way(tmp_p
         run(text("INSERT INTO award (school_id, student_id, program_id, semester_id, amount, card_kind, card_number, "
                  "card_holder, status, created_at, updated_at) VALUES "
                  f"(1, 2, 1, 1, 850, 'aid_card', '6217000000000000017', '旧写法二', 'approved', {stamp})"))
+        # a batch line refers to the award: SQLite's copy of the award table must not trip over it
+        run(text("INSERT INTO payment_batch (id, semester_id, program_id, status, reissue, created_at, updated_at) "
+                 f"VALUES (1, 1, 1, 'open', 0, {stamp})"))
+        run(text("INSERT INTO batch_line (school_id, batch_id, award_id, name, card_number, amount, result) "
+                 "VALUES (1, 1, 1, '旧写法二', '6217000000000000017', 850, 'pending')"))
         db.session.commit()
         upgrade()
         assert run(text("SELECT card_kind, card_number, card_holder FROM award")).one() == (None, None, None)

@@ -7,7 +7,7 @@ Everything here is data the centre edits (资助管理 → 资助项目, 资助�
   as the school identifies them), of the programme's levels and, when set, categories.
 * the programme's grades (中职国家助学金: 一、二年级 only; 学前: the kindergarten years).
 * the pupil is in school: not 已毕业 (app/turnover.py writes that grade when a pupil leaves) nor
-  of a status in ``LEFT_STATUSES`` once the pupil status exists (issue 21: 休学/转出/退学).
+  of a status in ``LEFT_STATUSES`` (休学/退学/转出县外/毕业, app/rules/pupil_status.py).
 * the standard (``ProgramStandard``) in force in the award's semester for the pupil's stage,
   boarding status and, where tiered, the level of the identification; an amount other than
   the standard needs a written reason (``over_standard_reason``).
@@ -24,8 +24,7 @@ from app.models.choices import DIFFICULTY_LEVELS, GRADUATED, STAGES, TERMS
 from app.rules.grades import all_grades, canonical
 from app.scope import unscoped
 
-# Issue 21 adds the pupil's status (在读/休学/转出/退学): a pupil of one of these is not in school.
-# ``not_in_school`` reads ``student.status`` when the model has it; until then only 已毕业 counts.
+# The pupil's status (app/rules/pupil_status.py): a pupil of one of these is not in school.
 LEFT_STATUSES = {"suspended", "transferred_out", "dropped_out", "graduated"}
 grade_key = canonical  # 初一 and 七年级 are one grade (app/rules/grades.py ALIASES)
 
@@ -39,7 +38,7 @@ def in_grades(grade, grades) -> bool:
 
 
 def not_in_school(student) -> bool:
-    """已毕业, or (once the pupil status exists, issue 21) 休学/转出/退学."""
+    """已毕业, 休学, 退学 or 转出县外."""
     if same_grade(student.grade, GRADUATED):
         return True
     return getattr(student, "status", None) in LEFT_STATUSES
@@ -153,7 +152,11 @@ def award_errors(session, award, student, program, semester) -> dict:
     """What keeps this pupil from this programme in this semester, and an amount off the standard."""
     errors = {}
     if not_in_school(student) and not in_grades(GRADUATED, program.grade_list):
-        errors["student"] = _l("This pupil is no longer in school (%(grade)s): no award.", grade=student.grade)
+        from app.models.student import STUDENT_STATUSES
+
+        status = getattr(student, "status", None)
+        errors["student"] = _l("This pupil is no longer in school (%(grade)s): no award.",
+                               grade=STUDENT_STATUSES.label(status) if status in LEFT_STATUSES else student.grade)
         return errors
     grades = [g for g in program.grade_list if not same_grade(g, GRADUATED)]
     if grades and not not_in_school(student) and not in_grades(student.grade, grades):
