@@ -214,11 +214,8 @@ class Config:
     }
 
     # --- 生源地信用助学贷款 -----------------------------------------------------
-    LOAN_CEILINGS = {
-        "undergraduate": os.environ.get("LOAN_CEILING_UNDERGRADUATE", "12000"),
-        "postgraduate": os.environ.get("LOAN_CEILING_POSTGRADUATE", "16000"),
-    }
-    # The interest rate is data by school year (loan_rate, 助学贷款 › 贷款利率), not configuration.
+    # The interest rate and the yearly ceilings are data by school year (loan_rate, 助学贷款 › 贷款利率),
+    # not configuration.
 
     # --- 投诉处理: days allowed for each stage, and from receipt to closing --------
     COMPLAINT_STAGE_DAYS = {

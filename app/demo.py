@@ -185,13 +185,16 @@ DEMO_ELIGIBILITY = {
     "义务教育家庭经济困难学生生活补助": (True, None, None, None, False),
     "普通高中国家助学金": (True, None, None, None, False),
     "普通高中免学费": (True, None, PRIORITY, None, True),
-    "中职国家助学金": (True, None, None, "中职一年级,中职二年级", False),
+    "中职国家助学金": (True, None, None, None, False),  # 一、二年级 until spring 2025: see its standards
     "中职免学费": (False, None, None, None, True),
     "校内资助": (True, None, None, None, False),
     "大学新生入学资助": (True, None, None, "高三,已毕业", False),
 }
 _P2019 = "财科教〔2019〕19号《学生资助资金管理办法》"
 _P2024 = "2024年春季学期起提高家庭经济困难寄宿生生活补助国家基础标准（非寄宿生按50%核定）"
+_P2025 = ("财政部 教育部 人力资源社会保障部《关于调整高等教育阶段和高中阶段国家奖助学金政策的通知》：2025年春季学期起平均2300元，"
+          "分三档")
+_TIERS_2025 = (("general", 1500), ("difficult", 2300), ("special", 3100))
 # Standards by school year (the same as the migration c4e8a1f0b2d3 installs for these names):
 # programme: [(since_year, since_term, stage, boarding, level, variant, amount per the programme's period, policy)]
 DEMO_STANDARDS = {
@@ -207,29 +210,38 @@ DEMO_STANDARDS = {
         ("2023-2024", "2", "junior", False, None, None, 750, _P2024),
     ],
     "普通高中国家助学金": [("2019-2020", "1", None, None, lv, None, a, _P2019 + "：平均2000元，分三档")
-                         for lv, a in (("general", 1000), ("difficult", 2000), ("special", 3000))],
-    "中职国家助学金": [("2019-2020", "1", None, None, lv, None, a, _P2019 + "：平均2000元，分三档")
-                   for lv, a in (("general", 1000), ("difficult", 2000), ("special", 3000))],
+                         for lv, a in (("general", 1000), ("difficult", 2000), ("special", 3000))]
+                        + [("2024-2025", "2", None, None, lv, None, a, _P2025) for lv, a in _TIERS_2025],
+    "中职国家助学金": [("2019-2020", "1", None, None, lv, None, a, _P2019 + "：平均2000元，分三档，一、二年级")
+                   for lv, a in (("general", 1000), ("difficult", 2000), ("special", 3000))]
+                  + [("2024-2025", "2", None, None, lv, None, a, _P2025) for lv, a in _TIERS_2025],
     "大学新生入学资助": [("2019-2020", "1", None, None, None, "省内", 500, "中国教育发展基金会大学新生入学资助项目：一次性"),
                   ("2019-2020", "1", None, None, None, "省外", 1000, "中国教育发展基金会大学新生入学资助项目：一次性")],
 }
+# The grades a standard row covers, where fewer than the programme's: (programme, since_year, since_term).
+DEMO_ROW_GRADES = {("中职国家助学金", "2019-2020", "1"): "中职一年级,中职二年级"}
 _MAIN_GRANT = {"kindergarten": "学前教育资助", "primary": "义务教育家庭经济困难学生生活补助",
                "junior": "义务教育家庭经济困难学生生活补助", "senior": "普通高中国家助学金",
                "vocational": "中职国家助学金"}
 
 
-def _demo_amount(name, period, flat, stage, boarding, level, semester):
-    """The semester amount of the standard for this pupil (the rules' own reading of the standards)."""
+def _demo_amount(name, period, flat, stage, boarding, level, semester, grade=None):
+    """The semester amount of the standard for this pupil (the rules' own reading of the standards);
+    None when the semester's standards do not cover the pupil's grade."""
     from types import SimpleNamespace
 
-    from app.rules.eligibility import for_level, for_pupil, per_semester
+    from app.rules.eligibility import for_level, for_pupil, per_semester, uncovered_grade
 
-    rows = [SimpleNamespace(since=(y, t), stage=st, boarding=b, level=lv, amount=a)
+    rows = [SimpleNamespace(since=(y, t), stage=st, boarding=b, level=lv, amount=a,
+                            grades=DEMO_ROW_GRADES.get((name, y, t)))
             for y, t, st, b, lv, _, a, _ in DEMO_STANDARDS.get(name, [])]
     started = [r for r in rows if r.since <= (semester.school_year, semester.term)]
     if started:
         latest = max(r.since for r in started)
-        mine = for_level(for_pupil([r for r in started if r.since == latest], stage, boarding), level)
+        latest_rows = [r for r in started if r.since == latest]
+        if grade is not None and uncovered_grade(latest_rows, grade):
+            return None
+        mine = for_level(for_pupil(latest_rows, stage, boarding, grade), level)
         if mine:
             return per_semester(mine[0].amount, period)
     return per_semester(flat, period)
@@ -257,7 +269,7 @@ def _seed_aid(rng, schools, year_start, today):
     programs = dict(db.session.execute(select(AidProgram.name, AidProgram.id)).all())
     db.session.execute(insert(ProgramStandard), [
         dict(program_id=programs[name], since_year=y, since_term=t, stage=st, boarding=b, level=lv, variant=v,
-             amount=Decimal(a), policy=p)
+             grades=DEMO_ROW_GRADES.get((name, y, t)), amount=Decimal(a), policy=p)
         for name, rows in DEMO_STANDARDS.items() for y, t, st, b, lv, v, a, p in rows
     ])
     period_of = {n: (p, Decimal(a)) for n, _, _, a, p, _, _ in DEMO_PROGRAMS}
@@ -301,8 +313,6 @@ def _seed_aid(rng, schools, year_start, today):
         card = cards.make("6217" if aid_card else "6228", 19, 10_000_000 + n)
         holder = names[student_id] if aid_card or rng.random() < 0.6 else guardians[student_id]  # family card: a parent's
         grants = [_MAIN_GRANT[stage]]
-        if stage == "vocational" and grade == "中职三年级":
-            grants = []  # 中职国家助学金 covers 一、二年级 only
         if priority and stage == "senior":
             grants.append("普通高中免学费")
         if stage == "vocational":
@@ -312,11 +322,14 @@ def _seed_aid(rng, schools, year_start, today):
         for program in grants:
             period, flat = period_of[program]
             for semester, status in ((previous, "paid"), (current, rng.choices(["paid", "approved", "proposed"], [6, 2, 2])[0])):
-                amount = _demo_amount(program, period, flat, stage, boarding, level, semester)
+                amount = _demo_amount(program, period, flat, stage, boarding, level, semester, grade)
+                if amount is None:
+                    continue  # a grade the semester's standard does not cover
+                waiver = DEMO_ELIGIBILITY.get(program, no_rule)[4]  # 免学费: credited to the school, no card
                 awards.append(dict(
                     student_id=student_id, school_id=school_id, program_id=programs[program], semester_id=semester.id,
-                    amount=amount, card_kind="aid_card" if aid_card else "bank_card", card_number=card,
-                    card_holder=holder,
+                    amount=amount, card_kind=None if waiver else ("aid_card" if aid_card else "bank_card"),
+                    card_number=None if waiver else card, card_holder=None if waiver else holder,
                     status=status, approved_at=datetime.combine(semester.starts_on, time(9)) if status != "proposed" else None,
                     paid_on=min(semester.starts_on + timedelta(days=rng.randrange(30, 80)), today) if status == "paid" else None,
                 ))
@@ -374,7 +387,7 @@ def _seed_loans(rng, schools, year_start, today, count):
     from decimal import Decimal
 
     from app.models import Loan, LoanEvent, LoanMaterial, RepaymentDue, loans
-    from app.rules.loans import instalments, pre_application_year
+    from app.rules.loans import ceiling, instalments, pre_application_year
 
     db.session.add_all([LoanMaterial(name=n, required=r, sort_order=i) for i, (n, r) in enumerate(
         [("身份证", True), ("户口簿", True), ("录取通知书", True), ("家庭经济困难证明", True), ("学生证", False)])])
@@ -412,7 +425,9 @@ def _seed_loans(rng, schools, year_start, today, count):
         db.session.add(student)
         db.session.flush()
         university, major = rng.choice(UNIVERSITIES)
-        amount = Decimal(rng.choice([6000, 8000, 10000, 12000])) if status != "pre_applied" else None
+        most = ceiling(db.session, "undergraduate", f"{entry}-{entry + 1}") or Decimal(8000)  # the year's ceiling
+        amount = Decimal(rng.choice([a for a in (6000, 8000, 10000, 12000, 16000, 20000) if a <= most])) \
+            if status != "pre_applied" else None
         graduation = date(entry + 4, 7, 1)
         loan = dict(student_id=student.id, school_id=school["id"], co_borrower=student.guardian,
                     co_borrower_phone=student.guardian_phone, university=university, major=major, degree="undergraduate",
@@ -454,6 +469,35 @@ def _seed_loans(rng, schools, year_start, today, count):
 
 
 @demo_only
+def _seed_status_changes(rng, year_start, today):
+    """学籍变动 of this school year, for 控辍保学: identified pupils without an award who were suspended,
+    dropped out (one visited at home since, one not yet) or left the county. Through the rule, as a
+    school would record them."""
+    from app.models import Award, HomeVisit, Identification, Student
+    from app.rules.pupil_status import change
+
+    school_year = f"{year_start}-{year_start + 1}"
+    aided = select(Award.student_id)
+    candidates = db.session.scalars(
+        select(Student).join(Identification, Identification.student_id == Student.id)
+        .where(Identification.school_year == school_year, Student.status == "in_school", Student.grade != "已毕业",
+               Student.id.not_in(aided)).order_by(Student.id).limit(40)).all()
+    picked = rng.sample(candidates, min(5, len(candidates)))
+    start = date(year_start, 9, 1)
+    plan = [("drop_out", "家庭经济困难，随父母外出务工"), ("drop_out", "厌学，经多次劝返未返校"),
+            ("suspend", "因病休学，附县医院诊断证明"), ("suspend", "意外受伤住院治疗"),
+            ("transfer_out", "随父母迁往江苏省南京市，转入当地学校")]
+    for student, (kind, reason) in zip(picked, plan):
+        on = min(start + timedelta(days=rng.randrange(20, 80)), today)
+        change(db.session, student, kind, on=on, reason=reason)
+        if kind == "drop_out" and reason.startswith("家庭"):
+            db.session.add(HomeVisit(student_id=student.id, visit_type="receiving_aid", visitors="班主任、资助专干",
+                                     visited_on=min(on + timedelta(days=5), today), family_met="父亲",
+                                     findings="家长外出务工，学生随行；宣讲资助政策，劝返", opinions="争取下学期返校"))
+    db.session.commit()
+
+
+@demo_only
 def _loan_rates(year_start):
     """{school year: rate} of the demo's loans (the migration seeds the policy's years): a school year of
     the last ten with none recorded takes the nearest recorded one's rate, recorded as demo data."""
@@ -466,7 +510,8 @@ def _loan_rates(year_start):
             continue
         nearest = min(recorded.values(), key=lambda r: (abs(int(r.school_year[:4]) - start), -int(r.school_year[:4])))
         recorded[year] = LoanRate(school_year=year, reference_rate=nearest.reference_rate, reduction_bp=nearest.reduction_bp,
-                                  basis=nearest.basis, notes=f"演示数据：沿用{nearest.school_year}学年的利率")
+                                  ceiling_undergraduate=nearest.ceiling_undergraduate,
+                                  ceiling_postgraduate=nearest.ceiling_postgraduate, basis=nearest.basis, notes=f"演示数据：沿用{nearest.school_year}学年的利率")
         db.session.add(recorded[year])
     db.session.flush()
     return {year: r.rate for year, r in recorded.items()}
@@ -640,5 +685,6 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     seed_budgets(rng, today)
     outreach = seed_outreach(rng, schools, year_start, today)
     complaints, _ = seed_complaints(rng, schools, today)
+    _seed_status_changes(rng, year_start, today)
     return SeedResult(created=True, schools=len(schools), students=made, identifications=identified,
                       awards=awards, complaints=complaints, outreach=outreach, users=users)

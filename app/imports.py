@@ -26,7 +26,7 @@ from app.exports import cell_of
 from app.extensions import db
 from app.models.choices import DIFFICULTY_LEVELS, EVIDENCE_SOURCES
 from app.models.identification import CATEGORIES
-from app.rules import RuleError, db_errors
+from app.rules import RuleError, db_errors, grades
 from app.rules.identification import check_identification, is_priority
 from app.rules.students import check_student
 from app.rules.transfers import REGISTERED_ELSEWHERE
@@ -247,7 +247,7 @@ def import_students(data: bytes, today=None) -> ImportResult:
                 continue
             # (the centre's file may name another school: the pupil then moves there)
             values = dict(school_id=school.id, name=v["name"], gender=info.gender, birth_date=info.birth_date,
-                          grade=v["grade"], class_name=v["class_name"], enrolment_year=year,
+                          grade=grades.canonical(v["grade"]), class_name=v["class_name"], enrolment_year=year,
                           guardian=v.get("guardian") or None, guardian_phone=v.get("guardian_phone") or None,
                           address=v.get("address") or None)
             if v["boarding"] is not None:
@@ -334,8 +334,8 @@ AWARD_COLUMNS = [
     ("school_year", "学年", True, "2026-2027"),
     ("term", "学期", True, "第一学期"),
     ("amount", "金额", True, "1000"),
-    ("card_kind", "卡类型", True, "学生资助卡"),
-    ("card_number", "卡号", True, "6217000000000000017"),
+    ("card_kind", "卡类型", False, "学生资助卡"),  # none for 免学费: credited to the school
+    ("card_number", "卡号", False, "6217000000000000017"),
     ("over_standard_reason", "超标准原因", False, ""),
     ("card_holder", "持卡人", False, "张大山"),
 ]
@@ -380,10 +380,11 @@ def import_awards(data: bytes) -> ImportResult:
             amount = Decimal(v["amount"]).quantize(Decimal("0.01")) if v["amount"] else None
         except InvalidOperation:
             err(row, "amount", gettext("Write the amount as a number, e.g. 1000 or 1000.50."))
-        card_kind = _CARD_KINDS.get(v["card_kind"])
-        if v["card_kind"] and card_kind is None:
+        card_kind = _CARD_KINDS.get(v.get("card_kind", ""))
+        if v.get("card_kind") and card_kind is None:
             err(row, "card_kind", gettext("Use one of: %(v)s.", v="学生资助卡、银行卡"))
-        if student is None or program is None or semester is None or amount is None or card_kind is None:
+            continue
+        if student is None or program is None or semester is None or amount is None:
             continue
         key = (student.id, program.id, semester.id)
         if key in seen:
@@ -395,7 +396,7 @@ def import_awards(data: bytes) -> ImportResult:
             Award.status != "void"))
         probe = SimpleNamespace(id=existing.id if existing else None, student=student, program=program, semester=semester,
                                 student_id=student.id, program_id=program.id, semester_id=semester.id, amount=amount,
-                                card_kind=card_kind, card_number=v["card_number"], status=existing.status if existing else "proposed",
+                                card_kind=card_kind, card_number=v.get("card_number") or None, status=existing.status if existing else "proposed",
                                 over_standard_reason=v.get("over_standard_reason") or None, void_reason=None,
                                 card_holder=v.get("card_holder") or (existing.card_holder if existing else None))
         try:

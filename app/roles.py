@@ -32,6 +32,7 @@ BASIC = {
     "InfoOfficer": ("InfoOfficerView", None, "InfoOfficers"),
     "Student": ("StudentView", "StudentApi", "Students"),
     "TransferRequest": ("TransferRequestView", None, "TransferRequests"),
+    "StatusChange": ("StatusChangeView", None, "StatusChanges"),
     "Identification": ("IdentificationView", "IdentificationApi", "Identifications"),
     "AidProgram": ("AidProgramView", "AidProgramApi", "AidPrograms"),
     "Semester": ("SemesterView", None, "Semesters"),
@@ -120,6 +121,10 @@ AWARD_CENTRE = [
                   "can_start_repayment", "can_mark_overdue", "can_resume", "can_settle")),
 ]
 
+# 学籍变动 and 控辍保学 (app/rules/pupil_status.py): those who keep the pupils record a change; all read 控辍保学.
+PUPIL_STATUS_WRITE = [("PupilStatusView", ("can_change",))]
+PUPIL_STATUS_READ = [("PupilStatusView", ("can_dropouts",)), ("Dropouts", ("menu_access",))]
+
 # 学生转入申请 (app/rules/transfers.py): a school files, the centre moves the pupil or returns the request.
 TRANSFER_CENTRE = [("TransferRequestView", ("can_approve", "can_return_form"))]
 
@@ -175,7 +180,7 @@ def _read(*entities):
 
 # Records that money or a workflow refers to are never deleted (app/rules/registry.py refuses it too):
 # they are voided, rejected, closed or corrected, and stay on record.
-KEPT = {"TransferRequest", "Award", "Loan", "LoanRate", "RepaymentDue", "Submission", "Complaint", "Inspection", "InspectionScore", "PhoneCall",
+KEPT = {"TransferRequest", "StatusChange", "Award", "Loan", "LoanRate", "RepaymentDue", "Submission", "Complaint", "Inspection", "InspectionScore", "PhoneCall",
         "PaymentBatch", "BatchLine", "Allocation"}
 
 
@@ -225,19 +230,20 @@ FAB_ROLES = {
     + _blocks(OUTREACH_PHOTOS, PAYMENTS_CENTRE, AUDIT_READ)
     + _blocks(INSPECTING)
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES)
-    + _blocks(REVEAL_ALL, REVEAL_ONE, LOAN_PRE_APPLY),
+    + _blocks(REVEAL_ALL, REVEAL_ONE, LOAN_PRE_APPLY, PUPIL_STATUS_WRITE, PUPIL_STATUS_READ),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "ProgramStandard", "SocialProject",
                                     "LoanMaterial", "LoanRate", "RepaymentDue", "NoticeRule", "WorkCalendarEntry")
     + _write("Student", "TransferRequest", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
+    + _read("StatusChange") + _blocks(PUPIL_STATUS_WRITE, PUPIL_STATUS_READ)
     + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))
     + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))]
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING)
     + _read("TrainingSession") + _write(*OUTREACH_SCHOOL) + _blocks(OUTREACH_PHOTOS)
     + _read("BatchLine") + _grants("BatchLineView", ("can_correct",)) + _blocks(REVEAL_ONE, LOAN_PRE_APPLY),
-    SUPERVISOR: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _write("Inspection", "InspectionScore", "PhoneCall")
+    SUPERVISOR: _base() + _read(*ENTITIES) + _blocks(PUPIL_STATUS_READ) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _write("Inspection", "InspectionScore", "PhoneCall")
     + _blocks(INSPECTING)
     + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
-    LEADER: _base() + _read(*ENTITIES) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
+    LEADER: _base() + _read(*ENTITIES) + _blocks(PUPIL_STATUS_READ) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
 }
 
 # 打印文书 (app/reports, app/views/reports.py): who prints what; the school scope limits the records.

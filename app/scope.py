@@ -443,4 +443,8 @@ def install(session):
         return
     event.listen(session, "do_orm_execute", _on_execute)
     event.listen(session, "before_flush", _before_flush)
+    from app.rules.pupil_status import forget
+
+    event.listen(session, "after_commit", forget)  # a status announced for one transaction only
+    event.listen(session, "after_soft_rollback", forget)
     session._school_scope_installed = True

@@ -106,7 +106,7 @@ def plan(session, from_year, today=None) -> Plan:
     rows = session.execute(
         select(Student.id, Student.name, Student.grade, Student.class_name, School.stage, School.name)
         .join(School, School.id == Student.school_id)
-        .where(Student.grade != GRADUATED)
+        .where(Student.grade != GRADUATED, Student.status == "in_school")  # 休学: the same grade on return
         .order_by(School.code, Student.grade, Student.class_name, Student.id)
     ).all()
     staying = set()
@@ -151,10 +151,25 @@ def apply(session, the_plan: Plan, user=None, today=None, early=False):
     for m in the_plan.moves:
         by_target[(m.from_grade, m.to_grade)].append(m.student_id)
     # one statement per (grade → next grade), in chunks: never a statement per pupil
+    # each graduate's 学籍变动 (app/rules/pupil_status.py), in the session before its status changes
+    from app.models import StatusChange
+
+    from app.rules.pupil_status import announce
+
+    leaving = [m.student_id for m in the_plan.graduated]
+    for i in range(0, len(leaving), 900):
+        for sid, school_id in session.execute(select(Student.id, Student.school_id)
+                                              .where(Student.id.in_(leaving[i:i + 900]))).all():
+            session.add(StatusChange(student_id=sid, school_id=school_id, kind="graduate", changed_on=today,
+                                     recorded_by_id=getattr(user, "id", None)))
+            announce(session, sid, "graduated")
     for (from_grade, to_grade), ids in by_target.items():
+        values = dict(grade=to_grade, updated_at=clock.now())
+        if to_grade == GRADUATED:
+            values["status"] = "graduated"
         for i in range(0, len(ids), 900):
             session.execute(update(Student).where(Student.id.in_(ids[i:i + 900]), Student.grade == from_grade)
-                            .values(grade=to_grade, updated_at=clock.now()))
+                            .values(**values))
     copies = []
     columns = [c.key for c in Identification.__table__.columns if c.key not in ("id", "created_at", "updated_at")]
     for i in range(0, len(the_plan.carried), 900):

@@ -343,7 +343,14 @@ def purge(*records):
 
     from app.extensions import db
 
+    from app.models import School, StatusChange, Student
+
     for record in records:
         if record is not None:
             model = type(record)
+            if model is Student:  # the pupil's 学籍变动 go with it
+                db.session.connection().execute(delete(StatusChange).where(StatusChange.student_id == record.id))
+            elif model is School:
+                db.session.connection().execute(delete(StatusChange).where(
+                    (StatusChange.school_id == record.id) | (StatusChange.other_school_id == record.id)))
             db.session.connection().execute(delete(model).where(model.id == record.id))  # below the rules and the audit

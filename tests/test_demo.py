@@ -65,6 +65,17 @@ def test_seed_demo_builds_a_plausible_county_once(app):
         assert {a.status for a in awards} >= {"proposed", "approved", "paid"}
         for award in awards:  # eligibility and the standard too (app/rules/eligibility.py)
             check_award(award, db.session, full=True)
+        # 免学费 is credited to the school: no card; since spring 2025 中职国家助学金 reaches the third year too
+        assert all(a.card_number is None for a in awards if a.program.waiver)
+        assert all(a.card_number for a in awards if not a.program.waiver)
+        assert any(a.student.grade == "中职三年级" and a.program.name == "中职国家助学金" for a in awards)
+        # 控辍保学 has something to show: identified pupils who dropped out this year, one visited since
+        from app.rules.identification import school_year_of
+        from app import clock
+        from app.rules.pupil_status import dropouts
+
+        left = dropouts(db.session, school_year_of(clock.today()))
+        assert len(left) >= 2 and any(visited for _, _, visited in left) and not all(visited for _, _, visited in left)
         for fund in db.session.scalars(select(SchoolFund)):
             stored = fund.compliance
             check_fund(fund, db.session)

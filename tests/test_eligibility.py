@@ -5,6 +5,9 @@ Policies encoded (each test names its own):
   difficulty; 义务教育生活补助 国家基础标准 小学1000元、初中1250元 a year for boarders, non-boarders 50%;
   普通高中/中职国家助学金 average 2000 a year in tiers within 1000–3000; 中职国家助学金 for 一、二年级;
   免学费 is a fee waiver (the school is credited, no money to a card).
+* 财政部 教育部 人力资源社会保障部《关于调整高等教育阶段和高中阶段国家奖助学金政策的通知》(2024): from spring 2025
+  普通高中/中职国家助学金 average 2300 a year (tiers set locally within 1200–3500), and 中职国家助学金 covers
+  the third year too.
 * 自2024年春季学期起 the boarders' living allowance rises to 小学1250元、初中1500元 (non-boarders 50%).
 * 中国教育发展基金会大学新生入学资助项目: one-off, 省内500元、省外1000元.
 """
@@ -23,6 +26,7 @@ from app.rules import cards
 from tests.conftest import WORLD, post_edit, purge, visible_text
 
 P2019 = "财科教〔2019〕19号"
+P2025 = "关于调整高等教育阶段和高中阶段国家奖助学金政策的通知"
 
 
 class E:
@@ -52,8 +56,7 @@ def elig(app):
         compulsory = add(AidProgram(name="资格测试义教生活补助", kind="national", stages="primary,junior", period="year",
                                     standard_amount=Decimal("1250"), needs_identification=True))
         vocational = add(AidProgram(name="资格测试中职助学金", kind="national", stages="vocational", period="year",
-                                    standard_amount=Decimal("2000"), needs_identification=True,
-                                    grades="中职一年级,中职二年级"))
+                                    standard_amount=Decimal("2000"), needs_identification=True))
         waiver = add(AidProgram(name="资格测试普高免学费", kind="national", stages="senior,complete", period="year",
                                 standard_amount=Decimal("1700"), needs_identification=True, waiver=True,
                                 categories="cat_registered_poor,cat_subsistence,cat_extreme_poverty,cat_disability"))
@@ -61,8 +64,10 @@ def elig(app):
                                standard_amount=Decimal("1000"), needs_identification=True, grades="高三,已毕业"))
         add(*[ProgramStandard(program=senior, since_year="2019-2020", level=lv, amount=Decimal(a), policy=P2019)
               for lv, a in tiers])
-        add(*[ProgramStandard(program=vocational, since_year="2019-2020", level=lv, amount=Decimal(a), policy=P2019)
-              for lv, a in tiers])
+        add(*[ProgramStandard(program=vocational, since_year="2019-2020", level=lv, amount=Decimal(a), policy=P2019,
+                              grades="中职一年级,中职二年级") for lv, a in tiers])
+        add(*[ProgramStandard(program=vocational, since_year="2024-2025", since_term="2", level=lv, amount=Decimal(a),
+                              policy=P2025) for lv, a in (("general", 1500), ("difficult", 2300), ("special", 3100))])
         add(*[ProgramStandard(program=compulsory, since_year=y, since_term=t, stage=st, boarding=b, amount=Decimal(a))
               for y, t, st, b, a in [("2019-2020", "1", "primary", True, 1000), ("2019-2020", "1", "primary", False, 500),
                                      ("2019-2020", "1", "junior", True, 1250), ("2019-2020", "1", "junior", False, 625),
@@ -246,23 +251,49 @@ def test_a_proposal_is_judged_again_when_approved(app, elig, center):
         _drop(app, sid, E.senior)
 
 
-def test_secondary_vocational_grant_covers_the_first_two_years_only(app, elig, center, api):
-    """财科教〔2019〕19号: 中职国家助学金 aids 全日制正式学籍一、二年级在校涉农专业学生和非涉农专业家庭经济困难学生;
-    the demo county paid it to third-year pupils."""
+def test_secondary_vocational_grant_covered_two_years_until_spring_2025_and_three_since(app, elig, center, api):
+    """财科教〔2019〕19号: 中职国家助学金 aided 全日制正式学籍一、二年级 pupils (the demo county once paid third-year
+    pupils under it); 《关于调整高等教育阶段和高中阶段国家奖助学金政策的通知》(2024): from spring 2025 the third year
+    is covered too, at the new standard (average 2300 a year)."""
     sid, number = E.c_third
-    ok, text = by_form(center, number, E.vocational, 1000)
-    assert not ok and "只覆盖中职一年级、中职二年级" in text
-    ok, _ = by_api(api, "t_center", sid, E.vocational, 1000)
+    with app.app_context():
+        db.session.add(_ident(db.session.get(Student, sid), "2019-2020"))
+        db.session.commit()
+    ok, text = by_form(center, number, E.vocational, 1000, semester=E.old)
+    assert not ok and "只覆盖中职一年级、中职二年级" in text and "2019-2020学年第一学期" in text
+    ok, _ = by_api(api, "t_center", sid, E.vocational, 1000, semester=E.old)
     assert not ok
-    ok, text = by_import(center, number, "资格测试中职助学金", 1000)
+    ok, text = by_import(center, number, "资格测试中职助学金", 1000, year="2019-2020")
     assert not ok and "只覆盖" in text
     assert _awards(app, sid, E.vocational) == []
-    sid, number = E.c_second  # 二年级, 特别困难: the top tier
-    ok, text = by_api(api, "t_center", sid, E.vocational, 1500)
     try:
+        # today (2026-2027): the third year is covered, at the 2025 tier of 困难 (2300 a year, 1150 a semester)
+        ok, text = by_form(center, number, E.vocational, 1000)
+        assert not ok and "1,150.00" in text
+        ok, text = by_api(api, "t_center", sid, E.vocational, 1150)
         assert ok, text
+        sid2, _ = E.c_second  # 二年级, 特别困难: the top tier
+        ok, text = by_api(api, "t_center", sid2, E.vocational, 1550)
+        assert ok, text
+        assert [a.amount for a in _awards(app, sid, E.vocational)] == [Decimal("1150.00")]
     finally:
         _drop(app, sid, E.vocational)
+        _drop(app, E.c_second[0], E.vocational)
+        with app.app_context():
+            purge(*db.session.scalars(select(Identification).where(Identification.student_id == sid,
+                                                                   Identification.school_year == "2019-2020")))
+            db.session.commit()
+
+
+def test_a_standard_row_names_only_grades_its_programme_covers(app, elig, center):
+    """The centre keeps the standards: a row's grades are grades of the programme, stored as the list spells them."""
+    with app.app_context():
+        r = center.post("/programstandardview/add", data={
+            "program": E.fresh, "since_year": "2027-2028", "since_term": "1", "grades": ["中职一年级"],
+            "amount": "800", "variant": "省内"})
+        assert r.status_code == 200 and "只覆盖高三" in visible_text(r)
+        assert db.session.scalar(select(func.count(ProgramStandard.id)).where(
+            ProgramStandard.program_id == E.fresh, ProgramStandard.since_year == "2027-2028")) == 0
 
 
 # --- standards ---------------------------------------------------------------------------------
@@ -327,9 +358,11 @@ def test_fee_waiver_is_never_in_a_payment_batch_but_is_in_the_notice(app, elig, 
     from app.rules.budgets import build_batch
 
     sid, number = E.a_third
-    ok, text = by_api(api, "t_center", sid, E.waiver, 850)
+    ok, text = by_api(api, "t_center", sid, E.waiver, 850)  # a card typed anyway is not kept
     assert ok, text
-    award_id = _awards(app, sid, E.waiver)[0].id
+    award = _awards(app, sid, E.waiver)[0]
+    assert (award.card_kind, award.card_number, award.card_holder) == (None, None, None)
+    award_id = award.id
     center.post("/awardview/action_post", data={"action": "approve", "rowid": [str(award_id)]})
     try:
         r = center.post("/paymentbatchview/build/", data={"semester": WORLD.semester, "program": E.waiver},
@@ -357,6 +390,51 @@ def test_fee_waiver_is_never_in_a_payment_batch_but_is_in_the_notice(app, elig, 
         assert "高三新生" in notice and "850" in notice
     finally:
         _drop(app, sid, E.waiver)
+
+
+def test_a_waiver_names_no_card_and_every_other_award_does(app, elig, officer_a, api):
+    """财科教〔2019〕19号: 免学费 is credited to the school, so the school proposes it without a card; money paid to a
+    family names the card it goes to, on every path."""
+    sid, number = E.a_third
+    r = officer_a.post("/awardview/add", data={"student": number, "program": E.waiver, "semester": WORLD.semester,
+                                               "amount": "850", "card_kind": "", "card_number": ""})
+    try:
+        assert r.status_code == 302, visible_text(r)[-300:]
+        assert [(a.amount, a.card_number) for a in _awards(app, sid, E.waiver)] == [(Decimal("850.00"), None)]
+    finally:
+        _drop(app, sid, E.waiver)
+    from app.imports import AWARD_COLUMNS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append([title for key, title, _, _ in AWARD_COLUMNS if key not in ("card_kind", "card_number", "card_holder")])
+    ws.append([number, "", "资格测试普高免学费", "2026-2027", "第一学期", 850, None])
+    out = BytesIO()
+    wb.save(out)
+    r = officer_a.post("/import/awards/", data={"file": (BytesIO(out.getvalue()), "免学费.xlsx")},
+                       content_type="multipart/form-data")
+    try:
+        assert "错误" not in visible_text(r), visible_text(r)[-400:]
+        assert [a.card_number for a in _awards(app, sid, E.waiver)] == [None]
+    finally:
+        _drop(app, sid, E.waiver)
+    # the grant paid to the family: no card, no award, by form, API or import
+    sid, number = E.a_diff
+    r = officer_a.post("/awardview/add", data={"student": number, "program": E.senior, "semester": WORLD.semester,
+                                               "amount": "1000", "card_kind": "", "card_number": ""})
+    assert r.status_code == 200 and "必填" in visible_text(r)
+    r = api("t_officer_a").post("/api/v1/award/", json={"student": sid, "program": E.senior, "semester": WORLD.semester,
+                                                       "amount": "1000", "card_kind": "aid_card"})
+    assert r.status_code == 422 and "card_number" in r.get_json()["message"]
+    ws = Workbook().active
+    ws.append([title for key, title, _, _ in AWARD_COLUMNS if key != "card_number"])
+    ws.append([number, "", "资格测试普高助学金", "2026-2027", "第一学期", 1000, "学生资助卡", None, None])
+    out = BytesIO()
+    ws.parent.save(out)
+    r = officer_a.post("/import/awards/", data={"file": (BytesIO(out.getvalue()), "名单.xlsx")},
+                       content_type="multipart/form-data")
+    assert "卡号" in visible_text(r) and "必填" in visible_text(r)
+    assert _awards(app, sid, E.senior) == []
 
 
 def test_university_entrance_grant_is_one_off_and_reaches_the_graduate(app, elig, officer_a, center, api):

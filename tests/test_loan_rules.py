@@ -80,7 +80,8 @@ def test_a_year_without_a_rate_waits_for_the_centre_to_record_it(app, center, of
         assert db.session.get(Loan, loan_id).status == "graduated"
     assert _dues(app, loan_id) == []
     new_rate = {"school_year": "2039-2040", "reference_rate": "3.00", "reduction_bp": "60",
-                "basis": "2021年生源地信用助学贷款政策调整（LPR减30个基点）"}
+                "basis": "2021年生源地信用助学贷款政策调整（LPR减30个基点）", "ceiling_undergraduate": "20000",
+                "ceiling_postgraduate": "25000"}
     officer_a.post("/loanrateview/add", data=new_rate)
     assert "2039-2040" not in visible_text(officer_a.get("/loanrateview/list/"))
     r = center.post("/loanrateview/add", data=new_rate)
@@ -92,27 +93,61 @@ def test_a_year_without_a_rate_waits_for_the_centre_to_record_it(app, center, of
         assert db.session.get(Loan, loan_id).status == "repaying"
 
 
+def test_the_ceiling_and_the_rate_are_the_loan_years(app, officer_a):
+    """What a student may borrow a year and the rate follow the loan's school year: 财教〔2014〕180号 8,000 / 12,000;
+    2021年国家助学贷款政策调整 12,000 / 16,000, LPR减30个基点; 教育部 财政部 中国人民银行 国家金融监督管理总局
+    《关于调整完善国家助学贷款有关政策的通知》(2023) 16,000 / 20,000, LPR减60个基点; the 2024 notice of the same
+    four departments 20,000 / 25,000 (本专科 / 研究生), LPR减70个基点."""
+    from app.rules.loans import ceiling
+
+    with app.app_context():
+        rows = {r.school_year: (r.ceiling_undergraduate, r.ceiling_postgraduate, r.reduction_bp)
+                for r in db.session.scalars(select(LoanRate))}
+        assert rows["2019-2020"] == (8000, 12000, 0)
+        assert rows["2021-2022"] == (12000, 16000, 30)
+        assert rows["2023-2024"] == (16000, 20000, 60)
+        assert rows["2024-2025"] == (20000, 25000, 70)
+        assert ceiling(db.session, "undergraduate", "2022-2023") == 12000
+        assert ceiling(db.session, "postgraduate", "2023-2024") == 20000
+        latest = max(rows)
+        assert ceiling(db.session, "undergraduate", "2059-2060") == rows[latest][0]  # holds until a policy changes it
+        student = db.session.scalar(select(Loan.student_id).where(Loan.school_id == WORLD.school_a))
+        loan = Loan(student_id=student, co_borrower="父", academic_year="2022-2023", status="accepted",
+                    amount=Decimal("13000"), degree="undergraduate")
+        db.session.add(loan)
+        with pytest.raises(RuleError) as refused:
+            db.session.commit()
+        db.session.rollback()
+        assert "2022-2023" in str(refused.value) and "12,000" in str(refused.value)
+
+
 def test_a_rate_must_be_a_rate_on_every_path(app, center):
     """LPR减30个基点 (2021年生源地信用助学贷款政策调整): a rate is a reference rate less whole basis
     points, above zero, with the document it follows; the screen and a direct write are refused alike."""
     r = center.post("/loanrateview/add", data={"school_year": "2041-2042", "reference_rate": "3.00",
-                                              "reduction_bp": "300", "basis": "测试"})
+                                              "reduction_bp": "300", "basis": "测试", "ceiling_undergraduate": "20000",
+                                              "ceiling_postgraduate": "25000"})
     assert "减点后的利率必须大于零" in visible_text(r)
     with app.app_context():
         assert db.session.scalar(select(LoanRate).where(LoanRate.school_year == "2041-2042")) is None
+        ceilings = dict(ceiling_undergraduate=Decimal(20000), ceiling_postgraduate=Decimal(25000))
         for bad in (dict(school_year="2041", reference_rate=Decimal("3"), reduction_bp=30, basis="x"),
                     dict(school_year="2041-2042", reference_rate=Decimal("3"), reduction_bp=30, basis=" "),
-                    dict(school_year="2041-2042", reference_rate=Decimal("0.25"), reduction_bp=30, basis="x")):
-            db.session.add(LoanRate(**bad))
+                    dict(school_year="2041-2042", reference_rate=Decimal("0.25"), reduction_bp=30, basis="x"),
+                    dict(school_year="2041-2042", reference_rate=Decimal("3"), reduction_bp=30, basis="x",
+                         ceiling_undergraduate=Decimal(0))):
+            db.session.add(LoanRate(**{**ceilings, **bad}))
             with pytest.raises(RuleError):
                 db.session.commit()
             db.session.rollback()
-        db.session.add(LoanRate(school_year="2041-2042", reference_rate=Decimal("3.00"), reduction_bp=30, basis="x"))
+        db.session.add(LoanRate(school_year="2041-2042", reference_rate=Decimal("3.00"), reduction_bp=30, basis="x",
+                                **ceilings))
         db.session.commit()
         rate_id = db.session.scalar(select(LoanRate.id).where(LoanRate.school_year == "2041-2042"))
     # the centre corrects a year's rate on the form
     post_edit(center, f"/loanrateview/edit/{rate_id}", {"school_year": "2041-2042", "reference_rate": "3.10",
-                                                        "reduction_bp": "30", "basis": "x"})
+                                                        "reduction_bp": "30", "basis": "x",
+                                                        "ceiling_undergraduate": "20000", "ceiling_postgraduate": "25000"})
     with app.app_context():
         assert db.session.get(LoanRate, rate_id).rate == Decimal("0.028")
 

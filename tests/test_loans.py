@@ -89,9 +89,11 @@ def test_signing_needs_a_contract_number(app, center):
     assert "请先填写合同编号" in visible_text(_step(center, loan_id, "sign"))
 
 
-@pytest.mark.parametrize("degree, amount, ok", [("undergraduate", "12000", True), ("undergraduate", "12000.01", False),
-                                                ("postgraduate", "16000", True), ("postgraduate", "16001", False)])
+@pytest.mark.parametrize("degree, amount, ok", [("undergraduate", "20000", True), ("undergraduate", "20000.01", False),
+                                                ("postgraduate", "25000", True), ("postgraduate", "25001", False)])
 def test_the_yearly_ceiling(app, officer_a, degree, amount, ok):
+    """财政部 教育部 中国人民银行 国家金融监督管理总局 (2024): from autumn 2024 a student may borrow up to 20,000 a year
+    (本专科) or 25,000 (研究生); the ceiling is the loan's school year's (助学贷款 › 贷款利率)."""
     with app.app_context():
         number = idcard.make("341124", date(2008, 1, 2), 300 + int(Decimal(amount)) % 97 + (0 if ok else 1) + len(degree))
         s = Student(school_id=WORLD.school_a, name="额度", grade="高三", class_name="1班", enrolment_year=2024, id_number=number)
@@ -231,10 +233,10 @@ def test_loan_api_keeps_to_the_officers_school_and_the_ceiling(app, api):
         db.session.commit()
         sid = s.id
     too_much = jwt.post("/api/v1/loan/", json={"student": sid, "co_borrower": "母", "academic_year": "2026-2027",
-                                               "amount": 20000, "degree": "undergraduate"})
+                                               "amount": 20001, "degree": "undergraduate"})
     assert too_much.status_code == 422 and "amount" in too_much.get_json()["message"]
     ok = jwt.post("/api/v1/loan/", json={"student": sid, "co_borrower": "母", "academic_year": "2026-2027",
-                                         "amount": 12000, "degree": "undergraduate"})
+                                         "amount": 20000, "degree": "undergraduate"})
     assert ok.status_code == 201, ok.get_json()
 
 
@@ -255,7 +257,8 @@ def test_every_step_allowed_for_the_centre_from_its_state_and_refused_otherwise(
         def scalars(self, stmt):  # no material is required; the loans' year has its rate
             from app.models import LoanRate
 
-            rates = [LoanRate(school_year="2026-2027", reference_rate=Decimal("3.50"), reduction_bp=60, basis="测试")]
+            rates = [LoanRate(school_year="2026-2027", reference_rate=Decimal("3.50"), reduction_bp=70, basis="测试",
+                              ceiling_undergraduate=Decimal(20000), ceiling_postgraduate=Decimal(25000))]
             return SimpleNamespace(all=lambda: rates if "loan_rate" in str(stmt) else [])
 
     with app.test_request_context():

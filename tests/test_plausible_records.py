@@ -22,7 +22,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app import idcard
 from app.extensions import db
@@ -103,7 +103,7 @@ def test_the_import_refuses_a_grade_outside_the_list_and_names_the_list(app, off
     from tests.test_imports import HEADERS, _row, _upload, _xlsx
 
     text_ = visible_text(_upload(officer_a, _xlsx([
-        _row("导入离谱", 611, grade="高1", id_number=born(15, 611)),
+        _row("导入离谱", 611, grade="高四", id_number=born(15, 611)),
         _row("导入离龄", 613, grade="高一", id_number=idcard.make("341124", date(1960, 3, 1), 613)),
         _row("导入坏号", 615, id_number=born(15, 615), guardian_phone="12345", class_name="x", enrolment_year=1999),
     ], HEADERS)))
@@ -112,6 +112,21 @@ def test_the_import_refuses_a_grade_outside_the_list_and_names_the_list(app, off
     assert "11位手机号码" in text_ and "请按学校的叫法填写班级" in text_ and "入学年份应在" in text_
     with app.app_context():
         assert all(_gone(n) for n in ("导入离谱", "导入离龄", "导入坏号"))
+
+
+def test_the_import_reads_a_grade_spelled_the_old_way_as_the_listed_grade(app, officer_a):
+    """Files kept before grades were a list write 高1 or 初一: the pupil is stored in 高一 (app/rules/grades.py ALIASES)."""
+    from tests.test_imports import HEADERS, _row, _upload, _xlsx
+
+    text_ = visible_text(_upload(officer_a, _xlsx([_row("导入旧写法", 617, grade="高1", ident=False,
+                                                                     id_number=born(15, 617))],
+                                                  HEADERS)))
+    assert "错误" not in text_, text_[-300:]
+    with app.app_context():
+        student = db.session.scalar(select(Student).where(Student.name == "导入旧写法"))
+        assert student.grade == "高一"
+        purge(student)
+        db.session.commit()
 
 
 @pytest.mark.parametrize("class_name", ["1班", "一班", "(3)班", "（3）班", "3班", " 3班 ", "火箭班", "3"])

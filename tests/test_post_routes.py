@@ -47,6 +47,7 @@ WRITERS = {
     "PublicityActivityView.photos": {C, O},
     "PrintView.letters": {C, O}, "PrintJobView.retry": {C, O},
     "TransferRequestView.approve": {C}, "TransferRequestView.return_form": {C},
+    "PupilStatusView.change": {C, O},
     "SearchRelayView.relay": {C, O, S, L, AUDITOR},  # a list search, posted: it stores nothing
     "StudentView.pick": {C, O, S, L},  # the pupil picker's search, posted: it stores nothing
     "AidUserDBModelView.action:unlock": set(),

@@ -141,3 +141,60 @@ def test_the_county_clock_migration_moves_stamped_times_and_leaves_typed_ones(tm
         downgrade(revision="d3e4f5a6b7c8")
         assert str(session.execute(text("SELECT applied_at FROM school_year_turnover")).scalar()).startswith(
             "2026-08-31 16:30:00")
+
+
+def test_the_waiver_and_grade_migration_rewrites_what_was_kept_the_old_way(tmp_path):
+    """3d5f7a9c1e2b: a 免学费 award keeps no card (财科教〔2019〕19号: credited to the school); 中职国家助学金's
+    2019 rows keep covering 一、二年级 and the spring-2025 standard (2024 notice on 国家奖助学金) covers every year;
+    grades typed the old way (初一, 高1) become the listed ones. 5e7a9c1b3d4f: each loan year carries its ceilings."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+
+    scratch = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/old.db",
+                         SQLALCHEMY_ENGINE_OPTIONS={}, AUDIT_ANCHOR_FILE=str(tmp_path / "anchors.log"))
+    with scratch.app_context():
+        upgrade(revision="c4e8a1f0b2d3")
+        def run(statement):
+            return db.session.connection().execute(statement)
+
+        stamp = "'2026-09-01 00:00:00', '2026-09-01 00:00:00'"
+        run(text("INSERT INTO school (id, code, name, stage, town, active, created_at, updated_at) "
+                 f"VALUES (1, 'M1', '迁移测试中学', 'complete', '襄河镇', 1, {stamp})"))
+        run(text("INSERT INTO student (id, school_id, name, id_number, id_number_hash, gender, birth_date, grade, "
+                 "class_name, enrolment_year, boarding, created_at, updated_at) VALUES "
+                 f"(1, 1, '旧写法', 'x', 'h1', 'M', '2014-03-01', '初一', '1班', 2026, 0, {stamp}), "
+                 f"(2, 1, '旧写法二', 'y', 'h2', 'F', '2011-03-01', '高1', '1班', 2026, 0, {stamp})"))
+        run(text("INSERT INTO aid_program (id, name, kind, stages, standard_amount, period, active, needs_identification,"
+                 " waiver, grades, created_at, updated_at) VALUES "
+                 f"(1, '普通高中免学费', 'national', 'senior', 1700, 'year', 1, 1, 1, NULL, {stamp}), "
+                 f"(2, '中职国家助学金', 'national', 'vocational', 2000, 'year', 1, 1, 0, '中职一年级,中职二年级', {stamp})"))
+        run(text("INSERT INTO program_standard (program_id, since_year, since_term, level, amount, created_at, updated_at)"
+                 f" VALUES (2, '2019-2020', '1', 'general', 1000, {stamp})"))
+        run(text("INSERT INTO semester (id, school_year, term, starts_on, ends_on, is_current, created_at, updated_at) "
+                 f"VALUES (1, '2026-2027', '1', '2026-09-01', '2027-01-20', 1, {stamp})"))
+        run(text("INSERT INTO award (school_id, student_id, program_id, semester_id, amount, card_kind, card_number, "
+                 "card_holder, status, created_at, updated_at) VALUES "
+                 f"(1, 2, 1, 1, 850, 'aid_card', '6217000000000000017', '旧写法二', 'approved', {stamp})"))
+        # a batch line refers to the award: SQLite's copy of the award table must not trip over it
+        run(text("INSERT INTO payment_batch (id, semester_id, program_id, status, reissue, created_at, updated_at) "
+                 f"VALUES (1, 1, 1, 'open', 0, {stamp})"))
+        run(text("INSERT INTO batch_line (school_id, batch_id, award_id, name, card_number, amount, result) "
+                 "VALUES (1, 1, 1, '旧写法二', '6217000000000000017', 850, 'pending')"))
+        db.session.commit()
+        upgrade()
+        assert run(text("SELECT card_kind, card_number, card_holder FROM award")).one() == (None, None, None)
+        assert [g for (g,) in run(text("SELECT grade FROM student ORDER BY id"))] == ["七年级", "高一"]
+        assert run(text("SELECT grades FROM aid_program WHERE id = 2")).scalar() is None
+        rows = run(text("SELECT since_year, since_term, level, grades, amount FROM program_standard "
+                        "WHERE program_id = 2 ORDER BY since_year, level")).all()
+        assert rows[0][:4] == ("2019-2020", "1", "general", "中职一年级,中职二年级")
+        assert sorted((r[2], float(r[4])) for r in rows[1:]) == [("difficult", 2300.0), ("general", 1500.0),
+                                                                 ("special", 3100.0)]
+        assert all(r[3] is None and r[:2] == ("2024-2025", "2") for r in rows[1:])
+        assert run(text("SELECT ceiling_undergraduate, ceiling_postgraduate, reduction_bp FROM loan_rate "
+                        "WHERE school_year = '2024-2025'")).one() == (20000, 25000, 70)
+        # the partial unique index survives SQLite's table copy: a second live award of the same semester is refused
+        index = run(text("SELECT sql FROM sqlite_master WHERE name = 'uq_award_student_program_semester'")).scalar()
+        assert "WHERE status <> 'void'" in index

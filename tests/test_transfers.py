@@ -150,8 +150,20 @@ def test_the_centre_moves_the_pupil_and_its_records_follow(app, as_role, pupil_a
         moved = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "student",
                                                             AuditEntry.record_id == student_id)).all()
         assert any("school_id" in (e.changes or {}) for e in moved)
+        # the history shows both schools, each on its own line; the pupil stays in school
+        from app.models import StatusChange
+
+        changes = db.session.scalars(select(StatusChange).where(StatusChange.student_id == student_id)
+                                     .order_by(StatusChange.id)).all()
+        assert [(c.kind, c.school_id, c.other_school_id) for c in changes] == [
+            ("transfer_out", WORLD.school_a, WORLD.school_b), ("transfer_in", WORLD.school_b, WORLD.school_a)]
+        assert pupil.status == "in_school"
     assert "甲校转出学生" in visible_text(officer_b.get("/studentview/list/?_flt_0_name=甲校转出学生"))
     assert "甲校转出学生" not in visible_text(as_role("t_officer_a").get("/studentview/list/?_flt_0_name=甲校转出学生"))
+    # school A keeps its own line of the history (the pupil left it), school B sees only its own
+    assert "转出" in visible_text(as_role("t_officer_a").get("/statuschangeview/list/"))
+    b_list = visible_text(officer_b.get("/statuschangeview/list/"))
+    assert "转入" in b_list and "家庭9月迁入古河镇" in b_list
     # decided is decided: neither approved again nor edited
     assert "已办理完毕" in visible_text(centre.post(f"/transferrequestview/approve/{pk}", follow_redirects=True))
     officer_b.post(f"/transferrequestview/edit/{pk}", data=_request_form(number, grade="六年级"))

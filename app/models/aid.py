@@ -109,6 +109,9 @@ class ProgramStandard(Timestamps, db.Model):
     boarding = Column(Boolean)
     level = Column(String(16))
     variant = Column(String(30))
+    # The grades the row applies to (comma-separated, app/rules/grades.py spellings); blank: every grade
+    # the programme covers.  中职国家助学金 covered 一、二年级 until spring 2025, every year since.
+    grades = Column(String(300))
     amount = Column(Numeric(12, 2), nullable=False)
     policy = Column(String(200))
 
@@ -124,6 +127,14 @@ class ProgramStandard(Timestamps, db.Model):
     @property
     def level_label(self):
         return DIFFICULTY_LEVELS.label(self.level) if self.level else ""
+
+    @property
+    def grade_list(self):
+        return [g.strip() for g in (self.grades or "").replace("，", ",").split(",") if g.strip()]
+
+    @property
+    def grades_label(self):
+        return "、".join(self.grade_list)
 
 
 class Semester(Timestamps, db.Model):
@@ -178,8 +189,9 @@ class Award(Timestamps, SchoolOwned, db.Model):
     semester_id = Column(Integer, ForeignKey("semester.id"), nullable=False)
     amount = Column(Numeric(12, 2), nullable=False)
     over_standard_reason = Column(Text)
-    card_kind = Column(String(16), nullable=False)
-    card_number = Column(Encrypted(19), nullable=False)  # encrypted at rest (app/crypto.py)
+    # No card for a waiver (免学费, credited to the school); every other award names one (app/rules/awards.py).
+    card_kind = Column(String(16))
+    card_number = Column(Encrypted(19))  # encrypted at rest (app/crypto.py)
     # 持卡人: the name on the card (a family card may be in a parent's name); the pupil's by default.
     card_holder = Column(String(50))
     status = Column(String(16), nullable=False, default="proposed", index=True)

@@ -50,8 +50,9 @@ class LoanMaterial(Timestamps, db.Model):
 class LoanRate(Timestamps, db.Model):
     """The yearly interest rate of the loans of one school year (the year of the contract), kept by
     the centre: the reference rate the policy names (from 2020 the 5-year LPR, before it the
-    benchmark rate) less the basis points the policy takes off (30 from 2021). app/rules/loans.py
-    reads it when a loan's repayment schedule is drawn up."""
+    benchmark rate) less the basis points the policy takes off (30 from 2021, 60 from 2023, 70 from
+    2024), and the year's ceilings of what one student may borrow. app/rules/loans.py reads it when a
+    loan is written and when its repayment schedule is drawn up."""
 
     __tablename__ = "loan_rate"
 
@@ -60,6 +61,9 @@ class LoanRate(Timestamps, db.Model):
     # percent a year, as published (e.g. 4.65)
     reference_rate = Column(Numeric(5, 2), nullable=False)
     reduction_bp = Column(Integer, nullable=False, default=0)
+    # The most one student may borrow in a year of this school year (每人每年申请贷款额度上限), by degree.
+    ceiling_undergraduate = Column(Numeric(10, 2), nullable=False)
+    ceiling_postgraduate = Column(Numeric(10, 2), nullable=False)
     basis = Column(String(200), nullable=False)
     notes = Column(Text)
 

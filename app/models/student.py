@@ -10,6 +10,26 @@ from app.models.base import SchoolOwned, Timestamps
 from app.models.choices import GENDERS, Choices
 
 
+# Where a pupil stands (app/rules/pupil_status.py): changed only by a recorded StatusChange.
+STUDENT_STATUSES = Choices(
+    ("in_school", _l("In school")),
+    ("suspended", _l("Suspended (休学)")),
+    ("dropped_out", _l("Dropped out")),
+    ("transferred_out", _l("Left the county")),
+    ("graduated", _l("Graduated")),
+)
+# What happened: each change of a pupil's status, and the moves between schools of the county.
+STATUS_CHANGES = Choices(
+    ("enrol", _l("Enrolled")),
+    ("transfer_in", _l("Transferred in")),
+    ("transfer_out", _l("Transferred out")),
+    ("suspend", _l("Suspended")),
+    ("resume", _l("Resumed school")),
+    ("drop_out", _l("Dropped out")),
+    ("return", _l("Returned to school")),
+    ("graduate", _l("Graduated")),
+)
+
 # The predicate of ix_student_gaps, as app/kpi/completeness.py writes it (any_empty()).
 GAPS = ("guardian IS NULL OR trim(guardian) = '' OR guardian_phone IS NULL OR trim(guardian_phone) = '' "
         "OR address IS NULL OR trim(address) = ''")
@@ -25,8 +45,9 @@ class Student(Timestamps, SchoolOwned, db.Model):
         Index("ix_student_gaps", "school_id", postgresql_where=db.text(GAPS), sqlite_where=db.text(GAPS)),
         # One pupil, one ID number, county-wide: on the keyed hash (the number itself is encrypted).
         Index("uq_student_id_number_hash", "id_number_hash", unique=True),
+        STUDENT_STATUSES.check("status"),
     )
-    __choices__ = {"gender": GENDERS}
+    __choices__ = {"gender": GENDERS, "status": STUDENT_STATUSES}
 
     id = Column(Integer, primary_key=True)
     school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
@@ -47,6 +68,8 @@ class Student(Timestamps, SchoolOwned, db.Model):
     address = Column(String(200))
     # 寄宿生: the living allowance of compulsory education is a boarder's standard, half for others.
     boarding = Column(Boolean, nullable=False, default=False, server_default="0")
+    # 在校 / 休学 / 退学 / 转出县外 / 毕业: written only with a StatusChange (app/rules/pupil_status.py).
+    status = Column(String(16), nullable=False, default="in_school", server_default="in_school", index=True)
 
     school = relationship("School", lazy="joined", innerjoin=True)
     identifications = relationship(
@@ -64,6 +87,10 @@ class Student(Timestamps, SchoolOwned, db.Model):
     def gender_label(self):
         return GENDERS.label(self.gender)
 
+    @property
+    def status_label(self):
+        return STUDENT_STATUSES.label(self.status)
+
 
 @event.listens_for(Student, "before_insert")
 @event.listens_for(Student, "before_update")
@@ -72,6 +99,44 @@ def _hash_id_number(mapper, connection, target):
     state = inspect(target)
     if state.attrs.id_number.history.has_changes() or target.id_number_hash is None:
         target.id_number_hash = lookup(target.id_number)
+
+
+class StatusChange(Timestamps, SchoolOwned, db.Model):
+    """学籍变动: one change of a pupil's status, at the school the pupil was at that day.
+
+    ``school_id`` is that school (not the pupil's school today: after a move between two schools of
+    the county, each keeps its own line of the history). ``other_school_id``: the other school of a
+    move (转入: where from; 转出: where to, empty when the pupil left the county). Never edited nor
+    deleted: a wrong change is corrected by the next one.
+    """
+
+    __tablename__ = "student_status_change"
+    __table_args__ = (
+        STATUS_CHANGES.check("kind"),
+        Index("ix_student_status_change_student", "student_id", "changed_on"),
+    )
+    __choices__ = {"kind": STATUS_CHANGES}
+
+    id = Column(Integer, primary_key=True)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
+    kind = Column(String(16), nullable=False)
+    changed_on = Column(Date, nullable=False)
+    reason = Column(Text)
+    other_school_id = Column(Integer, ForeignKey("school.id"))
+    recorded_by_id = Column(Integer, ForeignKey("ab_user.id"))
+
+    # outer: after a move, the old school's line stays on its list though the pupil is no longer its own
+    student = relationship("Student", lazy="joined")
+    school = relationship("School", foreign_keys="StatusChange.school_id", lazy="joined", innerjoin=True)
+    other_school = relationship("School", foreign_keys=[other_school_id])
+    recorded_by = relationship("User")
+
+    def __str__(self):
+        return f"{self.changed_on} {STATUS_CHANGES.label(self.kind)}"
+
+    @property
+    def kind_label(self):
+        return STATUS_CHANGES.label(self.kind)
 
 
 TRANSFER_STATUSES = Choices(

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.choices import GRADUATED
+from app.rules.grades import all_grades, canonical
 from app.reports.render import render_pdf, render_pdf_stamped, yuan
 from app.security import person_name as _person
 
@@ -67,13 +68,12 @@ NEXT_STAGES = {
     "kindergarten": ["primary"], "primary": ["junior"], "junior": ["senior", "vocational"],
     "senior": ["university"], "vocational": ["university"],
 }
-GRADE_ORDER = ["小班", "中班", "大班", "一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级",
-               "九年级", "初一", "初二", "初三", "高一", "高二", "高三", "中职一年级", "中职二年级", "中职三年级"]
+GRADE_ORDER = list(all_grades())  # 小班 … 高三, 中职 (app/rules/grades.py)
 LEFT_SCHOOL = GRADUATED  # former pupils kept as loan borrowers: no letter
 
 
 def grade_key(grade):
-    grade = grade or ""
+    grade = canonical(grade)
     return (GRADE_ORDER.index(grade), "") if grade in GRADE_ORDER else (len(GRADE_ORDER), grade)
 
 

@@ -95,7 +95,11 @@ def check_award(award, session, today=None, full=False):
     if semester is None:
         errors["semester"] = _l("This field is required.")
     status = award.status or "proposed"
-    award.card_number = normalize(award.card_number)
+    if program is not None and program.waiver:
+        # 免学费 is credited to the school (财科教〔2019〕19号): no card, no holder, nothing to pay out.
+        award.card_kind = award.card_number = award.card_holder = None
+    award.card_number = normalize(award.card_number) or None
+    award.card_kind = award.card_kind or None
     states.check(award, STATES, session)
     if award.amount is None or Decimal(award.amount) <= 0:
         errors["amount"] = _l("The amount must be more than zero.")
@@ -110,13 +114,8 @@ def check_award(award, session, today=None, full=False):
         if "program" not in errors and (full or _judged_again(award)):
             for name, message in award_errors(session, award, student, program, semester).items():
                 errors.setdefault(name, message)
-        if getattr(award, "id", None) is None and not (getattr(award, "card_holder", None) or "").strip():
-            award.card_holder = student.name  # the pupil's own card unless the school names the holder
-        message = card_error(award.card_number)
-        if message:
-            errors["card_number"] = message
-        if stage in AID_CARD_STAGES and award.card_kind != "aid_card":
-            errors["card_kind"] = _l("High-school and vocational aid is paid only to the student aid card issued by the school.")
+        if not program.waiver:
+            card_errors(award, student, stage, errors)
     if student is not None and program is not None and semester is not None and "program" not in errors:
         message = duplicate_message(session, award, student, program, semester)
         if message:
@@ -125,6 +124,22 @@ def check_award(award, session, today=None, full=False):
         errors["void_reason"] = _l("Write why the award is voided.")
     if errors:
         raise RuleError(errors)
+
+
+def card_errors(award, student, stage, errors):
+    """The card money is paid to: its kind, a number that can be right, the holder (the pupil's by default)."""
+    if getattr(award, "id", None) is None and not (getattr(award, "card_holder", None) or "").strip():
+        award.card_holder = student.name  # the pupil's own card unless the school names the holder
+    if not award.card_kind:
+        errors["card_kind"] = _l("This field is required.")
+    elif stage in AID_CARD_STAGES and award.card_kind != "aid_card":
+        errors["card_kind"] = _l("High-school and vocational aid is paid only to the student aid card issued by the school.")
+    if not award.card_number:
+        errors["card_number"] = _l("This field is required.")
+    else:
+        message = card_error(award.card_number)
+        if message:
+            errors["card_number"] = message
 
 
 def duplicate_message(session, award, student, program, semester):

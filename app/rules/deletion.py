@@ -27,6 +27,7 @@ KEPT = {
     "loan", "loan_event", "loan_rate", "repayment_due", "loan_reminder", "submission", "complaint", "complaint_step",
     "complaint_identity_read", "inspection", "inspection_score", "phone_call", "card_export",
     "audit_entry", "audit_head", "school_year_turnover", "evaluation_part", "transfer_request", "verification_run",
+    "student_status_change",
 }
 WHILE_UNUSED = {
     "school", "student", "identification", "info_officer", "aid_program", "program_standard", "semester", "social_project",

@@ -7,7 +7,7 @@ Everything here is data the centre edits (资助管理 → 资助项目, 资助�
   as the school identifies them), of the programme's levels and, when set, categories.
 * the programme's grades (中职国家助学金: 一、二年级 only; 学前: the kindergarten years).
 * the pupil is in school: not 已毕业 (app/turnover.py writes that grade when a pupil leaves) nor
-  of a status in ``LEFT_STATUSES`` once the pupil status exists (issue 21: 休学/转出/退学).
+  of a status in ``LEFT_STATUSES`` (休学/退学/转出县外/毕业, app/rules/pupil_status.py).
 * the standard (``ProgramStandard``) in force in the award's semester for the pupil's stage,
   boarding status and, where tiered, the level of the identification; an amount other than
   the standard needs a written reason (``over_standard_reason``).
@@ -21,24 +21,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.models.choices import DIFFICULTY_LEVELS, GRADUATED, STAGES, TERMS
+from app.rules.grades import all_grades, canonical
 from app.scope import unscoped
 
-# Issue 21 adds the pupil's status (在读/休学/转出/退学): a pupil of one of these is not in school.
-# ``not_in_school`` reads ``student.status`` when the model has it; until then only 已毕业 counts.
+# The pupil's status (app/rules/pupil_status.py): a pupil of one of these is not in school.
 LEFT_STATUSES = {"suspended", "transferred_out", "dropped_out", "graduated"}
-
-# Other spellings of a grade seen in schools' files; compared through ``same_grade`` so a change
-# in how grades are stored (app/rules/students.py) needs a change here only.
-_GRADE_ALIASES = {
-    "初一": "七年级", "初二": "八年级", "初三": "九年级",
-    "高1": "高一", "高2": "高二", "高3": "高三",
-    "中职1年级": "中职一年级", "中职2年级": "中职二年级", "中职3年级": "中职三年级",
-}
-
-
-def grade_key(grade) -> str:
-    text = str(grade or "").strip().replace(" ", "")
-    return _GRADE_ALIASES.get(text, text)
+grade_key = canonical  # 初一 and 七年级 are one grade (app/rules/grades.py ALIASES)
 
 
 def same_grade(a, b) -> bool:
@@ -50,7 +38,7 @@ def in_grades(grade, grades) -> bool:
 
 
 def not_in_school(student) -> bool:
-    """已毕业, or (once the pupil status exists, issue 21) 休学/转出/退学."""
+    """已毕业, 休学, 退学 or 转出县外."""
     if same_grade(student.grade, GRADUATED):
         return True
     return getattr(student, "status", None) in LEFT_STATUSES
@@ -89,10 +77,35 @@ def standards_in_force(session, program, school_year, term):
     return [r for r in started if _since_key(r.since_year, r.since_term) == latest]
 
 
-def for_pupil(rows, stage, boarding):
-    """The rows for a stage and boarding status (a row without one applies to every one)."""
+def row_grades(row):
+    value = getattr(row, "grades", None) or ""
+    text = ",".join(value) if isinstance(value, (list, tuple)) else value.replace("，", ",").replace("、", ",")
+    return [g.strip() for g in text.split(",") if g.strip()]
+
+
+def for_pupil(rows, stage, boarding, grade=None):
+    """The rows for a stage, boarding status and grade (a row without one applies to every one).
+
+    ``grade`` None: rows of every grade (the letter, which quotes the standard of a stage).
+    """
     return [r for r in rows if (r.stage in (None, "") or r.stage == stage)
-            and (r.boarding is None or bool(r.boarding) == bool(boarding))]
+            and (r.boarding is None or bool(r.boarding) == bool(boarding))
+            and (grade is None or not row_grades(r) or in_grades(grade, row_grades(r)))]
+
+
+def uncovered_grade(rows, grade):
+    """The grades the semester's standards cover when none covers this grade (else None).
+
+    中职国家助学金: 财科教〔2019〕19号 covered 一、二年级; from spring 2025 (财政部 教育部 人力资源社会保障部
+    《关于调整高等教育阶段和高中阶段国家奖助学金政策的通知》, 2024) every year.
+    """
+    named = [row_grades(r) for r in rows]
+    if not rows or not all(named):
+        return None
+    covered = [g for grades in named for g in grades]
+    if in_grades(grade, covered):
+        return None
+    return list(dict.fromkeys(covered))
 
 
 def is_tiered(rows) -> bool:
@@ -128,7 +141,8 @@ def standard_for(session, program, student, semester, level) -> Standard:
 
     rows = standards_in_force(session, program, semester.school_year, semester.term) if semester is not None else []
     if rows:
-        mine = for_level(for_pupil(rows, student_stage(student), getattr(student, "boarding", False)), level)
+        mine = for_level(for_pupil(rows, student_stage(student), getattr(student, "boarding", False),
+                                   getattr(student, "grade", None)), level)
         if mine:
             return Standard(sorted({per_semester(r.amount, program.period) for r in mine}), mine, False)
     return Standard([per_semester(program.standard_amount, program.period)], [], True)
@@ -138,13 +152,25 @@ def award_errors(session, award, student, program, semester) -> dict:
     """What keeps this pupil from this programme in this semester, and an amount off the standard."""
     errors = {}
     if not_in_school(student) and not in_grades(GRADUATED, program.grade_list):
-        errors["student"] = _l("This pupil is no longer in school (%(grade)s): no award.", grade=student.grade)
+        from app.models.student import STUDENT_STATUSES
+
+        status = getattr(student, "status", None)
+        errors["student"] = _l("This pupil is no longer in school (%(grade)s): no award.",
+                               grade=STUDENT_STATUSES.label(status) if status in LEFT_STATUSES else student.grade)
         return errors
     grades = [g for g in program.grade_list if not same_grade(g, GRADUATED)]
     if grades and not not_in_school(student) and not in_grades(student.grade, grades):
         errors["program"] = _l("%(program)s covers only %(grades)s; this pupil is in %(grade)s.",
                                program=program.name, grades="、".join(grades), grade=student.grade)
         return errors
+    if semester is not None and not not_in_school(student):
+        covered = uncovered_grade(standards_in_force(session, program, semester.school_year, semester.term),
+                                  student.grade)
+        if covered:
+            errors["program"] = _l("In %(semester)s, %(program)s covers only %(grades)s; this pupil is in %(grade)s.",
+                                   semester=str(semester), program=program.name, grades="、".join(covered),
+                                   grade=student.grade)
+            return errors
     identification = identification_for(session, student, semester.school_year) if semester is not None else None
     if program.needs_identification and semester is not None:
         if identification is None:
@@ -275,6 +301,14 @@ def check_standard(standard, session):
         errors["level"] = _l("Not a valid choice")
     if standard.stage and standard.stage not in STAGES:
         errors["stage"] = _l("Not a valid choice")
+    grades = row_grades(standard)
+    allowed = [g for g in (program.grade_list if program is not None else []) if not same_grade(g, GRADUATED)]
+    known = allowed or list(all_grades())
+    bad = [g for g in grades if not in_grades(g, known)]
+    if bad:
+        errors["grades"] = _l("Unknown: %(v)s.", v="、".join(bad)) if not allowed else _l(
+            "%(program)s covers only %(grades)s.", program=program.name, grades="、".join(allowed))
+    standard.grades = ",".join(grade_key(g) for g in grades) or None
     if errors:
         raise RuleError(errors)
 

@@ -50,7 +50,22 @@ YEARS_BEYOND_STAGE = 3
 # The grade of a pupil who has left: kept on record (loans, alumni, history), printed no letter.
 GRADUATED = "已毕业"
 
+# Other spellings of a grade seen in schools' files and in records kept before grades were a list:
+# imports read them as the grade they mean, and the migration 3d5f7a9c1e2b rewrote the stored ones.
+ALIASES = {
+    "初一": "七年级", "初二": "八年级", "初三": "九年级",
+    "高1": "高一", "高2": "高二", "高3": "高三",
+    "中职1年级": "中职一年级", "中职2年级": "中职二年级", "中职3年级": "中职三年级",
+    "小一": "一年级", "小二": "二年级", "小三": "三年级", "小四": "四年级", "小五": "五年级", "小六": "六年级",
+}
+
 _LEVEL_OF = {grade: (key, i) for key, level in LEVELS.items() for i, grade in enumerate(level.grades)}
+
+
+def canonical(grade) -> str:
+    """The grade as the list spells it (初一 → 七年级, 高1 → 高一); anything else as typed, trimmed."""
+    text = str(grade or "").strip().replace(" ", "")
+    return ALIASES.get(text, text)
 
 
 def grades_for_stage(stage) -> tuple:

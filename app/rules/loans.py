@@ -20,7 +20,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
@@ -120,10 +119,21 @@ DUE_MONTH_DAY = (12, 20)
 CENT = Decimal("0.01")
 
 
-def ceiling(degree) -> Decimal:
-    """The most that may be lent for one year (from autumn 2021: 12,000 本专科, 16,000 研究生)."""
-    ceilings = current_app.config.get("LOAN_CEILINGS", {"undergraduate": "12000", "postgraduate": "16000"})
-    return Decimal(ceilings[degree])
+def ceiling(session, degree, school_year):
+    """The most one student may borrow for a year of ``school_year`` (每人每年申请贷款额度上限): the
+    ceiling the centre recorded for that year or, for a year not recorded yet, the latest recorded
+    before it (a ceiling holds until a policy changes it); None when nothing is recorded."""
+    from sqlalchemy import select
+
+    from app.models import LoanRate
+
+    if not school_year:
+        return None
+    rate = session.scalar(select(LoanRate).where(LoanRate.school_year <= school_year)
+                          .order_by(LoanRate.school_year.desc()).limit(1))
+    if rate is None:
+        return None
+    return Decimal(rate.ceiling_postgraduate if degree == "postgraduate" else rate.ceiling_undergraduate)
 
 
 def _status_label(code):
@@ -142,11 +152,15 @@ def check_loan(loan, session=None):
             errors["amount"] = _l("Enter the amount once the application is accepted.")
     elif Decimal(loan.amount) <= 0:
         errors["amount"] = _l("The amount must be more than zero.")
-    elif loan.degree in ("undergraduate", "postgraduate") and Decimal(loan.amount) > ceiling(loan.degree):
-        errors["amount"] = _l("At most %(c)s yuan a year may be lent for this degree.", c=ceiling(loan.degree))
     match = SCHOOL_YEAR.match(loan.academic_year or "")
     if not match or int(match.group(2)) != int(match.group(1)) + 1:
         errors["academic_year"] = _l("Write the school year as 2021-2022.")
+    if "amount" not in errors and loan.amount is not None and "academic_year" not in errors and session is not None \
+            and loan.degree in ("undergraduate", "postgraduate"):
+        most = ceiling(session, loan.degree, loan.academic_year)
+        if most is not None and Decimal(loan.amount) > most:
+            errors["amount"] = _l("At most %(c)s yuan a year may be lent for this degree in %(y)s.",
+                                  c=f"{most:,.0f}", y=loan.academic_year)
     if loan.grace_years is not None and not 0 <= int(loan.grace_years) <= 5:
         errors["grace_years"] = _l("The grace period is 0 to 5 years.")
     if loan.repayment_years is not None and not 1 <= int(loan.repayment_years) <= 15:
@@ -232,9 +246,13 @@ def check_rate(rate, session=None):
     if rate.reference_rate is None or not Decimal(0) < Decimal(rate.reference_rate) < Decimal(20):
         errors["reference_rate"] = _l("Enter the reference rate in percent a year, e.g. 4.65.")
     if rate.reduction_bp is None or not 0 <= int(rate.reduction_bp) <= 500:
-        errors["reduction_bp"] = _l("The reduction is 0 to 500 basis points (30 from 2021).")
+        errors["reduction_bp"] = _l("The reduction is 0 to 500 basis points (70 from autumn 2024).")
     elif "reference_rate" not in errors and Decimal(rate.reference_rate) * 100 <= int(rate.reduction_bp):
         errors["reduction_bp"] = _l("The reduction must leave a rate above zero.")
+    for name in ("ceiling_undergraduate", "ceiling_postgraduate"):
+        value = getattr(rate, name, None)
+        if value is None or not Decimal(0) < Decimal(value) <= Decimal(100000):
+            errors[name] = _l("Enter the yearly ceiling in yuan, e.g. 20000.")
     if not (rate.basis or "").strip():
         errors["basis"] = _l("Name the policy document the rate follows.")
     if errors:

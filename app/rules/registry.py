@@ -9,6 +9,7 @@ from app.rules.supervision import check_call, check_inspection, check_item, chec
 from app.rules.officers import check_officer
 from app.rules.schools import check_school
 from app.rules.semesters import check_semester
+from app.rules.pupil_status import check_change, check_status
 from app.rules.students import check_student
 from app.rules.transfers import check_transfer
 from app.rules.workdays import check_calendar_entry, check_notice_rule
@@ -18,7 +19,7 @@ def _checks():
     from app.models import (
         AidProgram, ProgramStandard, Award, Identification, InfoOfficer, Inspection, Loan, LoanRate, Pairing, PhoneCall,
         RepaymentDue, School, SchoolFund, Semester,
-        SocialProject, Student, TransferRequest,
+        SocialProject, StatusChange, Student, TransferRequest,
     )
     from app.models.calendar import NoticeRule, WorkCalendarEntry
 
@@ -64,7 +65,8 @@ def _checks():
         ProgramStandard: lambda session, obj: check_standard(obj, session),
         InfoOfficer: lambda session, obj: check_officer(obj, session),
         School: lambda session, obj: check_school(obj, session),
-        Student: lambda session, obj: check_student(obj, session),
+        Student: lambda session, obj: (check_status(obj, session), check_student(obj, session)),
+        StatusChange: lambda session, obj: check_change(obj, session),
         TransferRequest: lambda session, obj: check_transfer(obj, session),
         Identification: lambda session, obj: check_identification(obj, session=session),
     }

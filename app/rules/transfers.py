@@ -138,9 +138,15 @@ def approve(request, session, roles, user=None):
                                          "the school adds the pupil itself.")})
     if pupil.school_id == request.school_id:
         raise RuleError({"id_number": _l("The pupil is already registered at this school: return the request.")})
+    from app.rules.pupil_status import change
+
+    old_school = pupil.school_id
+    change(session, pupil, "transfer_out", user=user, other_school_id=request.school_id,
+           reason=_l("Moved to another school of the county (学生转入申请)"))
     pupil.school_id = request.school_id
     pupil.grade = request.grade
     pupil.class_name = request.class_name
+    change(session, pupil, "transfer_in", user=user, other_school_id=old_school, reason=request.reason)
     request.student_id = pupil.id
     _decided(request, user, "done", None)
     return pupil

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, ProgramStandardView, SemesterView
 from app.views.imports import AwardImportView, StudentImportView, VerificationView
+from app.views.pupil_status import PupilStatusView, StatusChangeView
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
 from app.views.loans import (
     LoanApi, LoanMaterialView, LoanPagesView, LoanRateView, LoanReminderView, LoanView, RepaymentDueView,
@@ -38,7 +39,12 @@ def register_views(appbuilder):
     basic = dict(category="BasicData", category_label=_l("Basic data"), category_icon="fa-database")
     appbuilder.add_view(SchoolView, "Schools", label=_l("Schools"), icon="fa-university", **basic)
     appbuilder.add_view(InfoOfficerView, "InfoOfficers", label=_l("Information officers"), icon="fa-id-badge", **basic)
-    appbuilder.add_view(StudentView, "Students", label=_l("Students"), icon="fa-child", **basic)
+    appbuilder.add_view(StudentView, "Students", label=_l("Students"), icon="fa-child", href=StudentView.IN_SCHOOL_HREF,
+                        **basic)
+    appbuilder.add_view(StatusChangeView, "StatusChanges", label=_l("Status changes"), icon="fa-history", **basic)
+    appbuilder.add_view_no_menu(PupilStatusView)
+    appbuilder.add_link("Dropouts", href="PupilStatusView.dropouts", label=_l("Pupils who left school (控辍保学)"),
+                        icon="fa-user-times", **basic)
     appbuilder.add_view(TransferRequestView, "TransferRequests", label=_l("Transfer requests"), icon="fa-exchange",
                         **basic)
     appbuilder.add_view(

@@ -116,6 +116,7 @@ STANDARD_LABELS = {
     "program": _l("Programme"), "since_year": _l("From school year"), "since_term": _l("From semester"),
     "stage": _l("Stage"), "boarding": _l("Boarders"), "level": _l("Tier (difficulty level)"),
     "variant": _l("Variant"), "amount": _l("Amount (yuan)"), "policy": _l("Policy document"),
+    "grades": _l("Grades covered"),
 }
 
 
@@ -145,22 +146,27 @@ class ProgramStandardView(AidModelView):
     add_title = _l("Add aid standard")
     edit_title = _l("Edit aid standard")
     label_columns = STANDARD_LABELS
-    list_columns = ["program", "since_year", "since_term", "stage", "boarding", "level", "variant", "amount", "policy"]
+    list_columns = ["program", "since_year", "since_term", "stage", "boarding", "level", "variant", "grades", "amount",
+                    "policy"]
     show_columns = add_columns = edit_columns = list_columns
     search_columns = ["program", "since_year", "stage", "level"]
     base_order = ("since_year", "desc")
-    formatters_columns = {"boarding": lambda v: "" if v is None else ("寄宿生" if v else "非寄宿生")}
+    formatters_columns = {"boarding": lambda v: "" if v is None else ("寄宿生" if v else "非寄宿生"),
+                          "grades": lambda v: (v or "").replace(",", "、")}
     description_columns = {
         "since_year": _l("The standard applies from this school year on, until a later one replaces it."),
         "stage": _l("Empty: every stage of the programme."),
         "boarding": _l("Empty: boarders and non-boarders alike."),
         "level": _l("For a tiered programme: the tier of pupils identified at this level."),
         "variant": _l("Alternatives the school chooses between, e.g. 省内 / 省外."),
+        "grades": _l("Empty: every grade the programme covers. A policy that covers fewer grades in some years "
+                     "(中职国家助学金: 一、二年级 until spring 2025) names them on its own standard rows."),
         "amount": _l("Per the programme's period: a year, a semester, or once."),
     }
     rule_check = staticmethod(lambda probe: check_standard(probe, db.session))
     add_form_extra_fields = edit_form_extra_fields = {
         "boarding": BoardingField(STANDARD_LABELS["boarding"], choices=[("", "—"), ("1", "寄宿生"), ("0", "非寄宿生")]),
+        "grades": StageCodesField(STANDARD_LABELS["grades"], choices=_grade_choices()),
         "amount": DecimalField(STANDARD_LABELS["amount"], places=2, validators=[InputRequired(), NumberRange(min=0)]),
     }
 
@@ -209,7 +215,8 @@ class AwardView(AidModelView):
     text_search_relations = {"student": FilterStudentNameOrIdNumber}
     rule_check = staticmethod(lambda probe: check_award(probe, db.session))
     description_columns = {
-        "card_number": _l("16 to 19 digits. High-school and vocational pupils: the student aid card issued by the school."),
+        "card_number": _l("16 to 19 digits. High-school and vocational pupils: the student aid card issued by the school. "
+                          "免学费 is credited to the school: no card."),
         "amount": _l("For one semester. Other than the standard for this pupil, write the reason below."),
         "card_holder": _l("The name on the card, when it is not the pupil's (a family card in a parent's name)."),
     }

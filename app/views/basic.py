@@ -11,6 +11,8 @@ from wtforms.validators import InputRequired, Length, Optional
 from app.extensions import db
 from app.models import Identification, InfoOfficer, School, Student
 from app.models.identification import CATEGORIES
+from app.models.student import STUDENT_STATUSES
+from sqlalchemy import select
 from app.rules.identification import check_identification, school_year_of
 from app.rules import grades
 from app.rules.officers import check_officer
@@ -51,6 +53,7 @@ SCHOOL_LABELS = {
 
 STUDENT_LABELS = {
     "identifications": _l("Difficulty identifications"),
+    "status": _l("Status (学籍)"),
     "school": _l("School"),
     "name": _l("Name"),
     "gender": _l("Gender"),
@@ -160,15 +163,18 @@ class StudentView(AidModelView):
     add_title = _l("Add student")
     edit_title = _l("Edit student")
     label_columns = STUDENT_LABELS
-    list_columns = ["name", "gender", "id_number", "school", "grade", "class_name", "enrolment_year"]
-    show_columns = ["name", "gender", "id_number", "birth_date", "school", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address", "created_at", "updated_at"]
+    list_columns = ["name", "gender", "id_number", "school", "grade", "class_name", "enrolment_year", "status"]
+    show_columns = ["name", "gender", "id_number", "birth_date", "school", "grade", "class_name", "enrolment_year", "status", "boarding", "guardian", "guardian_phone", "address", "created_at", "updated_at"]
     add_columns = edit_columns = ["school", "name", "id_number", "gender", "birth_date", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address"]
-    search_columns = ["school", "name", "id_number", "gender", "grade", "class_name", "enrolment_year"]
+    search_columns = ["school", "name", "id_number", "gender", "grade", "class_name", "enrolment_year", "status"]
     order_columns = ["name", "grade", "class_name", "enrolment_year"]
     base_order = ("id", "desc")
     related_views = [IdentificationView]
     # the pupil picker's search (app/views/fields.py): a permission of its own, a POST that stores nothing
     method_permission_name = {**AidModelView.method_permission_name, "pick": "pick"}
+    formatters_columns = {"status": lambda v: STUDENT_STATUSES.label(v)}
+    # The menu opens the pupils in school (学生 › 在校); 清除筛选 shows those who left too.
+    IN_SCHOOL_HREF = "/studentview/list/?_flt_0_status=in_school"
     description_columns = {
         "id_number": _l("18 characters: 17 digits and a final digit or X. Birth date and gender are read from it."),
         "birth_date": _l("Leave empty to take it from the ID number."),
@@ -178,6 +184,19 @@ class StudentView(AidModelView):
     rule_check = staticmethod(lambda probe: check_student(probe, db.session))
     optional_columns = ("gender",)
     unique_by_rules = ("id_number",)
+
+    def render_template(self, template_name, **kwargs):
+        if template_name == self.show_template and "pk" in kwargs:
+            from app.models import StatusChange
+            from app.rules.pupil_status import allowed
+
+            student = self.datamodel.get(kwargs["pk"])
+            kwargs.update(history=db.session.scalars(
+                select(StatusChange).where(StatusChange.student_id == student.id)
+                .order_by(StatusChange.changed_on.desc(), StatusChange.id.desc())).all() if student else [],
+                may_change=bool(student and allowed(student)) and self.appbuilder.sm.has_access(
+                    "can_change", "PupilStatusView"))
+        return super().render_template(template_name, **kwargs)
     add_form_extra_fields = edit_form_extra_fields = {
         "grade": grade_field(STUDENT_LABELS["grade"], _l(
             "Only the grades of the school's stage are accepted (a 完全中学 has 七年级 to 高三).")),

@@ -66,7 +66,7 @@ class LoanView(AidModelView):
     order_columns = ["academic_year", "amount", "status"]
     base_order = ("id", "desc")
     text_search_relations = {"student": FilterStudentNameOrIdNumber}
-    rule_check = staticmethod(check_loan)
+    rule_check = staticmethod(lambda probe: check_loan(probe, db.session))
     method_permission_name = {"muldelete": "delete", **{name: name for name in ACTION_LABELS}}
     description_columns = {
         "amount": _l("At most 12,000 yuan a year for 本专科 and 16,000 for 研究生."),
@@ -135,17 +135,25 @@ class LoanRateView(AidModelView):
     show_title = add_title = edit_title = _l("Loan interest rate")
     label_columns = {"school_year": _l("School year"), "reference_rate": _l("Reference rate (% a year)"),
                      "reduction_bp": _l("Less (basis points)"), "rate_percent": _l("Loan rate (% a year)"),
-                     "basis": _l("Policy"), "notes": _l("Notes")}
-    list_columns = ["school_year", "reference_rate", "reduction_bp", "rate_percent", "basis"]
+                     "basis": _l("Policy"), "notes": _l("Notes"),
+                     "ceiling_undergraduate": _l("Ceiling a year, undergraduates (yuan)"),
+                     "ceiling_postgraduate": _l("Ceiling a year, postgraduates (yuan)")}
+    list_columns = ["school_year", "reference_rate", "reduction_bp", "rate_percent", "ceiling_undergraduate",
+                    "ceiling_postgraduate", "basis"]
     show_columns = list_columns + ["notes"]
-    add_columns = edit_columns = ["school_year", "reference_rate", "reduction_bp", "basis", "notes"]
+    add_columns = edit_columns = ["school_year", "reference_rate", "reduction_bp", "ceiling_undergraduate",
+                                  "ceiling_postgraduate", "basis", "notes"]
     search_columns = ["school_year"]
     base_order = ("school_year", "desc")
     rule_check = staticmethod(check_rate)
     description_columns = {
         "school_year": _l("The school year of the loans (the contract's year), e.g. 2021-2022."),
         "reference_rate": _l("The 5-year LPR in force when the year's contracts are signed (before 2020 the benchmark rate)."),
-        "reduction_bp": _l("From 2021 the loan rate is the 5-year LPR less 30 basis points (0.30%)."),
+        "reduction_bp": _l("The loan rate is the 5-year LPR less these basis points: 30 from 2021, 60 from autumn 2023, "
+                           "70 from autumn 2024."),
+        "ceiling_undergraduate": _l("The most one student may borrow in a year: 12,000 from 2021, 16,000 from autumn "
+                                    "2023, 20,000 from autumn 2024 (本专科)."),
+        "ceiling_postgraduate": _l("研究生: 16,000 from 2021, 20,000 from autumn 2023, 25,000 from autumn 2024."),
     }
 
 
