@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from app.rules import cards
 from tests.e2e.conftest import shot, text
-from tests.e2e.test_day import _menu
+from tests.e2e.clicks import menu as _menu
 
 STATE: dict = {}
 REASON = "学生已转学，由转入学校发放（端木核对）"

@@ -8,7 +8,8 @@ import tempfile
 from datetime import date
 
 from tests.e2e.conftest import shot, text
-from tests.e2e.test_day import _download, _menu, _submit, _type_date
+from tests.e2e.clicks import menu as _menu
+from tests.e2e.test_day import _download, _submit, _type_date
 
 # The demo checklist (app/demo_work.py CHECKLIST) and the scores given
 SCORES = [("资金专款专用", 20, "18"), ("单独立账、账目清晰", 15, "14"), ("资助名单公示规范", 15, "15"),

@@ -18,7 +18,8 @@ from openpyxl import Workbook
 from app import idcard
 from app.rules.identification import school_year_of
 from tests.e2e.conftest import shot, text
-from tests.e2e.test_day import _add_button, _download, _menu, _submit
+from tests.e2e.clicks import add as _add_button, menu as _menu
+from tests.e2e.test_day import _download, _submit
 
 YEAR = school_year_of(date.today())  # the demo county's current school year
 NEXT_YEAR = f"{int(YEAR[:4]) + 1}-{int(YEAR[:4]) + 2}"
