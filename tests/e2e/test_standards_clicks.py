@@ -80,7 +80,8 @@ def test_1_the_standard_in_force_is_edited_and_the_letter_states_it(users):
 
 
 def test_2_the_centre_adds_next_years_loan_rate(users):
-    """生源地信用助学贷款: next school year's rate, the 5-year LPR less 60 basis points (2023年国家助学贷款政策调整)."""
+    """生源地信用助学贷款: next school year's rate and ceilings, the 5-year LPR less 70 basis points and 20,000 /
+    25,000 a year (财政部 教育部 中国人民银行 国家金融监督管理总局, 2024)."""
     centre = users.page("center")
     centre.goto("/")
     _menu(centre, "助学贷款", "贷款利率")
@@ -88,8 +89,10 @@ def test_2_the_centre_adds_next_years_loan_rate(users):
     _add_button(centre)
     centre.fill("#school_year", NEXT_YEAR)
     centre.fill("#reference_rate", "0.50")
-    centre.fill("#reduction_bp", "60")
-    centre.fill("#basis", "2023年国家助学贷款政策调整（LPR减60个基点）")
+    centre.fill("#reduction_bp", "70")
+    centre.fill("#ceiling_undergraduate", "20000")
+    centre.fill("#ceiling_postgraduate", "25000")
+    centre.fill("#basis", "2024年国家助学贷款政策调整（LPR减70个基点）")
     _submit(centre)
     assert "/add" in centre.url and "利率" in text(centre), text(centre)[:1500]  # it would leave no rate: refused
     centre.fill("#reference_rate", "3.50")
@@ -97,7 +100,7 @@ def test_2_the_centre_adds_next_years_loan_rate(users):
     assert "/add" not in centre.url, text(centre)[:1500]
     row = _row(centre, NEXT_YEAR)
     shown = " ".join(row.inner_text().split())
-    assert "3.50" in shown and "60" in shown and "2.90" in shown, shown
+    assert "3.50" in shown and "70" in shown and "2.80" in shown and ("20,000" in shown or "20000" in shown), shown
     shot(centre, "loan-rate-added")
 
 
