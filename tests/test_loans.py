@@ -312,3 +312,20 @@ def test_applications_without_a_contract_number_yet_do_not_clash(app, officer_a)
     with app.app_context():
         made = db.session.scalars(db.select(Loan).join(Student).where(Student.id_number.in_(numbers))).all()
         assert len(made) == 2 and all(loan.contract_number is None for loan in made)
+
+
+def test_each_instalment_is_paid_from_the_loans_history(app, center, as_role):
+    """The centre records a payment from the borrower's 办理记录 (登记还款 beside each instalment): the
+    instalment list has no search by borrower. A supervisor reads the schedule without the button."""
+    loan_id = _loan(app, status="graduated", amount="12000", seq=455, expected_graduation=date(2025, 6, 30),
+                    repayment_years=10)
+    _step(center, loan_id, "start_repayment")
+    with app.app_context():
+        due = db.session.scalars(db.select(RepaymentDue).where(RepaymentDue.loan_id == loan_id)
+                                 .order_by(RepaymentDue.due_on)).first()
+        assert due is not None and due.due_on == date(2025, 12, 20)
+        due_id = due.id
+    page = center.get(f"/loanview/history/{loan_id}").get_data(as_text=True)
+    assert f"/repaymentdueview/edit/{due_id}" in page and "登记还款" in page
+    page = as_role("t_supervisor").get(f"/loanview/history/{loan_id}").get_data(as_text=True)
+    assert "2025-12-20" in page and "/repaymentdueview/edit/" not in page and "登记还款" not in page
