@@ -291,3 +291,41 @@ def test_the_loan_export_has_text_not_links(app, center):
 
     rows = list(load_workbook(BytesIO(center.get("/loanview/export/").data)).active.iter_rows(values_only=True))
     assert "状态" in rows[0] and not any("<a" in str(v) for row in rows for v in row)
+
+
+def test_applications_without_a_contract_number_yet_do_not_clash(app, officer_a):
+    """The school records applications before any contract exists: the form sends the number blank,
+    stored as none (the number is unique), so a second such application is not refused."""
+    numbers = []
+    with app.app_context():
+        for seq in (451, 452):
+            number = idcard.make("341124", date(2008, 4, 4), seq)
+            db.session.add(Student(school_id=WORLD.school_a, name=f"无合同{seq}", grade="高三", class_name="1班",
+                                   enrolment_year=2024, id_number=number))
+            numbers.append(number)
+        db.session.commit()
+    for number in numbers:
+        r = officer_a.post("/loanview/add", data={"student": number, "co_borrower": "母亲", "degree": "undergraduate",
+                                                  "academic_year": "2026-2027", "contract_number": "  ",
+                                                  "amount": "8000", "grace_years": "0", "repayment_years": "15"})
+        assert r.status_code == 302, visible_text(r)[:1500]
+    with app.app_context():
+        made = db.session.scalars(db.select(Loan).join(Student).where(Student.id_number.in_(numbers))).all()
+        assert len(made) == 2 and all(loan.contract_number is None for loan in made)
+
+
+def test_each_instalment_is_paid_from_the_loans_history(app, center, as_role):
+    """The centre records a payment from the borrower's 办理记录 (登记还款 beside each instalment): the
+    instalment list has no search by borrower. A supervisor reads the schedule without the button."""
+    loan_id = _loan(app, status="graduated", amount="12000", seq=455, expected_graduation=date(2025, 6, 30),
+                    repayment_years=10)
+    _step(center, loan_id, "start_repayment")
+    with app.app_context():
+        due = db.session.scalars(db.select(RepaymentDue).where(RepaymentDue.loan_id == loan_id)
+                                 .order_by(RepaymentDue.due_on)).first()
+        assert due is not None and due.due_on == date(2025, 12, 20)
+        due_id = due.id
+    page = center.get(f"/loanview/history/{loan_id}").get_data(as_text=True)
+    assert f"/repaymentdueview/edit/{due_id}" in page and "登记还款" in page
+    page = as_role("t_supervisor").get(f"/loanview/history/{loan_id}").get_data(as_text=True)
+    assert "2025-12-20" in page and "/repaymentdueview/edit/" not in page and "登记还款" not in page

@@ -1,6 +1,6 @@
 """生源地信用助学贷款: loans to pupils of the county going to university, and their repayment."""
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Table, Text
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import relationship, validates
 
 from app.crypto import Encrypted
 from app.extensions import db
@@ -121,6 +121,13 @@ class Loan(Timestamps, SchoolOwned, db.Model):
 
     def __str__(self):
         return f"{self.student.name} {self.academic_year}"
+
+    @validates("contract_number")
+    def _no_blank_contract(self, key, value):
+        """An application without its contract yet has none (NULL), not an empty number: the number is
+        unique, and a second blank one would clash with the first."""
+        value = (value or "").strip()
+        return value or None
 
     @property
     def status_label(self):
