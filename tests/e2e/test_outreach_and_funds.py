@@ -21,7 +21,7 @@ from PIL import Image
 
 from tests.e2e.clicks import add, home, menu, open_row, search
 from tests.e2e.conftest import pick_pupil, shot, text
-from tests.e2e.test_day import _submit, _type_date
+from tests.e2e.test_day import _pdf_text, _submit, _type_date
 
 STATE: dict = {}
 RUN = datetime.now().strftime("%H%M%S")  # a run's records are told apart from the last run's (E2E_BASE_URL)
@@ -449,3 +449,156 @@ def test_7_the_centre_records_a_social_project_and_the_officer_pairs_a_pupil_wit
     menu(other, "资助管理", "结对资助")
     assert project not in text(other)
     _refused(other, f"/pairingview/show/{pairing}")
+
+
+def _money(cell):
+    return cell.replace(",", "")
+
+
+def test_8_the_centre_records_a_budget_and_an_allocation_and_reads_the_budget_execution(users):
+    centre = users.page("center")
+    home(centre)
+    menu(centre, "资助管理", "预算与配套")
+    year = TODAY.year + 1  # next year's budget, its county share sent ahead (提前下达)
+    planned = {" ".join(r.split()) for r in centre.locator("table.aid-list tbody tr").all_inner_texts()
+               if r.strip().startswith(str(year))}
+    add(centre)
+    programmes = [o for o in centre.locator("#program option").all_inner_texts() if o.strip()]
+    programme = next((p for p in programmes if not any(p in r for r in planned)), None)
+    if programme is None:
+        pytest.skip(f"every programme already has a budget for {year}")
+    centre.select_option("#program", label=programme)
+    centre.fill("#year", str(year))
+    centre.fill("#planned_recipients", "120")
+    centre.fill("#planned_amount", "100000")
+    for field, share in (("central", "60"), ("provincial", "32"), ("city", "0"), ("county", "10")):
+        centre.fill(f"#{field}_share", share)
+    _type_date(centre, "#county_due_on", date(year, 6, 30).isoformat())
+    _submit(centre)
+    assert "四级分担比例相加应为100（现为102）。" in text(centre), text(centre)[:2000]  # said, the form kept
+    assert centre.input_value("#planned_amount").startswith("100000")
+    centre.fill("#county_share", "8")
+    _submit(centre)
+    menu(centre, "资助管理", "预算与配套")
+    row = centre.locator("table.aid-list tbody tr", has_text=programme).filter(has_text=str(year)).first
+    assert all(v in " ".join(row.inner_text().split()) for v in ("120", "100,000.00", "60.00", "32.00", "8.00",
+                                                                  f"{year}-06-30")), row.inner_text()
+    _click(centre, row.locator("a[href*='/programbudgetview/show/']"))
+    STATE["budget"] = budget = int(re.search(r"/show/(\d+)", centre.url).group(1))
+
+    # its allocation: the county's matching share, arrived today (one dated tomorrow is refused)
+    centre.locator(".nav-tabs a", has_text="资金到位").click()
+    _click(centre, centre.locator("a[href*='/allocationview/add']").first)
+    document = f"全财教〔{TODAY.year}〕{RUN[-3:]}号"
+    centre.select_option("#level", label="县级")
+    centre.fill("#document_number", document)
+    _type_date(centre, "#arrived_on", date.fromordinal(TODAY.toordinal() + 1).isoformat())
+    centre.fill("#amount", "8000")
+    _submit(centre)
+    assert "资金到账后再登记。" in text(centre), text(centre)[:2000]
+    _type_date(centre, "#arrived_on", TODAY.isoformat())
+    _submit(centre)
+    menu(centre, "资助管理", "预算与配套")
+    _click(centre, centre.locator(f"a[href*='/programbudgetview/show/{budget}']").first)
+    centre.locator(".nav-tabs a", has_text="资金到位").click()
+    shown = text(centre)
+    assert document in shown and "县级" in shown and "8,000.00" in shown, shown[:2000]
+    shot(centre, "budget-allocation")
+
+    # 预算执行 of that year: planned and arrived by level, the county's share on time
+    menu(centre, "资助管理", "预算执行")
+    centre.fill("#year", str(year))
+    _click(centre, centre.locator("form.aid-filter button", has_text="查看"))
+    row = [" ".join(c.split()) for c in
+           centre.locator("table tbody tr", has_text=programme).first.locator("td").all_inner_texts()]
+    # 项目, 预算, 中央 预算/到位, 省级 预算/到位, 市级 预算/到位, 县级 预算/到位, 县级配套按时到位, 到位, 支出, 支出率, 及时发放率
+    assert row[0] == programme and _money(row[1]) == "100000.00", row
+    assert (_money(row[2]), _money(row[3])) == ("60000.00", "0.00"), row
+    assert (_money(row[8]), _money(row[9])) == ("8000.00", "8000.00"), row
+    assert row[10] == "是" and _money(row[11]) == "8000.00", row
+    shot(centre, "budget-execution", full_page=True)
+
+    # the supervisor and the leader read the execution; neither records a budget
+    for username in ("supervisor", "leader"):
+        reader = users.page(username)
+        home(reader)
+        menu(reader, "资助管理", "预算执行")
+        assert "预算执行" in text(reader)
+        menu(reader, "资助管理", "预算与配套")
+        assert reader.locator("a", has_text="新增").count() == 0
+        _refused(reader, "/programbudgetview/add")
+        _refused(reader, f"/allocationview/add?_flt_0_budget={budget}")
+        home(reader)
+    officer = users.page("officer")
+    home(officer)
+    assert "预算与配套" not in " ".join(officer.locator("ul.navbar-nav a").all_inner_texts())
+    _refused(officer, f"/programbudgetview/show/{budget}")
+    home(officer)
+
+
+# --- 统计与考核 ---------------------------------------------------------------------------------
+
+def _ranking(page):
+    """The year-end ranking as {school: (rank, score)}."""
+    out = {}
+    for row in page.locator("table.aid-evaluation tbody tr").all():
+        cells = [" ".join(c.split()) for c in row.locator("td").all_inner_texts()]
+        out[row.locator("td").nth(1).locator("a").inner_text().strip()] = (cells[0], cells[-1])
+    return out
+
+
+def test_9_the_centre_ranks_the_schools_opens_one_and_prints_the_table_and_the_leader_reads_it(users, tmp_path):
+    centre = users.page("center")
+    home(centre)
+    menu(centre, "统计与考核", "年终考核")
+    assert "学校年终考核" in text(centre)
+    ranking = _ranking(centre)
+    assert len(ranking) == 28 and SCHOOL in ranking, ranking
+    assert centre.locator(".panel a", has_text="考核权重").count() == 1  # the centre's own button to the weights
+    rank, score = ranking[SCHOOL]
+    shot(centre, "evaluation-ranking", full_page=True)
+    # the school's sheet: every part with its points, the score and the rank
+    _click(centre, centre.locator("table.aid-evaluation a", has_text=SCHOOL).first)
+    assert "/evaluation/school/" in centre.url
+    sheet = text(centre)
+    for part in ("报送及时率", "报送准确率", "督查得分率", "按期整改率", "资金提取合规", "资助信息填报完整率", score):
+        assert part in sheet, (part, sheet[:2500])
+    shot(centre, "evaluation-school", full_page=True)
+
+    # the printed table of the year shown, from the ranking
+    menu(centre, "统计与考核", "年终考核")
+    button = centre.locator("a.aid-print-evaluation")
+    assert button.inner_text().strip() == "打印本年度考核表"
+    href = button.get_attribute("href")
+    with centre.context.expect_page() as opened:
+        button.click()
+    opened.value.close()
+    response = centre.request.get(href)
+    assert response.ok and response.headers["content-type"] == "application/pdf", response.status
+    printed = _pdf_text(response.body())
+    if printed:  # poppler-utils present
+        assert f"{TODAY.year}" in printed and SCHOOL in printed and score in printed, printed[:2000]
+    # ... and from 打印文书 (the current year's)
+    centre.locator("ul.navbar-nav > li.dropdown > a.dropdown-toggle", has_text="打印文书").first.click()
+    entry = centre.locator("ul.navbar-nav li.dropdown.open ul.dropdown-menu a", has_text="年度考核表")
+    assert entry.get_attribute("href").endswith("/print/evaluation")
+    home(centre)
+
+    # the leader: the same ranking, nothing to change
+    leader = users.page("leader")
+    home(leader)
+    menu(leader, "统计与考核", "年终考核")
+    assert _ranking(leader)[SCHOOL] == (rank, score)
+    assert leader.locator(".panel a", has_text="考核权重").count() == 0  # the centre has this button, the leader not
+    assert leader.locator("a.aid-print-evaluation").count() == 1  # the leader prints the table too
+    shot(leader, "evaluation-leader", full_page=True)
+    menu(leader, "统计与考核", "考核权重")
+    assert leader.locator("a[href*='/evaluationpartview/edit/']").count() == 0
+    _refused(leader, "/evaluationpartview/edit/1")
+    home(leader)
+    # a school's officer sees its own row only
+    officer = users.page("officer")
+    home(officer)
+    menu(officer, "统计与考核", "年终考核")
+    assert _ranking(officer) == {SCHOOL: (rank, score)}
+    assert officer.locator("a.aid-print-evaluation").count() == 0
