@@ -178,3 +178,15 @@ def test_ranking_page_drill_down_and_export(app, year_2018, center, as_role, off
     assert "测试甲中学" in page and "测试乙小学" not in page
     assert officer_a.get(f"/evaluation/school/{WORLD.school_b}?year={YEAR}").status_code == 404
     assert officer_a.get("/evaluationpartview/list/").status_code in (302, 403)
+
+
+def test_the_ranking_prints_the_table_of_the_year_it_shows(app, year_2018, center, as_role, officer_a):
+    """A January evaluation of last year: the ranking of a year carries the printed 年度考核表 of that
+    year (the menu's entry prints the current year's), for those who print it."""
+    for client in (center, as_role("t_leader")):
+        page = client.get(f"/evaluation/?year={YEAR}").get_data(as_text=True)
+        assert f'href="/print/evaluation?year={YEAR}"' in page and "打印本年度考核表" in page
+    r = center.get(f"/print/evaluation?year={YEAR}")
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and str(YEAR) in r.headers["Content-Disposition"]
+    # a school's officer does not print the county's table: no button
+    assert "/print/evaluation" not in officer_a.get(f"/evaluation/?year={YEAR}").get_data(as_text=True)

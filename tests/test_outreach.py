@@ -47,6 +47,17 @@ def test_an_officer_records_a_home_visit_of_its_own_pupil(app, officer_a):
     assert "乙校走访发现" not in visible_text(officer_a.get("/homevisitview/list/"))
 
 
+def test_a_visits_page_is_titled_as_a_visit_record(app, officer_a):
+    """The record's page says 走访记录; 上门 is a loan reminder's channel, not the title of a visit."""
+    r = officer_a.post("/homevisitview/add", data={"student": _number(WORLD.student_a), **VISIT,
+                                                   "findings": "标题核对：家中三口人"})
+    assert r.status_code == 302
+    with app.app_context():
+        visit = db.session.scalars(select(HomeVisit).where(HomeVisit.findings == "标题核对：家中三口人")).one()
+    page = visible_text(officer_a.get(f"/homevisitview/show/{visit.id}"))
+    assert "走访记录" in page and "上门" not in page, page[:800]
+
+
 def test_the_centre_sees_every_schools_visits(app, center):
     page = visible_text(center.get("/homevisitview/list/"))
     assert "测试乙小学" in page and "乙校学生" in page

@@ -39,7 +39,7 @@ VISIT_LABELS = {
 class HomeVisitView(AidModelView):
     datamodel = AidInterface(HomeVisit)
     list_title = _l("Home visits")
-    show_title = _l("Home visit")
+    show_title = _l("Home visit record")
     add_title = _l("Record a home visit")
     edit_title = _l("Edit home visit")
     label_columns = VISIT_LABELS
