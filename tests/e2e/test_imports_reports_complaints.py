@@ -1,0 +1,185 @@
+"""Imports, reporting, complaints and the printed and figure pages, clicked from the navigation bar
+as the officer, the centre, the leader and the administrator do them.
+
+Every test makes its own records (names and ID numbers unique to the run), so it does not depend
+on the order of the tests nor on what other files change in the shared demo county.
+"""
+from __future__ import annotations
+
+import random
+import re
+import time
+from datetime import date
+from io import BytesIO
+
+from openpyxl import Workbook, load_workbook
+
+from app import idcard
+from app.rules import cards
+from tests.e2e.clicks import menu, open_row, search
+from tests.e2e.conftest import shot, text
+
+RUN = f"{int(time.time()) % 100000:05d}"  # a tag unique to this run, for titles and names
+_rng = random.Random(time.time_ns())
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _new_id_number(born):
+    """An ID number of 全椒县 (341124) no demo pupil has: a random sequence number."""
+    return idcard.make("341124", born, _rng.randint(600, 999))
+
+
+def _submit(page):
+    with page.expect_navigation():
+        page.locator("form button[type=submit], form input[type=submit]").last.click()
+    page.wait_for_load_state()
+
+
+def _pdf(page, link):
+    """Click a button that opens a PDF in a new tab; return the bytes the browser got."""
+    href = link.get_attribute("href")
+    with page.context.expect_page() as opened:
+        link.click()
+    opened.value.close()
+    response = page.request.get(href)
+    assert response.ok and response.headers["content-type"] == "application/pdf", response.status
+    data = response.body()
+    assert data[:5] == b"%PDF-", "not a PDF"
+    return data
+
+
+def _pdf_text(data):
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(data)
+        f.flush()
+        try:
+            return subprocess.run(["pdftotext", "-layout", f.name, "-"], capture_output=True, text=True,
+                                  check=True).stdout
+        except FileNotFoundError:
+            return ""
+
+
+def _xlsx(header, rows):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _download(page, link):
+    """Click a download link; return the file's name and bytes."""
+    with page.expect_download() as got:
+        link.click()
+    download = got.value
+    return download.suggested_filename, open(download.path(), "rb").read()
+
+
+def _upload(page, name, data):
+    page.set_input_files("input[type=file]", files=[{"name": name, "mimeType": XLSX, "buffer": data}])
+    _submit(page)
+    return text(page)
+
+
+def _action(page, row_text, action_label):
+    """Tick a row of a list and run a bulk action from 操作, confirming the dialog."""
+    row = page.locator("table tr", has_text=row_text).first
+    row.locator("input.action_check").check()
+    page.locator("a.dropdown-toggle:has-text('操作'), button.dropdown-toggle:has-text('操作')").first.click()
+    page.locator(".open > ul.dropdown-menu a").filter(has_text=re.compile(rf"^\s*{action_label}\s*$")).first.click()
+    confirm = page.locator("#modal-confirm-ok")
+    confirm.wait_for(state="visible")
+    with page.expect_response(lambda r: r.request.method == "POST" and "/action_post" in r.url):
+        confirm.click()
+    page.wait_for_load_state()
+    page.locator(".alert").first.wait_for()
+
+
+def test_officer_imports_pupils_and_award_proposals_from_the_templates(users):
+    page = users.page("officer")
+
+    # 基础数据 › 导入学生: the template has the Chinese headers and an example row
+    menu(page, "基础数据", "导入学生")
+    assert "导入学生" in text(page)
+    name, data = _download(page, page.locator("a", has_text="模板").first)
+    assert name.endswith(".xlsx"), name
+    sheet = load_workbook(BytesIO(data)).active
+    header = [c.value for c in sheet[1]]
+    assert header[:6] == ["学校代码", "姓名", "身份证号", "年级", "班级", "入学年份"], header
+    assert sheet.max_row == 2 and sheet.cell(2, 2).value, "one example row"
+
+    born = date(2011, 3, 14)
+    good = [_new_id_number(born) for _ in range(2)]
+    while good[1] == good[0]:
+        good[1] = _new_id_number(born)
+    names = [f"欧阳导{RUN}甲", f"欧阳导{RUN}乙"]
+    school_code = str(sheet.cell(2, 1).value)  # the example names the demo county's high school, the officer's
+    rows = [[school_code, names[0], good[0], "高一", "3班", "2026", "欧阳山", "13900001111", "襄河镇东街1号", "是",
+             "2026-2027", "特别困难", "建档立卡", "扶贫部门", "2026-09-15"],
+            [school_code, names[1], good[1][:-1] + ("0" if good[1][-1] != "0" else "1"), "高一", "3班", "2026",
+             "", "", "", "", "", "", "", "", ""]]
+    header = [c.value for c in sheet[1]]
+
+    # one bad ID number: the row and column are named in Chinese, and nothing is imported
+    shown = _upload(page, "学生.xlsx", _xlsx(header, rows))
+    assert "未导入任何数据：文件中有 1 处需要更正。" in shown, shown[:1500]
+    error_row = " ".join(page.locator("table tr", has_text="身份证号").last.inner_text().split())
+    assert error_row == "3 身份证号 身份证号校验位不正确，请逐位核对。", error_row
+    shot(page, "import-students-error")
+    menu(page, "基础数据", "学生")
+    search(page, "name", f"欧阳导{RUN}")
+    assert names[0] not in text(page), "a row of a refused file was written"
+
+    # corrected: both pupils are created and listed, the first with its identification
+    rows[1][2] = good[1]
+    menu(page, "基础数据", "导入学生")
+    shown = _upload(page, "学生.xlsx", _xlsx(header, rows))
+    assert "导入完成：新增学生 2 名，更新 0 名，未变 0 名，困难认定 1 条。" in shown, shown[:1500]
+    shot(page, "import-students-done")
+    # the same file again changes nothing
+    menu(page, "基础数据", "导入学生")
+    again = _upload(page, "学生.xlsx", _xlsx(header, rows))
+    assert "导入完成：新增学生 0 名，更新 0 名，未变 2 名" in again, again[:1500]
+    menu(page, "基础数据", "学生")
+    search(page, "name", f"欧阳导{RUN}")
+    listed = text(page)
+    assert names[0] in listed and names[1] in listed and good[0] not in listed, listed[:2000]
+    assert idcard.mask(good[0]) in listed
+    student = page.locator("table tr", has_text=names[0]).first.locator("a[href*='/studentview/show/']").first
+    student_id = re.search(r"/show/(\d+)", student.get_attribute("href")).group(1)
+    open_row(page, names[0], f"/studentview/show/{student_id}")
+    pupil = text(page)
+    assert "高一" in pupil and "3班" in pupil and "欧阳山" in pupil, pupil[:2000]
+    page.click("a[data-toggle=tab]:has-text('困难认定'), .nav-tabs a:has-text('困难认定')")
+    assert "特别困难" in text(page) and "2026-2027" in text(page)
+
+    # 资助管理 › 导入资助名单: the award template, then a bad row (an unknown pupil) and a good file
+    menu(page, "资助管理", "导入资助名单")
+    name, data = _download(page, page.locator("a", has_text="模板").first)
+    award_header = [c.value for c in load_workbook(BytesIO(data)).active[1]]
+    assert award_header[:6] == ["身份证号", "姓名", "资助项目", "学年", "学期", "金额"], award_header
+    card = cards.make("6217", 19, _rng.randint(100000, 999999))
+    stranger = idcard.make("341124", date(2011, 1, 2), 1)
+    award_rows = [[good[0], names[0], "普通高中国家助学金", "2026-2027", "第一学期", "1550", "学生资助卡", card, "", "欧阳山"],
+                  [stranger, "无此人", "普通高中国家助学金", "2026-2027", "第一学期", "1550", "学生资助卡", card, "", ""]]
+    shown = _upload(page, "资助名单.xlsx", _xlsx(award_header, award_rows))
+    assert "未导入任何数据：文件中有 1 处需要更正。" in shown, shown[:1500]
+    bad = " ".join(page.locator("table tr", has_text="身份证号").last.inner_text().split())
+    assert bad.startswith("3"), bad
+    shot(page, "import-awards-error")
+    menu(page, "资助管理", "资助名单")
+    assert names[0] not in text(page), "a row of a refused file was written"
+
+    menu(page, "资助管理", "导入资助名单")
+    shown = _upload(page, "资助名单.xlsx", _xlsx(award_header, award_rows[:1]))
+    assert "导入完成：新增拟资助 1 条，更新 0 条，未变 0 条。" in shown, shown[:1500]
+    shot(page, "import-awards-done")
+    menu(page, "资助管理", "资助名单")
+    row = " ".join(page.locator("table tr", has_text=names[0]).first.inner_text().split())
+    assert "普通高中国家助学金" in row and "拟资助" in row and ("1,550.00" in row or "1550.00" in row), row
