@@ -9,14 +9,14 @@ from __future__ import annotations
 import random
 import re
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 from io import BytesIO
 
 from openpyxl import Workbook, load_workbook
 
 from app import idcard
 from app.rules import cards
-from tests.e2e.clicks import menu, open_row, search
+from tests.e2e.clicks import add, menu, open_row, search
 from tests.e2e.conftest import shot, text
 
 RUN = f"{int(time.time()) % 100000:05d}"  # a tag unique to this run, for titles and names
@@ -183,3 +183,88 @@ def test_officer_imports_pupils_and_award_proposals_from_the_templates(users):
     menu(page, "资助管理", "资助名单")
     row = " ".join(page.locator("table tr", has_text=names[0]).first.inner_text().split())
     assert "普通高中国家助学金" in row and "拟资助" in row and ("1,550.00" in row or "1550.00" in row), row
+
+
+def _figures_row(page, school):
+    """The school's row of 信息报送 › 报送及时率与准确率, as numbers (required, on time, submitted, reviewed,
+    accurate at first review, awaiting review)."""
+    menu(page, "信息报送", "报送及时率与准确率")
+    cells = [" ".join(c.split()) for c in page.locator("table tr", has_text=school).first.locator("td").all_inner_texts()]
+    return [int(cells[i]) for i in (1, 2, 4, 5, 6, 8)]
+
+
+def test_a_report_task_for_some_schools_submitted_returned_resubmitted_and_found_accurate(users):
+    centre, officer, other = users.page("center"), users.page("officer"), users.page("officer2")
+    title = f"寄宿生生活补助发放情况{RUN}"
+    before = _figures_row(centre, "全椒县中学")
+
+    # the centre asks one school, by name, for a report due in ten days
+    menu(centre, "信息报送", "报送任务")
+    add(centre)
+    centre.fill("#title", title)
+    centre.fill("#description", "请报送本学期寄宿生生活补助发放明细。")
+    deadline = (datetime.now() + timedelta(days=10)).strftime("%Y-%m-%d 17:00")
+    centre.fill("#deadline", deadline)
+    centre.keyboard.press("Escape")
+    centre.select_option("#schools", label="全椒县中学")
+    if not centre.is_checked("#active"):
+        centre.check("#active")
+    shot(centre, "report-task-schools")
+    _submit(centre)
+    assert "/add" not in centre.url, text(centre)[:2000]
+    menu(centre, "信息报送", "报送任务")
+    assert title in text(centre)
+
+    # the school asked sees it with its deadline; a school not asked does not
+    menu(other, "信息报送", "我的报送任务")
+    assert title not in text(other)
+    menu(officer, "信息报送", "我的报送任务")
+    row = officer.locator("tr", has_text=title)
+    assert deadline in " ".join(row.inner_text().split()), row.inner_text()
+    with officer.expect_navigation():
+        row.locator("a[href*='/reporting/submit/']").first.click()
+    officer.fill("#content", "本学期寄宿生生活补助已发放，明细见附件。")
+    officer.set_input_files("#file", files=[{"name": f"寄宿生明细{RUN}.xlsx", "mimeType": XLSX,
+                                              "buffer": _xlsx(["姓名", "金额"], [["张三", 625]])}])
+    _submit(officer)
+    menu(officer, "信息报送", "我的报送任务")
+    assert "已报送" in " ".join(officer.locator("tr", has_text=title).inner_text().split())
+
+    # the centre opens the submission, reads the attachment, and returns it with what to correct
+    menu(centre, "信息报送", "报送记录")
+    row = centre.locator("table tr", has_text=title).first
+    assert f"寄宿生明细{RUN}.xlsx" in row.inner_text()
+    with centre.expect_navigation():
+        row.locator("a[href*='/submissionview/show/']").first.click()
+    attachment = centre.locator("a[href*='/submissionview/file/']").first
+    name, data = _download(centre, attachment)
+    assert load_workbook(BytesIO(data)).active["A2"].value == "张三", name
+    with centre.expect_navigation():
+        centre.locator("a", has_text="退回修改").click()
+    centre.fill("#comment", f"请补充金额合计{RUN}")
+    _submit(centre)
+    assert "退回修改" in text(centre), text(centre)[:1500]
+
+    # the officer reads what to correct and submits again
+    menu(officer, "信息报送", "我的报送任务")
+    row = officer.locator("tr", has_text=title)
+    assert "退回修改" in " ".join(row.inner_text().split())
+    with officer.expect_navigation():
+        row.locator("a[href*='/reporting/submit/']").first.click()
+    assert f"请补充金额合计{RUN}" in text(officer)
+    officer.fill("#content", f"已补充金额合计{RUN}：625元。")
+    _submit(officer)
+
+    # the centre marks the new submission 准确; both submissions stay on record
+    menu(centre, "信息报送", "报送记录")
+    _action(centre, f"已补充金额合计{RUN}", "准确")
+    menu(centre, "信息报送", "报送记录")
+    rows = [" ".join(r.split()) for r in centre.locator("table tr", has_text=title).all_inner_texts()]
+    assert len(rows) == 2 and any("准确" in r for r in rows) and any("退回修改" in r for r in rows), rows
+    menu(officer, "信息报送", "我的报送任务")
+    assert "准确" in " ".join(officer.locator("tr", has_text=title).inner_text().split())
+
+    # the figures: one more task required, on time, submitted and reviewed, not accurate at first review
+    after = _figures_row(centre, "全椒县中学")
+    shot(centre, "report-figures")
+    assert [a - b for a, b in zip(after, before)] == [1, 1, 1, 1, 0, 0], (before, after)
