@@ -16,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 
 from app import idcard
 from app.rules import cards
-from tests.e2e.clicks import add, menu, open_row, search
+from tests.e2e.clicks import add, home, menu, open_row, search
 from tests.e2e.conftest import shot, text
 
 RUN = f"{int(time.time()) % 100000:05d}"  # a tag unique to this run, for titles and names
@@ -87,9 +87,8 @@ def _upload(page, name, data):
     return text(page)
 
 
-def _action(page, row_text, action_label):
+def _action(page, row, action_label):
     """Tick a row of a list and run a bulk action from 操作, confirming the dialog."""
-    row = page.locator("table tr", has_text=row_text).first
     row.locator("input.action_check").check()
     page.locator("a.dropdown-toggle:has-text('操作'), button.dropdown-toggle:has-text('操作')").first.click()
     page.locator(".open > ul.dropdown-menu a").filter(has_text=re.compile(rf"^\s*{action_label}\s*$")).first.click()
@@ -257,7 +256,7 @@ def test_a_report_task_for_some_schools_submitted_returned_resubmitted_and_found
 
     # the centre marks the new submission 准确; both submissions stay on record
     menu(centre, "信息报送", "报送记录")
-    _action(centre, f"已补充金额合计{RUN}", "准确")
+    _action(centre, centre.locator("table tr", has_text=title).filter(has_not_text="退回修改").first, "准确")
     menu(centre, "信息报送", "报送记录")
     rows = [" ".join(r.split()) for r in centre.locator("table tr", has_text=title).all_inner_texts()]
     assert len(rows) == 2 and any("准确" in r for r in rows) and any("退回修改" in r for r in rows), rows
@@ -268,3 +267,110 @@ def test_a_report_task_for_some_schools_submitted_returned_resubmitted_and_found
     after = _figures_row(centre, "全椒县中学")
     shot(centre, "report-figures")
     assert [a - b for a, b in zip(after, before)] == [1, 1, 1, 1, 0, 0], (before, after)
+
+
+def _complaint_figures(page, school):
+    """投诉举报 › 投诉统计: the school's row (complaints, total, substantiated)."""
+    menu(page, "投诉举报", "投诉统计")
+    row = page.locator("table", has_text="属实").last.locator("tr", has_text=school)
+    if not row.count():
+        return 0, 0, 0  # nothing received about the school this year
+    cells = [" ".join(c.split()) for c in row.first.locator("td").all_inner_texts()]
+    return int(cells[2]), int(cells[-2]), int(cells[-1])
+
+
+def _step(page, complaint, action, fill=None, select=None):
+    """A handling step from the case's page: its button, the small form, 提交."""
+    with page.expect_navigation():
+        page.locator(f"a[href*='/complaintview/step/{complaint}/{action}']").click()
+    for selector, value in (select or {}).items():
+        page.select_option(selector, label=value)
+    for selector, value in (fill or {}).items():
+        page.fill(selector, value)
+    _submit(page)
+    assert f"/complaintview/show/{complaint}" in page.url, text(page)[:1500]
+    return text(page)
+
+
+def test_a_complaint_on_the_schools_hotline_is_handled_step_by_step_and_printed(users):
+    officer, centre, leader = users.page("officer"), users.page("center"), users.page("leader")
+    subject = f"生活补助发放不公{RUN}"
+    complainant, phone = f"司马家长{RUN}", "139" + RUN + "123"
+    before = _complaint_figures(centre, "全椒县中学")
+
+    # the school registers what came in on its own hotline
+    menu(officer, "投诉举报", "投诉与咨询")
+    add(officer)
+    officer.select_option("#kind", label="投诉")
+    officer.select_option("#channel", label="来电")
+    officer.fill("#received_at", (datetime.now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"))
+    officer.keyboard.press("Escape")
+    if officer.locator("select#school").count():
+        officer.select_option("#school", label="全椒县中学")
+    officer.fill("#complainant_name", complainant)
+    officer.fill("#complainant_contact", phone)
+    officer.fill("#subject", subject)
+    officer.fill("#content", "家长来电反映班级评定生活补助时未公示名单。")
+    _submit(officer)
+    assert "/add" not in officer.url, text(officer)[:2000]
+    menu(officer, "投诉举报", "投诉与咨询")
+    row = officer.locator("table tr", has_text=subject).first
+    assert complainant not in row.inner_text() and phone not in row.inner_text()
+    with officer.expect_navigation():
+        row.locator("a[href*='/complaintview/show/']").first.click()
+    complaint = int(re.search(r"/show/(\d+)", officer.url).group(1))
+    shown = text(officer)
+    assert "学校热线" in shown and "已登记" in shown, shown[:1500]
+
+    # the centre finds it in its list and sends it to the leader
+    menu(centre, "投诉举报", "投诉与咨询")
+    with centre.expect_navigation():
+        centre.locator("table tr", has_text=subject).first.locator(f"a[href$='/complaintview/show/{complaint}']").click()
+    shown = _step(centre, complaint, "submit", fill={"#comment": "请领导审批"})
+    assert "报请领导" in shown
+
+    # the leader approves it from its home page
+    home(leader)
+    with leader.expect_navigation():
+        leader.locator(f".aid-home a[href$='/complaintview/show/{complaint}']").first.click()
+    shown = _step(leader, complaint, "approve", fill={"#comment": f"同意{RUN}"})
+    assert "领导同意" in shown and f"同意{RUN}" in shown, shown[:2000]
+
+    # the centre hands it to the school, which investigates and rectifies
+    menu(centre, "投诉举报", "投诉与咨询")
+    with centre.expect_navigation():
+        centre.locator("table tr", has_text=subject).first.locator(f"a[href$='/complaintview/show/{complaint}']").click()
+    _step(centre, complaint, "assign", select={"#handler": "所涉学校"})
+    home(officer)
+    with officer.expect_navigation():
+        officer.locator(f"a[href$='/complaintview/show/{complaint}']").first.click()
+    _step(officer, complaint, "find", select={"#result": "属实"},
+          fill={"#findings": "评定名单确未在班级公示。", "#rectification_demand": "补充公示名单五个工作日。"})
+    shown = _step(officer, complaint, "rectify", fill={"#rectification_done": f"已在班级补充公示{RUN}。"})
+    assert "已整改" in shown, shown[:2000]
+
+    # the centre looks at the complainant (recorded with its name), closes the case and prints it
+    menu(centre, "投诉举报", "投诉与咨询")
+    with centre.expect_navigation():
+        centre.locator("table tr", has_text=subject).first.locator(f"a[href$='/complaintview/show/{complaint}']").click()
+    assert complainant not in text(centre)
+    with centre.expect_navigation():
+        centre.locator("button", has_text="查看投诉人").click()
+    assert complainant in text(centre) and phone in text(centre)
+    shot(centre, "complaint-identity")
+    menu(centre, "投诉举报", "投诉与咨询")
+    with centre.expect_navigation():
+        centre.locator("table tr", has_text=subject).first.locator(f"a[href$='/complaintview/show/{complaint}']").click()
+    reads = " ".join(centre.locator("table", has_text="陈静").last.inner_text().split())
+    assert "陈静" in reads and "center" in reads, reads
+    shown = _step(centre, complaint, "close", select={"#result": "属实", "#accountability": "批评教育"},
+                  fill={"#reply": "已电话回复家长。", "#accountable_persons": "高一3班班主任"})
+    assert "已办结" in shown, shown[:2000]
+    shot(centre, "complaint-closed", full_page=True)
+    form = _pdf_text(_pdf(centre, centre.locator("a", has_text="打印处理单")))
+    assert not form or (subject in form and "（保密）" in form and complainant not in form), form[:1500]
+
+    # the figures: one more complaint about the school, substantiated
+    after = _complaint_figures(centre, "全椒县中学")
+    shot(centre, "complaint-figures")
+    assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (1, 1, 1), (before, after)
