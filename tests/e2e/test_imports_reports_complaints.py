@@ -374,3 +374,124 @@ def test_a_complaint_on_the_schools_hotline_is_handled_step_by_step_and_printed(
     after = _complaint_figures(centre, "全椒县中学")
     shot(centre, "complaint-figures")
     assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (1, 1, 1), (before, after)
+
+
+def _school_row(page, column, school):
+    """The school's row, as read, of the table with that column."""
+    table = page.locator("table").filter(has=page.locator("th", has_text=column)).first
+    return " ".join(table.locator("tr", has_text=school).first.inner_text().split())
+
+
+def test_the_public_notice_prints_and_the_coverage_and_completeness_pages_open(users):
+    centre, officer = users.page("center"), users.page("officer")
+
+    # 资助公示 of a programme at the officer's school: the page, then the notice to post as a PDF
+    menu(centre, "资助管理", "资助公示")
+    centre.select_option("#program", label="普通高中国家助学金")
+    centre.select_option("#school", label="全椒县中学")
+    with centre.expect_navigation():
+        centre.locator("form.aid-filter button[type=submit]").click()
+    shown = text(centre)
+    assert "全椒县中学" in shown and "监督举报电话" in shown, shown[:2000]
+    names = [" ".join(t.split()) for t in centre.locator("table tbody tr td:nth-child(2)").all_inner_texts()][:3]
+    shot(centre, "public-notice")
+    notice = _pdf_text(_pdf(centre, centre.locator("a", has_text="PDF")))
+    if notice:
+        flat = notice.replace(" ", "")
+        assert "公示" in flat and "全椒县中学" in flat and "（盖章）" in flat, notice[:1500]
+        assert all(n.replace(" ", "") in flat for n in names if n), (names, notice[:1500])
+        assert not re.search(r"\d{17}[\dX]", flat), "an ID number in the public notice"
+
+    # 应助尽助: the county by school; the officer reads the same figures for its own school only
+    menu(centre, "资助管理", "应助尽助")
+    shown = text(centre)
+    assert "覆盖率" in shown and "全椒县中学" in shown, shown[:2000]
+    county_row = _school_row(centre, "覆盖率", "全椒县中学").split()
+    assert "%" in county_row[3], county_row
+    shot(centre, "coverage")
+    menu(officer, "资助管理", "应助尽助")
+    mine = text(officer)
+    assert "覆盖率" in mine and "全椒县机关幼儿园" not in mine, mine[:2000]
+    cards = [" ".join(t.split()) for t in officer.locator(".aid-card .aid-figure").all_inner_texts()]
+    # its school's cards: identified, coverage, priority coverage and amount, as the county's row says
+    assert cards == [county_row[1], county_row[3], county_row[6], county_row[7]], (cards, county_row)
+    shot(officer, "coverage-officer")
+
+    # 资助信息填报完整率: every school for the centre, its own for the officer, with the same figures
+    menu(centre, "信息报送", "资助信息填报完整率")
+    shown = text(centre)
+    assert "全椒县中学" in shown and "全椒县机关幼儿园" in shown, shown[:2000]
+    county_row = _school_row(centre, "应填项数", "全椒县中学")
+    assert "%" in county_row, county_row
+    shot(centre, "completeness")
+    menu(officer, "信息报送", "资助信息填报完整率")
+    mine = text(officer)
+    assert "全椒县机关幼儿园" not in mine, mine[:2000]
+    assert _school_row(officer, "应填项数", "全椒县中学") == county_row
+
+
+def test_the_administrator_opens_a_school_and_its_officer_who_then_logs_in(users, browser, server):
+    admin = users.page("admin")
+    school, code = f"全椒县测试{RUN}初级中学", f"34112497{RUN}"
+    username, password = f"xiao{RUN}", "Xiao@2026go"
+
+    menu(admin, "基础数据", "学校")
+    add(admin)
+    admin.fill("#code", code)
+    admin.fill("#name", school)
+    admin.select_option("#stage", label="初中")
+    if admin.locator("select#town").count():
+        admin.select_option("#town", index=1)
+    else:
+        admin.fill("#town", "襄河镇")
+    admin.fill("#principal", "王校长")
+    admin.fill("#phone", "0550-5123456")
+    admin.fill("#complaint_hotline", "0550-5123457")
+    if admin.locator("#active").count() and not admin.is_checked("#active"):
+        admin.check("#active")
+    _submit(admin)
+    assert "/add" not in admin.url, text(admin)[:2000]
+
+    # 系统管理 › 用户: the account with the role 学校信息员
+    menu(admin, "系统管理", "用户")
+    add(admin)
+    admin.fill("#username", username)
+    admin.fill("#first_name", f"肖{RUN}")
+    admin.fill("#email", f"{username}@example.cn")
+    admin.select_option("#roles", label="学校信息员")
+    admin.fill("#password", password)
+    admin.fill("#conf_password", password)
+    shot(admin, "user-add")
+    _submit(admin)
+    assert "/add" not in admin.url, text(admin)[:2000]
+    menu(admin, "系统管理", "用户")
+    row = " ".join(admin.locator("table tr", has_text=username).first.inner_text().split())
+    assert "学校信息员" in row, row
+
+    # 基础数据 › 信息员: the account linked to the school
+    menu(admin, "基础数据", "信息员")
+    add(admin)
+    admin.select_option("#school", label=school)
+    admin.select_option("#user", label=admin.locator("#user option", has_text=username).first.inner_text().strip())
+    admin.fill("#phone", "13900002222")
+    _submit(admin)
+    assert "/add" not in admin.url, text(admin)[:2000]
+    menu(admin, "基础数据", "信息员")
+    assert school in text(admin)
+
+    # the new officer logs in and works in its own school only
+    context = browser.new_context(base_url=server, locale="zh-CN", viewport={"width": 1366, "height": 860})
+    try:
+        page = context.new_page()
+        page.goto("/login/")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        with page.expect_navigation():
+            page.click("input[type=submit], button[type=submit]")
+        assert "/login" not in page.url, text(page)[:1000]
+        menu(page, "基础数据", "学校")
+        listed = text(page)
+        assert school in listed and "全椒县中学" not in listed, listed[:2000]
+        shot(page, "new-officer-schools")
+    finally:
+        context.close()
