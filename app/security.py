@@ -101,7 +101,8 @@ class AidUserDBModelView(ShowsFilters, UserDBModelView):
     # the family name may stay empty (the whole name in the given name), as the form says: the model's
     # NOT NULL column would make the browser refuse an empty box; it is stored as ""
     _last_name = StringField(_l("Last Name"), filters=[lambda v: v or ""], validators=[Optional()],
-                             widget=BS3TextFieldWidget())
+                             widget=BS3TextFieldWidget(),
+                             description=_l("Family name (may stay empty when the whole name is in the given name)."))
     add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "last_name": _last_name}
     edit_form_extra_fields = {"last_name": _last_name}
     description_columns = {

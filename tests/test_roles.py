@@ -143,6 +143,7 @@ def test_the_admin_leaves_the_family_name_empty_when_the_whole_name_is_in_the_gi
     form = admin.get("/users/add").get_data(as_text=True)
     last_name_input = re.search(r'<input[^>]*id="last_name"[^>]*>', form).group(0)
     assert "required" not in last_name_input, last_name_input
+    assert "已在“名”中填写完整姓名时可留空" in visible_text(admin.get("/users/add"))
     with app.app_context():
         role_id = db.session.query(Role).filter_by(name="SchoolOfficer").one().id
     r = admin.post("/users/add", data={"username": "ui_whole_name", "first_name": "欧阳晓", "last_name": "",

@@ -18,6 +18,7 @@ from app import idcard
 from app.rules import cards
 from tests.e2e.clicks import add, home, menu, open_row, search
 from tests.e2e.conftest import shot, text
+from tests.e2e.test_day import _download as _pdf, _pdf_text, _submit  # the day's own helpers
 
 RUN = f"{int(time.time()) % 100000:05d}"  # a tag unique to this run, for titles and names
 _rng = random.Random(time.time_ns())
@@ -27,39 +28,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _new_id_number(born):
     """An ID number of 全椒县 (341124) no demo pupil has: a random sequence number."""
     return idcard.make("341124", born, _rng.randint(600, 999))
-
-
-def _submit(page):
-    with page.expect_navigation():
-        page.locator("form button[type=submit], form input[type=submit]").last.click()
-    page.wait_for_load_state()
-
-
-def _pdf(page, link):
-    """Click a button that opens a PDF in a new tab; return the bytes the browser got."""
-    href = link.get_attribute("href")
-    with page.context.expect_page() as opened:
-        link.click()
-    opened.value.close()
-    response = page.request.get(href)
-    assert response.ok and response.headers["content-type"] == "application/pdf", response.status
-    data = response.body()
-    assert data[:5] == b"%PDF-", "not a PDF"
-    return data
-
-
-def _pdf_text(data):
-    import subprocess
-    import tempfile
-
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
-        f.write(data)
-        f.flush()
-        try:
-            return subprocess.run(["pdftotext", "-layout", f.name, "-"], capture_output=True, text=True,
-                                  check=True).stdout
-        except FileNotFoundError:
-            return ""
 
 
 def _xlsx(header, rows):
@@ -472,7 +440,7 @@ def test_the_administrator_opens_a_school_and_its_officer_who_then_logs_in(users
     menu(admin, "基础数据", "信息员")
     add(admin)
     admin.select_option("#school", label=school)
-    admin.select_option("#user", label=admin.locator("#user option", has_text=username).first.inner_text().strip())
+    admin.select_option("#user", label=admin.locator("#user option", has_text=f"肖{RUN}").first.inner_text().strip())
     admin.fill("#phone", "13900002222")
     _submit(admin)
     assert "/add" not in admin.url, text(admin)[:2000]
