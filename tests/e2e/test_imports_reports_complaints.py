@@ -121,6 +121,9 @@ def test_officer_imports_pupils_and_award_proposals_from_the_templates(users):
     student = page.locator("table tr", has_text=names[0]).first.locator("a[href*='/studentview/show/']").first
     student_id = re.search(r"/show/(\d+)", student.get_attribute("href")).group(1)
     open_row(page, names[0], f"/studentview/show/{student_id}")
+    details = page.locator(".nav-tabs a:has-text('详情')")
+    if details.count():  # the page reopens on the tab used last
+        details.first.click()
     pupil = text(page)
     assert "高一" in pupil and "3班" in pupil and "欧阳山" in pupil, pupil[:2000]
     page.click("a[data-toggle=tab]:has-text('困难认定'), .nav-tabs a:has-text('困难认定')")
