@@ -7,6 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
+from wtforms import StringField
+from wtforms.validators import Optional
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import safe
 from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
@@ -19,6 +21,7 @@ from flask_appbuilder.security.views import AuthDBView as FabAuthDBView, RoleMod
 from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.views import expose
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import login_user, logout_user
@@ -95,6 +98,13 @@ class AidUserDBModelView(ShowsFilters, UserDBModelView):
     search_columns = ["username", "first_name", "last_name", "email", "active", "roles"]
     add_columns = ["username", "first_name", "last_name", "email", "active", "roles", "password", "conf_password"]
     edit_columns = ["username", "first_name", "last_name", "email", "active", "roles"]
+    # the family name may stay empty (the whole name in the given name), as the form says: the model's
+    # NOT NULL column would make the browser refuse an empty box; it is stored as ""
+    _last_name = StringField(_l("Last Name"), filters=[lambda v: v or ""], validators=[Optional()],
+                             widget=BS3TextFieldWidget(),
+                             description=_l("Family name (may stay empty when the whole name is in the given name)."))
+    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "last_name": _last_name}
+    edit_form_extra_fields = {"last_name": _last_name}
     description_columns = {
         "username": _l("Used to log in."),
         "first_name": _l("Given name, or the whole name."),

@@ -73,6 +73,17 @@ def test_a_schools_notice_to_post_carries_period_hotlines_issuer_date_and_seal(a
     assert "测试甲中学" not in text  # one school's notice holds that school only
 
 
+def test_the_centre_shows_one_schools_notice_on_the_page_with_its_pdf_link(app, center, notice_school):
+    """The page of one school's notice (the centre picks the school, 显示) answers, in Chinese, with
+    the buttons carrying the school (a name set in the template once shadowed the translation)."""
+    school_id, _ = notice_school
+    r = center.get(_url("", school=school_id, start="2026-12-07", end="2026-12-14"))
+    assert r.status_code == 200
+    page = visible_text(r)
+    assert "公示文件（PDF）" in page and "公示0" in page and "公示测试中学 （盖章）" in page, page[-1500:]
+    assert f"school={school_id}" in r.get_data(as_text=True).split("/publicnotice/pdf/", 1)[1].split('"', 1)[0]
+
+
 def test_the_countys_notice_is_issued_by_the_centre_with_its_hotline(app, center, notice_school):
     r = center.get(_url(start="2026-12-07", end="2026-12-14"))
     centre = app.config["CENTRE_NAME"]

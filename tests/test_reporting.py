@@ -77,6 +77,24 @@ def test_officer_sees_the_task_submits_a_file_and_the_centre_returns_then_accept
         assert db.session.get(Submission, second_id).status == "accepted"
 
 
+def test_the_centre_opens_the_attachment_from_the_submission_and_the_list(app, officer_a, center):
+    """The file a school sent is reached by a click: its name links to it on the record and the list."""
+    task_id = _task(app, "附件链接报送", clock.now() + timedelta(days=2), schools=[WORLD.school_a])
+    officer_a.post(f"/reporting/submit/{task_id}", data={"content": "见附件", "file": (BytesIO(XLSX), "附件月报.xlsx")},
+                   content_type="multipart/form-data")
+    with app.app_context():
+        sub = db.session.query(Submission).filter_by(task_id=task_id).one()
+        sub_id = sub.id
+    link = f'href="/submissionview/file/{sub_id}"'
+    shown = center.get(f"/submissionview/show/{sub_id}").get_data(as_text=True)
+    assert link in shown and "附件月报.xlsx" in shown
+    assert link in center.get("/submissionview/list/").get_data(as_text=True)
+    assert link in officer_a.get(f"/submissionview/show/{sub_id}").get_data(as_text=True)
+    assert center.get(f"/submissionview/file/{sub_id}").data == XLSX
+    with app.app_context():
+        purge(db.session.get(Submission, sub_id), db.session.get(ReportTask, task_id))
+
+
 @pytest.mark.parametrize("name, size, message", [("病毒.exe", 10, "不接受该类型的文件"), ("大表.xlsx", 20 * 1024 * 1024 + 1, "文件过大：不能超过20MB")])
 def test_wrong_type_or_oversized_uploads_are_refused(app, officer_a, name, size, message):
     task_id = _task(app, f"上传检查{size}", clock.now() + timedelta(days=5), schools=[WORLD.school_a])

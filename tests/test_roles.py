@@ -1,4 +1,5 @@
 """What each role can and cannot do, through the real screens and the API."""
+import re
 from datetime import date
 
 import pytest
@@ -132,6 +133,28 @@ def test_admin_creates_an_officer_account_in_the_ui_and_the_centre_links_it(app,
     client.post("/login/", data={"username": "ui_officer", "password": "Ui@2021pass"})
     text = visible_text(client.get("/schoolview/list/"))
     assert "界面测试学校" in text and "测试甲中学" not in text
+
+
+def test_the_admin_leaves_the_family_name_empty_when_the_whole_name_is_in_the_given_name(app, as_role):
+    """The form says 姓 may stay empty: the box is not required and the account is made with it empty."""
+    from flask_appbuilder.security.sqla.models import Role, User
+
+    admin = as_role("t_admin")
+    form = admin.get("/users/add").get_data(as_text=True)
+    last_name_input = re.search(r'<input[^>]*id="last_name"[^>]*>', form).group(0)
+    assert "required" not in last_name_input, last_name_input
+    assert "已在“名”中填写完整姓名时可留空" in visible_text(admin.get("/users/add"))
+    with app.app_context():
+        role_id = db.session.query(Role).filter_by(name="SchoolOfficer").one().id
+    r = admin.post("/users/add", data={"username": "ui_whole_name", "first_name": "欧阳晓", "last_name": "",
+                                      "email": "whole@x.invalid", "active": "y", "roles": [role_id],
+                                      "password": "Ui@2021pass", "conf_password": "Ui@2021pass"})
+    assert r.status_code == 302, visible_text(r)[:800]
+    with app.app_context():
+        user = db.session.query(User).filter_by(username="ui_whole_name").one()
+        assert (user.first_name, user.last_name) == ("欧阳晓", "")
+        db.session.delete(user)
+        db.session.commit()
 
 
 def _fresh_templates(app):

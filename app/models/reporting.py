@@ -77,3 +77,14 @@ class Submission(Timestamps, SchoolOwned, db.Model):
     @property
     def status_label(self):
         return SUBMISSION_STATUSES.label(self.status)
+
+    @property
+    def attachment(self):
+        """The attachment's name, linking to the file (lists and the record page show this)."""
+        from flask import url_for
+        from markupsafe import Markup, escape
+
+        if not self.file_path:
+            return ""
+        return Markup(f'<a href="{url_for("SubmissionView.file", pk=self.id)}"><i class="fa fa-paperclip"></i> '
+                      f'{escape(self.file_name or "")}</a>')

@@ -79,9 +79,9 @@ class SubmissionView(AidModelView):
     label_columns = {"task": _l("Report task"), "school": _l("School"), "content": _l("Content"),
                      "file_name": _l("Attachment"), "submitted_at": _l("Submitted at"), "late": _l("Late"),
                      "status": _l("Review"), "review_comment": _l("What to correct"), "reviewed_at": _l("Reviewed at"),
-                     "previous": _l("Replaces")}
-    list_columns = ["task", "school", "submitted_at", "late", "status", "file_name"]
-    show_columns = ["task", "school", "content", "file_name", "submitted_at", "late", "status", "review_comment",
+                     "previous": _l("Replaces"), "attachment": _l("Attachment")}
+    list_columns = ["task", "school", "submitted_at", "late", "status", "attachment"]
+    show_columns = ["task", "school", "content", "attachment", "submitted_at", "late", "status", "review_comment",
                     "reviewed_at", "previous"]
     search_columns = ["task", "school", "late", "status"]
     base_order = ("submitted_at", "desc")
