@@ -553,7 +553,7 @@ def test_9_the_centre_ranks_the_schools_opens_one_and_prints_the_table_and_the_l
     menu(centre, "统计与考核", "年终考核")
     assert "学校年终考核" in text(centre)
     ranking = _ranking(centre)
-    assert len(ranking) == 28 and SCHOOL in ranking, ranking
+    assert len(ranking) >= 28 and SCHOOL in ranking, ranking  # the demo's 28 schools (and any another test adds)
     assert centre.locator(".panel a", has_text="考核权重").count() == 1  # the centre's own button to the weights
     rank, score = ranking[SCHOOL]
     shot(centre, "evaluation-ranking", full_page=True)
