@@ -189,3 +189,25 @@ def test_the_turnover_graduates_with_history_and_leaves_a_suspended_pupil_in_its
             db.session.rollback()
             purge(db.session.get(Student, final.id), db.session.get(Student, paused.id))
             db.session.commit()
+
+
+def test_a_former_pupil_recorded_as_graduated_is_graduated(app):
+    """已毕业 and 毕业 go together: a loan's borrower recorded as a former pupil, or a grade set to 已毕业, is graduated
+    (with its change recorded when the pupil was in school)."""
+    with app.app_context():
+        former = Student(school_id=WORLD.school_a, name="往届借款人", id_number=idcard.make("341124", date(2003, 3, 3), 954),
+                         grade="已毕业", class_name="1班", enrolment_year=2018)
+        current = Student(school_id=WORLD.school_a, name="即将毕业", id_number=idcard.make("341124", date(2008, 3, 3), 955),
+                          grade="高三", class_name="1班", enrolment_year=2024)
+        db.session.add_all([former, current])
+        db.session.commit()
+        try:
+            assert former.status == "graduated"
+            current.grade = "已毕业"
+            db.session.commit()
+            assert current.status == "graduated"
+            assert [c.kind for c in db.session.scalars(
+                select(StatusChange).where(StatusChange.student_id == current.id))] == ["graduate"]
+        finally:
+            purge(former, current)
+            db.session.commit()

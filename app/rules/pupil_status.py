@@ -98,11 +98,27 @@ def forget(session, *_):
 
 
 def check_status(student, session):
-    """A status written without its change record (a form, the API, a script) is refused."""
+    """A status written without its change record (a form, the API, a script) is refused.
+
+    The grade 已毕业 and the status 毕业 go together: a former pupil recorded as such (a loan's
+    borrower) is graduated, and a pupil whose grade is set to 已毕业 graduates with its change recorded.
+    """
+    from app.models import StatusChange
+    from app.rules.grades import GRADUATED
+
     state = inspect(student)
     if state.key is None:
+        if student.grade == GRADUATED:
+            student.status = "graduated"
+            return
         if (student.status or "in_school") != "in_school":
             raise RuleError({"status": _l("A new pupil is in school; record a change on the pupil's page.")})
+        return
+    if (student.grade == GRADUATED and state.attrs.grade.history.has_changes()
+            and student.status == "in_school" and not state.attrs.status.history.has_changes()):
+        session.add(StatusChange(student=student, student_id=student.id, school_id=student.school_id,
+                                 kind="graduate", changed_on=clock.today()))
+        student.status = "graduated"
         return
     if not state.attrs.status.history.has_changes():
         return
