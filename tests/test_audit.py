@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from app import audit, clock
 from app.extensions import db
 from app.models import Award, Student
-from app.models.audit import AUDIT_ACTIONS, AuditEntry
+from app.models.audit import AUDIT_ACTIONS, AuditEntry, AuditHead
 from tests.conftest import WORLD, post_edit, visible_text
 
 
@@ -358,11 +358,15 @@ def test_anchors_are_signed_and_logged(app, tmp_path, monkeypatch, caplog):
         verdict = audit.verify_and_anchor(db.session)
         assert verdict.intact and verdict.anchor_written is None and verdict.anchor_error
         assert "锚点写不进" in audit.describe(verdict)
-    # every N entries, once committed
+    # every N entries, once committed: an anchor each time the trail's count reaches a multiple of N
     monkeypatch.setitem(app.config, "AUDIT_ANCHOR_FILE", str(tmp_path / "every.log"))
-    monkeypatch.setitem(app.config, "AUDIT_ANCHOR_EVERY", 2)
     monkeypatch.setitem(app.config, "AUDIT_ANCHOR_MINUTES", 0)
     with app.app_context():
+        # start from an even count, whatever the tests before wrote, so the second entry below makes a multiple of 2
+        monkeypatch.setitem(app.config, "AUDIT_ANCHOR_EVERY", 0)
+        if db.session.scalar(select(AuditHead.entries).where(AuditHead.id == 1)) % 2:
+            audit.record_access("view", "student", [WORLD.student_a], "锚点测试对齐")
+        monkeypatch.setitem(app.config, "AUDIT_ANCHOR_EVERY", 2)
         for _ in range(2):
             audit.record_access("view", "student", [WORLD.student_a], "锚点测试")
         good, bad = audit.read_anchors()
