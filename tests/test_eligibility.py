@@ -236,8 +236,10 @@ def test_a_proposal_is_judged_again_when_approved(app, elig, center):
     ok, text = by_form(center, number, E.senior, 1000)
     assert ok, text[-300:]
     award = _awards(app, sid, E.senior)[0]
+    from app.rules.pupil_status import change
+
     with app.app_context():
-        db.session.get(Student, sid).grade = "已毕业"
+        change(db.session, db.session.get(Student, sid), "drop_out", reason="外出务工")
         db.session.commit()
     try:
         r = center.post("/awardview/action_post", data={"action": "approve", "rowid": [str(award.id)]},
@@ -246,7 +248,7 @@ def test_a_proposal_is_judged_again_when_approved(app, elig, center):
         assert _awards(app, sid, E.senior)[0].status == "proposed"
     finally:
         with app.app_context():
-            db.session.get(Student, sid).grade = "高二"
+            change(db.session, db.session.get(Student, sid), "return", reason="劝返复学")
             db.session.commit()
         _drop(app, sid, E.senior)
 
