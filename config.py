@@ -240,6 +240,10 @@ class TestConfig(Config):
     # stay out of its way (tests/test_login_security.py builds apps with the real limits).
     LOGIN_MAX_FAILURES = 1000
     LOGIN_RATE_PER_MINUTE = 0
+    # A cheap hash for the suite's accounts (scrypt, the default, costs ~80 ms a login and the suite
+    # logs in some two thousand times); the stored hash names its method, so production apps built by
+    # tests/test_production.py and every real deployment keep scrypt.
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     # Whatever AID_ENV the shell has, the suite's app is a development one over plain HTTP.
     AID_ENV = "development"
     ENCRYPTION_KEY = Config.ENCRYPTION_KEY or "dGVzdC1lbmNyeXB0aW9uLWtleS0wMTIzNDU2Nzg5YWI="
