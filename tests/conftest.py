@@ -229,6 +229,13 @@ def _world(app):
     db.session.add(transfer_b)
     db.session.commit()
     WORLD.transfer_b = transfer_b.id
+    from app.models import StatusChange
+
+    # school B's line of its pupil's 学籍变动 history
+    change_b = StatusChange(school_id=b.id, student_id=sb.id, kind="enrol", changed_on=date(2024, 9, 1), reason="乙校入学说明")
+    db.session.add(change_b)
+    db.session.commit()
+    WORLD.status_change_b = change_b.id
     WORLD.material, WORLD.loan_a, WORLD.loan_b, WORLD.due_b, WORLD.reminder_b = (
         material.id, loan_a.id, loan_b.id, due_b.id, reminder_b.id)
     for username, role, code in [
