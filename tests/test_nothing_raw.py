@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.test_i18n import ALLOWED, ENGLISH_TEXT
+from tests.test_i18n import ALLOWED, ENGLISH_TEXT, HASH
 
 DEMO_USERS = ["admin", "center", "officer", "officer2", "supervisor", "leader", "auditor"]
 # pages at least (a role whose menus shrink by accident, or a crawl that stops following links, fails)
@@ -43,7 +43,6 @@ NOT_A_VALUE = re.compile(r"(?<![A-Za-z])(?:None|True|False|nan|NaN|NaT|null|unde
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # file types, written so in Chinese too (附件（.xlsx .docx .pdf 等）)
 FILE_TYPES = {"jpg", "jpeg", "png", "pdf", "PDF", "doc", "docx", "xls", "xlsx", "csv"}
-HASH = re.compile(r"\b[0-9a-f]{16,}\b")  # the trail's seals, shown as they are
 # the columns where a login name is the value asked for
 LOGIN_COLUMNS = {"用户名", "登录名", "账号"}
 
