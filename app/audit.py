@@ -302,7 +302,15 @@ def record_access(action, entity, record_ids, summary, school_id=None, commit=Tr
                                                     summary, changes)])
     _appended(db.session, total, 1)
     if commit:
-        db.session.commit()
+        # A page that only reads keeps what it has loaded: committing its access entry need not
+        # expire the record it shows (reloading it, and every relation, one query each).
+        session = db.session()
+        reading = has_request_context() and request.method in ("GET", "HEAD")
+        keep, session.expire_on_commit = session.expire_on_commit, session.expire_on_commit and not reading
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = keep
 
 
 # --- anchors: signed heads of the chain, kept outside the database --------------------------------

@@ -59,6 +59,21 @@ class AidInterface(SQLAInterface):
         counting = self.session.query(func.count()).select_from(self.obj)
         return self._apply_inner_all(counting, filters, aliases_mapping={}).scalar()
 
+    def get(self, id, filters=None, select_columns=None, outer_default_load=False):
+        """A record, read once per page: FAB's show, the access log and each view's show-page
+        hooks all ask for it. Remembered for the rest of a GET request only (a write request
+        reads afresh), and a read with the view's filters is never answered by one without."""
+        if select_columns or not has_request_context() or request.method not in ("GET", "HEAD"):
+            return super().get(id, filters, select_columns, outer_default_load)
+        memo = g.setdefault("aid_records_read", {})
+        filtered = bool(filters and filters.filters)
+        key = (self.obj, str(id))
+        if key in memo and (memo[key][0] or not filtered):
+            return memo[key][1]
+        item = super().get(id, filters, select_columns, outer_default_load)
+        memo[key] = (filtered, item)
+        return item
+
     # Flask-AppBuilder shows a database error's own text (its SQL and values) in a form's flash
     # and the API's 422 ("Database exception occurred: ..."); here it becomes a rule error in Chinese.
     def add(self, item, commit=True):
