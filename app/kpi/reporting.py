@@ -115,7 +115,7 @@ def reporting_figures(year: int, now: datetime | None = None) -> list[ReportingF
 def report_todo(school_id) -> list:
     """[(task, latest submission or None)] of the active tasks that ask the school, by deadline.
 
-    The same list as ``todo_items`` in app/views/reporting.py (the tasks ``targeted_schools``
+    The same list as ``todo_items`` in app/rules/reporting.py (the tasks ``targeted_schools``
     gives the school), read in four queries instead of two or three per task: the officer's
     home page shows it.
     """

@@ -77,3 +77,53 @@ def review(submission, accurate: bool, comment: str | None, user=None, at=None):
     submission.reviewed_at = at or clock.now()
     submission.reviewed_by_id = getattr(user, "id", None)
     return submission
+
+
+def latest(session, task_id, school_id):
+    """The school's newest submission for a task, or None."""
+    from app.models import Submission
+
+    return session.scalars(select(Submission).where(Submission.task_id == task_id, Submission.school_id == school_id)
+                           .order_by(Submission.submitted_at.desc(), Submission.id.desc())).first()
+
+
+def history(session, task_id, school_id):
+    """The school's submissions for a task, oldest first."""
+    from app.models import Submission
+
+    return session.scalars(select(Submission).where(Submission.task_id == task_id, Submission.school_id == school_id)
+                           .order_by(Submission.submitted_at, Submission.id)).all()
+
+
+def submit(session, task, school_id, content, upload, user, at=None):
+    """报送: the school's report for a task it is asked, as text or a file or both; once more only
+    after the centre returned it (the new one names the one it replaces). The file is stored only
+    on the session's transaction: a refused step keeps nothing."""
+    from app import storage
+    from app.models import Submission
+
+    if school_id not in {s.id for s in targeted_schools(task, session)}:
+        raise RuleError({"task": _l("This task does not ask your school.")})
+    previous = latest(session, task.id, school_id)
+    if previous is not None and previous.status != "returned":
+        raise RuleError({"content": _l("This task was already submitted; it can be resubmitted once returned.")})
+    stored, name = storage.save_upload(upload) or (None, None)  # removed again if the step is refused
+    if not stored and not (content or "").strip():
+        raise RuleError({"content": _l("Write the report or attach a file.")})
+    at = at or clock.now()
+    submission = Submission(task_id=task.id, school_id=school_id, content=content, file_path=stored, file_name=name,
+                            submitted_at=at, late=is_late(task, at), submitted_by_id=getattr(user, "id", None),
+                            previous_id=previous.id if previous else None)
+    session.add(submission)
+    return submission
+
+
+def todo_items(session, school_id):
+    """[(task, latest submission or None)] of the active tasks that ask the school."""
+    from app.models import ReportTask
+
+    if school_id in (None, -1):
+        return []
+    return [(task, latest(session, task.id, school_id))
+            for task in session.scalars(select(ReportTask).where(ReportTask.active.is_(True)).order_by(ReportTask.deadline))
+            if school_id in {s.id for s in targeted_schools(task, session)}]

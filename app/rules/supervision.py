@@ -200,7 +200,9 @@ def _may(roles, field):
         raise RuleError({field: _l("Your role may not do this.")})
 
 
-def rectify(inspection, done_text, at=None):
+def rectify(inspection, done_text, at=None, evidence=None):
+    """The school's officer records what was done; ``evidence`` (an uploaded file) is stored only
+    once the rule has accepted the step, so that a refused step stores nothing."""
     _may(RECTIFYING, "rectification_done")
     if inspection.rectification_status not in ("required", "reopened"):
         raise RuleError({"rectification_done": _l("There is no open rectification for this inspection.")})
@@ -210,6 +212,12 @@ def rectify(inspection, done_text, at=None):
     inspection.rectification_done = done_text.strip()
     inspection.rectification_status = "submitted"
     inspection.rectified_at = at or clock.now()
+    if evidence is not None:
+        from app import storage
+
+        saved = storage.save_upload(evidence)
+        if saved:
+            inspection.evidence_path, inspection.evidence_name = saved
 
 
 def check_rectification(inspection, accept: bool, comment=None, at=None):
@@ -242,6 +250,25 @@ def sample_awards(session, school_id, semester_id, size, seed):
     awards = session.scalars(select(Award).where(Award.school_id == school_id, Award.semester_id == semester_id,
                                                  Award.status == "paid").order_by(Award.id)).all()
     return random.Random(seed).sample(awards, min(size, len(awards)))
+
+
+def draw_phone_sample(session, inspection, semester_id, size, seed):
+    """电话回访: add the calls of a reproducible sample of the semester's paid awards of the
+    inspected school to a phone follow-up (an award already drawn is not drawn twice); the
+    number of calls added."""
+    from sqlalchemy import select
+
+    from app.models import PhoneCall
+
+    if inspection.kind != "phone":
+        raise RuleError({"kind": _l("Only a phone follow-up draws families to call.")})
+    existing = set(session.scalars(select(PhoneCall.award_id).where(PhoneCall.inspection_id == inspection.id)))
+    made = 0
+    for award in sample_awards(session, inspection.school_id, semester_id, size, seed):
+        if award.id not in existing:
+            session.add(PhoneCall(inspection_id=inspection.id, award=award))
+            made += 1
+    return made
 
 
 def check_call(call, session):

@@ -1,5 +1,5 @@
 """资助管理: programmes, semesters and awards (资助名单), with the award workflow."""
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, g, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
@@ -19,6 +19,7 @@ from app.rules import RuleError
 from app.rules.awards import check_award, controls_of, transition
 from app.rules.semesters import current_semester
 from app.rules.eligibility import check_program, check_standard
+from app.views.steps import record_or_404, run_step
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterProgramsOfMySchool, FilterStudentNameOrIdNumber
@@ -264,23 +265,18 @@ class AwardView(AidModelView):
     @has_access
     def void(self, pk):
         """Void one award with a written reason (an approved award is never deleted)."""
-        award = self.datamodel.get(pk)
-        if award is None:
-            abort(404)
+        award = record_or_404(self, pk)
         error = None
         form = VoidForm()
         if request.method == "POST":
             if not form.validate():
                 abort(400)
-            try:
-                transition(award, "void", current_roles(), user=g.user, reason=form.void_reason.data)
-                db.session.commit()
-                flash(_l("The award was voided."), "success")
-                return redirect(url_for("AwardView.show", pk=award.id))
-            except RuleError as exc:
-                db.session.rollback()
-                error = str(exc)
-        return self.render_template("aid/void.html", award=award, form=form, error=error, title=_l("Void an award"))
+            done, error = run_step(lambda: transition(award, "void", current_roles(), user=g.user, reason=form.void_reason.data),
+                                   _l("The award was voided."), url_for("AwardView.show", pk=award.id))
+            if done:
+                return done
+        return self.render_template("aid/void.html", award=award, form=form, error=error and str(error),
+                                    title=_l("Void an award"))
 
 
 def _linked(model, name):

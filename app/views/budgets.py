@@ -24,6 +24,7 @@ from app.rules.budgets import (
     BANK_COLUMNS, Answer, apply_answers, build_batch, candidates, card_correctable, check_allocation, check_budget,
     correct_card, mark_exported, read_answers, reconciliation, reissue_waiting, waiting_counts,
 )
+from app.views.steps import record_or_404, run_step
 from app.views.base import AidInterface, AidModelView, money
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -133,20 +134,16 @@ class BatchLineView(AidModelView):
     @has_access
     def correct(self, pk):
         """The school corrects the card of a failed payment; a re-issue batch then pays it."""
-        line = self.datamodel.get(pk)
-        if line is None:
-            abort(404)
+        line = record_or_404(self, pk)
         form = CardForm()
         error = None
         if request.method == "POST" and form.validate():
-            try:
-                correct_card(line.award, form.card_number.data, db.session)
-                db.session.commit()
-                flash(_l("The card is corrected; the award will be in the next re-issue batch."), "success")
-                return redirect(url_for("BatchLineView.show", pk=line.id))
-            except RuleError as exc:
-                db.session.rollback()
-                error = str(exc)
+            done, error = run_step(lambda: correct_card(line.award, form.card_number.data, db.session),
+                                   _l("The card is corrected; the award will be in the next re-issue batch."),
+                                   url_for("BatchLineView.show", pk=line.id))
+            if done:
+                return done
+            error = str(error)
         return self.render_template("aid/correct_card.html", line=line, form=form, error=error,
                                     title=_l("Correct the card number"))
 

@@ -22,6 +22,7 @@ from app.rules.complaints import (
     ACTION_FIELDS, available_actions, check_complaint, closing_deadline, may_edit, may_see_identity, record_identity_read, supervisors,
     transition,
 )
+from app.views.steps import record_or_404, run_step
 from app.views.base import AidInterface, AidModelApi, AidModelView, choice_field, current_roles
 from app import clock
 
@@ -104,9 +105,7 @@ class ComplaintView(AidModelView):
     @expose("/edit/<pk>", methods=["GET", "POST"])
     @has_access
     def edit(self, pk):
-        complaint = self.datamodel.get(pk)
-        if complaint is None:
-            abort(404)
+        complaint = record_or_404(self, pk)
         if not may_edit(complaint, current_roles()):
             flash(_l("This registration can no longer be corrected by you."), "warning")
             return redirect(url_for("ComplaintView.show", pk=pk))
@@ -138,24 +137,22 @@ class ComplaintView(AidModelView):
     @has_access
     def step(self, pk, action):
         """One handling step: a small form with what the step needs."""
-        complaint = self.datamodel.get(pk)
-        if complaint is None or action not in ACTION_FIELDS:
+        complaint = record_or_404(self, pk)
+        if action not in ACTION_FIELDS:
             abort(404)
         form = _step_form(action, complaint)
         errors = {}
         if request.method == "POST":
             if not form.validate():
                 abort(400)
-            try:
-                transition(complaint, action, current_roles(), db.session, user=g.user,
-                           data={k: f.data for k, f in form._fields.items() if k != "csrf_token"})
-                db.session.commit()
-                flash(_l("Done: %(step)s.", step=STEP_ACTIONS.label(action)), "success")
-                return redirect(url_for("ComplaintView.show", pk=complaint.id))
-            except RuleError as exc:
-                db.session.rollback()
-                errors = exc.errors
-                complaint = self.datamodel.get(pk)
+            done, error = run_step(
+                lambda: transition(complaint, action, current_roles(), db.session, user=g.user,
+                                   data={k: f.data for k, f in form._fields.items() if k != "csrf_token"}),
+                _l("Done: %(step)s.", step=STEP_ACTIONS.label(action)), url_for("ComplaintView.show", pk=complaint.id))
+            if done:
+                return done
+            errors = error.errors
+            complaint = self.datamodel.get(pk)
         elif action not in available_actions(complaint, current_roles(), g.user.id):
             flash(_l("Your role may not take this step for this complaint."), "warning")
             return redirect(url_for("ComplaintView.show", pk=complaint.id))
@@ -166,9 +163,7 @@ class ComplaintView(AidModelView):
     @has_access
     def identity(self, pk):
         """Show the complainant's identity to someone allowed to see it, and record that they did."""
-        complaint = self.datamodel.get(pk)
-        if complaint is None:
-            abort(404)
+        complaint = record_or_404(self, pk)
         if not DynamicForm().validate():
             abort(400)
         if not may_see_identity(complaint, current_roles()):

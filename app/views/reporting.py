@@ -1,6 +1,6 @@
 """信息报送 screens: the centre's tasks and reviews, the officer's to-do list and submissions."""
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, g, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.forms import DynamicForm
@@ -15,10 +15,11 @@ from app.kpi.reporting import reporting_figures
 from app.models import ReportTask, Submission
 from app.models.choices import STAGES
 from app.rules import RuleError
-from app.rules.reporting import ALLOWED_TYPES, is_late, review, targeted_schools
+from app.rules.reporting import ALLOWED_TYPES, history, review, submit, targeted_schools, todo_items
 from app.scope import current_school_scope
 from app.views.aid import StageCodesField
 from app.views.base import AidInterface, AidModelView, date_time_field
+from app.views.steps import record_or_404, run_step
 from app import clock
 
 
@@ -96,22 +97,17 @@ class SubmissionView(AidModelView):
     @has_access
     def return_form(self, pk):
         """退回修改 with what to correct."""
-        submission = self.datamodel.get(pk)
-        if submission is None:
-            abort(404)
+        submission = record_or_404(self, pk)
         form = CommentForm()
         error = None
         if request.method == "POST" and form.validate():
-            try:
-                review(submission, False, form.comment.data, user=g.user)
-                db.session.commit()
-                flash(_l("The submission was returned for correction."), "success")
-                return redirect(url_for("SubmissionView.show", pk=submission.id))
-            except RuleError as exc:
-                db.session.rollback()
-                error = str(exc)
-        return self.render_template("aid/return_submission.html", submission=submission, form=form, error=error,
-                                    title=_l("Return for correction"))
+            done, error = run_step(lambda: review(submission, False, form.comment.data, user=g.user),
+                                   _l("The submission was returned for correction."),
+                                   url_for("SubmissionView.show", pk=submission.id))
+            if done:
+                return done
+        return self.render_template("aid/return_submission.html", submission=submission, form=form,
+                                    error=error and str(error), title=_l("Return for correction"))
 
     @expose("/file/<pk>")
     @has_access
@@ -140,7 +136,7 @@ class ReportingPagesView(BaseView):
     @expose("/todo/")
     @has_access
     def todo(self):
-        return self.render_template("aid/report_todo.html", title=_l("My report tasks"), items=todo_items(),
+        return self.render_template("aid/report_todo.html", title=_l("My report tasks"), items=todo_items(db.session, current_school_scope()),
                                     now=clock.now())
 
     @expose("/submit/<int:task_id>", methods=["GET", "POST"])
@@ -153,26 +149,13 @@ class ReportingPagesView(BaseView):
         form = SubmitForm()
         error = None
         if request.method == "POST" and form.validate():
-            upload = form.file.data
-            try:
-                previous = latest(task.id, school_id)
-                if previous is not None and previous.status != "returned":
-                    raise RuleError({"content": _l("This task was already submitted; it can be resubmitted once returned.")})
-                stored, name = storage.save_upload(upload) or (None, None)
-                if not stored and not (form.content.data or "").strip():
-                    raise RuleError({"content": _l("Write the report or attach a file.")})
-                now = clock.now()
-                db.session.add(Submission(task_id=task.id, school_id=school_id, content=form.content.data, file_path=stored,
-                                          file_name=name, submitted_at=now, late=is_late(task, now),
-                                          submitted_by_id=g.user.id, previous_id=previous.id if previous else None))
-                db.session.commit()
-                flash(_l("Submitted."), "success")
-                return redirect(url_for("ReportingPagesView.todo"))
-            except RuleError as exc:
-                db.session.rollback()
-                error = str(exc)
+            done, error = run_step(lambda: submit(db.session, task, school_id, form.content.data, form.file.data, g.user),
+                                   _l("Submitted."), url_for("ReportingPagesView.todo"))
+            if done:
+                return done
+            error = str(error)
         return self.render_template("aid/report_submit.html", title=_l("Submit a report"), task=task, form=form,
-                                    error=error, history=history(task.id, school_id))
+                                    error=error, history=history(db.session, task.id, school_id))
 
     @expose("/template/<int:task_id>")
     @has_access
@@ -192,31 +175,3 @@ class ReportingPagesView(BaseView):
         year = request.args.get("year", type=int) or clock.today().year
         return self.render_template("aid/report_figures.html", title=_l("Reporting timeliness and accuracy"),
                                     year=year, rows=reporting_figures(year))
-
-
-def latest(task_id, school_id):
-    from sqlalchemy import select
-
-    return db.session.scalars(select(Submission).where(Submission.task_id == task_id, Submission.school_id == school_id)
-                              .order_by(Submission.submitted_at.desc(), Submission.id.desc())).first()
-
-
-def history(task_id, school_id):
-    from sqlalchemy import select
-
-    return db.session.scalars(select(Submission).where(Submission.task_id == task_id, Submission.school_id == school_id)
-                              .order_by(Submission.submitted_at, Submission.id)).all()
-
-
-def todo_items():
-    """[(task, latest submission or None)] of the active tasks that ask the officer's school."""
-    from sqlalchemy import select
-
-    school_id = current_school_scope()
-    if school_id in (None, -1):
-        return []
-    items = []
-    for task in db.session.scalars(select(ReportTask).where(ReportTask.active.is_(True)).order_by(ReportTask.deadline)):
-        if school_id in {s.id for s in targeted_schools(task, db.session)}:
-            items.append((task, latest(task.id, school_id)))
-    return items

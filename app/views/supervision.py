@@ -17,9 +17,10 @@ from app.models import Inspection, InspectionItem, InspectionScore, PhoneCall, S
 from app.roles import ROLE_LABELS, SUPERVISOR
 from app.rules import RuleError, db_errors
 from app.rules.supervision import (
-    SheetError, check_inspection, check_rectification, inspector_candidates, person_name, plain_score, record_scores, rectify,
-    sample_awards, score_sheet, sheet_total, sheet_version,
+    SheetError, check_inspection, check_rectification, draw_phone_sample, inspector_candidates, person_name, plain_score,
+    record_scores, rectify, score_sheet, sheet_total, sheet_version,
 )
+from app.views.steps import record_or_404, run_and_return, run_step
 from app.views.base import AidInterface, AidModelView
 from app.views.fields import StrictQuerySelectMultipleField
 
@@ -190,67 +191,44 @@ class InspectionView(AidModelView):
     @has_access
     def rectify(self, pk):
         """The school's officer records what was done, with evidence."""
-        inspection = self.datamodel.get(pk)
-        if inspection is None:
-            abort(404)
+        inspection = record_or_404(self, pk)
         form = RectifyForm()
         error = None
         if request.method == "POST" and form.validate():
-            try:
-                rectify(inspection, form.done.data)
-                saved = storage.save_upload(form.evidence.data)  # after the rule: a refused step stores nothing
-                if saved:
-                    inspection.evidence_path, inspection.evidence_name = saved
-                db.session.commit()
-                flash(_l("The rectification was submitted for checking."), "success")
-                return redirect(url_for("InspectionView.show", pk=inspection.id))
-            except RuleError as exc:
-                db.session.rollback()
-                error = str(exc)
-        return self.render_template("aid/rectify.html", inspection=inspection, form=form, error=error,
+            done, error = run_step(lambda: rectify(inspection, form.done.data, evidence=form.evidence.data),
+                                   _l("The rectification was submitted for checking."),
+                                   url_for("InspectionView.show", pk=inspection.id))
+            if done:
+                return done
+        return self.render_template("aid/rectify.html", inspection=inspection, form=form, error=error and str(error),
                                     title=_l("Record the rectification"))
 
     @expose("/check/<pk>", methods=["POST"])
     @has_access
     def check(self, pk):
         """The supervisor accepts the rectification or reopens it with what is still to be done."""
-        inspection = self.datamodel.get(pk)
-        if inspection is None:
-            abort(404)
-        form = DynamicForm()
-        if not form.validate():
+        inspection = record_or_404(self, pk)
+        if not DynamicForm().validate():
             abort(400)
-        try:
-            check_rectification(inspection, request.form.get("decision") == "accept", request.form.get("comment"))
-            db.session.commit()
-            flash(_l("The rectification was checked."), "success")
-        except RuleError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        return redirect(url_for("InspectionView.show", pk=inspection.id))
+        return run_and_return(
+            lambda: check_rectification(inspection, request.form.get("decision") == "accept", request.form.get("comment")),
+            _l("The rectification was checked."), url_for("InspectionView.show", pk=inspection.id))
 
     @expose("/sample/<pk>", methods=["POST"])
     @has_access
     def sample(self, pk):
         """Draw the calls of a phone follow-up: a reproducible sample of the semester's paid awards."""
-        inspection = self.datamodel.get(pk)
-        if inspection is None or inspection.kind != "phone":
+        inspection = record_or_404(self, pk)
+        if inspection.kind != "phone":
             abort(404)
-        form = DynamicForm()
-        if not form.validate():
+        if not DynamicForm().validate():
             abort(400)
         semester_id = request.form.get("semester", type=int)
         size = max(1, min(request.form.get("size", type=int) or 10, 200))
         seed = request.form.get("seed", type=int) or inspection.id
-        existing = {c.award_id for c in db.session.scalars(select(PhoneCall).where(PhoneCall.inspection_id == inspection.id))}
-        made = 0
-        for award in sample_awards(db.session, inspection.school_id, semester_id, size, seed):
-            if award.id not in existing:
-                db.session.add(PhoneCall(inspection_id=inspection.id, award=award))
-                made += 1
-        db.session.commit()
-        flash(_l("%(n)d families to call were drawn (seed %(s)d).", n=made, s=seed), "success")
-        return redirect(url_for("InspectionView.show", pk=inspection.id))
+        return run_and_return(lambda: draw_phone_sample(db.session, inspection, semester_id, size, seed),
+                              lambda made: _l("%(n)d families to call were drawn (seed %(s)d).", n=made, s=seed),
+                              url_for("InspectionView.show", pk=inspection.id))
 
     @expose("/evidence/<pk>")
     @has_access
