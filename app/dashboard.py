@@ -200,8 +200,8 @@ def _recovery_label(r):
 
 
 def officer_todo(cov, today=None, school=None) -> dict:
-    """The officer's own to-do: reports due, rectifications due, priority pupils without aid, borrowers to
-    remind (at a school whose stage has borrowers: app/rules/loans.py LOAN_STAGES)."""
+    """The officer's own to-do: pupils transferred to the school to accept, reports due, rectifications due,
+    priority pupils without aid, borrowers to remind (at a school whose stage has borrowers: app/rules/loans.py LOAN_STAGES)."""
     from app.kpi.loans import reminder_counts
     from app.kpi.reporting import report_todo
     from app.models import Inspection
@@ -218,7 +218,10 @@ def officer_todo(cov, today=None, school=None) -> dict:
         graduates, graduates_count, dues, dues_count = reminder_counts(today.year, limit=10)
     school_id = current_school_scope()
     reports = report_todo(school_id) if school_id not in (None, -1) else []
+    from app.rules.transfers import pending_incoming
+
     return {
+        "incoming": pending_incoming(db.session),  # 待接收的转入学生
         "reports": [(task, sub) for task, sub in reports if sub is None or sub.status == "returned"],
         "rectifications": rectifications,
         "unaided": cov.unaided_priority if cov is not None else [],

@@ -155,6 +155,7 @@ DEMO_USERS = [
     ("center", AID_CENTER, None, "陈静"),
     ("officer", SCHOOL_OFFICER, 0, "刘洋"),     # the county high school
     ("officer2", SCHOOL_OFFICER, 6, "周敏"),    # the government kindergarten
+    ("officer3", SCHOOL_OFFICER, 1, "吴磊"),    # the second high school (a transfer between two high schools)
     ("supervisor", SUPERVISOR, None, "孙立新"),
     ("leader", LEADER, None, "赵建国"),
     ("auditor", AUDITOR, None, "钱审计"),
@@ -498,6 +499,21 @@ def _seed_status_changes(rng, year_start, today):
 
 
 @demo_only
+def _seed_transfer(schools, today):
+    """转出到本县学校: one pupil of 第二中学 on its way to 县中学, awaiting the receiving school (the demo
+    officer's to-do: 待接收的转入学生). Filed through the rule, as the sending school files it."""
+    from app.models import School, Student
+    from app.rules.transfers import file_handover
+
+    sending, receiving = (db.session.scalar(select(School.id).where(School.code == schools[i]["code"])) for i in (1, 0))
+    pupil = db.session.scalars(select(Student).where(Student.school_id == sending, Student.status == "in_school",
+                                                     Student.grade == "高一").order_by(Student.id).limit(1)).first()
+    if pupil is not None:
+        file_handover(db.session, pupil, receiving, today, "家庭迁至县城襄河镇居住，家长申请转入县中学就读")
+        db.session.commit()
+
+
+@demo_only
 def _loan_rates(year_start):
     """{school year: rate} of the demo's loans (the migration seeds the policy's years): a school year of
     the last ten with none recorded takes the nearest recorded one's rate, recorded as demo data."""
@@ -686,5 +702,6 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     outreach = seed_outreach(rng, schools, year_start, today)
     complaints, _ = seed_complaints(rng, schools, today)
     _seed_status_changes(rng, year_start, today)
+    _seed_transfer(schools, today)
     return SeedResult(created=True, schools=len(schools), students=made, identifications=identified,
                       awards=awards, complaints=complaints, outreach=outreach, users=users)

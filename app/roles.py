@@ -32,6 +32,7 @@ BASIC = {
     "InfoOfficer": ("InfoOfficerView", None, "InfoOfficers"),
     "Student": ("StudentView", "StudentApi", "Students"),
     "TransferRequest": ("TransferRequestView", None, "TransferRequests"),
+    "SchoolTransfer": ("TransferHandoverView", "TransferHandoverApi", "TransferHandovers"),
     "StatusChange": ("StatusChangeView", None, "StatusChanges"),
     "Identification": ("IdentificationView", "IdentificationApi", "Identifications"),
     "AidProgram": ("AidProgramView", "AidProgramApi", "AidPrograms"),
@@ -127,6 +128,11 @@ PUPIL_STATUS_READ = [("PupilStatusView", ("can_dropouts",)), ("Dropouts", ("menu
 
 # 学生转入申请 (app/rules/transfers.py): a school files, the centre moves the pupil or returns the request.
 TRANSFER_CENTRE = [("TransferRequestView", ("can_approve", "can_return_form"))]
+# 转出到本县学校 (the same module): the sending school files and withdraws, the receiving school accepts or
+# declines (the rules tell the two schools apart); the centre may answer a stuck one. Others read.
+HANDOVER_STEPS = [("TransferHandoverView", ("can_start", "can_accept", "can_decline", "can_withdraw")),
+                  ("TransferHandoverApi", ("can_step",))]
+HANDOVER_READ = [("TransferHandoverView", ("can_incoming",)), ("IncomingTransfers", ("menu_access",))]
 
 # 投诉处理: everyone who handles complaints takes steps through one endpoint (the rules in
 # app/rules/complaints.py decide which step whom); nobody deletes a complaint.
@@ -180,7 +186,7 @@ def _read(*entities):
 
 # Records that money or a workflow refers to are never deleted (app/rules/registry.py refuses it too):
 # they are voided, rejected, closed or corrected, and stay on record.
-KEPT = {"TransferRequest", "StatusChange", "Award", "Loan", "LoanRate", "RepaymentDue", "Submission", "Complaint", "Inspection", "InspectionScore", "PhoneCall",
+KEPT = {"TransferRequest", "SchoolTransfer", "StatusChange", "Award", "Loan", "LoanRate", "RepaymentDue", "Submission", "Complaint", "Inspection", "InspectionScore", "PhoneCall",
         "PaymentBatch", "BatchLine", "Allocation"}
 
 
@@ -226,7 +232,8 @@ FAB_ROLES = {
     ADMIN: [[".*", ".*"]],
     # separation of duties: the auditor reads and verifies the trail and nothing else
     AUDITOR: [g for view, perms in SELF_SERVICE + AUDIT_READ + AUDIT_VERIFY for g in _grants(view, perms)],
-    AID_CENTER: _base() + _write(*ENTITIES) + _blocks(AWARD_CENTRE, TRANSFER_CENTRE) + _imports()
+    AID_CENTER: _base() + _write(*ENTITIES) + _blocks(AWARD_CENTRE, TRANSFER_CENTRE, HANDOVER_STEPS, HANDOVER_READ)
+    + _imports()
     + _blocks(OUTREACH_PHOTOS, PAYMENTS_CENTRE, AUDIT_READ)
     + _blocks(INSPECTING)
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES)
@@ -235,6 +242,7 @@ FAB_ROLES = {
                                     "LoanMaterial", "LoanRate", "RepaymentDue", "NoticeRule", "WorkCalendarEntry")
     + _write("Student", "TransferRequest", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
     + _read("StatusChange") + _blocks(PUPIL_STATUS_WRITE, PUPIL_STATUS_READ)
+    + _write("SchoolTransfer") + _blocks(HANDOVER_STEPS, HANDOVER_READ)
     + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))
     + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))]
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING)

@@ -16,6 +16,12 @@ do it for every query and every write:
 Code that must look across schools on purpose (a county-wide uniqueness check)
 passes ``execution_options(**unscoped())``; a county figure an officer's page shows
 (the year-end evaluation: county averages and ranks) reads inside ``county_wide()``.
+
+A record between two schools (``SchoolOwned.__shared_with__``: a pupil's transfer from one
+school of the county to another) is seen by both; the second school may change it (its rules
+say how) but never creates one in the owner's name nor deletes one. The one step a school takes
+across schools — the receiving school accepting the pupil, whose records then move to it — runs
+inside ``county_step()`` once its rules have checked that the school may take it.
 """
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from contextvars import ContextVar
 
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, event, inspect, select
+from sqlalchemy import and_, event, inspect, or_, select
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import RelationshipDirection, with_loader_criteria
 from werkzeug.exceptions import Forbidden
@@ -56,6 +62,7 @@ def unscoped():
 
 
 _COUNTY_WIDE = ContextVar("county_wide", default=False)
+_COUNTY_STEP = ContextVar("county_step", default=False)
 
 
 @contextmanager
@@ -68,6 +75,25 @@ def county_wide():
         yield
     finally:
         _COUNTY_WIDE.reset(token)
+
+
+@contextmanager
+def county_step(session):
+    """A step of a workflow that a school's user takes across schools because the county's rules
+    give it to that school (app/rules/transfers.py: the receiving school accepts a pupil, whose
+    record and records then leave the sending school). The caller checks beforehand that the user
+    may take the step; inside the block reads and writes are the system's, and the block flushes
+    before it ends (after it, every write is judged by the user's school again). On leaving, the
+    records read in the block are let go of, so that nothing later in the request finds another
+    school's record in the session without the school's criteria."""
+    token = _COUNTY_STEP.set(True)
+    try:
+        yield
+        session.flush()
+    finally:
+        _COUNTY_STEP.reset(token)
+    if current_school_scope() is not None:
+        session.expunge_all()
 
 
 def scoped_models():
@@ -113,7 +139,7 @@ def _authenticated_user():
 
 def current_school_scope():
     """None when the current user sees every school, else the one school id it may see."""
-    if not has_request_context() or g.get("_scope_resolving"):
+    if not has_request_context() or g.get("_scope_resolving") or _COUNTY_STEP.get():
         return None
     # Loading the user, its roles or its officer link runs queries of their own:
     # keep those out of the scope while it is being worked out.
@@ -167,11 +193,21 @@ def _criteria(school_id):
     ]
     return extra + [
         with_loader_criteria(School, lambda cls: cls.id == school_id, track_closure_variables=True),
+        # a record between two schools (__shared_with__) is seen by both of them
         with_loader_criteria(
-            SchoolOwned, lambda cls: cls.school_id == school_id, include_aliases=True,
+            SchoolOwned, lambda cls: _school_clause(cls, school_id), include_aliases=True,
             track_closure_variables=True,
         ),
     ]
+
+
+def _school_clause(cls, school_id):
+    """The rows of a SchoolOwned class that the school sees. ``cls`` may be the ORM's stand-in for the
+    class while it works out the criteria: read its attributes, never call its methods."""
+    shared = cls.__shared_with__
+    if shared:
+        return or_(cls.school_id == school_id, getattr(cls, shared) == school_id)
+    return cls.school_id == school_id
 
 
 def _on_execute(state):
@@ -262,7 +298,7 @@ def _detach_other_schools(state):
     session = state.session
     for row in frozen.data:
         for value in row if isinstance(row, tuple) else (row,):
-            if _is_scoped(type(value)) and _school_of(value) != school_id and value in session:
+            if _is_scoped(type(value)) and not _seen_by(value, school_id) and value in session:
                 session.expunge(value)
     return frozen()
 
@@ -280,6 +316,22 @@ def _school_of(obj):
     if isinstance(obj, School):
         return obj.id
     return obj.school_id
+
+
+def _seen_by(obj, school_id):
+    shared = getattr(type(obj), "__shared_with__", None)
+    return _school_of(obj) == school_id or (shared is not None and getattr(obj, shared) == school_id)
+
+
+def _second_school_step(obj, school_id, new):
+    """The second school of a record between two schools changes it where it stands: neither
+    school of the record changes, and the record is not a new one made in the owner's name."""
+    shared = type(obj).__shared_with__
+    if not shared or obj in new:
+        return False
+    attrs = inspect(obj).attrs
+    return (getattr(obj, shared) == school_id and not attrs[shared].history.has_changes()
+            and not attrs.school_id.history.has_changes())
 
 
 def _sync_school_fk(obj):
@@ -317,10 +369,19 @@ def _derive_school(session, obj):
 
 
 def _check_references(session, obj, school_id):
-    """Every record this one points at must be visible to the user too."""
+    """Every record this one points at must be visible to the user too. A record between two
+    schools points at the second school by design, and at records of either school that the user
+    did not choose: only the references it writes now are judged (all of them when it is new)."""
+    shared = getattr(type(obj), "__shared_with__", None)
+    state = inspect(obj)
     for rel in inspect(type(obj)).relationships:
         if rel.direction is not RelationshipDirection.MANYTOONE:
             continue
+        if shared:
+            column = next(iter(rel.local_columns)).key
+            if column == shared or (state.key is not None and not state.attrs[column].history.has_changes()
+                                    and not state.attrs[rel.key].history.added):
+                continue
         target_cls = rel.mapper.class_
         if not _is_scoped(target_cls):
             continue
@@ -374,7 +435,8 @@ def _before_flush(session, flush_context, instances):
             history = inspect(obj).attrs.school_id.history
             before = list(history.deleted) + list(history.unchanged)
             if obj.school_id != school_id or any(v not in (None, school_id) for v in before):
-                raise ScopeViolation()
+                if not _second_school_step(obj, school_id, new):
+                    raise ScopeViolation()
             _check_references(session, obj, school_id)
         for obj in session.deleted:
             if isinstance(obj, (School, SchoolOwned)) and _school_of(obj) != school_id:

@@ -151,7 +151,15 @@ def test_seed_demo_builds_a_plausible_county_once(app):
 
         roles = {r.name for u in db.session.scalars(select(User)) for r in u.roles}
         assert roles == set(FAB_ROLES)
-        assert db.session.scalar(select(func.count(InfoOfficer.id))) == 2
+        assert db.session.scalar(select(func.count(InfoOfficer.id))) == 3
+        # 转出到本县学校: one pupil of 第二中学 awaits 县中学 (the demo officer's to-do)
+        from app.models import SchoolTransfer
+
+        (transfer,) = db.session.scalars(select(SchoolTransfer)).all()
+        names = {s.id: s.name for s in schools}
+        assert transfer.status == "pending" and names[transfer.school_id].endswith("第二中学")
+        assert names[transfer.to_school_id].endswith("县中学")
+        assert db.session.get(Student, transfer.student_id).school_id == transfer.school_id
         total_students = db.session.scalar(select(func.count(Student.id)))
         # a second run changes nothing
         again = seed_demo(students=600)

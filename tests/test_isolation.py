@@ -19,7 +19,7 @@ from app import idcard
 from app.extensions import db
 from app.models import (
     Award, Identification, InfoOfficer, Loan, LoanReminder, Pairing, RepaymentDue, School, SchoolFund, Student,
-    Complaint, Inspection, InspectionScore, PhoneCall, StatusChange, Submission, TransferRequest,
+    Complaint, Inspection, InspectionScore, PhoneCall, SchoolTransfer, StatusChange, Submission, TransferRequest,
 )
 from app.models.budgets import BatchLine
 from app.models.outreach import AidStaff, HomeVisit, PublicityActivity, Recognition, TrainingAttendance
@@ -217,6 +217,10 @@ def _payload_for(app, rule):
         TransferRequest: {"school": WORLD.school_b, "id_number": number, "name": "越权转入", "grade": "六年级",
                           "class_name": "1班", "reason": "越权转入理由"},
         StatusChange: {"kind": "drop_out", "changed_on": "2026-10-01", "reason": "越权退学"},
+        # school B's pupil sent by officer A to school A, answered in B's name
+        SchoolTransfer: {"student": WORLD.student_b, "to_school": WORLD.school_a, "left_on": "2026-10-01",
+                         "reason": "越权转出", "joined_grade": "高一", "joined_class": "1班", "answer": "越权拒收",
+                         "action": "accept"},
         Award: {"student": WORLD.student_b_number if rule.rule.find("/api/") < 0 else WORLD.student_b,
                 "program": WORLD.program_primary, "semester": WORLD.semester, "amount": "400",
                 "card_kind": "bank_card", "card_number": WORLD.card_b, "void_reason": "越权撤销"},

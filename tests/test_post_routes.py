@@ -47,6 +47,9 @@ WRITERS = {
     "PublicityActivityView.photos": {C, O},
     "PrintView.letters": {C, O}, "PrintJobView.retry": {C, O},
     "TransferRequestView.approve": {C}, "TransferRequestView.return_form": {C},
+    # 转出到本县学校: the rules tell the sending school (files, withdraws) from the receiving one (answers)
+    "TransferHandoverView.start": {C, O}, "TransferHandoverView.accept": {C, O}, "TransferHandoverView.decline": {C, O},
+    "TransferHandoverView.withdraw": {C, O}, "TransferHandoverApi.step": {C, O},
     "PupilStatusView.change": {C, O},
     "SearchRelayView.relay": {C, O, S, L, AUDITOR},  # a list search, posted: it stores nothing
     "StudentView.pick": {C, O, S, L},  # the pupil picker's search, posted: it stores nothing

@@ -3,7 +3,7 @@ from flask_appbuilder.security.sqla.models import User  # noqa: F401  (ab_* tabl
 
 from app.models.identification import Identification  # noqa: F401
 from app.models.school import InfoOfficer, School  # noqa: F401
-from app.models.student import StatusChange, Student, TransferRequest  # noqa: F401
+from app.models.student import SchoolTransfer, StatusChange, Student, TransferRequest  # noqa: F401
 from app.models.aid import AidProgram, Award, ProgramStandard, Semester  # noqa: F401,E402
 from app.models.funds import Pairing, SchoolFund, SocialProject  # noqa: F401,E402
 from app.models.loans import Loan, LoanEvent, LoanMaterial, LoanRate, LoanReminder, RepaymentDue  # noqa: F401,E402

@@ -34,9 +34,15 @@ class SchoolOwned:
     follows from another record names that relationship in ``__school_from__``
     (an identification belongs to its student's school); the scope keeps the two
     in step on every flush, so the column can never disagree with its source.
+
+    A record between two schools (a pupil's transfer from one school of the county to another)
+    names in ``__shared_with__`` the column of the second school: that school sees the record as
+    well and may take the steps its rules give it, but never creates one in the owner's name nor
+    deletes one (app/scope.py).
     """
 
     __school_from__ = None
+    __shared_with__ = None
 
     @declared_attr
     def school_id(cls):

@@ -190,3 +190,69 @@ class TransferRequest(Timestamps, SchoolOwned, db.Model):
 # the request's number keeps its keyed hash exactly as a pupil's does
 event.listen(TransferRequest, "before_insert", _hash_id_number)
 event.listen(TransferRequest, "before_update", _hash_id_number)
+
+
+HANDOVER_STATUSES = Choices(
+    ("pending", _l("Awaiting the receiving school")),
+    ("accepted", _l("Accepted by the receiving school")),
+    ("declined", _l("Declined")),
+    ("withdrawn", _l("Withdrawn")),
+)
+
+
+class SchoolTransfer(Timestamps, SchoolOwned, db.Model):
+    """转出到本县学校: a school sends its pupil to another school of the county, which accepts it.
+
+    ``school_id`` is the sending school (the record is its own: it files and may withdraw it);
+    ``to_school_id`` the receiving school, which sees the record too (``__shared_with__``) and
+    accepts the pupil into a grade and class of its own or declines with a reason. Until then the
+    receiving school learns of the pupil only what it needs to recognise the child, copied here when
+    the transfer is filed: name, gender, grade and the masked ID number (app/rules/transfers.py).
+    """
+
+    __tablename__ = "school_transfer"
+    __table_args__ = (
+        HANDOVER_STATUSES.check("status"),
+        GENDERS.check("gender"),
+        # a pupil has one pending transfer at most, whoever files it at the same moment
+        Index("uq_school_transfer_pending", "student_id", unique=True,
+              postgresql_where=db.text("status = 'pending'"), sqlite_where=db.text("status = 'pending'")),
+    )
+    __choices__ = {"status": HANDOVER_STATUSES, "gender": GENDERS}
+    __shared_with__ = "to_school_id"
+
+    id = Column(Integer, primary_key=True)
+    to_school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
+    student_id = Column(Integer, ForeignKey("student.id"), nullable=False)
+    left_on = Column(Date, nullable=False)
+    reason = Column(Text, nullable=False)
+    # what the receiving school reads of the pupil, as it was when the transfer was filed
+    name = Column(String(50), nullable=False)
+    gender = Column(String(1), nullable=False)
+    grade = Column(String(20), nullable=False)
+    id_number_masked = Column(String(18), nullable=False)
+    status = Column(String(16), nullable=False, default="pending", index=True)
+    # the receiving school's answer: the grade and class the pupil joins, or why it declines
+    joined_grade = Column(String(20))
+    joined_class = Column(String(20))
+    answer = Column(Text)
+    decided_by_id = Column(Integer, ForeignKey("ab_user.id"))
+    decided_at = Column(DateTime)
+
+    # each school sees only its own school's record (app/scope.py): the screens name the other school
+    # from the county's list of names (app/views/transfers.py), and no load may join it
+    school = relationship("School", foreign_keys="SchoolTransfer.school_id")
+    to_school = relationship("School", foreign_keys=[to_school_id])
+    student = relationship("Student", foreign_keys=[student_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    def __str__(self):
+        return f"{self.name}（{self.id_number_masked}）"
+
+    @property
+    def status_label(self):
+        return HANDOVER_STATUSES.label(self.status)
+
+    @property
+    def gender_label(self):
+        return GENDERS.label(self.gender)

@@ -26,7 +26,7 @@ KEPT = {
     "award", "allocation", "payment_batch", "batch_line", "program_budget", "school_fund", "pairing",
     "loan", "loan_event", "loan_rate", "repayment_due", "loan_reminder", "submission", "complaint", "complaint_step",
     "complaint_identity_read", "inspection", "inspection_score", "phone_call", "card_export",
-    "audit_entry", "audit_head", "school_year_turnover", "evaluation_part", "transfer_request", "verification_run",
+    "audit_entry", "audit_head", "school_year_turnover", "evaluation_part", "transfer_request", "school_transfer", "verification_run",
     "student_status_change",
 }
 WHILE_UNUSED = {

@@ -11,7 +11,7 @@ from app.rules.schools import check_school
 from app.rules.semesters import check_semester
 from app.rules.pupil_status import check_change, check_status
 from app.rules.students import check_student
-from app.rules.transfers import check_transfer
+from app.rules.transfers import check_handover, check_transfer
 from app.rules.workdays import check_calendar_entry, check_notice_rule
 
 
@@ -19,7 +19,7 @@ def _checks():
     from app.models import (
         AidProgram, ProgramStandard, Award, Identification, InfoOfficer, Inspection, Loan, LoanRate, Pairing, PhoneCall,
         RepaymentDue, School, SchoolFund, Semester,
-        SocialProject, StatusChange, Student, TransferRequest,
+        SchoolTransfer, SocialProject, StatusChange, Student, TransferRequest,
     )
     from app.models.calendar import NoticeRule, WorkCalendarEntry
 
@@ -68,6 +68,7 @@ def _checks():
         Student: lambda session, obj: (check_status(obj, session), check_student(obj, session)),
         StatusChange: lambda session, obj: check_change(obj, session),
         TransferRequest: lambda session, obj: check_transfer(obj, session),
+        SchoolTransfer: lambda session, obj: check_handover(obj, session),
         Identification: lambda session, obj: check_identification(obj, session=session),
     }
 

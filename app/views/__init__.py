@@ -18,7 +18,7 @@ from app.views.budgets import (
 )
 from app.views.audit import AuditView
 from app.views.search import SearchRelayView
-from app.views.transfers import TransferRequestView
+from app.views.transfers import TransferHandoverApi, TransferHandoverView, TransferRequestView
 from app.views.calendar import NoticeRuleView, WorkCalendarView
 from app.views.evaluation import EvaluationPartView, EvaluationView
 from app.views.complaints import ComplaintApi, ComplaintFiguresView, ComplaintView
@@ -47,6 +47,10 @@ def register_views(appbuilder):
                         icon="fa-user-times", **basic)
     appbuilder.add_view(TransferRequestView, "TransferRequests", label=_l("Transfer requests"), icon="fa-exchange",
                         **basic)
+    appbuilder.add_view(TransferHandoverView, "TransferHandovers", label=_l("Transfers within the county"),
+                        icon="fa-share", **basic)
+    appbuilder.add_link("IncomingTransfers", href="TransferHandoverView.incoming", label=_l("Incoming pupils to accept"),
+                        icon="fa-sign-in", **basic)
     appbuilder.add_view(
         IdentificationView, "Identifications", label=_l("Difficulty identifications"), icon="fa-heart", **basic
     )
@@ -128,7 +132,8 @@ def register_views(appbuilder):
     appbuilder.add_link("Evaluation", href="EvaluationView.ranking", label=_l("Year-end evaluation"), icon="fa-trophy",
                         **stats)
     appbuilder.add_view(EvaluationPartView, "EvaluationParts", label=_l("Evaluation weights"), icon="fa-sliders", **stats)
-    for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi, LoanApi, ComplaintApi):
+    for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi, LoanApi, ComplaintApi,
+                TransferHandoverApi):
         appbuilder.add_api(api)
     from app.views.reports import register_print_views
 

@@ -749,6 +749,18 @@ class AidModelApi(ModelRestApi):
             record_access("view", self.datamodel.obj.__tablename__, [int(pk)], f"API {self.resource_name}")
         return response
 
+    def _step_request(self, pk):
+        """A step endpoint's record (through the scope) and posted JSON object: (record, body, None), or
+        (None, None, the answer to give: 404 for a record not found, 400 for a body of another shape)."""
+        record = None if self._out_of_range(pk) else self.datamodel.get(pk, self._base_filters)
+        if record is None:
+            return None, None, self.response_404()
+        body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict):
+            return None, None, self.response_400(
+                message=str(_l("The request body does not have the shape this resource takes.")))
+        return record, body, None
+
     @staticmethod
     def _out_of_range(pk):
         """An id no row can have (past the database's integers) is simply not found, not a 500."""

@@ -189,13 +189,17 @@ class StudentView(AidModelView):
         if template_name == self.show_template and "pk" in kwargs:
             from app.models import StatusChange
             from app.rules.pupil_status import allowed
+            from app.views.pupil_status import school_names
 
             student = self.datamodel.get(kwargs["pk"])
             kwargs.update(history=db.session.scalars(
                 select(StatusChange).where(StatusChange.student_id == student.id)
                 .order_by(StatusChange.changed_on.desc(), StatusChange.id.desc())).all() if student else [],
                 may_change=bool(student and allowed(student)) and self.appbuilder.sm.has_access(
-                    "can_change", "PupilStatusView"))
+                    "can_change", "PupilStatusView"),
+                may_transfer=bool(student and "transfer_out" in allowed(student)) and self.appbuilder.sm.has_access(
+                    "can_start", "TransferHandoverView"),
+                school_names=school_names())
         return super().render_template(template_name, **kwargs)
     add_form_extra_fields = edit_form_extra_fields = {
         "grade": grade_field(STUDENT_LABELS["grade"], _l(

@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired
 
 from app import clock
 from app.extensions import db
-from app.models import Semester, StatusChange, Student
+from app.models import School, Semester, StatusChange, Student
 from app.models.student import STATUS_CHANGES
 from app.rules import RuleError
 from app.rules.identification import school_year_of
@@ -23,9 +23,17 @@ from app.views.base import AidInterface, AidModelView
 
 LABELS = {
     "changed_on": _l("Date"), "student": _l("Student"), "school": _l("School"), "kind": _l("Change"),
-    "other_school": _l("Other school"), "reason": _l("Reason"), "recorded_by": _l("Recorded by"),
+    "other_school": _l("Other school"), "other_school_id": _l("Other school"), "reason": _l("Reason"), "recorded_by": _l("Recorded by"),
     "created_at": _l("Recorded at"),
 }
+
+
+def school_names():
+    """The county's schools by id, their names only: every school may read them (a move between two
+    schools names the other one, whose record the school's scope hides)."""
+    from app.scope import unscoped
+
+    return dict(db.session.execute(select(School.id, School.name).execution_options(**unscoped())).all())
 
 
 class StatusChangeView(AidModelView):
@@ -36,13 +44,15 @@ class StatusChangeView(AidModelView):
     list_title = _l("Status changes")
     show_title = _l("Status change")
     label_columns = LABELS
-    list_columns = ["changed_on", "student", "school", "kind", "other_school", "reason"]
-    show_columns = ["changed_on", "student", "school", "kind", "other_school", "reason", "recorded_by", "created_at"]
+    # the other school of a move is named from the county's list of names (its record is its own)
+    list_columns = ["changed_on", "student", "school", "kind", "other_school_id", "reason"]
+    show_columns = ["changed_on", "student", "school", "kind", "other_school_id", "reason", "recorded_by", "created_at"]
     search_columns = ["school", "kind", "changed_on"]
     base_order = ("changed_on", "desc")
     base_permissions = ["can_list", "can_show"]
     # a pupil who has moved to another school is that school's: its name is not shown here
-    formatters_columns = {"student": lambda v: v if v is not None else _l("(moved to another school)")}
+    formatters_columns = {"student": lambda v: v if v is not None else _l("(moved to another school)"),
+                          "other_school_id": lambda v: school_names().get(v, "") if v else ""}
 
 
 class ChangeForm(DynamicForm):
@@ -81,7 +91,7 @@ class PupilStatusView(BaseView):
         history = db.session.scalars(select(StatusChange).where(StatusChange.student_id == student.id)
                                      .order_by(StatusChange.changed_on.desc(), StatusChange.id.desc())).all()
         return self.render_template("aid/pupil_status_change.html", student=student, form=form, error=error,
-                                    history=history, title=_l("Record a status change"))
+                                    history=history, school_names=school_names(), title=_l("Record a status change"))
 
     @expose("/dropouts/")
     @has_access

@@ -1,18 +1,31 @@
-"""学生转入申请 screens: a school files, the county centre moves the pupil or returns the request.
+"""Transfers between two schools of the county.
 
-The rules and the move are in app/rules/transfers.py; this page parses, calls and shows.
+学生转入申请: a school files, the county centre moves the pupil or returns the request.
+转出到本县学校: the sending school files, the receiving school accepts or declines (the centre may too).
+The rules and the move are in app/rules/transfers.py; these pages parse, call and show.
 """
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.api import expose as api_expose, protect, safe
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
-from wtforms import TextAreaField
+from sqlalchemy import select
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired
 
+from app import clock
 from app.extensions import db
-from app.models import TransferRequest
+from app.models import School, SchoolTransfer, Student, TransferRequest
+from app.models.choices import GENDERS
+from app.models.student import HANDOVER_STATUSES
 from app.rules import RuleError
-from app.rules.transfers import approve, check_transfer, registered_pupil, return_request
-from app.views.base import AidInterface, AidModelView, current_roles
+from app.rules.transfers import (
+    accept, approve, check_transfer, decline, file_handover, pending_incoming, registered_pupil, return_request,
+    withdraw,
+)
+from app.scope import current_school_scope, unscoped
+from app.views.pupil_status import school_names
+from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles
 from app.views.basic import grade_field
 
 LABELS = {
@@ -108,3 +121,254 @@ class TransferRequestView(AidModelView):
                 return done
         return self.render_template("aid/transfer_return.html", transfer=item, form=form, error=error,
                                     title=_l("Return the request"))
+
+
+# ---- 转出到本县学校: the sending school files, the receiving school accepts or declines -----------------
+
+HANDOVER_LABELS = {
+    "school_id": _l("Sending school"), "to_school_id": _l("Receiving school"), "name": _l("Name"),
+    "gender": _l("Gender"), "grade": _l("Grade"), "id_number_masked": _l("ID number"), "status": _l("Status"),
+    "left_on": _l("Date of leaving"), "reason": _l("Reason"), "joined_grade": _l("Grade joined"),
+    "joined_class": _l("Class joined"), "answer": _l("The receiving school's answer"),
+    "decided_by": _l("Answered by"), "decided_at": _l("Answered at"), "created_at": _l("Filed at"),
+}
+
+
+def _school_name(school_id):
+    return school_names().get(school_id, "")
+
+
+class StartForm(DynamicForm):
+    to_school = SelectField(_l("Receiving school"), coerce=int, validators=[InputRequired()])
+    left_on = DateField(_l("Date of leaving"), validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason"))
+
+
+class AcceptForm(DynamicForm):
+    joined_grade = SelectField(_l("Grade joined"))
+    joined_class = StringField(_l("Class joined"))
+
+
+class TransferHandoverView(AidModelView):
+    """本县转学: the transfers a school filed (转出) and those waiting for it (转入); the centre sees all."""
+
+    datamodel = AidInterface(SchoolTransfer)
+    list_title = _l("Transfers within the county")
+    show_title = _l("Transfer within the county")
+    show_template = "aid/school_transfer_show.html"
+    label_columns = HANDOVER_LABELS
+    list_columns = ["name", "gender", "grade", "id_number_masked", "school_id", "to_school_id", "status", "created_at"]
+    # what both schools may read: the pupil as the receiving school recognises it, and the answer
+    show_columns = ["name", "gender", "grade", "id_number_masked", "school_id", "to_school_id", "status",
+                    "joined_grade", "joined_class", "answer", "decided_at", "created_at"]
+    search_columns = ["name", "status"]
+    order_columns = ["name", "status", "created_at"]
+    base_order = ("id", "desc")
+    base_permissions = ["can_list", "can_show", "can_start", "can_accept", "can_decline", "can_withdraw",
+                        "can_incoming"]
+    formatters_columns = {"school_id": _school_name, "to_school_id": _school_name,
+                          "status": lambda v: HANDOVER_STATUSES.label(v), "gender": lambda v: GENDERS.label(v)}
+
+    def render_template(self, template_name, **kwargs):
+        if template_name == self.show_template and "pk" in kwargs:
+            item = self.datamodel.get(kwargs["pk"])
+            scope = current_school_scope()
+            sending = scope is None or scope == item.school_id
+            may = lambda perm: self.appbuilder.sm.has_access(perm, self.class_permission_name)  # noqa: E731
+            pending = item.status == "pending"
+            answering = pending and (scope is None or scope == item.to_school_id)
+            form = AcceptForm()
+            form.joined_grade.choices = _grade_choices(item.to_school_id)
+            kwargs.update(transfer=item, sending=sending, csrf_form=DynamicForm(), accept_form=form,
+                          may_answer=answering and may("can_accept"),
+                          may_withdraw=pending and sending and may("can_withdraw"),
+                          names=school_names())
+        return super().render_template(template_name, **kwargs)
+
+    def _load(self, pk):
+        item = self.datamodel.get(pk)  # through the school scope: a third school's transfer is not found
+        if item is None:
+            abort(404)
+        return item
+
+    def _run(self, pk, step, done):
+        """Run one step and commit it; the transfer's page with what happened, or why not."""
+        try:
+            step(self._load(pk))
+            db.session.commit()
+            flash(done, "success")
+        except RuleError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        return redirect(url_for("TransferHandoverView.show", pk=pk))
+
+    @expose("/start/<int:student_id>", methods=["GET", "POST"])
+    @has_access
+    def start(self, student_id):
+        """转出到本县学校, from the pupil's page."""
+        pupil = db.session.get(Student, student_id)  # within the scope: another school's pupil is None
+        if pupil is None:
+            abort(404)
+        form = StartForm()
+        form.to_school.choices = [(sid, name) for sid, name in _county_schools() if sid != pupil.school_id]
+        if request.method == "GET":
+            form.left_on.data = clock.today()
+        error = None
+        if request.method == "POST" and form.validate():
+            try:
+                transfer = file_handover(db.session, pupil, form.to_school.data, form.left_on.data, form.reason.data,
+                                         user=g.user)
+                db.session.commit()
+                flash(_l("The transfer is filed: %(school)s sees it among its incoming pupils and accepts or "
+                         "declines it.", school=_school_name(transfer.to_school_id)), "success")
+                return redirect(url_for("TransferHandoverView.show", pk=transfer.id))
+            except RuleError as exc:
+                db.session.rollback()
+                error = str(exc)
+        return self.render_template("aid/school_transfer_start.html", student=pupil, form=form, error=error,
+                                    title=_l("Transfer to a school of the county"))
+
+    @expose("/accept/<int:pk>", methods=["POST"])
+    @has_access
+    def accept(self, pk):
+        form = AcceptForm()
+        return self._run(pk, lambda item: accept(item, db.session, current_roles(), form.joined_grade.data,
+                                                 form.joined_class.data, user=g.user),
+                         _l("The pupil now belongs to this school, with its records."))
+
+    @expose("/withdraw/<int:pk>", methods=["POST"])
+    @has_access
+    def withdraw(self, pk):
+        return self._run(pk, lambda item: withdraw(item, db.session, current_roles(), user=g.user),
+                         _l("The transfer is withdrawn: the pupil stays at this school."))
+
+    @expose("/decline/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def decline(self, pk):
+        """拒收, with the reason the sending school reads."""
+        item = self._load(pk)
+        form, error = AnswerForm(), None
+        if request.method == "POST" and form.validate():
+            try:
+                decline(item, db.session, current_roles(), form.answer.data, user=g.user)
+                db.session.commit()
+                flash(_l("The transfer is declined: the sending school reads your reason."), "success")
+                return redirect(url_for("TransferHandoverView.show", pk=pk))
+            except RuleError as exc:
+                db.session.rollback()
+                error = str(exc)
+        return self.render_template("aid/school_transfer_decline.html", transfer=item, form=form, error=error,
+                                    names=school_names(), title=_l("Decline the transfer"))
+
+    @expose("/incoming/")
+    @has_access
+    def incoming(self):
+        """待接收的转入学生: the transfers waiting for the user's school (all waiting ones for the centre)."""
+        if current_school_scope() is None:
+            rows = db.session.scalars(select(SchoolTransfer).where(SchoolTransfer.status == "pending")
+                                      .order_by(SchoolTransfer.created_at)).all()
+        else:
+            rows = pending_incoming(db.session)
+        return self.render_template("aid/school_transfer_incoming.html", rows=rows, names=school_names(),
+                                    title=_l("Incoming pupils to accept"))
+
+
+def _county_schools():
+    return db.session.execute(select(School.id, School.name).where(School.active.is_(True))
+                              .order_by(School.code).execution_options(**unscoped())).all()
+
+
+def _grade_choices(school_id):
+    from app.rules.grades import grades_for_stage
+
+    stage = db.session.execute(select(School.stage).where(School.id == school_id)
+                               .execution_options(**unscoped())).scalar()
+    return [(grade, grade) for grade in grades_for_stage(stage)]
+
+
+class TransferHandoverApi(AidModelApi):
+    """本县转学 over the API: what both schools read; the sending school files (``student``,
+    ``to_school``, ``left_on``, ``reason``); every answer is a step (``/<pk>/step``), never a PUT."""
+
+    resource_name = "school_transfer"
+    datamodel = AidInterface(SchoolTransfer)
+    base_permissions = ["can_get", "can_info", "can_post", "can_step"]
+    # each answer names both schools too ("school": the sending one, "to_school": the receiving one), from
+    # the county's list of names: each school's scope hides the other school's record (pre_get below)
+    list_columns = show_columns = ["id", "name", "gender", "grade", "id_number_masked", "status", "joined_grade",
+                                   "joined_class", "answer", "created_at", "decided_at"]
+    add_columns = edit_columns = ["student", "to_school", "left_on", "reason"]
+    search_columns = ["name", "status"]
+    order_columns = ["id", "name", "status", "created_at"]
+    base_order = ("id", "desc")
+
+    def _init_model_schemas(self):
+        """``to_school`` takes the id of any school of the county (the sending school cannot see the
+        receiving school's record, and needs none): the rules check that it is one."""
+        from marshmallow import fields
+
+        super()._init_model_schemas()
+        for schema in (self.add_model_schema, self.edit_model_schema):
+            field = fields.Integer(required=True, strict=True, attribute="to_school_id", data_key="to_school")
+            field._bind_to_schema("to_school", schema)
+            schema.fields["to_school"] = schema.load_fields["to_school"] = schema.declared_fields["to_school"] = field
+
+    def _name_schools(self, items, ids):
+        rows = {pk: (school, to) for pk, school, to in db.session.execute(
+            select(SchoolTransfer.id, SchoolTransfer.school_id, SchoolTransfer.to_school_id)
+            .where(SchoolTransfer.id.in_(ids)))} if ids else {}
+        names = school_names()
+        for item, pk in zip(items, ids):
+            school, to = rows.get(pk, (None, None))
+            item["school"], item["to_school"] = names.get(school), names.get(to)
+
+    def pre_get(self, data):
+        self._name_schools([data["result"]], [data["id"]])
+
+    def pre_get_list(self, data):
+        self._name_schools(data["result"], data["ids"])
+
+    @api_expose("/<int:pk>/step", methods=["POST"])
+    @protect()
+    @safe
+    def step(self, pk):
+        """Answer or withdraw a transfer.
+        ---
+        post:
+          description: >-
+            Body {"action": "accept", "joined_grade": "...", "joined_class": "..."} (the receiving school),
+            {"action": "decline", "answer": "..."} (the receiving school) or {"action": "withdraw"} (the sending
+            school). Refused with 422 when the state or the school does not allow it.
+          parameters:
+          - in: path
+            name: pk
+            required: true
+            schema: {type: integer}
+          responses:
+            200: {description: The transfer after the step}
+            404: {description: Not found}
+            422: {description: Refused, with the reason per field}
+        """
+        transfer, body, refused = self._step_request(pk)
+        if refused is not None:
+            return refused
+        action, roles = body.get("action"), current_roles()
+        steps = {
+            "accept": lambda: accept(transfer, db.session, roles, _text(body.get("joined_grade")),
+                                     _text(body.get("joined_class")), user=g.user),
+            "decline": lambda: decline(transfer, db.session, roles, _text(body.get("answer")), user=g.user),
+            "withdraw": lambda: withdraw(transfer, db.session, roles, user=g.user),
+        }
+        if action not in steps:
+            return self.response_422(message={"action": str(_l("Not a valid choice"))})
+        try:
+            steps[action]()
+            db.session.commit()
+        except RuleError as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.errors)
+        return self.response(200, id=pk, status=transfer.status)
+
+
+def _text(value):
+    return value if isinstance(value, str) else None
