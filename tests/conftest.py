@@ -236,6 +236,19 @@ def _world(app):
     db.session.add(change_b)
     db.session.commit()
     WORLD.status_change_b = change_b.id
+    # school B sent its pupil to a third school, then withdrew (转出到本县学校): a record between B and C that
+    # school A must never see; C is inactive, so that no count of the county's schools changes
+    from app.rules import states
+    from app.rules.transfers import file_handover, withdraw
+
+    c = School(code="T0008", name="测试戊小学", stage="primary", town="古河镇", complaint_hotline="0550-8888888")
+    db.session.add(c)
+    db.session.flush()
+    handover_b = file_handover(db.session, sb, c.id, date(2026, 10, 8), "乙校转出理由")
+    withdraw(handover_b, db.session, {states.SYSTEM})
+    c.active = False
+    db.session.commit()
+    WORLD.school_c, WORLD.handover_b = c.id, handover_b.id
     WORLD.material, WORLD.loan_a, WORLD.loan_b, WORLD.due_b, WORLD.reminder_b = (
         material.id, loan_a.id, loan_b.id, due_b.id, reminder_b.id)
     for username, role, code in [

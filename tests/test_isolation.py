@@ -77,6 +77,7 @@ def _b_id_for(model):
         TrainingAttendance: WORLD.attendance_b,
         TransferRequest: WORLD.transfer_b,
         StatusChange: WORLD.status_change_b,
+        SchoolTransfer: WORLD.handover_b,
         Recognition: WORLD.recognition_b,
         BatchLine: WORLD.line_b,
         PrintJob: getattr(WORLD, "print_job_b", None),
