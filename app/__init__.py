@@ -28,7 +28,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
     logging.getLogger("app.audit").setLevel(logging.INFO)  # the anchors of the audit trail (README "Audit trail")
 
-    from app import speedups
+    from app.fab import speedups
 
     speedups.install()
     db.init_app(app)
@@ -70,7 +70,7 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
     app.add_template_filter(personal.template_filter, "pd")
     app.add_template_filter(personal.masked, "masked")
-    from app import templating
+    from app.fab import templating
 
     templating.install(app)  # permission filters answered per request, never folded into a template
     from app.views.search import redirect_numbers

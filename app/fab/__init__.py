@@ -1,0 +1,117 @@
+"""Where this app leans on Flask-AppBuilder's insides, fenced.
+
+Flask-AppBuilder's public hooks (``pre_add``, ``post_add``, ``pre_update``, ``pre_delete``,
+``render_template``, widgets, filters' ``apply``, the security manager's view classes) are
+meant to be overridden and stay out of this list. Everything else the app replaces, wraps or
+copies is an internal that a new Flask-AppBuilder may change under it:
+
+* ``app/fab/speedups.py``: work FAB repeats on every request done once (the API's jsonschema
+  meta-validation, ``Filters._get_filters``, Flask-Babel's catalogue lookup);
+* ``app/fab/templating.py``: FAB's permission filters re-registered as context filters, so that
+  Jinja never folds one user's answer into a template;
+* ``app/views/base.py``: ``AidInterface`` (the count without display joins, database errors as
+  rules, a record read once per page), ``AidModelView`` (``_show``/``_edit`` write the look at
+  personal data, ``_get_list_widget``, ``_init_forms``/``_init_properties``: the rule-checked and
+  version-checked forms) and ``AidModelApi`` (the ``*_headless`` methods: scope, rules, the
+  look at personal data, 422 in Chinese; ``_handle_*_args``: refused sort and filter columns);
+* ``app/security.py``: login with lock-out and rate limit, sessions ended on logout and on a
+  password change, JWT bound to the session epoch, the roles' menus;
+* ``app/templates/appbuilder/general/``: FAB's alert and confirm dialogs in the product's look.
+
+``CHECKED`` below is the Flask-AppBuilder version all of this was read against, and
+``app/fab/checked.json`` the fingerprint of the source of every FAB function it overrides
+or patches at that version. ``tests/test_fab_overrides.py`` recomputes them: after an upgrade
+it fails and lists exactly which of FAB's functions changed, with the app's code that overrides
+each, so that each is read again before the new version is taken.
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+
+CHECKED = "5.3.0"
+
+# FAB's extension points: overriding them is what they are for (their bodies are not copied).
+HOOKS = frozenset({
+    "pre_add", "post_add", "pre_update", "post_update", "pre_delete", "post_delete", "pre_get", "pre_get_list",
+    "render_template", "list_widget", "show_widget", "apply", "process_form", "prefill_form",
+    "post_add_redirect", "index", "response", "response_422",
+    # the security manager's view classes and role lookups are configuration points
+    "authdbview", "userdbmodelview", "rolemodelview", "resetmypasswordview", "security_api",
+    "get_public_role", "get_user_roles", "register_views",
+})
+
+# Patched in place by app/fab/speedups.py (not overridden in a subclass).
+PATCHED = (
+    ("flask_appbuilder.models.filters", "Filters._get_filters"),
+    ("flask_babel", "Domain.get_translations"),
+    ("flask_appbuilder.api", "rison"),  # validates with the module's ``jsonschema``, which speedups replaces
+)
+
+# Templates of FAB's that the app replaces (path under FAB's templates folder).
+TEMPLATES = ("appbuilder/general/alert.html", "appbuilder/general/confirm.html")
+
+
+def fingerprint(obj) -> str:
+    """A short digest of a function's (or a file's) source."""
+    source = obj if isinstance(obj, str) else inspect.getsource(obj)
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def overridden():
+    """{"module.Class.method": [app classes overriding it]} of every FAB internal (not a hook) the
+    app's classes override, found by walking the app's modules."""
+    import importlib
+    import pkgutil
+
+    import app as package
+
+    found: dict[str, set] = {}
+    for info in pkgutil.walk_packages(package.__path__, "app."):
+        module = importlib.import_module(info.name)
+        for name, cls in vars(module).items():
+            if not inspect.isclass(cls) or cls.__module__ != module.__name__:
+                continue
+            for base in cls.__mro__[1:]:
+                if not base.__module__.startswith("flask_appbuilder"):
+                    continue
+                for attr in vars(cls):
+                    if attr.startswith("__") or attr in HOOKS or attr not in vars(base):
+                        continue
+                    if callable(vars(base)[attr]):
+                        found.setdefault(f"{base.__module__}.{base.__qualname__}.{attr}", set()).add(
+                            f"{module.__name__}.{name}")
+    return {key: sorted(users) for key, users in found.items()}
+
+
+def resolve(dotted: str):
+    """The FAB function a key of ``overridden()`` or ``PATCHED`` names."""
+    import importlib
+
+    module_name, _, rest = dotted.rpartition(".")
+    parts = []
+    while module_name:
+        try:
+            obj = importlib.import_module(module_name)
+            break
+        except ModuleNotFoundError:
+            module_name, _, part = module_name.rpartition(".")
+            parts.insert(0, part)
+    for part in parts + [rest]:
+        obj = getattr(obj, part)
+    return getattr(obj, "__wrapped__", obj)
+
+
+def current_fingerprints():
+    """{key: fingerprint} of every fenced FAB function and template, as installed now."""
+    from pathlib import Path
+
+    import flask_appbuilder
+
+    prints = {key: fingerprint(resolve(key)) for key in overridden()}
+    for module, qualname in PATCHED:
+        prints[f"{module}.{qualname}"] = fingerprint(resolve(f"{module}.{qualname}"))
+    folder = Path(flask_appbuilder.__file__).parent / "templates"
+    for template in TEMPLATES:
+        prints[f"template:{template}"] = fingerprint((folder / template).read_text(encoding="utf-8"))
+    return prints
