@@ -1,6 +1,6 @@
 """Logging: one place, one line per event on stdout.
 
-``LOG_FORMAT=json`` (the default outside development) writes one JSON object a line: ``time``,
+``LOG_FORMAT=json`` (the default outside development) writes one JSON object a line: ``time`` (UTC),
 ``level``, ``logger``, ``message``, the request's ``request_id`` and the logged-in user
 (``user_id``, ``username``) when there is one, the exception's text, and any ``extra=`` fields.
 ``LOG_FORMAT=text`` (development) writes the same as one readable line. ``LOG_LEVEL`` (INFO)
@@ -97,7 +97,8 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record):
         entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).astimezone().isoformat(timespec="milliseconds"),
+            # UTC, as the security records keep it (README "Time"): every process says the same
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z",
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -217,6 +218,7 @@ def gunicorn_logconfig(log_format="json", level="INFO"):
         "root": {"level": str(level).upper(), "handlers": ["stdout"]},
         "loggers": {
             "gunicorn.error": {"level": str(level).upper(), "handlers": [], "propagate": True},
-            "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+            # the app writes the access line (with the user); gunicorn's own would say it twice
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
         },
     }
