@@ -21,14 +21,15 @@ chdir = str(ROOT)
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 # Threads in a few processes: a request mostly waits on PostgreSQL, and a thread costs less memory
-# than a process (each process holds the app, about 150 MB). Printing a batch is not done here:
+# than a process (each process holds its own copy of the app). Printing a batch is not done here:
 # it goes to the print worker (REDIS_URL) or to a background thread of the process.
 worker_class = "gthread"
 workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
-# A request may take this long before its worker is killed and restarted: imports of 50,000 rows and
-# exports take tens of seconds (README "Benchmarks"). nginx's proxy_read_timeout matches it.
+# A request may take this long before its worker is killed and restarted: an import of 10,000 pupils
+# takes about 5 s (README "Benchmarks"), one of 50,000 (SPREADSHEET_MAX_ROWS) five times that on a
+# slower server. nginx's proxy_read_timeout matches it.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30  # on stop or reload, running requests get this long to finish
 keepalive = 5  # seconds an idle connection from nginx stays open (nginx's upstream keepalive)
