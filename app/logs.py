@@ -1,4 +1,4 @@
-"""Logging: one place, one line per event on stdout.
+"""Logging: one place, one line per event on stdout (a ``flask`` command's on stderr).
 
 ``LOG_FORMAT=json`` (the default outside development) writes one JSON object a line: ``time`` (UTC),
 ``level``, ``logger``, ``message``, the request's ``request_id`` and the logged-in user
@@ -134,8 +134,11 @@ FORMATTERS = {"json": JsonFormatter, "text": TextFormatter}
 
 
 class StdoutHandler(logging.StreamHandler):
-    """A stream handler on whatever ``sys.stdout`` is when a line is written (a test's captured
-    output, gunicorn's redirected one), with the request's context on every record."""
+    """The process's stdout (the web process, gunicorn: the journal under systemd), or its stderr
+    while a ``flask`` command runs, so that what the command prints stays apart from the log.
+    The real streams, looked up at each line: a test's or CliRunner's replaced ``sys.stdout`` never
+    receives log lines, and a stream closed since is never written to. The request's context is
+    added to every record."""
 
     def __init__(self, log_format="json"):
         super().__init__()
@@ -144,7 +147,11 @@ class StdoutHandler(logging.StreamHandler):
 
     @property
     def stream(self):
-        return sys.stdout
+        import click
+
+        if click.get_current_context(silent=True) is not None:
+            return sys.__stderr__ or sys.stderr
+        return sys.__stdout__ or sys.stdout
 
     @stream.setter
     def stream(self, _value):
