@@ -17,6 +17,9 @@ gunicorn (deploy/gunicorn.conf.py) sends its own lines through the same handler 
 (``gunicorn_logconfig``); its access log stays off, the app's access line replaces it (gunicorn
 cannot know the user). The print worker (``flask print-worker``) logs through the root handler too:
 RQ adds its own handlers only when none is there.
+
+The JSON formatter is the standard library's ``logging.Formatter`` with ``json.dumps``: the few
+lines python-json-logger would save do not pay for another dependency to keep up to date.
 """
 from __future__ import annotations
 
