@@ -95,6 +95,7 @@ if [ "$SYSTEM" = 1 ]; then
   if [ -z "$DATABASE_URL_ARG" ]; then
     say "PostgreSQL: role and database $APP_USER (peer login over the local socket, no password)"
     systemctl enable --now postgresql >/dev/null 2>&1 || true
+    cd /  # postgres cannot read root's folder
     runuser -u postgres -- psql -qtAc "SELECT 1 FROM pg_roles WHERE rolname = '$APP_USER'" | grep -q 1 \
       || runuser -u postgres -- createuser "$APP_USER"
     runuser -u postgres -- psql -qtAc "SELECT 1 FROM pg_database WHERE datname = '$APP_USER'" | grep -q 1 \
