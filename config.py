@@ -89,6 +89,10 @@ class Config:
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = int(os.environ.get("PORT", "5000"))
 
+    # Logs go to stdout (app/logs.py): one JSON object a line outside development, readable text in it.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEVELOPMENT else "json")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
     INSTANCE_DIR = str(INSTANCE_DIR)
     AID_ENV = AID_ENV
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # default: INSTANCE_DIR/uploads
@@ -236,6 +240,7 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
+    LOG_LEVEL = "WARNING"  # no access line per request (tests/test_logs.py turns them on)
     # The suite logs in hundreds of times a minute from one address: lockout and rate limit
     # stay out of its way (tests/test_login_security.py builds apps with the real limits).
     LOGIN_MAX_FAILURES = 1000

@@ -1,8 +1,6 @@
 """The application factory."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 from flask_appbuilder import AppBuilder
 
@@ -24,9 +22,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     from app import hardening
 
     hardening.install_early(app)  # refuses default keys outside development; CSRF before the APIs exist
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
-    logging.getLogger("app.audit").setLevel(logging.INFO)  # the anchors of the audit trail (README "Audit trail")
+    from app import logs
+
+    logs.install(app)  # JSON lines (or text) on stdout, a request id and the user on each (LOG_FORMAT)
 
     from app.fab import speedups
 
@@ -66,6 +64,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
     register_cli(app)
     register_error_handlers(app)
+    from app import health
+
+    health.install(app)  # GET /healthz: database, Redis, print worker (app/health.py)
     from app import personal
 
     app.add_template_filter(personal.template_filter, "pd")

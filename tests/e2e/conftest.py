@@ -65,16 +65,22 @@ def server():
     process = subprocess.Popen([sys.executable, "-m", "tests.e2e.serve"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=log, text=True)
     url = []
+    serving = threading.Event()
 
     def read():
+        # The app logs to stdout (app/logs.py): the pipe is read to its end, into server.log,
+        # or a full pipe would stop the server.
         for line in process.stdout:
-            if line.startswith("SERVING "):
+            if not url and line.startswith("SERVING "):
                 url.append(line.split()[1])
-                break
+                serving.set()
+            elif not log.closed:
+                log.write(line)
+        serving.set()
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    reader.join(180)
+    serving.wait(180)
     if not url:
         process.kill()
         log.seek(0)
