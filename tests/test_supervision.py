@@ -173,3 +173,14 @@ def test_the_inspection_page_names_its_inspectors_and_new_tasks_start_active(app
 
     box = re.search(r'<input[^>]*name="active"[^>]*>', html).group(0)
     assert "checked" in box
+
+
+def test_a_planned_phone_follow_up_is_saved_without_a_result(app, as_role):
+    # "—" in 总体结论 means none yet: stored as nothing (the column's codes refuse ''), the record opens
+    r = _inspect(as_role("t_supervisor"), kind="phone", status="planned", result="", findings="",
+                 rectification_demand="", rectification_deadline="")
+    assert r.status_code == 302 and "/inspectionview/show/" in r.headers["Location"], visible_text(r)[:1500]
+    pk = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    with app.app_context():
+        inspection = db.session.get(Inspection, pk)
+        assert inspection.kind == "phone" and inspection.status == "planned" and inspection.result is None
