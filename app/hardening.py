@@ -199,6 +199,17 @@ def unlock(names):
     return locked
 
 
+def active_locks(names):
+    """[(client address, locked until as the user reads it)] of the locks now on these login names."""
+    keys = {(n or "").strip().lower() for n in names if n}
+    if not keys:
+        return []
+    rows = db.session.query(LoginLock).filter(
+        LoginLock.username.in_(keys), LoginLock.locked_until.isnot(None), LoginLock.locked_until > clock.utcnow()
+    ).order_by(LoginLock.locked_until.desc()).all()
+    return [(row.address, format_datetime(row.locked_until, "yyyy-MM-dd HH:mm")) for row in rows]
+
+
 def locked_message(until):
     return gettext(
         "Too many failed logins: this account cannot log in from this computer until %(time)s. "

@@ -74,6 +74,10 @@ MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "S
 # borrowers (app/rules/loans.py LOAN_STAGES; app/security.py hides them from the others).
 LOAN_MENUS = ("StudentLoans", "Loans", "PreApplications", "RepaymentDues", "ReminderMonth", "LoanReminders",
               "LoanFigures", "LoanMaterials", "LoanRates")
+# The loan screens, API and printed notice behind those menus: refused to such an officer by address too.
+LOAN_VIEWS = ("LoanView", "LoanApi", "LoanPagesView", "RepaymentDueView", "LoanReminderView", "LoanMaterialView",
+              "LoanRateView")
+LOAN_PERMISSIONS = (("PrintView", "can_loan_notice"),)
 # Who inspects: the supervisors (and the centre) record inspections and check rectifications.
 INSPECTING = [("InspectionView", ("can_check", "can_evidence", "can_sample", "can_scores"))]
 # Pages that every role reads within its own scope (公示, 应助尽助).

@@ -28,7 +28,7 @@ from flask_login import login_user, logout_user
 
 from app import hardening, sessions
 
-from app.roles import LOAN_MENUS, ROLE_LABELS
+from app.roles import LOAN_MENUS, LOAN_PERMISSIONS, LOAN_VIEWS, ROLE_LABELS
 from app.views.filters import ShowsFilters
 from app import demo_guard
 
@@ -124,15 +124,17 @@ class AidUserDBModelView(ShowsFilters, UserDBModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        """Flask-AppBuilder's user page, with the unlock button beside reset password."""
+        """Flask-AppBuilder's user page, with the unlock button beside reset password and, above the
+        account, whether failed logins have locked it (until when, from which computer)."""
         actions = {name: self.actions[name] for name in ("resetpasswords", "unlock") if name in self.actions}
         item = self.datamodel.get(pk, self._base_filters)
         if not item:
             abort(404)
         widgets = self._get_show_widget(pk, item, actions=actions)
         self.update_redirect()
-        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-                                    appbuilder=self.appbuilder, related_views=self._related_views)
+        return self.render_template("aid/user_show.html", pk=pk, title=self.show_title, widgets=widgets,
+                                    appbuilder=self.appbuilder, related_views=self._related_views,
+                                    login_locks=hardening.active_locks([item.username, item.email]))
 
     @action("unlock", _l("Unlock login"), _l("Let these accounts log in again now?"), "fa-unlock", multiple=True)
     def unlock(self, items):
@@ -207,28 +209,38 @@ class ResetMyPasswordView(FabResetMyPasswordView):
         return redirect(self.appbuilder.get_url_for_login)
 
 
-def _menus_without_work():
-    """Menu entries of work the user's school does not have: a school officer of a 幼儿园, 小学 or
-    初中 has no borrowers, so no 助学贷款 menu (app/rules/loans.py LOAN_STAGES)."""
+def _school_without_loans() -> bool:
+    """Whether the user is the officer of a school without borrowers: a 幼儿园, 小学 or 初中
+    (app/rules/loans.py LOAN_STAGES)."""
     from app.rules.loans import stage_has_loans
     from app.scope import current_school_scope
 
     if not has_request_context():
-        return frozenset()
-    cached = g.get("_aid_menus_without_work")
+        return False
+    cached = g.get("_aid_school_without_loans")
     if cached is not None:
         return cached
     scope = current_school_scope()
-    hidden = frozenset()
+    without = False
     if scope is not None and scope > 0:
         from app.extensions import db
         from app.models import School
 
         school = db.session.get(School, scope)
-        if school is not None and not stage_has_loans(school.stage):
-            hidden = frozenset(LOAN_MENUS)
-    g._aid_menus_without_work = hidden
-    return hidden
+        without = school is not None and not stage_has_loans(school.stage)
+    g._aid_school_without_loans = without
+    return without
+
+
+def _menus_without_work():
+    """Menu entries of work the user's school does not have: a school officer of a 幼儿园, 小学 or
+    初中 has no borrowers, so no 助学贷款 menu."""
+    return frozenset(LOAN_MENUS) if _school_without_loans() else frozenset()
+
+
+def _work_the_school_does_not_have(permission_name, view_name) -> bool:
+    """The loan screens, API and notice of a school without borrowers: refused by address too."""
+    return (view_name in LOAN_VIEWS or (view_name, permission_name) in LOAN_PERMISSIONS) and _school_without_loans()
 
 
 # What a login keeps in the session (Flask-Login's and app/hardening.py's); the rest (language,
@@ -435,6 +447,8 @@ class AidSecurityManager(SecurityManager):
         """The framework's check, answered once per user, permission and view in a request
         (a page asks it for every menu entry and button)."""
         if permission_name == "menu_access" and view_name in _menus_without_work():
+            return False
+        if _work_the_school_does_not_have(permission_name, view_name):
             return False
         user = g.get("user")
         try:

@@ -130,10 +130,15 @@ def _world(app):
 
     material = LoanMaterial(name="测试身份证", required=True, sort_order=1)
     loan_a = Loan(student_id=sa.id, co_borrower="甲家长", academic_year="2026-2027", amount=Decimal("8000"), university="测试大学")
-    loan_b = Loan(student_id=sb.id, co_borrower="乙校共同借款人", academic_year="2026-2027", amount=Decimal("8000"),
-                  university="乙校测试大学", status="repaying", contract_number="乙校合同001")
-    db.session.add_all([material, loan_a, loan_b])
+    db.session.add_all([material, loan_a])
     db.session.flush()
+    # School B's loan, the other school's record the isolation tests reach for: a 小学 has no borrowers
+    # (app/rules/loans.py refuses a new loan for its pupils), so it stands for a loan kept from before
+    # that rule, written below the session as such a record was.
+    loan_b = db.session.get(Loan, db.session.connection().execute(Loan.__table__.insert().values(
+        school_id=b.id, student_id=sb.id, co_borrower="乙校共同借款人", academic_year="2026-2027", amount=Decimal("8000"),
+        university="乙校测试大学", status="repaying", contract_number="乙校合同001", degree="undergraduate",
+        grace_years=0, repayment_years=15)).inserted_primary_key[0])
     due_b = RepaymentDue(loan_id=loan_b.id, due_on=date(2026, 12, 20), principal=Decimal("0"), interest=Decimal("308"))
     reminder_b = LoanReminder(loan_id=loan_b.id, on=date(2026, 3, 5), channel="phone", result="乙校提醒结果")
     db.session.add_all([due_b, reminder_b])

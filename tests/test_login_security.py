@@ -161,9 +161,14 @@ def test_admin_unlocks_a_user_on_the_users_page(app, locking, user, as_role):
     admin = as_role("t_admin")
     show = admin.get(f"/users/show/{pk}").get_data(as_text=True)
     assert f"/users/action/unlock/{pk}" in show
+    # the page says the account is locked, from where and until when, before the button is pressed
+    assert re.search(r"登录失败次数过多，该账户在 \S+ 上的登录已锁定至 \d{4}-\d{2}-\d{2} \d{2}:\d{2}。",
+                     visible_text(admin.get(f"/users/show/{pk}"))), visible_text(admin.get(f"/users/show/{pk}"))[:2000]
     r = admin.post(f"/users/action/unlock/{pk}")
     assert r.status_code == 302
     assert _lock_row(locking, user) is None
+    shown = visible_text(admin.get(f"/users/show/{pk}"))
+    assert "登录未锁定。" in shown and "已锁定至" not in shown
     assert _api_login(locking.test_client(), user, PASSWORD).status_code == 200
     # only Admin may: locked again, the centre's try leaves the lock in place
     for _ in range(3):

@@ -173,3 +173,53 @@ def test_the_inspection_page_names_its_inspectors_and_new_tasks_start_active(app
 
     box = re.search(r'<input[^>]*name="active"[^>]*>', html).group(0)
     assert "checked" in box
+
+
+def test_a_planned_phone_follow_up_is_saved_without_a_result(app, as_role):
+    # "—" in 总体结论 means none yet: stored as nothing (the column's codes refuse ''), the record opens
+    r = _inspect(as_role("t_supervisor"), kind="phone", status="planned", result="", findings="",
+                 rectification_demand="", rectification_deadline="")
+    assert r.status_code == 302 and "/inspectionview/show/" in r.headers["Location"], visible_text(r)[:1500]
+    pk = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    with app.app_context():
+        inspection = db.session.get(Inspection, pk)
+        assert inspection.kind == "phone" and inspection.status == "planned" and inspection.result is None
+
+
+def test_the_call_form_says_whom_to_call_and_what_was_paid(app, as_role):
+    from decimal import Decimal
+
+    from app import idcard
+    from app.models import AuditEntry, Award, PhoneCall, Student
+    from app.rules import cards
+
+    with app.app_context():
+        pupil = Student(school_id=WORLD.school_a, name="回访对象", grade="高二", class_name="3班", enrolment_year=2025,
+                        id_number=idcard.make("341124", date(2009, 2, 2), 881), guardian="回访家长",
+                        guardian_phone="13955556666")
+        db.session.add(pupil)
+        db.session.flush()
+        award = Award(student_id=pupil.id, program_id=WORLD.program_senior, semester_id=WORLD.semester,
+                      amount=Decimal("1000"), card_kind="aid_card", card_number=cards.make("6217", 19, 8810),
+                      status="paid", paid_on=date(2026, 11, 1))
+        db.session.add(award)
+        db.session.flush()
+        inspection = Inspection(school_id=WORLD.school_a, kind="phone", status="planned", inspected_on=date(2026, 11, 2))
+        db.session.add(inspection)
+        db.session.flush()
+        call = PhoneCall(inspection_id=inspection.id, award_id=award.id)
+        db.session.add(call)
+        db.session.commit()
+        call_id, pupil_id = call.id, pupil.id
+    supervisor = as_role("t_supervisor")
+    page = visible_text(supervisor.get(f"/phonecallview/edit/{call_id}"))
+    assert "回访对象 · 测试甲中学 · 高二3班" in page and "回访家长" in page, page[:2000]
+    assert "回访电话 13955556666" in page and "测试高中助学金" in page and "1,000.00 元" in page, page[:2000]
+    with app.app_context():  # the number shown in full is a read, on the record
+        assert db.session.query(AuditEntry).filter_by(action="view", entity="student", record_id=pupil_id).count() >= 1
+    # the family states another amount: marked for investigation
+    r = post_edit(supervisor, f"/phonecallview/edit/{call_id}", {"called_on": "2026-11-03", "reached": "y",
+                                                                  "confirms_receipt": "y", "stated_amount": "800"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.get(PhoneCall, call_id).discrepancy is True

@@ -37,6 +37,29 @@ def stage_has_loans(stage) -> bool:
     return stage in LOAN_STAGES
 
 
+# The levels of grades whose pupils cannot borrow: a 完全中学 teaches 初中 too (app/rules/grades.py).
+NO_LOAN_LEVELS = ("kindergarten", "primary", "junior")
+
+
+def borrower_error(student):
+    """Why this pupil cannot borrow, or None: a pupil of a 幼儿园, 小学 or 初中 (a school of that stage, or
+    a 完全中学's 初中 grades) is not going to university. A pupil who has left (已毕业) is judged by the
+    school of record: the borrowers of later years are the school's former 高三 pupils."""
+    from app.models.choices import STAGES
+    from app.rules.grades import LEVELS, level_of
+
+    school = student.school
+    if school is not None and not stage_has_loans(school.stage):
+        return _l("Student loans are for pupils of senior high and vocational schools going to university: "
+                  "%(school)s is a %(stage)s and its pupils cannot borrow.", school=school.name,
+                  stage=STAGES.label(school.stage))
+    level = level_of(student.grade)
+    if level in NO_LOAN_LEVELS:
+        return _l("Student loans are for pupils of senior high and vocational schools going to university: "
+                  "a pupil in %(grade)s (%(level)s) cannot borrow.", grade=student.grade, level=LEVELS[level].label)
+    return None
+
+
 WRITERS = CENTRE | {SCHOOL_OFFICER}
 TRANSITIONS = {
     # action: (from, to, roles)
@@ -147,6 +170,9 @@ def check_loan(loan, session=None):
 
     states.check(loan, STATES, session)
     errors = {}
+    message = _borrower_error(loan, session)
+    if message:
+        errors["student"] = message
     if loan.amount is None:
         if (loan.status or "pre_applied") != "pre_applied":
             errors["amount"] = _l("Enter the amount once the application is accepted.")
@@ -172,6 +198,19 @@ def check_loan(loan, session=None):
     check_phones(loan, ("co_borrower_phone",), errors)
     if errors:
         raise RuleError(errors)
+
+
+def _borrower_error(loan, session):
+    """The borrower's stage, judged when a loan is made or given another borrower (a loan kept from
+    before this rule is not blocked for an unrelated change)."""
+    from app.models import Student
+    from app.rules.stored import written
+
+    if not (written(loan, "student_id") or written(loan, "student")):
+        return None
+    student = loan.student if getattr(loan, "student", None) is not None else (
+        session.get(Student, loan.student_id) if session is not None and loan.student_id else None)
+    return borrower_error(student) if student is not None else None
 
 
 def missing_materials(loan, session):

@@ -271,6 +271,19 @@ def draw_phone_sample(session, inspection, semester_id, size, seed):
     return made
 
 
+def paid_by_semester(session, school_id):
+    """[(semester, paid awards of the school in it)], newest semester first: what a phone follow-up
+    can draw its families from (sample_awards draws paid awards only)."""
+    from sqlalchemy import func, select
+
+    from app.models import Award, Semester
+
+    counts = dict(session.execute(select(Award.semester_id, func.count()).where(
+        Award.school_id == school_id, Award.status == "paid").group_by(Award.semester_id)).all())
+    semesters = session.scalars(select(Semester).order_by(Semester.starts_on.desc())).all()
+    return [(semester, counts.get(semester.id, 0)) for semester in semesters]
+
+
 def check_call(call, session):
     """A discrepancy: the family was reached and denies the aid, or states another amount than the record."""
     from decimal import Decimal

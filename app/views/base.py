@@ -110,7 +110,13 @@ class AidInterface(SQLAInterface):
             flash(str(error), "danger")
 
 
-def choice_field(label, choices, required=True, description="", validate_choice=True):
+def _none_for_blank(value):
+    return value or None
+
+
+def choice_field(label, choices, required=True, description="", validate_choice=True, blank_is_none=False):
+    """A select box of codes with their labels; "—" chooses nothing: with ``blank_is_none`` (a form that
+    writes a record) nothing is stored as NULL, as the column's CHECK of its codes expects, not as ''."""
     return SelectField(
         label,
         choices=[("", "—")] + list(choices),
@@ -118,6 +124,7 @@ def choice_field(label, choices, required=True, description="", validate_choice=
         validators=[InputRequired()] if required else [Optional()],
         widget=Select2Widget(),
         description=description,
+        filters=(_none_for_blank,) if blank_is_none else (),
     )
 
 
@@ -215,7 +222,8 @@ def _column_setup(cls):
                 and column not in optional
                 and attr != "search_form_extra_fields"
             )
-            fields.setdefault(column, choice_field(labels.get(column, column), choice, required))
+            fields.setdefault(column, choice_field(labels.get(column, column), choice, required,
+                                                   blank_is_none=attr != "search_form_extra_fields"))
         setattr(cls, attr, fields)
     for column, choice in choices.items():
         if formatters.get(column) is None or getattr(formatters[column], "__name__", "") == "<lambda>":

@@ -10,15 +10,14 @@ from wtforms import TextAreaField
 
 from app import storage
 from app.extensions import db
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.models import Inspection, InspectionItem, InspectionScore, PhoneCall, Semester
+from app.models import Inspection, InspectionItem, InspectionScore, PhoneCall
 from app.roles import ROLE_LABELS, SUPERVISOR
 from app.rules import RuleError, db_errors
 from app.rules.supervision import (
-    SheetError, check_inspection, check_rectification, draw_phone_sample, inspector_candidates, person_name, plain_score,
-    record_scores, rectify, score_sheet, sheet_total, sheet_version,
+    SheetError, check_inspection, check_rectification, draw_phone_sample, inspector_candidates, paid_by_semester,
+    person_name, plain_score, record_scores, rectify, score_sheet, sheet_total, sheet_version,
 )
 from app.views.steps import record_or_404, run_and_return, run_step
 from app.views.base import AidInterface, AidModelView
@@ -60,6 +59,25 @@ class PhoneCallView(AidModelView):
     search_columns = ["school", "inspection", "discrepancy"]
     base_permissions = ["can_list", "can_show", "can_edit", "can_export"]
     formatters_columns = {"discrepancy": lambda v: str(_l("To investigate")) if v else ""}
+    edit_template = "aid/phone_call_edit.html"
+
+    def render_template(self, template, **kwargs):
+        """The call's form says whom to call and what the record says was paid: the pupil, the guardian
+        and the guardian's phone in full (the caller dials it; the read is written to the audit trail)."""
+        if template == self.edit_template and request.view_args and "pk" in request.view_args:
+            call = self.datamodel.get(request.view_args["pk"])
+            award = call.award if call is not None else None
+            if award is not None:
+                from app.audit import record_access
+
+                from app.views.base import money
+
+                kwargs.setdefault("award", award)
+                kwargs.setdefault("money", money)
+                if award.student.guardian_phone:
+                    record_access("view", "student", [award.student_id], f"{_l('Phone follow-up')}：{award.student.name}",
+                                  school_id=award.school_id)
+        return super().render_template(template, **kwargs)
 
 
 def _inspector_label(user):
@@ -133,13 +151,14 @@ class InspectionView(AidModelView):
         from flask_wtf.csrf import generate_csrf
 
         kwargs.setdefault("csrf_token_value", generate_csrf() if current_app.config.get("WTF_CSRF_ENABLED") else "")
-        kwargs.setdefault("semesters", db.session.scalars(select(Semester).order_by(Semester.starts_on.desc())).all())
         if template == self.show_template and "pk" in kwargs:
             # which buttons make sense now: 填报整改情况 while one is open, 整改通过/复查不通过 once submitted
             record = self.datamodel.get(kwargs["pk"])
             kwargs.setdefault("rectification", record.rectification_status if record is not None else None)
             kwargs.setdefault("has_evidence", bool(record is not None and record.evidence_path))
             kwargs.setdefault("inspection_kind", record.kind if record is not None else None)
+            if record is not None and record.kind == "phone":
+                kwargs.setdefault("sample_semesters", paid_by_semester(db.session, record.school_id))
         return super().render_template(template, **kwargs)
 
     @expose("/scores/<pk>", methods=["GET", "POST"])

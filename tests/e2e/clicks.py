@@ -5,12 +5,28 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 
 def home(page):
     """Back to the home page by the product's name at the left of the navigation bar."""
     with page.expect_navigation():
         page.locator(".navbar .navbar-brand a, .navbar a.navbar-brand").first.click()
     page.wait_for_load_state()
+
+
+def click(page, locator):
+    """Click a link or button that opens another page, and wait for it."""
+    with page.expect_navigation():
+        locator.click()
+    page.wait_for_load_state()
+
+
+def needs(state, *keys):
+    """Skip a step whose earlier step (which left ``keys`` in the file's ``state``) did not finish."""
+    missing = [k for k in keys if k not in state]
+    if missing:
+        pytest.skip(f"an earlier flow did not finish ({', '.join(missing)} missing)")
 
 
 def _open_navbar(page):

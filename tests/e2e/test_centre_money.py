@@ -13,23 +13,12 @@ from openpyxl import Workbook, load_workbook
 
 from app.rules import cards
 from tests.e2e.conftest import shot, text
+from tests.e2e.clicks import click, home, needs
 from tests.e2e.clicks import menu as _menu
 
 STATE: dict = {}
 REASON = "学生已转学，由转入学校发放（端木核对）"
 NEW_CARD = cards.make("6217", 19, 515151)
-
-
-def _needs(*keys):
-    missing = [k for k in keys if k not in STATE]
-    if missing:
-        pytest.skip(f"an earlier flow did not finish ({', '.join(missing)} missing)")
-
-
-def _click(page, locator):
-    with page.expect_navigation():
-        locator.click()
-    page.wait_for_load_state()
 
 
 def _controls(row):
@@ -48,7 +37,7 @@ def _find_row(page, status, *controls):
         following = page.locator("ul.pagination a", has_text=re.compile(r"^\s*>\s*$"))
         if not following.count():
             break
-        _click(page, following.first)
+        click(page, following.first)
     pytest.fail(f"no award {status} with {controls} in the list")
 
 
@@ -59,12 +48,12 @@ def _find_pupil(page, name):
     page.locator("#filter_form .dropdown-toggle").first.click()
     page.locator("#filter_form a.filter[name='student']").click()
     page.locator("#filter_form input[name$='_student']").first.fill(name)
-    _click(page, page.locator("#filter_form button[type=submit], #filter_form input[type=submit]").first)
+    click(page, page.locator("#filter_form button[type=submit], #filter_form input[type=submit]").first)
 
 
 def test_1_the_centre_voids_an_approved_award_with_a_reason(users):
     page = users.page("center")
-    page.goto("/")
+    home(page)
     _menu(page, "资助管理", "资助名单")
     # every row offers only what can succeed: an approved or paid award is never edited or deleted
     for row in page.locator("table.aid-list tbody tr").all():
@@ -79,21 +68,21 @@ def test_1_the_centre_voids_an_approved_award_with_a_reason(users):
     student = row.locator("td.aid-col-student").inner_text().strip()
     programme = row.locator("td.aid-col-program").inner_text().strip()
     shot(page, "award-list-controls")
-    _click(page, row.locator("a[href*='/awardview/show/']"))
+    click(page, row.locator("a[href*='/awardview/show/']"))
     STATE["award"] = award = int(re.search(r"/show/(\d+)", page.url).group(1))
     shown = text(page)
     assert "已审核" in shown and student.split("（")[0] in shown, shown[:1500]
     assert page.locator("a", has_text="撤销该资助").count() == 1
     assert page.locator(f"a[href*='/awardview/edit/{award}']").count() == 0
-    _click(page, page.locator("a", has_text="撤销该资助"))
+    click(page, page.locator("a", has_text="撤销该资助"))
     assert "撤销资助" in text(page) and programme in text(page)
     # a reason of blanks is refused, in Chinese, and nothing changes
     page.fill("#void_reason", "   ")
-    _click(page, page.locator("button", has_text="撤销该资助"))
+    click(page, page.locator("button", has_text="撤销该资助"))
     assert "请填写撤销原因" in text(page), text(page)[:1500]
     page.fill("#void_reason", REASON)
     shot(page, "award-void-form")
-    _click(page, page.locator("button", has_text="撤销该资助"))
+    click(page, page.locator("button", has_text="撤销该资助"))
     shown = text(page)
     assert f"/awardview/show/{award}" in page.url, page.url
     assert "该资助已撤销" in shown and "已撤销" in shown and REASON in shown, shown[:2000]
@@ -101,7 +90,7 @@ def test_1_the_centre_voids_an_approved_award_with_a_reason(users):
     assert page.locator("a", has_text="撤销该资助").count() == 0  # nothing more to do with it
     shot(page, "award-voided")
     # the trail: who voided it, from which state, and why
-    _click(page, page.locator("a", has_text="变更记录"))
+    click(page, page.locator("a", has_text="变更记录"))
     history = text(page)
     assert "陈静" in history and "已撤销" in history and "已审核" in history and REASON in history, history[:2000]
     shot(page, "award-void-history")
@@ -113,9 +102,9 @@ def test_1_the_centre_voids_an_approved_award_with_a_reason(users):
 
 
 def test_2_a_school_officer_cannot_void(users):
-    _needs("award")
+    needs(STATE, "award")
     officer = users.page("officer")
-    officer.goto("/")
+    home(officer)
     _menu(officer, "资助管理", "资助名单")
     assert officer.locator("a.aid-void").count() == 0
     assert "撤销" not in " ".join(officer.locator("table.aid-list td.aid-row-actions").all_inner_texts())
@@ -157,15 +146,15 @@ def _details(page):
 def _open_batch(page, number):
     _menu(page, "资助管理", "发放批次")
     row = page.locator("table.aid-list tbody tr", has_text=number).first
-    _click(page, row.locator("a[href*='/paymentbatchview/show/']"))
+    click(page, row.locator("a[href*='/paymentbatchview/show/']"))
     _details(page)
 
 
 def test_3_the_centre_builds_a_batch_sends_it_records_the_answer_and_reissues_a_failed_payment(users, tmp_path):
     page = users.page("center")
-    page.goto("/")
+    home(page)
     _menu(page, "资助管理", "发放批次")
-    _click(page, page.locator("a", has_text="新建发放批次"))
+    click(page, page.locator("a", has_text="新建发放批次"))
     assert "生成发放批次" in text(page)
     # the programmes say how many awards wait; a waiver (免学费) is never offered
     options = page.locator("select[name=program] option").all_inner_texts()
@@ -175,10 +164,10 @@ def test_3_the_centre_builds_a_batch_sends_it_records_the_answer_and_reissues_a_
     choice = waiting[0]
     programme, count = choice.split("（")[0], int(re.search(r"待发放 (\d+) 笔", choice).group(1))
     page.select_option("select[name=program]", label=choice)
-    _click(page, page.locator("button", has_text="查看待发放名单"))
+    click(page, page.locator("button", has_text="查看待发放名单"))
     assert f"{count} 条已审核未发放" in text(page), text(page)[:1500]
     shot(page, "batch-build")
-    _click(page, page.locator("button", has_text="生成发放批次"))
+    click(page, page.locator("button", has_text="生成发放批次"))
     _details(page)
     shown = text(page)
     number = re.search(r"已生成批次(FF[\d-]+)：共(\d+)笔", shown)
@@ -204,7 +193,7 @@ def test_3_the_centre_builds_a_batch_sends_it_records_the_answer_and_reissues_a_
     failed_line, failed_name = int(rows[-1][0]), rows[-1][1]
     today = date.today().isoformat()
     page.set_input_files("input[name=file]", str(_answer_file(bank_list, failed_line, today)))
-    _click(page, page.locator("button", has_text="读取文件"))
+    click(page, page.locator("button", has_text="读取文件"))
     shown = text(page)
     assert f"已付 {count - 1} 笔，失败 1 笔" in shown and "已对账" in shown, shown[:2000]
     assert page.locator("a.aid-reissue", has_text="补发失败款项（1 笔待补发）").count() == 1
@@ -213,26 +202,26 @@ def test_3_the_centre_builds_a_batch_sends_it_records_the_answer_and_reissues_a_
     # the failed payment: its card corrected from its page (a wrong number first)
     page.locator("a[href='#BatchLineView']").click()
     line_row = page.locator("#BatchLineView table tr", has_text="失败").filter(has_text=failed_name).first  # the newest first
-    _click(page, line_row.locator("a[href*='/batchlineview/show/']"))
+    click(page, line_row.locator("a[href*='/batchlineview/show/']"))
     assert "卡号错误" in text(page)
-    _click(page, page.locator("a", has_text="更正卡号"))
+    click(page, page.locator("a", has_text="更正卡号"))
     page.fill("#card_number", NEW_CARD[:-1] + str((int(NEW_CARD[-1]) + 1) % 10))
-    _click(page, page.locator("button", has_text="保存卡号"))
+    click(page, page.locator("button", has_text="保存卡号"))
     assert "校验" in text(page), text(page)[:1500]
     page.fill("#card_number", NEW_CARD)
-    _click(page, page.locator("button", has_text="保存卡号"))
+    click(page, page.locator("button", has_text="保存卡号"))
     assert "卡号已更正，该资助将进入下一个补发批次" in text(page), text(page)[:1500]
     shot(page, "batch-line-corrected")
 
     # the re-issue, from the batch: only the failed award, to the corrected card
-    _click(page, page.locator("a.aid-to-batch"))
+    click(page, page.locator("a.aid-to-batch"))
     _details(page)
     assert f"批次 {number}" in text(page)
-    _click(page, page.locator("a.aid-reissue"))
+    click(page, page.locator("a.aid-reissue"))
     assert "共 1 条已审核未发放" in text(page), text(page)[:1500]
     pupil = page.locator("table tbody tr td").nth(1).inner_text().strip()  # the card's holder may be a parent
     assert page.locator("select[name=program] option:checked").inner_text().startswith(programme)
-    _click(page, page.locator("button", has_text="生成发放批次"))
+    click(page, page.locator("button", has_text="生成发放批次"))
     _details(page)
     shown = text(page)
     reissue = re.search(r"已生成批次(FF[\d-]+)：共1笔", shown)
@@ -242,7 +231,7 @@ def test_3_the_centre_builds_a_batch_sends_it_records_the_answer_and_reissues_a_
     assert [(row[1], row[2]) for row in lines] == [(failed_name, NEW_CARD)], lines
     _open_batch(page, reissue.group(1))
     page.locator("input[type=radio][value=paid]").first.check()
-    _click(page, page.locator("button", has_text="登记回盘结果"))
+    click(page, page.locator("button", has_text="登记回盘结果"))
     shown = text(page)
     assert "已付 1 笔" in shown and "已对账" in shown, shown[:1500]
     shot(page, "batch-reissue-reconciled")
@@ -259,7 +248,7 @@ def test_3_the_centre_builds_a_batch_sends_it_records_the_answer_and_reissues_a_
 
 
 def test_4_the_award_paid_by_the_reissue_and_the_roles_that_may_not_pay(users):
-    _needs("pupil")
+    needs(STATE, "pupil")
     page = users.page("center")
     _find_pupil(page, STATE["pupil"])
     paid = [" ".join(r.split()) for r in page.locator("table.aid-list tbody tr").all_inner_texts()
@@ -267,7 +256,7 @@ def test_4_the_award_paid_by_the_reissue_and_the_roles_that_may_not_pay(users):
     assert paid and all("已发放" in r for r in paid), page.locator("table.aid-list").inner_text()[:1500]
     # a supervisor reads the batches but may not build one or download the answer's template
     supervisor = users.page("supervisor")
-    supervisor.goto("/")
+    home(supervisor)
     _menu(supervisor, "资助管理", "发放批次")
     assert "发放批次" in text(supervisor) and supervisor.locator("a", has_text="新建发放批次").count() == 0
     supervisor.goto("/paymentbatchview/build/")

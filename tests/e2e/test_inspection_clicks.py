@@ -8,7 +8,7 @@ import tempfile
 from datetime import date
 
 from tests.e2e.conftest import shot, text
-from tests.e2e.clicks import menu as _menu
+from tests.e2e.clicks import home, menu as _menu
 from tests.e2e.test_day import _download, _submit, _type_date
 
 # The demo checklist (app/demo_work.py CHECKLIST) and the scores given
@@ -30,7 +30,7 @@ def _pages(data: bytes):
 
 def test_the_supervisor_records_an_inspection_and_all_its_scores_by_clicks(users):
     sup = users.page("supervisor")
-    sup.goto("/")
+    home(sup)
     _menu(sup, "监督检查", "检查记录")
     with sup.expect_navigation():
         sup.locator("a", has_text="新增").first.click()

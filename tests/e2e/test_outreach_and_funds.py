@@ -19,7 +19,7 @@ from datetime import date, datetime
 import pytest
 from PIL import Image
 
-from tests.e2e.clicks import add, home, menu, open_row, search
+from tests.e2e.clicks import add, click, home, menu, needs, open_row, search
 from tests.e2e.conftest import pick_pupil, shot, text
 from tests.e2e.test_day import _pdf_text, _submit, _type_date
 
@@ -27,18 +27,6 @@ STATE: dict = {}
 RUN = datetime.now().strftime("%H%M%S")  # a run's records are told apart from the last run's (E2E_BASE_URL)
 TODAY = date.today()
 REFUSED = "您没有执行此操作的权限"
-
-
-def _needs(*keys):
-    missing = [k for k in keys if k not in STATE]
-    if missing:
-        pytest.skip(f"an earlier flow did not finish ({', '.join(missing)} missing)")
-
-
-def _click(page, locator):
-    with page.expect_navigation():
-        locator.click()
-    page.wait_for_load_state()
 
 
 def _refused(page, address):
@@ -137,7 +125,7 @@ def test_1_the_officer_records_a_home_visit_for_a_pupil_and_the_centre_counts_it
 
 
 def test_2_another_school_and_the_supervisor_cannot_record_or_open_the_visit(users):
-    _needs("visit")
+    needs(STATE, "visit")
     other = users.page("officer2")
     home(other)
     menu(other, "宣传与走访", "走访")
@@ -187,12 +175,12 @@ def test_3_the_officer_records_a_publicity_activity_and_uploads_its_photo(users)
 
     # a file that is not a photo is refused, and nothing is added
     officer.set_input_files("#files", files=[{"name": "名单.txt", "mimeType": "text/plain", "buffer": "张三".encode()}])
-    _click(officer, officer.locator("button", has_text="上传"))
+    click(officer, officer.locator("button", has_text="上传"))
     shown = text(officer)
     assert "名单.txt不是照片（仅限jpg或png）。" in shown and "尚无照片。" in shown, shown[:2000]
     # the photo
     officer.set_input_files("#files", files=[{"name": "班会现场.png", "mimeType": "image/png", "buffer": _png()}])
-    _click(officer, officer.locator("button", has_text="上传"))
+    click(officer, officer.locator("button", has_text="上传"))
     shown = text(officer)
     assert "已添加1张照片。" in shown and "尚无照片。" not in shown, shown[:2000]
     image = officer.locator(".aid-photos img[alt='班会现场.png']")
@@ -255,7 +243,7 @@ def test_4_the_officer_adds_an_aid_staff_member_who_attends_the_centres_training
     assert officer.locator("a", has_text="新增").count() == 0  # the centre records sessions, not a school
     open_row(officer, topic, "/trainingsessionview/show/")
     officer.locator("a", has_text="参训人员").first.click()
-    _click(officer, officer.locator("a[href*='/trainingattendanceview/add']").first)
+    click(officer, officer.locator("a[href*='/trainingattendanceview/add']").first)
     officer.select_option("#staff", label=f"{person}（{SCHOOL}）")
     _submit(officer)
     shown = text(officer)
@@ -268,9 +256,9 @@ def test_4_the_officer_adds_an_aid_staff_member_who_attends_the_centres_training
                if (d := re.search(r"\d{4}-\d{2}-\d{2}", r.inner_text())) and d.group(0) < since]
     if earlier:
         held, row = earlier[0]
-        _click(officer, row.locator("a[href*='/trainingsessionview/show/']").first)
+        click(officer, row.locator("a[href*='/trainingsessionview/show/']").first)
         officer.locator("a", has_text="参训人员").first.click()
-        _click(officer, officer.locator("a[href*='/trainingattendanceview/add']").first)
+        click(officer, officer.locator("a[href*='/trainingattendanceview/add']").first)
         officer.select_option("#staff", label=f"{person}（{SCHOOL}）")
         _submit(officer)
         assert f"{person}在{held}不在岗。" in text(officer), text(officer)[:2000]
@@ -322,7 +310,7 @@ def _filter_select(page, column, label):
     page.locator("#filter_form .dropdown-toggle").first.click()
     page.locator(f"#filter_form a.filter[name='{column}']").click()
     page.locator(f"#filter_form select[name$='_{column}']").last.select_option(label=label)
-    _click(page, page.locator("#filter_form button[type=submit], #filter_form input[type=submit]").first)
+    click(page, page.locator("#filter_form button[type=submit], #filter_form input[type=submit]").first)
 
 
 def test_6_the_officer_records_the_schools_aid_fund_and_sees_its_compliance(users):
@@ -342,7 +330,7 @@ def test_6_the_officer_records_the_schools_aid_fund_and_sees_its_compliance(user
     row = officer.locator("table tbody tr").filter(has=officer.locator("td", has_text=re.compile(rf"^\s*{year}\s*$"))).first
     assert all(v in " ".join(row.inner_text().split()) for v in (SCHOOL, "2,000,000.00", "40,000.00", "2.00%", "3%–5%",
                                                                   "低于规定比例")), row.inner_text()
-    _click(officer, row.locator("a[href*='/schoolfundview/show/']"))
+    click(officer, row.locator("a[href*='/schoolfundview/show/']"))
     STATE["fund"] = fund = int(re.search(r"/show/(\d+)", officer.url).group(1))
     shown = text(officer)
     assert "提取比例 2.00%" in shown and "提取情况 低于规定比例" in shown and f"资助专户{RUN}" in shown, shown[:2000]
@@ -371,11 +359,11 @@ def test_6_the_officer_records_the_schools_aid_fund_and_sees_its_compliance(user
     # the school corrects the amount extracted: within the band now
     home(officer)
     menu(officer, "资助管理", "校内资助资金")
-    _click(officer, officer.locator(f"a[href*='/schoolfundview/edit/{fund}']").first)
+    click(officer, officer.locator(f"a[href*='/schoolfundview/edit/{fund}']").first)
     officer.fill("#extracted", "80000")
     _submit(officer)
     menu(officer, "资助管理", "校内资助资金")
-    _click(officer, officer.locator(f"a[href*='/schoolfundview/show/{fund}']").first)
+    click(officer, officer.locator(f"a[href*='/schoolfundview/show/{fund}']").first)
     shown = text(officer)
     assert "提取金额（元） 80,000.00" in shown and "提取比例 4.00%" in shown and "提取情况 符合规定比例" in shown, shown[:2000]
     # another school neither lists nor opens it
@@ -430,7 +418,7 @@ def test_7_the_centre_records_a_social_project_and_the_officer_pairs_a_pupil_wit
     _filter_select(officer, "project", project)
     row = officer.locator("table.aid-list tbody tr", has_text=project).first
     assert all(v in " ".join(row.inner_text().split()) for v in (name, "县慈善协会 周先生", SCHOOL, "2,000.00")), row.inner_text()
-    _click(officer, row.locator("a[href*='/pairingview/show/']"))
+    click(officer, row.locator("a[href*='/pairingview/show/']"))
     STATE["pairing"] = pairing = int(re.search(r"/show/(\d+)", officer.url).group(1))
     shown = text(officer)
     assert project in shown and name in shown and TODAY.isoformat() in shown, shown[:2000]
@@ -483,12 +471,12 @@ def test_8_the_centre_records_a_budget_and_an_allocation_and_reads_the_budget_ex
     row = centre.locator("table.aid-list tbody tr", has_text=programme).filter(has_text=str(year)).first
     assert all(v in " ".join(row.inner_text().split()) for v in ("120", "100,000.00", "60.00", "32.00", "8.00",
                                                                   f"{year}-06-30")), row.inner_text()
-    _click(centre, row.locator("a[href*='/programbudgetview/show/']"))
+    click(centre, row.locator("a[href*='/programbudgetview/show/']"))
     STATE["budget"] = budget = int(re.search(r"/show/(\d+)", centre.url).group(1))
 
     # its allocation: the county's matching share, arrived today (one dated tomorrow is refused)
     centre.locator(".nav-tabs a", has_text="资金到位").click()
-    _click(centre, centre.locator("a[href*='/allocationview/add']").first)
+    click(centre, centre.locator("a[href*='/allocationview/add']").first)
     document = f"全财教〔{TODAY.year}〕{RUN[-3:]}号"
     centre.select_option("#level", label="县级")
     centre.fill("#document_number", document)
@@ -499,7 +487,7 @@ def test_8_the_centre_records_a_budget_and_an_allocation_and_reads_the_budget_ex
     _type_date(centre, "#arrived_on", TODAY.isoformat())
     _submit(centre)
     menu(centre, "资助管理", "预算与配套")
-    _click(centre, centre.locator(f"a[href*='/programbudgetview/show/{budget}']").first)
+    click(centre, centre.locator(f"a[href*='/programbudgetview/show/{budget}']").first)
     centre.locator(".nav-tabs a", has_text="资金到位").click()
     shown = text(centre)
     assert document in shown and "县级" in shown and "8,000.00" in shown, shown[:2000]
@@ -508,7 +496,7 @@ def test_8_the_centre_records_a_budget_and_an_allocation_and_reads_the_budget_ex
     # 预算执行 of that year: planned and arrived by level, the county's share on time
     menu(centre, "资助管理", "预算执行")
     centre.fill("#year", str(year))
-    _click(centre, centre.locator("form.aid-filter button", has_text="查看"))
+    click(centre, centre.locator("form.aid-filter button", has_text="查看"))
     row = [" ".join(c.split()) for c in
            centre.locator("table tbody tr", has_text=programme).first.locator("td").all_inner_texts()]
     # 项目, 预算, 中央 预算/到位, 省级 预算/到位, 市级 预算/到位, 县级 预算/到位, 县级配套按时到位, 到位, 支出, 支出率, 及时发放率
@@ -558,7 +546,7 @@ def test_9_the_centre_ranks_the_schools_opens_one_and_prints_the_table_and_the_l
     rank, score = ranking[SCHOOL]
     shot(centre, "evaluation-ranking", full_page=True)
     # the school's sheet: every part with its points, the score and the rank
-    _click(centre, centre.locator("table.aid-evaluation a", has_text=SCHOOL).first)
+    click(centre, centre.locator("table.aid-evaluation a", has_text=SCHOOL).first)
     assert "/evaluation/school/" in centre.url
     sheet = text(centre)
     for part in ("报送及时率", "报送准确率", "督查得分率", "按期整改率", "资金提取合规", "资助信息填报完整率", score):

@@ -12,6 +12,7 @@ import pytest
 
 from app import idcard
 from app.rules import cards
+from tests.e2e.clicks import home
 from tests.e2e.conftest import PHONE, pick_pupil, shot, text
 
 SEQ = int(os.environ.get("E2E_SEQ", "987")) + 31  # another pupil than tests/e2e/test_day.py's
@@ -55,7 +56,7 @@ def _chosen(page, field):
 
 def test_1_the_officer_chooses_the_pupil_by_name_for_the_identification_and_the_award(users):
     page = users.page("officer")
-    page.goto("/")
+    home(page)
     # the current semester, as the centre set it up
     _menu(page, "资助管理", "学年学期")
     current = page.locator("table.aid-list tr", has=page.locator("td.aid-col-is_current", has_text="是")).first
@@ -122,7 +123,7 @@ def test_2_the_picker_works_from_the_keyboard_and_finds_only_the_schools_own_pup
     assert option.startswith(NAME)
     # a pupil of another school, as the centre lists it, is not found by its name nor its last 4 characters
     centre = users.page("center")
-    centre.goto("/")
+    home(centre)
     _menu(centre, "基础数据", "学生")
     row = centre.locator("table.aid-list tbody tr").filter(
         has_not=centre.locator("td.aid-col-school", has_text="全椒县中学")).first
@@ -163,7 +164,7 @@ def _wider_than_the_screen(page):
 ])
 def test_3_the_officers_screens_fit_a_phone(users, category, item, add, name):
     phone = users.page("officer", PHONE)
-    phone.goto("/")
+    home(phone)
     _menu(phone, category, item)
     if add:
         _add_button(phone)

@@ -41,6 +41,10 @@ def test_a_kindergartens_officer_sees_no_loan_work_and_a_high_schools_does(users
     assert "审批通过率" not in shown and "本息回收率" not in shown, shown[:2000]
     assert "资助项目" not in shown and "全椒县机关幼儿园" in shown
     assert "提取比例合规" in shown  # a 幼儿园 extracts 3%–5% of its income: its own figure
+    # nor by the address typed by hand: the loan pages are refused to a school without borrowers
+    for address in ("/loanview/list/", "/loans/figures/", "/repaymentdueview/list/"):
+        kindergarten.goto(address)
+        assert "您没有执行此操作的权限" in text(kindergarten), (address, text(kindergarten)[:800])
     high_school = users.page("officer")  # 全椒县中学: its 高三 pupils borrow
     home(high_school)
     menu(high_school, "助学贷款", "贷款名单")

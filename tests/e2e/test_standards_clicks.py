@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from app import idcard
 from app.rules.identification import school_year_of
 from tests.e2e.conftest import shot, text
-from tests.e2e.clicks import add as _add_button, menu as _menu
+from tests.e2e.clicks import add as _add_button, home, menu as _menu
 from tests.e2e.test_day import _download, _submit
 
 YEAR = school_year_of(date.today())  # the demo county's current school year
@@ -55,7 +55,7 @@ def test_1_the_standard_in_force_is_edited_and_the_letter_states_it(users):
     parents of a kindergarten pupil, which presents the next stage's policy with the standard in force,
     then states the new amount, and the earlier years' standard is untouched."""
     centre = users.page("center")
-    centre.goto("/")
+    home(centre)
     _menu(centre, "资助管理", "资助标准")
     row = centre.locator("table tr").filter(has_text="义务教育家庭经济困难学生生活补助").filter(
         has_text="2023-2024").filter(has_text=re.compile(r"小学\s+寄宿生")).first
@@ -72,7 +72,7 @@ def test_1_the_standard_in_force_is_edited_and_the_letter_states_it(users):
     shot(centre, "standards-edited")
     # the kindergarten's officer prints a letter: the next stage's policy states the standard in force now
     officer = users.page("officer2")
-    officer.goto("/")
+    home(officer)
     _menu(officer, "基础数据", "学生")
     _open_row(officer, officer.locator("table tr", has_text="幼儿园").first, "studentview/show")
     letter = _plain_pdf_text(_download(officer, officer.locator("a", has_text="打印致家长一封信").first))
@@ -83,7 +83,7 @@ def test_2_the_centre_adds_next_years_loan_rate(users):
     """生源地信用助学贷款: next school year's rate and ceilings, the 5-year LPR less 70 basis points and 20,000 /
     25,000 a year (财政部 教育部 中国人民银行 国家金融监督管理总局, 2024)."""
     centre = users.page("center")
-    centre.goto("/")
+    home(centre)
     _menu(centre, "助学贷款", "贷款利率")
     assert YEAR in text(centre)
     _add_button(centre)
@@ -129,7 +129,7 @@ def test_3_a_disability_list_is_previewed_applied_and_undone(users):
     """残联's list of one pupil: the preview shows no ID number, 应用 gives the pupil the category
     (困中之困), 撤销 gives back what was there before."""
     centre = users.page("center")
-    centre.goto("/")
+    home(centre)
     # a pupil identified this year as 其他 by the school
     _menu(centre, "基础数据", "困难认定")
     row = _row(centre, YEAR, "其他", "学校认定")
@@ -192,7 +192,7 @@ def test_4_the_notice_posted_before_national_day_runs_past_the_holidays(users):
     """The demo county's working-day calendar carries 2026's holidays (国务院办公厅关于2026年部分节假日安排的通知:
     国庆节 1–7 October, 10 October worked); a 公示 posted on Monday 28 September ends on 10 October."""
     centre = users.page("center")
-    centre.goto("/")
+    home(centre)
     _menu(centre, "资助管理", "工作日历")
     national_day = " ".join(_row(centre, "国庆节", "2026-10-01").inner_text().split())
     assert "法定节假日" in national_day and "2026-10-07" in national_day, national_day
