@@ -471,8 +471,8 @@ def _seed_loans(rng, schools, year_start, today, count):
 @demo_only
 def _seed_status_changes(rng, year_start, today):
     """学籍变动 of this school year, for 控辍保学: identified pupils without an award who were suspended,
-    dropped out (one visited at home since, one not yet) or left the county. Through the rule, as a
-    school would record them."""
+    dropped out (one visited since to persuade the pupil back, 劝返; one not yet) or left the county.
+    Through the rule, as a school would record them."""
     from app.models import Award, HomeVisit, Identification, Student
     from app.rules.pupil_status import change
 
@@ -491,7 +491,7 @@ def _seed_status_changes(rng, year_start, today):
         on = min(start + timedelta(days=rng.randrange(20, 80)), today)
         change(db.session, student, kind, on=on, reason=reason)
         if kind == "drop_out" and reason.startswith("家庭"):
-            db.session.add(HomeVisit(student_id=student.id, visit_type="receiving_aid", visitors="班主任、资助专干",
+            db.session.add(HomeVisit(student_id=student.id, visit_type="persuade_back", visitors="班主任、资助专干",
                                      visited_on=min(on + timedelta(days=5), today), family_met="父亲",
                                      findings="家长外出务工，学生随行；宣讲资助政策，劝返", opinions="争取下学期返校"))
     db.session.commit()

@@ -95,9 +95,10 @@ class AidInterface(SQLAInterface):
             flash(str(error), "danger")
 
 
-def choice_field(label, choices, required=True, description="", validate_choice=True):
+def choice_field(label, choices, required=True, description="", validate_choice=True, default=None):
     return SelectField(
         label,
+        default=default,
         choices=[("", "—")] + list(choices),
         validate_choice=validate_choice,
         validators=[InputRequired()] if required else [Optional()],
