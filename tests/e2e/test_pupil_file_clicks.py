@@ -51,7 +51,7 @@ def test_the_centre_goes_from_its_home_page_to_the_dropouts_and_records_a_persua
     row = rows.filter(has=centre.locator("a.aid-persuade-back")).first
     name = row.locator("td").first.inner_text().strip()
     assert "尚未家访" in text(centre, "table tbody") and row.locator(".text-danger").count() == 1
-    shot(centre, "dropouts-persuade-back-button")
+    shot(centre, "dropouts-persuade-back")
 
     with centre.expect_navigation():
         row.locator("a.aid-persuade-back").click()
