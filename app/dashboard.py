@@ -115,6 +115,7 @@ def overview(today=None, school=None) -> dict:
     complaints = complaint_figures(session, year, today=today)
     inspections = inspection_counts(session, year, today)
     visits, activities = monthly(session, year)
+    left, left_unvisited, left_year = _dropouts(session, today)
     groups = [
         Group(_l("Aid for every pupil in need (应助尽助)"), [
             Figure(_l("Identified pupils aided"), cov.total.coverage if cov else None, _link("CoverageView.show"),
@@ -122,6 +123,11 @@ def overview(today=None, school=None) -> dict:
             Figure(_l("Priority pupils aided"), cov.total.priority_coverage if cov else None,
                    _link("CoverageView.show"), target=1.0,
                    detail=f"{cov.total.priority_aided}/{cov.total.priority}" if cov else ""),
+        ]),
+        Group(_l("Keeping pupils in school (控辍保学)"), [
+            Figure(_l("Identified pupils who left school this school year"), left,
+                   _link("PupilStatusView.dropouts", f"?school_year={left_year}"), kind="count",
+                   detail=str(_l("%(n)d without a 劝返 visit", n=left_unvisited)), warn=bool(left_unvisited)),
         ]),
         Group(_l("In the system (100% 录入)"), [
             Figure(_l("Schools"), system.school_share, _link("SchoolView.list"), target=1.0,
@@ -191,6 +197,17 @@ def overview(today=None, school=None) -> dict:
     return {"groups": groups, "charts": charts, "semester": semester, "year": year, "coverage": cov,
             "inspections": inspections,
             "rectifications_link": _link("InspectionView.list", "?_flt_0_rectification_status=required")}
+
+
+def _dropouts(session, today):
+    """控辍保学 for the user's scope: (pupils who left this school year, of them not yet visited, the
+    school year), as the dropouts page counts them (app/rules/pupil_status.py)."""
+    from app.rules.identification import school_year_of
+    from app.rules.pupil_status import dropout_counts
+
+    school_year = school_year_of(today)
+    left, unvisited = dropout_counts(session, school_year)
+    return left, unvisited, school_year
 
 
 def _recovery_label(r):

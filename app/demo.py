@@ -472,9 +472,10 @@ def _seed_loans(rng, schools, year_start, today, count):
 @demo_only
 def _seed_status_changes(rng, year_start, today):
     """学籍变动 of this school year, for 控辍保学: identified pupils without an award who were suspended,
-    dropped out (one visited at home since, one not yet) or left the county. Through the rule, as a
-    school would record them."""
-    from app.models import Award, HomeVisit, Identification, Student
+    dropped out (one visited since to persuade the pupil back, 劝返, whose family then asked the school's
+    hotline about aid after returning; one not yet) or left the county. Through the rule, as a school
+    would record them. Returns the consultations made."""
+    from app.models import Award, Complaint, HomeVisit, Identification, Student
     from app.rules.pupil_status import change
 
     school_year = f"{year_start}-{year_start + 1}"
@@ -488,14 +489,24 @@ def _seed_status_changes(rng, year_start, today):
     plan = [("drop_out", "家庭经济困难，随父母外出务工"), ("drop_out", "厌学，经多次劝返未返校"),
             ("suspend", "因病休学，附县医院诊断证明"), ("suspend", "意外受伤住院治疗"),
             ("transfer_out", "随父母迁往江苏省南京市，转入当地学校")]
+    consultations = 0
     for student, (kind, reason) in zip(picked, plan):
         on = min(start + timedelta(days=rng.randrange(20, 80)), today)
         change(db.session, student, kind, on=on, reason=reason)
         if kind == "drop_out" and reason.startswith("家庭"):
-            db.session.add(HomeVisit(student_id=student.id, visit_type="receiving_aid", visitors="班主任、资助专干",
+            db.session.add(HomeVisit(student_id=student.id, visit_type="persuade_back", visitors="班主任、资助专干",
                                      visited_on=min(on + timedelta(days=5), today), family_met="父亲",
                                      findings="家长外出务工，学生随行；宣讲资助政策，劝返", opinions="争取下学期返校"))
+            # the family's question on the school's hotline: in the pupil's 资助档案 (it names the pupil)
+            db.session.add(Complaint(
+                school_id=student.school_id, origin="school", channel="phone", kind="consult",
+                received_at=datetime.combine(min(on + timedelta(days=7), today), time(10, 30)),
+                complainant_name=f"{student.name[0]}先生", complainant_contact="13955012468",
+                subject=f"{student.name}家长咨询返校后的资助",
+                content=f"{student.name}的父亲来电：孩子下学期返校，原来的生活补助能否继续享受？"))
+            consultations += 1
     db.session.commit()
+    return consultations
 
 
 @demo_only
@@ -701,7 +712,7 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     seed_budgets(rng, today)
     outreach = seed_outreach(rng, schools, year_start, today)
     complaints, _ = seed_complaints(rng, schools, today)
-    _seed_status_changes(rng, year_start, today)
+    complaints += _seed_status_changes(rng, year_start, today)
     _seed_transfer(schools, today)
     return SeedResult(created=True, schools=len(schools), students=made, identifications=identified,
                       awards=awards, complaints=complaints, outreach=outreach, users=users)

@@ -129,6 +129,8 @@ AWARD_CENTRE = [
 # 学籍变动 and 控辍保学 (app/rules/pupil_status.py): those who keep the pupils record a change; all read 控辍保学.
 PUPIL_STATUS_WRITE = [("PupilStatusView", ("can_change",))]
 PUPIL_STATUS_READ = [("PupilStatusView", ("can_dropouts",)), ("Dropouts", ("menu_access",))]
+# 资助档案 (app/reports/pupil_file.py): the school for its own pupils, the centre and the inspectors for any.
+PUPIL_FILE = [("PupilFileView", ("can_show", "can_pdf"))]
 
 # 学生转入申请 (app/rules/transfers.py): a school files, the centre moves the pupil or returns the request.
 TRANSFER_CENTRE = [("TransferRequestView", ("can_approve", "can_return_form"))]
@@ -241,18 +243,18 @@ FAB_ROLES = {
     + _blocks(OUTREACH_PHOTOS, PAYMENTS_CENTRE, AUDIT_READ)
     + _blocks(INSPECTING)
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES)
-    + _blocks(REVEAL_ALL, REVEAL_ONE, LOAN_PRE_APPLY, PUPIL_STATUS_WRITE, PUPIL_STATUS_READ),
+    + _blocks(REVEAL_ALL, REVEAL_ONE, LOAN_PRE_APPLY, PUPIL_STATUS_WRITE, PUPIL_STATUS_READ, PUPIL_FILE),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "ProgramStandard", "SocialProject",
                                     "LoanMaterial", "LoanRate", "RepaymentDue", "NoticeRule", "WorkCalendarEntry")
     + _write("Student", "TransferRequest", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
-    + _read("StatusChange") + _blocks(PUPIL_STATUS_WRITE, PUPIL_STATUS_READ)
+    + _read("StatusChange") + _blocks(PUPIL_STATUS_WRITE, PUPIL_STATUS_READ, PUPIL_FILE)
     + _write("SchoolTransfer") + _blocks(HANDOVER_STEPS, HANDOVER_READ)
     + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))
     + [g for view, perms, menu in OFFICER_REPORTING for g in _grants(view, perms) + _grants(menu, ("menu_access",))]
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING)
     + _read("TrainingSession") + _write(*OUTREACH_SCHOOL) + _blocks(OUTREACH_PHOTOS)
     + _read("BatchLine") + _grants("BatchLineView", ("can_correct",)) + _blocks(REVEAL_ONE, LOAN_PRE_APPLY),
-    SUPERVISOR: _base() + _read(*ENTITIES) + _blocks(PUPIL_STATUS_READ) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _write("Inspection", "InspectionScore", "PhoneCall")
+    SUPERVISOR: _base() + _read(*ENTITIES) + _blocks(PUPIL_STATUS_READ, PUPIL_FILE) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _write("Inspection", "InspectionScore", "PhoneCall")
     + _blocks(INSPECTING)
     + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
     LEADER: _base() + _read(*ENTITIES) + _blocks(PUPIL_STATUS_READ) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import clock, idcard
 from app.extensions import db
@@ -144,15 +144,21 @@ def test_a_pupil_not_in_school_gets_no_new_award(app, api, pupil):
 
 def test_dropouts_list_the_identified_pupils_who_left_and_the_visit_after(app, center, officer_a, pupil):
     """控辍保学 (the work plan: 不因家庭经济困难而辍学): an identified pupil who drops out is listed for the centre and
-    the pupil's school, in red until a home visit follows the change."""
+    the pupil's school, in red until a 劝返 home visit follows the change (another kind of visit is not one)."""
     _record(officer_a, pupil, "drop_out", "家庭困难外出打工")
-    page = visible_text(center.get("/pupilstatus/dropouts/?school_year=2026-2027")).split("变动后家访")[-1]
+    page = visible_text(center.get("/pupilstatus/dropouts/?school_year=2026-2027")).split("变动后劝返家访")[-1]
     assert "学籍测试生" in page and "家庭困难外出打工" in page and "尚未家访" in page
     with app.app_context():
         db.session.add(HomeVisit(student_id=pupil, visit_type="receiving_aid", visited_on=clock.today(),
+                                 visitors="班主任", findings="发放情况核实"))
+        db.session.commit()
+    page = visible_text(center.get("/pupilstatus/dropouts/?school_year=2026-2027")).split("变动后劝返家访")[-1]
+    assert "尚未家访" in page
+    with app.app_context():
+        db.session.add(HomeVisit(student_id=pupil, visit_type="persuade_back", visited_on=clock.today(),
                                  visitors="班主任", findings="劝返，家长同意下学期返校"))
         db.session.commit()
-    page = visible_text(officer_a.get("/pupilstatus/dropouts/?school_year=2026-2027")).split("变动后家访")[-1]
+    page = visible_text(officer_a.get("/pupilstatus/dropouts/?school_year=2026-2027")).split("变动后劝返家访")[-1]
     assert "学籍测试生" in page and "尚未家访" not in page and clock.today().isoformat() in page
     # back at school: off the list
     _record(officer_a, pupil, "return", "劝返复学")
@@ -211,3 +217,88 @@ def test_a_former_pupil_recorded_as_graduated_is_graduated(app):
         finally:
             purge(former, current)
             db.session.commit()
+
+
+def _figure(page_html):
+    """The 控辍保学 card of a home page: (its figure, its detail, its link)."""
+    import re
+
+    m = re.search(r'<a class="aid-figure-card[^"]*" href="([^"]*pupilstatus/dropouts/[^"]*)">\s*'
+                  r'<span class="aid-figure">([^<]*)</span>\s*<span class="aid-figure-label">([^<]*)</span>\s*'
+                  r'<span class="aid-figure-detail">([^<]*)</span>', page_html)
+    assert m, "no 控辍保学 figure on the home page"
+    return int(m.group(2)), m.group(4).strip(), m.group(1).replace("&amp;", "&"), m.group(3)
+
+
+def test_the_home_pages_count_the_pupils_who_left_and_link_to_the_list(app, center, officer_a, as_role, pupil):
+    """The centre's dashboard counts the county's identified pupils who left school this school year, and links
+    to 控辍保学; a school's officer sees its own school's count (school B none of school A's pupils)."""
+    officer_b = as_role("t_officer_b")
+    before = {who: _figure(c.get("/").get_data(as_text=True))[0]
+              for who, c in (("center", center), ("a", officer_a), ("b", officer_b))}
+    _record(officer_a, pupil, "drop_out", "家庭困难外出打工")
+    n, detail, link, label = _figure(center.get("/").get_data(as_text=True))
+    assert label == "本学年辍学/转出的困难学生"
+    assert n == before["center"] + 1 and "尚未劝返家访" in detail
+    assert link.endswith("/pupilstatus/dropouts/?school_year=2026-2027")
+    assert "学籍测试生" in visible_text(center.get(link))
+    assert _figure(officer_a.get("/").get_data(as_text=True))[0] == before["a"] + 1
+    assert _figure(officer_b.get("/").get_data(as_text=True))[0] == before["b"]
+    # the 劝返 visit: the count stays (the pupil is still out of school), the pupil no longer waits for a visit
+    unvisited = int(detail.split()[0])
+    with app.app_context():
+        db.session.add(HomeVisit(student_id=pupil, visit_type="persuade_back", visited_on=clock.today(),
+                                 visitors="班主任", findings="劝返"))
+        db.session.commit()
+    n2, detail2, _, _ = _figure(center.get("/").get_data(as_text=True))
+    assert n2 == n and int(detail2.split()[0]) == unvisited - 1
+
+
+def test_a_visit_before_the_leaving_is_no_follow_up(app, officer_a, pupil):
+    with app.app_context():
+        db.session.add(HomeVisit(student_id=pupil, visit_type="persuade_back", visited_on=clock.today() - timedelta(days=3),
+                                 visitors="班主任", findings="家长说孩子想外出打工，劝其留校"))
+        db.session.commit()
+    _record(officer_a, pupil, "drop_out", "外出打工", on=clock.today() - timedelta(days=1))
+    with app.app_context():
+        from app.rules.pupil_status import dropouts
+
+        rows = [r for r in dropouts(db.session, "2026-2027") if r[0].id == pupil]
+        assert len(rows) == 1 and rows[0][2] is None
+
+
+def test_the_dropouts_page_opens_the_visit_form_filled_for_a_persuade_back_visit(app, officer_a, as_role, pupil):
+    """登记劝返家访: the form opens with the pupil and the kind chosen; saved, the pupil is visited. Another school
+    cannot use the link for this pupil, and the supervisor, who records no visit, has no button."""
+    _record(officer_a, pupil, "drop_out", "家庭困难外出打工")
+    page = officer_a.get("/pupilstatus/dropouts/?school_year=2026-2027").get_data(as_text=True)
+    link = f"/homevisitview/add?student={pupil}&amp;visit_type=persuade_back"
+    assert link in page and "登记劝返家访" in page
+    supervisor_page = visible_text(as_role("t_supervisor").get("/pupilstatus/dropouts/?school_year=2026-2027"))
+    assert "学籍测试生" in supervisor_page and "登记劝返家访" not in supervisor_page
+    form = officer_a.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert f'value="#{pupil}" selected' in form and "学籍测试生" in form
+    assert '<option selected value="persuade_back">' in form or '<option value="persuade_back" selected>' in form
+    r = officer_a.post("/homevisitview/add", data={
+        "student": f"#{pupil}", "visit_type": "persuade_back", "visited_on": clock.today().isoformat(),
+        "visitors": "班主任、资助专干", "family_met": "母亲", "findings": "宣讲资助政策，家长同意返校"})
+    assert r.status_code == 302, visible_text(r)[:500]
+    with app.app_context():
+        visit = db.session.scalars(select(HomeVisit).where(HomeVisit.student_id == pupil)).one()
+        assert (visit.visit_type, visit.school_id) == ("persuade_back", WORLD.school_a)
+    page = officer_a.get("/pupilstatus/dropouts/?school_year=2026-2027").get_data(as_text=True)
+    assert link not in page and clock.today().isoformat() in visible_text(officer_a.get(
+        "/pupilstatus/dropouts/?school_year=2026-2027")).split("变动后劝返家访")[-1]
+    # school B: the link chooses nothing, and the pupil's id posted is refused
+    officer_b = as_role("t_officer_b")
+    form = officer_b.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "学籍测试生" not in form and f'value="#{pupil}"' not in form
+    r = officer_b.post("/homevisitview/add", data={
+        "student": f"#{pupil}", "visit_type": "persuade_back", "visited_on": clock.today().isoformat(),
+        "visitors": "越权", "findings": "越权"})
+    assert r.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(HomeVisit).where(HomeVisit.student_id == pupil)) == 1
+    # a made-up kind in the link chooses none
+    form = officer_a.get(f"/homevisitview/add?student={pupil}&visit_type=bogus").get_data(as_text=True)
+    assert 'value="bogus"' not in form

@@ -15,6 +15,8 @@ VISIT_TYPES = Choices(
     ("entering_senior", _l("Family of a pupil about to enter senior high school")),
     ("receiving_aid", _l("Family receiving aid")),
     ("needing_loan", _l("Family needing a student loan")),
+    # 控辍保学: the visit after a pupil left school, to bring the pupil back (app/rules/pupil_status.py)
+    ("persuade_back", _l("Persuading a pupil back to school (劝返)")),
 )
 ACTIVITY_TYPES = Choices(
     ("first_lesson", _l("First lesson of the term brochure")),

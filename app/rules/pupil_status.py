@@ -134,15 +134,17 @@ def check_change(record, session):
         raise RuleError({"kind": _l("Not a valid choice")})
 
 
-def dropouts(session, school_year, school_id=None):
-    """控辍保学: pupils identified for ``school_year`` who left school that year without graduating,
-    with the change (date, reason) and whether a home visit followed it.
+FOLLOW_UP = "persuade_back"  # the home visit that follows a pupil's leaving: 劝返 (app/models/outreach.py)
 
-    Rows: (student, change, visited_on or None), newest change first.
-    """
-    from app.models import HomeVisit, Identification, StatusChange, Student
-    start = date(int(school_year[:4]), 9, 1)
-    end = date(int(school_year[:4]) + 1, 8, 31)
+
+def _year_bounds(school_year):
+    return date(int(school_year[:4]), 9, 1), date(int(school_year[:4]) + 1, 8, 31)
+
+
+def _dropouts_query(school_year, school_id=None):
+    from app.models import Identification, StatusChange, Student
+
+    start, end = _year_bounds(school_year)
     stmt = (select(Student, StatusChange)
             .join(StatusChange, StatusChange.student_id == Student.id)
             .join(Identification, (Identification.student_id == Student.id)
@@ -152,15 +154,34 @@ def dropouts(session, school_year, school_id=None):
             .order_by(StatusChange.changed_on.desc(), Student.id))
     if school_id is not None:
         stmt = stmt.where(StatusChange.school_id == school_id)
-    rows = session.execute(stmt).all()
+    return stmt
+
+
+def dropouts(session, school_year, school_id=None):
+    """控辍保学: pupils identified for ``school_year`` who left school that year without graduating,
+    with the change (date, reason) and the 劝返 home visit that followed it (the first one on or after
+    the leaving date; another kind of visit is not the follow-up).
+
+    Rows: (student, change, visited_on or None), newest change first. The session's scope applies:
+    a school's officer gets its own school's pupils.
+    """
+    from app.models import HomeVisit
+
+    rows = session.execute(_dropouts_query(school_year, school_id)).all()
     visits = {}
     ids = [s.id for s, _ in rows]
     if ids:
         for sid, on in session.execute(select(HomeVisit.student_id, HomeVisit.visited_on)
-                                       .where(HomeVisit.student_id.in_(ids))):
+                                       .where(HomeVisit.student_id.in_(ids), HomeVisit.visit_type == FOLLOW_UP)):
             visits.setdefault(sid, []).append(on)
     out = []
     for student, change_ in rows:
         after = sorted(d for d in visits.get(student.id, []) if d and d >= change_.changed_on)
         out.append((student, change_, after[0] if after else None))
     return out
+
+
+def dropout_counts(session, school_year, school_id=None):
+    """(pupils on the 控辍保学 list, of them without a 劝返 visit yet): the dashboard's figure."""
+    rows = dropouts(session, school_year, school_id)
+    return len(rows), sum(1 for _, _, visited in rows if visited is None)

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.views.aid import AidProgramApi, AidProgramView, AwardApi, AwardView, ProgramStandardView, SemesterView
 from app.views.imports import AwardImportView, StudentImportView, VerificationView
+from app.views.pupil_file import PupilFileView
 from app.views.pupil_status import PupilStatusView, StatusChangeView
 from app.views.funds import PairingView, SchoolFundView, SocialProjectView
 from app.views.loans import (
@@ -43,6 +44,7 @@ def register_views(appbuilder):
                         **basic)
     appbuilder.add_view(StatusChangeView, "StatusChanges", label=_l("Status changes"), icon="fa-history", **basic)
     appbuilder.add_view_no_menu(PupilStatusView)
+    appbuilder.add_view_no_menu(PupilFileView)  # 资助档案: a button on the pupil's page
     appbuilder.add_link("Dropouts", href="PupilStatusView.dropouts", label=_l("Pupils who left school (控辍保学)"),
                         icon="fa-user-times", **basic)
     appbuilder.add_view(TransferRequestView, "TransferRequests", label=_l("Transfer requests"), icon="fa-exchange",

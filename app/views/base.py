@@ -114,11 +114,13 @@ def _none_for_blank(value):
     return value or None
 
 
-def choice_field(label, choices, required=True, description="", validate_choice=True, blank_is_none=False):
+def choice_field(label, choices, required=True, description="", validate_choice=True, blank_is_none=False,
+                 default=None):
     """A select box of codes with their labels; "—" chooses nothing: with ``blank_is_none`` (a form that
     writes a record) nothing is stored as NULL, as the column's CHECK of its codes expects, not as ''."""
     return SelectField(
         label,
+        default=default,
         choices=[("", "—")] + list(choices),
         validate_choice=validate_choice,
         validators=[InputRequired()] if required else [Optional()],

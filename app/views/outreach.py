@@ -22,7 +22,7 @@ from app.rules import RuleError
 from app.rules.outreach import (
     check_activity, check_attendance, check_recognition, check_staff, check_training, check_visit,
 )
-from app.views.base import AidInterface, AidModelView
+from app.views.base import AidInterface, AidModelView, choice_field
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
 
@@ -34,6 +34,12 @@ VISIT_LABELS = {
     "opinions": _l("The family's opinions and suggestions"), "solved": _l("Problems solved"),
     "open_problems": _l("Problems still open"), "follow_up": _l("Follow-up"), "resolved": _l("All resolved"),
 }
+
+
+def visit_type_from_link():
+    """The kind of visit a link names (``?visit_type=persuade_back``); anything else chooses none."""
+    kind = request.args.get("visit_type")
+    return kind if kind in VISIT_TYPES else None
 
 
 class HomeVisitView(AidModelView):
@@ -57,8 +63,11 @@ class HomeVisitView(AidModelView):
         "visitors": _l("Names of the teachers or staff who went, separated by 、"),
         "open_problems": _l("What the family still needs; say below who follows it up and when."),
     }
-    add_form_extra_fields = edit_form_extra_fields = {
+    edit_form_extra_fields = {"student": pupil_field(VISIT_LABELS["student"], default=student_from_link)}
+    # 控辍保学's 登记劝返家访 opens the form with the pupil and the kind chosen (?student=…&visit_type=…)
+    add_form_extra_fields = {
         "student": pupil_field(VISIT_LABELS["student"], default=student_from_link),
+        "visit_type": choice_field(VISIT_LABELS["visit_type"], VISIT_TYPES, default=visit_type_from_link),
     }
 
 

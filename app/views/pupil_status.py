@@ -101,5 +101,6 @@ class PupilStatusView(BaseView):
         if years and year not in years and year != school_year_of(clock.today()):
             abort(404)
         rows = dropouts(db.session, year)
-        return self.render_template("aid/dropouts.html", rows=rows, year=year, years=years,
+        may_visit = self.appbuilder.sm.has_access("can_add", "HomeVisitView")
+        return self.render_template("aid/dropouts.html", rows=rows, year=year, years=years, may_visit=may_visit,
                                     title=_l("Pupils who left school (控辍保学)"))

@@ -6,7 +6,7 @@ an instalment paid; a second application is not approved, with a reason the offi
 预申请, 温馨提示月 and a reminder recorded, 贷款统计 and the printed notice.
 
 Pupil status: the officer records 退学 (refused without a reason), the centre sees the pupil in
-red on 控辍保学, the officer records a home visit, the page shows its date, the officer records
+red on 控辍保学, the officer records a 劝返 home visit, the page shows its date, the officer records
 复学 and the pupil leaves the list; 学籍变动 lists the changes; a supervisor reads 控辍保学 and
 cannot record a change.
 
@@ -320,7 +320,7 @@ def test_4_a_pupil_drops_out_is_visited_and_returns(users):
     menu(officer, "宣传与走访", "走访")
     add(officer)
     pick_pupil(officer, LEAVER, LEAVER)
-    officer.select_option("#visit_type", index=1)
+    officer.select_option("#visit_type", label="劝返复学")  # the visit that counts as 控辍保学's follow-up
     officer.fill("#visited_on", TODAY)
     officer.keyboard.press("Escape")
     officer.fill("#visitors", "刘洋、班主任王老师")
