@@ -220,6 +220,13 @@ def test_another_schools_officer_cannot_write_or_read_the_number_by_the_api(app,
     # its own school's officer reads it masked; the centre in full
     assert api("t_officer_a").get(f"/api/v1/student/{pupil_a}").get_json()["result"]["student_number"] == studentno.mask(TEMP_A)
     assert api("t_center").get(f"/api/v1/student/{pupil_a}").get_json()["result"]["student_number"] == TEMP_A
+    # the masked number sent back as read keeps the number stored; any other starred value is refused
+    r = api("t_officer_a").put_current(f"/api/v1/student/{pupil_a}", json={"student_number": studentno.mask(TEMP_A),
+                                                                            "class_name": "8班"})
+    assert r.status_code == 200, r.get_json()
+    assert _stored(pupil_a) == TEMP_A
+    r = api("t_officer_a").put_current(f"/api/v1/student/{pupil_a}", json={"student_number": "L341124********0000"})
+    assert r.status_code == 422 and _stored(pupil_a) == TEMP_A
     # and writes it by the API, normalised
     r = api("t_officer_a").put_current(f"/api/v1/student/{pupil_a}", json={"student_number": "g" + ID_A.lower()})
     assert r.status_code == 200, r.get_json()
