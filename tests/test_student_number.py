@@ -350,3 +350,18 @@ def test_the_student_award_and_identification_exports_carry_the_number(app, offi
         last = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export", AuditEntry.entity == "award")
                                   .order_by(AuditEntry.id.desc())).first()
         assert last.username == "t_center"
+
+
+def test_demo_pupils_get_valid_numbers_mostly_g_and_never_twice(app):
+    from app.demo import demo_student_number
+
+    numbers = [idcard.make("341124", date(2012, 9, 1), seq) for seq in range(1000)]
+    given = [(number, demo_student_number(number)) for number in numbers]
+    with app.test_request_context():
+        for number, sn in given:
+            if sn is not None:
+                assert studentno.parse(sn, id_number=number) == sn
+    kinds = [sn[0] if sn else None for _, sn in given]
+    assert kinds.count("G") > 800 and kinds.count("L") and kinds.count("J") and kinds.count(None)
+    assigned = [sn for _, sn in given if sn]
+    assert len(set(assigned)) == len(assigned)
