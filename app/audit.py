@@ -69,6 +69,7 @@ def _mask_middle(text, keep_start, keep_end):
 
 MASKS = {
     "id_number": lambda v: _mask_middle(v, 6, 4),
+    "student_number": lambda v: _mask_middle(v, 7, 4),  # 全国学籍号: G + the ID number
     # the ID number's middle: beside its masked number, the full date would give the number back
     "birth_date": lambda v: (v.isoformat() if hasattr(v, "isoformat") else str(v))[:4] + "-**-**",
     "card_number": lambda v: _mask_middle(v, 4, 4),

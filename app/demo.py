@@ -101,6 +101,21 @@ def _name(rng):
     return rng.choice(SURNAMES) + given
 
 
+def demo_student_number(number):
+    """A demo pupil's 学籍号, read from its (synthetic) ID number so the random draws of the rest stay as
+    they were: G + the ID number for most, a temporary L or a J number for a few, none yet for some."""
+    born, seq = date(int(number[6:10]), int(number[10:12]), int(number[12:14])), int(number[14:17])
+    other = (seq * 7 + 3) % 1000  # a bijection: no two pupils of one birth date share it
+    kind = seq % 100
+    if kind < 84:
+        return "G" + number
+    if kind < 88:
+        return f"L{number[:6]}{born:%Y%m%d}8{other:03d}"
+    if kind < 90:
+        return "J" + idcard.make(number[:6], born, other)
+    return None
+
+
 def _students_for(rng, school, count, year_start, used_ids, division):
     stage = school["stage"]
     grades = GRADES[stage]
@@ -119,6 +134,7 @@ def _students_for(rng, school, count, year_start, used_ids, division):
         rows.append(
             dict(
                 school_id=school["id"], name=_name(rng), gender=gender, id_number=number,
+                student_number=demo_student_number(number),
                 birth_date=born, grade=grades[g], class_name=f"{rng.randrange(1, 9)}班",
                 enrolment_year=year_start - g, guardian=surname_guardian, guardian_phone=_phone(rng),
                 boarding=rng.random() < BOARDERS[stage],
@@ -420,7 +436,8 @@ def _seed_loans(rng, schools, year_start, today, count):
                 used.add(number)
                 break
         student = Student(school_id=school["id"], name=_name(rng), gender="M" if int(number[16]) % 2 else "F",
-                          id_number=number, birth_date=born, grade="高三" if status == "pre_applied" else "已毕业",
+                          id_number=number, student_number=demo_student_number(number), birth_date=born,
+                          grade="高三" if status == "pre_applied" else "已毕业",
                           class_name=f"{rng.randrange(1, 9)}班", enrolment_year=entry - 3, guardian=_name(rng),
                           guardian_phone=_phone(rng))
         db.session.add(student)

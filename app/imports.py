@@ -21,7 +21,7 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import idcard, uploads
+from app import idcard, studentno, uploads
 from app.exports import cell_of
 from app.extensions import db
 from app.models.choices import DIFFICULTY_LEVELS, EVIDENCE_SOURCES
@@ -29,7 +29,7 @@ from app.models.identification import CATEGORIES
 from app.rules import RuleError, db_errors, grades
 from app.rules.identification import check_identification, is_priority
 from app.rules.students import check_student
-from app.rules.transfers import REGISTERED_ELSEWHERE
+from app.rules.transfers import REGISTERED_ELSEWHERE, STUDENT_NUMBER_ELSEWHERE
 from app.scope import current_school_scope
 from app import clock
 
@@ -50,6 +50,9 @@ STUDENT_COLUMNS = [
     ("categories", "困难类别", False, "建档立卡、残疾"),
     ("evidence_source", "认定依据", False, "扶贫部门"),
     ("identified_on", "认定日期", False, "2026-09-15"),
+    # optional, last so that files laid out before it still read: G + the ID number for most pupils
+    # (app/studentno.py); an empty cell keeps the 学籍号 on record
+    ("student_number", "学籍号", False, "G" + idcard.make("341124", date(2009, 5, 6), 123)),
 ]
 
 
@@ -159,6 +162,7 @@ def import_students(data: bytes, today=None) -> ImportResult:
     categories = {str(label): name for name, label, _ in CATEGORIES}
     parsed = []
     seen = {}
+    seen_numbers = {}  # 学籍号 → row
 
     def err(row, key, message):
         result.errors.append(RowError(row, titles[key], str(message)))
@@ -178,6 +182,7 @@ def import_students(data: bytes, today=None) -> ImportResult:
             if info.number in seen:
                 err(row, "id_number", gettext("The same ID number is already on row %(r)d.", r=seen[info.number]))
             seen[info.number] = row
+        v["student_number"] = _student_number(v.get("student_number"), info, row, today, seen_numbers, err)
         year = None
         if v["enrolment_year"]:
             try:  # which years are plausible for the school is the rule's (app/rules/students.py)
@@ -220,7 +225,9 @@ def import_students(data: bytes, today=None) -> ImportResult:
         v["boarding"] = boarding
         parsed.append((row, v, school, info, year, ident))
 
+    _check_student_numbers(parsed, err)  # every problem of the file at once, these too
     if result.errors:
+        result.errors.sort(key=lambda e: e.row)  # in the file's order
         return result
     numbers = [info.number for _, _, _, info, _, _ in parsed]
     existing = {}
@@ -238,6 +245,7 @@ def import_students(data: bytes, today=None) -> ImportResult:
             idents[(found.student_id, found.school_year)] = found
     # The numbers were just checked county-wide above: the per-record rule need not ask again.
     db.session.info["aid_checked_numbers"] = set(numbers)
+    db.session.info["aid_checked_student_numbers"] = set(seen_numbers)
     new_students, new_idents = [], []
     try:
         for row, v, school, info, year, ident in parsed:
@@ -252,6 +260,8 @@ def import_students(data: bytes, today=None) -> ImportResult:
                           address=v.get("address") or None)
             if v["boarding"] is not None:
                 values["boarding"] = v["boarding"]
+            if v["student_number"] or student is None:  # an empty cell keeps the 学籍号 on record
+                values["student_number"] = v["student_number"]
             probe = SimpleNamespace(id=student.id if student else None, id_number=info.number, **values)
             try:  # the same rules as every other way in (app/rules/students.py)
                 check_student(probe, db.session, today=today)
@@ -290,7 +300,50 @@ def import_students(data: bytes, today=None) -> ImportResult:
         result.created = result.updated = result.unchanged = result.identifications = 0
     finally:
         db.session.info.pop("aid_checked_numbers", None)
+        db.session.info.pop("aid_checked_student_numbers", None)
     return result
+
+
+def _student_number(raw, info, row, today, seen_numbers, err):
+    """A row's 学籍号, normalised (None when the cell is empty or the column absent); a bad one is the row's error."""
+    if not raw:
+        return None
+    try:
+        number = studentno.parse(raw, id_number=info.number if info is not None else None, today=today)
+    except studentno.StudentNumberError as exc:
+        err(row, "student_number", exc.message)
+        return None
+    if number in seen_numbers:
+        err(row, "student_number", gettext("The same 学籍号 is already on row %(r)d.", r=seen_numbers[number]))
+    else:
+        seen_numbers[number] = row
+    return number
+
+
+def _check_student_numbers(parsed, err):
+    """The file's 学籍号 against the whole county at once (by keyed hash): a number held by another pupil
+    (one with another ID number) is the row's error, said as the rule says it (registered, never where)."""
+    from app.models import Student
+    from app.scope import unscoped
+
+    wanted = {v["student_number"]: (row, info.number if info else None, school) for row, v, school, info, _, _ in parsed
+              if v["student_number"]}
+    numbers = list(wanted)
+    for start in range(0, len(numbers), 900):
+        holders = db.session.execute(
+            select(Student.student_number, Student.id_number, Student.school_id, Student.name, Student.grade,
+                   Student.class_name).where(Student.student_number.in_(numbers[start:start + 900]))
+            .execution_options(**unscoped()))
+        for holder in holders:
+            row, id_number, school = wanted[holder.student_number]
+            if holder.id_number == id_number:
+                continue  # the row's own pupil
+            if school is not None and holder.school_id == school.id:
+                err(row, "student_number", gettext(
+                    "This 学籍号 is already registered for %(name)s (%(grade)s %(cls)s) at this school.",
+                    name=holder.name, grade=holder.grade, cls=holder.class_name))
+            else:
+                err(row, "student_number", str(STUDENT_NUMBER_ELSEWHERE))
 
 
 def _insert_new(new_students, new_idents, batch=2000):

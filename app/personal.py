@@ -20,7 +20,7 @@ import re
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 
-from app import idcard
+from app import idcard, studentno
 from app.rules import cards
 
 REVEAL_VIEW = "PersonalData"
@@ -43,6 +43,7 @@ def mask_birth(value) -> str:
 
 MASKS = {
     "id_number": idcard.mask,
+    "student_number": studentno.mask,  # 全国学籍号: G + the ID number for most pupils
     "birth_date": mask_birth,
     "card_number": cards.mask,
     "guardian_phone": mask_phone,
@@ -184,21 +185,25 @@ def keep_masked_echo(obj):
 # The search form is posted instead (app/views/search.py): each ID number typed becomes the search
 # token ``h:<keyed hash>`` (app/crypto.py ``lookup``), which finds the same pupil and reveals nothing
 # without ENCRYPTION_KEY; a GET that still carries a number is redirected to the same page with tokens.
+# A 学籍号 (G + the ID number for most pupils) is the same number: it is tokenised the same way.
 _ID_LIKE = re.compile(r"\d{17}[\dX]")
 
 
 def search_token(value):
-    """An ID number as the search token that finds it; any other value unchanged."""
+    """An ID number or a 学籍号 as the search token that finds it; any other value unchanged."""
     from app.crypto import lookup
 
     number = idcard.normalize(value) if isinstance(value, str) else ""
     if _ID_LIKE.fullmatch(number):
         return "h:" + lookup(number)
+    if isinstance(value, str) and studentno.looks_like(value):
+        return "h:" + lookup(studentno.normalize(value))
     return value
 
 
 def carries_a_number(args) -> bool:
-    return any(_ID_LIKE.fullmatch(idcard.normalize(v)) for v in args.values() if isinstance(v, str))
+    return any(_ID_LIKE.fullmatch(idcard.normalize(v)) or studentno.looks_like(v)
+               for v in args.values() if isinstance(v, str))
 
 
 def tokenised(pairs):

@@ -31,7 +31,7 @@ def _row(name, seq, school="T0001", grade="高一", ident=True, **over):
               "categories": "低保、残疾" if ident else None, "evidence_source": "民政部门" if ident else None,
               "identified_on": "2026-09-20" if ident else None}
     values.update(over)
-    return [values[key] for key, *_ in STUDENT_COLUMNS]
+    return [values.get(key) for key, *_ in STUDENT_COLUMNS]
 
 
 def _upload(client, data):

@@ -45,6 +45,8 @@ class Student(Timestamps, SchoolOwned, db.Model):
         Index("ix_student_gaps", "school_id", postgresql_where=db.text(GAPS), sqlite_where=db.text(GAPS)),
         # One pupil, one ID number, county-wide: on the keyed hash (the number itself is encrypted).
         Index("uq_student_id_number_hash", "id_number_hash", unique=True),
+        # One 学籍号, one pupil, county-wide (app/studentno.py): on its keyed hash too; none for many.
+        Index("uq_student_student_number_hash", "student_number_hash", unique=True),
         STUDENT_STATUSES.check("status"),
     )
     __choices__ = {"gender": GENDERS, "status": STUDENT_STATUSES}
@@ -59,6 +61,12 @@ class Student(Timestamps, SchoolOwned, db.Model):
     # HMAC-SHA256 of the normalised number: exact search and uniqueness; filled on every write.
     id_number_hash = Column(String(64), nullable=False, default=hash_default("id_number"),
                             info={"lookup_of": "id_number"})
+    # 全国学籍号 (app/studentno.py): personal data like the ID number (mostly G + the ID number), so
+    # encrypted and found by its keyed hash the same way; empty until the school records it.
+    student_number = column_property(Column(Encrypted(19), info={"hashed_by": "student_number_hash"}),
+                                     comparator_factory=HashedComparator)
+    student_number_hash = Column(String(64), default=hash_default("student_number"),
+                                 info={"lookup_of": "student_number"})
     birth_date = Column(Date, nullable=False)
     grade = Column(String(20), nullable=False)
     class_name = Column(String(20), nullable=False)
@@ -99,6 +107,15 @@ def _hash_id_number(mapper, connection, target):
     state = inspect(target)
     if state.attrs.id_number.history.has_changes() or target.id_number_hash is None:
         target.id_number_hash = lookup(target.id_number)
+
+
+@event.listens_for(Student, "before_insert")
+@event.listens_for(Student, "before_update")
+def _hash_student_number(mapper, connection, target):
+    """The 学籍号's keyed hash, in step with it (none for none)."""
+    state = inspect(target)
+    if state.attrs.student_number.history.has_changes() or (target.student_number and target.student_number_hash is None):
+        target.student_number_hash = lookup(target.student_number)
 
 
 class StatusChange(Timestamps, SchoolOwned, db.Model):

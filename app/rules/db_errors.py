@@ -57,7 +57,12 @@ def _columns(exc, table):
 
 
 def _field(model, column):
-    """The name a form and the API use for a column: the relationship a foreign key belongs to."""
+    """The name a form and the API use for a column: the relationship a foreign key belongs to, the
+    number a keyed hash is of (two saves racing for one ID number or 学籍号)."""
+    hashed = getattr(model, "__table__", None)
+    source = hashed.c[column].info.get("lookup_of") if hashed is not None and column in hashed.c else None
+    if source:
+        return source
     for rel in sa_inspect(model).relationships:
         if any(c.key == column for c in rel.local_columns) and rel.direction.name == "MANYTOONE":
             return rel.key

@@ -13,12 +13,22 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import idcard
+from app import idcard, studentno
 from app.models.choices import GENDERS, STAGES
 from app.rules import RuleError, grades
 from app.rules.phones import check_phones
 from app.rules.stored import written
 from app.scope import unscoped
+
+
+def _holder(session, condition, exclude_id):
+    """The pupil (anywhere in the county: the scope is not applied) a number condition finds, but this one."""
+    from app.models import Student
+
+    stmt = select(Student.id, Student.school_id, Student.name, Student.grade, Student.class_name).where(condition)
+    if exclude_id is not None:
+        stmt = stmt.where(Student.id != exclude_id)
+    return session.execute(stmt.execution_options(**unscoped())).first()
 
 
 def duplicate_message(session, id_number, exclude_id=None, school_id=None):
@@ -33,12 +43,7 @@ def duplicate_message(session, id_number, exclude_id=None, school_id=None):
 
     if id_number in session.info.get("aid_checked_numbers", ()):
         return None  # an import checked this number against the whole county a moment ago
-    stmt = select(Student.id, Student.school_id, Student.name, Student.grade, Student.class_name).where(
-        Student.id_number == id_number
-    )
-    if exclude_id is not None:
-        stmt = stmt.where(Student.id != exclude_id)
-    row = session.execute(stmt.execution_options(**unscoped())).first()
+    row = _holder(session, Student.id_number == id_number, exclude_id)
     if row is None:
         return None
     if school_id is not None and row.school_id == school_id:
@@ -49,6 +54,45 @@ def duplicate_message(session, id_number, exclude_id=None, school_id=None):
     from app.rules.transfers import REGISTERED_ELSEWHERE
 
     return REGISTERED_ELSEWHERE
+
+
+def student_number_duplicate(session, number, exclude_id=None, school_id=None):
+    """A readable message when another pupil holds this 学籍号, else None: as for the ID number, the
+    lookup is county-wide and an officer learns only that the number is registered, never where."""
+    from app.models import Student
+
+    if number in session.info.get("aid_checked_student_numbers", ()):
+        return None  # an import checked this number against the whole county a moment ago
+    row = _holder(session, Student.student_number == number, exclude_id)
+    if row is None:
+        return None
+    if school_id is not None and row.school_id == school_id:
+        return _l("This 学籍号 is already registered for %(name)s (%(grade)s %(cls)s) at this school.",
+                  name=row.name, grade=row.grade, cls=row.class_name)
+    from app.rules.transfers import STUDENT_NUMBER_ELSEWHERE
+
+    return STUDENT_NUMBER_ELSEWHERE
+
+
+def check_student_number(student, session, today, errors):
+    """The 学籍号, when there is one: of a known form, G + the pupil's own ID number, upper-case, and
+    no other pupil's in the county (app/studentno.py)."""
+    raw = getattr(student, "student_number", None)
+    if raw is None or not str(raw).strip():
+        if raw is not None:
+            student.student_number = None  # blank: none recorded
+        return
+    try:
+        number = studentno.parse(raw, id_number=student.id_number, today=today)
+    except studentno.StudentNumberError as exc:
+        errors["student_number"] = exc.message
+        return
+    if number != raw:
+        student.student_number = number
+    if written(student, "student_number"):
+        message = student_number_duplicate(session, number, student.id, student.school_id)
+        if message:
+            errors["student_number"] = message
 
 
 def check_student(student, session, today=None):
@@ -88,6 +132,7 @@ def check_student(student, session, today=None):
             errors[field] = _l("This field is required.")
         elif value != getattr(student, field):
             setattr(student, field, value)
+    check_student_number(student, session, today, errors)
     check_plausible(student, session, today, errors)
     check_phones(student, ("guardian_phone",), errors)
     if errors:

@@ -14,6 +14,9 @@ then is ask the county centre to move the pupil to it:
   returns the request with a reason the school reads (``return_request``);
 * a request that is decided stays as decided (it is the record of the move).
 
+A 学籍号 (全国学籍号, app/studentno.py) is unique in the county the same way and answers the same way:
+registered, never where (``STUDENT_NUMBER_ELSEWHERE``).
+
 Nothing here tells the school which school the pupil came from: the moved pupil simply appears on
 its list, with the records that follow it.
 
@@ -48,6 +51,12 @@ REQUEST = ("id_number", "name", "grade", "class_name", "reason")
 REGISTERED_ELSEWHERE = _l(
     "This ID number is already on the county's pupil list. If the pupil has come to this school, file a "
     "transfer request (基础数据 › 学生转入申请): the county aid centre checks it and moves the pupil's record."
+)
+
+# The same for a 学籍号 (app/rules/students.py): registered, never where.
+STUDENT_NUMBER_ELSEWHERE = _l(
+    "This 学籍号 is already on the county's pupil list. If the pupil has come to this school, file a transfer "
+    "request (基础数据 › 学生转入申请): the county aid centre checks it and moves the pupil's record."
 )
 
 STATES = states.StateRules(

@@ -189,7 +189,7 @@ class SemesterView(AidModelView):
 
 
 AWARD_LABELS = {
-    "student": _l("Student"), "school": _l("School"), "program": _l("Programme"), "semester": _l("Semester"),
+    "student": _l("Student"), "student.student_number": _l("National student number"), "school": _l("School"), "program": _l("Programme"), "semester": _l("Semester"),
     "amount": _l("Amount (yuan)"), "over_standard_reason": _l("Reason for an amount above the standard"),
     "card_kind": _l("Card"), "card_number": _l("Card number"), "status": _l("Status"),
     "approved_at": _l("Approved at"), "approved_by": _l("Approved by"), "paid_on": _l("Paid on"),
@@ -206,6 +206,8 @@ class AwardView(AidModelView):
     edit_title = _l("Edit award")
     label_columns = AWARD_LABELS
     list_columns = ["student", "school", "program", "semester", "amount", "card_number", "status", "paid_on"]
+    # the list sent to the county and the province: each pupil with the 学籍号 (masked but for the centre)
+    export_columns = ["student", "student.student_number", *list_columns[1:]]
     show_columns = ["student", "school", "program", "semester", "amount", "over_standard_reason", "card_kind",
                     "card_number", "card_holder", "status", "approved_at", "approved_by", "paid_on", "void_reason", "voided_at"]
     add_columns = edit_columns = ["student", "program", "semester", "amount", "over_standard_reason", "card_kind",

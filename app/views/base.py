@@ -353,6 +353,8 @@ class AidModelView(ShowsFilters, ModelView):
     optional_columns = ()
     # Pupils' personal data: every look at a record and every export is written to the audit trail.
     personal_data = False
+    # The export's columns when they are more than the list's (a list sent upward carries the 学籍号).
+    export_columns = None
     show_template = "aid/show.html"
     # fn(self, pks) -> {pk: set of "edit", "delete" and the view's own row controls}: a row shows only
     # those (the list's edit and delete buttons too); None: every row shows what the permissions allow.
@@ -425,7 +427,7 @@ class AidModelView(ShowsFilters, ModelView):
         _, items = self.datamodel.query(
             self._filters, order_column, order_direction, page=0, page_size=MAX_ROWS
         )
-        columns = self.list_columns
+        columns = self.export_columns or self.list_columns
         headers = [self.label_columns.get(c, c) for c in columns]
 
         def value(item, column):
@@ -437,6 +439,9 @@ class AidModelView(ShowsFilters, ModelView):
             if isinstance(raw, Markup):
                 return raw.striptags()  # a link on screen, its text in the sheet
             formatter = self.formatters_columns.get(column)
+            leaf = column.rsplit(".", 1)[-1]
+            if formatter is None and leaf in personal.MASKS:
+                formatter = personal.formatter(leaf)  # a related record's number ("student.student_number")
             return formatter(raw) if formatter else raw
 
         # in full only for those who may see all (the export is recorded with its records)

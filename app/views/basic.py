@@ -58,6 +58,7 @@ STUDENT_LABELS = {
     "name": _l("Name"),
     "gender": _l("Gender"),
     "id_number": _l("ID number"),
+    "student_number": _l("National student number"),
     "birth_date": _l("Birth date"),
     "grade": _l("Grade"),
     "class_name": _l("Class"),
@@ -73,6 +74,7 @@ STUDENT_LABELS = {
 IDENTIFICATION_LABELS = {
     "student": _l("Student"),
     "student.name": _l("Student"),
+    "student.student_number": _l("National student number"),
     "school": _l("School"),
     "school_year": _l("School year"),
     "level": _l("Difficulty level"),
@@ -129,6 +131,8 @@ class IdentificationView(AidModelView):
     edit_title = _l("Edit difficulty identification")
     label_columns = IDENTIFICATION_LABELS
     list_columns = ["student", "school", "school_year", "level", "categories_label", "is_priority", "evidence_source", "identified_on"]
+    # the list filed with the county: each pupil with the 学籍号 (masked but for the centre)
+    export_columns = ["student", "student.student_number", *list_columns[1:]]
     show_columns = ["student", "school", "school_year", "level", "categories_label", "is_priority", "evidence_source", "identified_on", "notes"]
     add_columns = edit_columns = ["student", "school_year", "level", *[c for c, _, _ in CATEGORIES], "evidence_source", "identified_on", "notes"]
     search_columns = ["school", "student", "school_year", "level", "is_priority", *[c for c, _, _ in CATEGORIES], "evidence_source", "identified_on"]
@@ -163,10 +167,10 @@ class StudentView(AidModelView):
     add_title = _l("Add student")
     edit_title = _l("Edit student")
     label_columns = STUDENT_LABELS
-    list_columns = ["name", "gender", "id_number", "school", "grade", "class_name", "enrolment_year", "status"]
-    show_columns = ["name", "gender", "id_number", "birth_date", "school", "grade", "class_name", "enrolment_year", "status", "boarding", "guardian", "guardian_phone", "address", "created_at", "updated_at"]
-    add_columns = edit_columns = ["school", "name", "id_number", "gender", "birth_date", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address"]
-    search_columns = ["school", "name", "id_number", "gender", "grade", "class_name", "enrolment_year", "status"]
+    list_columns = ["name", "gender", "id_number", "student_number", "school", "grade", "class_name", "enrolment_year", "status"]
+    show_columns = ["name", "gender", "id_number", "student_number", "birth_date", "school", "grade", "class_name", "enrolment_year", "status", "boarding", "guardian", "guardian_phone", "address", "created_at", "updated_at"]
+    add_columns = edit_columns = ["school", "name", "id_number", "student_number", "gender", "birth_date", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address"]
+    search_columns = ["school", "name", "id_number", "student_number", "gender", "grade", "class_name", "enrolment_year", "status"]
     order_columns = ["name", "grade", "class_name", "enrolment_year"]
     base_order = ("id", "desc")
     related_views = [IdentificationView]
@@ -177,13 +181,15 @@ class StudentView(AidModelView):
     IN_SCHOOL_HREF = "/studentview/list/?_flt_0_status=in_school"
     description_columns = {
         "id_number": _l("18 characters: 17 digits and a final digit or X. Birth date and gender are read from it."),
+        "student_number": _l("全国学籍号, 19 characters: G and the pupil's ID number for most pupils; J or L and 18 "
+                             "digits for a pupil without one (L: temporary). Leave empty if not known yet."),
         "birth_date": _l("Leave empty to take it from the ID number."),
         "gender": _l("Leave empty to take it from the ID number."),
         "grade": _l("Only the grades of the school's stage are accepted (a 完全中学 has 七年级 to 高三)."),
     }
     rule_check = staticmethod(lambda probe: check_student(probe, db.session))
     optional_columns = ("gender",)
-    unique_by_rules = ("id_number",)
+    unique_by_rules = ("id_number", "student_number")
 
     def render_template(self, template_name, **kwargs):
         if template_name == self.show_template and "pk" in kwargs:
@@ -244,13 +250,13 @@ class StudentApi(AidModelApi):
     personal_data = True
     resource_name = "student"
     datamodel = AidInterface(Student)
-    list_columns = ["id", "name", "gender", "id_number", "school.id", "school.name", "grade", "class_name", "enrolment_year"]
-    show_columns = ["id", "name", "gender", "id_number", "birth_date", "school.id", "school.name", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address"]
-    add_columns = edit_columns = ["school", "name", "gender", "id_number", "birth_date", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address"]
-    search_columns = ["school", "name", "id_number", "grade", "class_name", "enrolment_year"]
+    list_columns = ["id", "name", "gender", "id_number", "student_number", "school.id", "school.name", "grade", "class_name", "enrolment_year"]
+    show_columns = ["id", "name", "gender", "id_number", "student_number", "birth_date", "school.id", "school.name", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address"]
+    add_columns = edit_columns = ["school", "name", "gender", "id_number", "student_number", "birth_date", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address"]
+    search_columns = ["school", "name", "id_number", "student_number", "grade", "class_name", "enrolment_year"]
     order_columns = ["id", "name", "grade", "class_name"]
     base_order = ("id", "desc")
-    optional_columns = ("school", "birth_date", "gender", "boarding")
+    optional_columns = ("school", "birth_date", "gender", "boarding", "student_number")
 
 
 class IdentificationApi(AidModelApi):

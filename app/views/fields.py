@@ -19,7 +19,7 @@ from sqlalchemy import and_, false, or_, select, true
 from wtforms import Field
 from wtforms.validators import ValidationError
 
-from app import idcard
+from app import idcard, studentno
 from app.extensions import db
 
 RESULTS = 20
@@ -58,9 +58,13 @@ def find_pupils(text, limit=RESULTS):
     words = (text or "").split()[:6]
     if _WHOLE.fullmatch(idcard.normalize(text)):
         words = [idcard.normalize(text)]  # a whole number typed in groups: 341124 20090506 123X
+    elif studentno.looks_like(text):
+        words = [studentno.normalize(text)]  # a whole 学籍号, the same way
     for word in words:
         number = idcard.normalize(word)
-        if _WHOLE.fullmatch(number):
+        if studentno.looks_like(word):
+            conditions.append(Student.student_number == studentno.normalize(word))
+        elif _WHOLE.fullmatch(number):
             conditions.append(Student.id_number == number)
         elif _TAIL.fullmatch(number):
             tails.append(number)
@@ -135,6 +139,8 @@ class PupilField(Field):
         chosen = re.match(r"\s*#(\d{1,18})(\s|$)", raw or "")
         if chosen:  # "#123": the record chosen in the picker; the scope applies
             return db.session.scalar(select(Student).where(Student.id == int(chosen.group(1))))
+        if studentno.looks_like(raw):
+            return db.session.scalar(select(Student).where(Student.student_number == studentno.normalize(raw)))
         number = idcard.normalize(raw)
         if not number:
             return None

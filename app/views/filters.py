@@ -3,11 +3,11 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, literal, or_, select
 
-from app import idcard
+from app import idcard, studentno
 
 
 class FilterStudentNameOrIdNumber(BaseFilter):
-    """Records of the students whose name starts with, or whose ID number is, the text typed.
+    """Records of the students whose name starts with, or whose ID number or 学籍号 is, the text typed.
 
     Replaces the framework's dropdown of every student, which would put a
     hundred thousand options into each list page.
@@ -22,10 +22,14 @@ class FilterStudentNameOrIdNumber(BaseFilter):
         text = (value or "").strip()
         if not text:
             return query
-        students = select(Student.id).where(
-            # the ID number through its keyed hash (app/crypto.py): only the whole number finds a pupil
-            or_(Student.name.startswith(text), Student.id_number == (text if text.startswith("h:") else idcard.normalize(text)))
-        )
+        # the ID number and the 学籍号 through their keyed hashes (app/crypto.py): only a whole number finds a pupil
+        if text.startswith("h:"):  # the search token of either (app/personal.py search_token)
+            numbers = [Student.id_number == text, Student.student_number == text]
+        else:
+            numbers = [Student.id_number == idcard.normalize(text)]
+            if studentno.looks_like(text):
+                numbers.append(Student.student_number == studentno.normalize(text))
+        students = select(Student.id).where(or_(Student.name.startswith(text), *numbers))
         return query.filter(getattr(self.model, "student_id").in_(students))
 
 
@@ -50,6 +54,8 @@ def _human_value(view, column, flt, value):
     model = view.datamodel.obj
     text = "" if value is None else str(value)
     if text.startswith("h:") or isinstance(flt, FilterExactHashed):
+        if column == "student_number":
+            return str(_l("the 学籍号 searched for"))
         return str(_l("the ID number searched for"))
     choices = getattr(model, "__choices__", {}).get(column)
     if choices is not None:
