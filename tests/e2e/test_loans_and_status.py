@@ -21,7 +21,7 @@ from datetime import date
 import pytest
 
 from app import idcard
-from tests.e2e.clicks import add, menu, open_row, search
+from tests.e2e.clicks import add, menu, needs, open_row, search
 from tests.e2e.conftest import pick_pupil, shot, text
 from tests.e2e.test_day import _action, _download, _submit  # the same clicks as the day's
 
@@ -34,12 +34,6 @@ BORROWER = "欧阳贷款" + SUFFIX
 LEAVER = "上官复学" + SUFFIX
 TODAY = date.today().isoformat()
 STATE: dict = {}
-
-
-def _needs(*keys):
-    missing = [k for k in keys if k not in STATE]
-    if missing:
-        pytest.skip(f"an earlier flow did not finish ({', '.join(missing)} missing)")
 
 
 def _new_pupil(page, name, id_number, grade):
@@ -163,7 +157,7 @@ def test_1_officer_records_a_loan_application_and_the_centre_takes_it_to_repayme
 
 
 def test_2_an_application_not_approved_shows_the_reason_to_the_officer(users):
-    _needs("borrower")
+    needs(STATE, "borrower")
     officer, centre = users.page("officer"), users.page("center")
     _record_application(officer, BORROWER, "2026-2027", "8000", "2030-06-30", ["身份证", "户口簿"])
     menu(centre, "助学贷款", "贷款名单")
@@ -195,7 +189,7 @@ def test_2_an_application_not_approved_shows_the_reason_to_the_officer(users):
 
 
 def test_3_the_centre_records_an_instalment_paid_reminds_and_reads_the_figures(users):
-    _needs("repaying")
+    needs(STATE, "repaying")
     centre = users.page("center")
     # 贷款名单 › the status (办理记录) › 登记还款 beside the instalment of 20 December 2025 (overdue)
     menu(centre, "助学贷款", "贷款名单")
@@ -355,7 +349,7 @@ def test_4_a_pupil_drops_out_is_visited_and_returns(users):
 
 
 def test_5_the_borrowers_reminder_notice_prints(users):
-    _needs("repaying")
+    needs(STATE, "repaying")
     officer = users.page("officer")
     row = _loan_list_row(officer, BORROWER).filter(has_text="2021-2022").first
     with officer.expect_navigation():
