@@ -54,7 +54,7 @@ run: demo
 ## make test: the whole suite (DATABASE_URL=postgresql://... runs it on PostgreSQL)
 test: setup
 	$(VENV)/bin/ruff check --select F --quiet app tests bench
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q --durations=20 $(PYTEST_ARGS)
 
 ## make bench: list pages at 100,000 and 1,000,000 students; import and export of 10,000 rows; printed documents;
 ## the centre's dashboard and the evaluation at 30 and 300 schools (DASHBOARD_ARGS="--sizes 300 --backends sqlite": one run)
