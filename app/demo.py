@@ -686,5 +686,8 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     outreach = seed_outreach(rng, schools, year_start, today)
     complaints, _ = seed_complaints(rng, schools, today)
     _seed_status_changes(rng, year_start, today)
+    from app.demo_procedure import seed_procedure
+
+    seed_procedure(rng, schools, year_start, today, _name)
     return SeedResult(created=True, schools=len(schools), students=made, identifications=identified,
                       awards=awards, complaints=complaints, outreach=outreach, users=users)

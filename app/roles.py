@@ -34,6 +34,9 @@ BASIC = {
     "TransferRequest": ("TransferRequestView", None, "TransferRequests"),
     "StatusChange": ("StatusChangeView", None, "StatusChanges"),
     "Identification": ("IdentificationView", "IdentificationApi", "Identifications"),
+    "IdentificationApplication": ("IdentificationApplicationView", "IdentificationApplicationApi",
+                                  "IdentificationApplications"),
+    "IdentificationNotice": ("IdentificationNoticeView", None, "IdentificationNotices"),
     "AidProgram": ("AidProgramView", "AidProgramApi", "AidPrograms"),
     "Semester": ("SemesterView", None, "Semesters"),
     "ProgramStandard": ("ProgramStandardView", None, "ProgramStandards"),
@@ -128,6 +131,17 @@ PUPIL_STATUS_READ = [("PupilStatusView", ("can_dropouts",)), ("Dropouts", ("menu
 # 学生转入申请 (app/rules/transfers.py): a school files, the centre moves the pupil or returns the request.
 TRANSFER_CENTRE = [("TransferRequestView", ("can_approve", "can_return_form"))]
 
+# 认定程序 (app/rules/procedure.py): the school enters, assesses, reviews, publishes and files; the centre
+# accepts or returns the filing; everyone reads the schools' progress; identifications end (动态调整) by the
+# school or the centre.
+PROGRESS_READ = [("IdentificationProgressView", ("can_show",)), ("IdentificationProgress", ("menu_access",)),
+                 ("IdentificationApplicationView", ("can_file", "can_pdf")), ("IdentificationNoticeView", ("can_pdf",))]
+PROCEDURE_SCHOOL = [("IdentificationApplicationView", ("can_step", "can_member", "can_evidence")),
+                    ("IdentificationApplicationApi", ("can_step",)),
+                    ("IdentificationNoticeView", ("can_publish", "can_objection", "can_answer", "can_submit_filing")),
+                    ("IdentificationView", ("can_end",))]
+PROCEDURE_CENTRE = [("IdentificationNoticeView", ("can_accept", "can_return_form")), ("IdentificationView", ("can_end",))]
+
 # 投诉处理: everyone who handles complaints takes steps through one endpoint (the rules in
 # app/rules/complaints.py decide which step whom); nobody deletes a complaint.
 COMPLAINT_HANDLING = [("ComplaintView", ("can_step", "can_identity")), ("ComplaintApi", ("can_step", "can_identity"))]
@@ -180,7 +194,7 @@ def _read(*entities):
 
 # Records that money or a workflow refers to are never deleted (app/rules/registry.py refuses it too):
 # they are voided, rejected, closed or corrected, and stay on record.
-KEPT = {"TransferRequest", "StatusChange", "Award", "Loan", "LoanRate", "RepaymentDue", "Submission", "Complaint", "Inspection", "InspectionScore", "PhoneCall",
+KEPT = {"IdentificationApplication", "IdentificationNotice", "TransferRequest", "StatusChange", "Award", "Loan", "LoanRate", "RepaymentDue", "Submission", "Complaint", "Inspection", "InspectionScore", "PhoneCall",
         "PaymentBatch", "BatchLine", "Allocation"}
 
 
@@ -230,9 +244,11 @@ FAB_ROLES = {
     + _blocks(OUTREACH_PHOTOS, PAYMENTS_CENTRE, AUDIT_READ)
     + _blocks(INSPECTING)
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES)
-    + _blocks(REVEAL_ALL, REVEAL_ONE, LOAN_PRE_APPLY, PUPIL_STATUS_WRITE, PUPIL_STATUS_READ),
+    + _blocks(REVEAL_ALL, REVEAL_ONE, LOAN_PRE_APPLY, PUPIL_STATUS_WRITE, PUPIL_STATUS_READ)
+    + _blocks(PROGRESS_READ, PROCEDURE_CENTRE),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "ProgramStandard", "SocialProject",
                                     "LoanMaterial", "LoanRate", "RepaymentDue", "NoticeRule", "WorkCalendarEntry")
+    + _write("IdentificationApplication") + _read("IdentificationNotice") + _blocks(PROGRESS_READ, PROCEDURE_SCHOOL)
     + _write("Student", "TransferRequest", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
     + _read("StatusChange") + _blocks(PUPIL_STATUS_WRITE, PUPIL_STATUS_READ)
     + _read("Submission", "Inspection", "InspectionScore") + _grants("InspectionView", ("can_rectify", "can_evidence"))
@@ -242,8 +258,9 @@ FAB_ROLES = {
     + _read("BatchLine") + _grants("BatchLineView", ("can_correct",)) + _blocks(REVEAL_ONE, LOAN_PRE_APPLY),
     SUPERVISOR: _base() + _read(*ENTITIES) + _blocks(PUPIL_STATUS_READ) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _write("Inspection", "InspectionScore", "PhoneCall")
     + _blocks(INSPECTING)
-    + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
-    LEADER: _base() + _read(*ENTITIES) + _blocks(PUPIL_STATUS_READ) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
+    + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES) + _blocks(PROGRESS_READ),
+    LEADER: _base() + _read(*ENTITIES) + _blocks(PUPIL_STATUS_READ) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES)
+    + _blocks(PROGRESS_READ),
 }
 
 # 打印文书 (app/reports, app/views/reports.py): who prints what; the school scope limits the records.

@@ -734,6 +734,23 @@ class AidModelApi(ModelRestApi):
             record_access("view", self.datamodel.obj.__tablename__, [int(pk)], f"API {self.resource_name}")
         return response
 
+    def take_step(self, pk, run):
+        """A workflow step posted as JSON: the record through the scope (404), the body an object (400),
+        ``run(record, body)`` refused by its rules (422 with the reasons), else the record's new state."""
+        record = None if self._out_of_range(pk) else self.datamodel.get(pk, self._base_filters)
+        if record is None:
+            return self.response_404()
+        body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict):
+            return self.response_400(message=str(_l("The request body does not have the shape this resource takes.")))
+        try:
+            run(record, body)
+            db.session.commit()
+        except RuleError as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.errors)
+        return self.response(200, id=record.id, status=record.status)
+
     @staticmethod
     def _out_of_range(pk):
         """An id no row can have (past the database's integers) is simply not found, not a 500."""

@@ -262,19 +262,8 @@ class ComplaintApi(AidModelApi):
             404: {description: Not found}
             422: {description: Refused, with the reason per field}
         """
-        complaint = None if self._out_of_range(pk) else self.datamodel.get(pk, self._base_filters)
-        if complaint is None:
-            return self.response_404()
-        body = request.get_json(silent=True) or {}
-        if not isinstance(body, dict):
-            return self.response_400(message=str(_l("The request body does not have the shape this resource takes.")))
-        try:
-            transition(complaint, body.get("action"), current_roles(), db.session, user=g.user, data=body)
-            db.session.commit()
-        except RuleError as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
-        return self.response(200, id=complaint.id, status=complaint.status)
+        return self.take_step(pk, lambda complaint, body: transition(
+            complaint, body.get("action"), current_roles(), db.session, user=g.user, data=body))
 
     @api_expose("/<int:pk>/identity", methods=["GET"])
     @protect()
