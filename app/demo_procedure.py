@@ -120,5 +120,5 @@ def _school(rng, school, pupils, state, school_year, today, name):
         db.session.flush()
         ident = db.session.scalars(select(Identification).where(Identification.application_id == apps[-1].id)).first()
         if ident is not None:
-            procedure.end_identification(db.session, ident, today, "父母外出务工，家庭收入稳定，经本人申请退出")
+            procedure.end_identification(db.session, ident, ident.identified_on, "父母外出务工，家庭收入稳定，经本人申请退出")
     return len(apps)

@@ -128,6 +128,13 @@ def test_the_whole_procedure_as_the_school_and_the_centre_do_it(app, pupils, as_
         "file": (BytesIO(PNG), "诊断证明.png"), "description": "县医院诊断证明"}, content_type="multipart/form-data")
     page = visible_text(officer.get(f"/identificationapplicationview/show/{pk}"))
     assert "程大山" in page and "李小花" in page and "14,000.50" in page and "诊断证明.png" in page
+    # a member typed by mistake is removed while the application is being completed
+    officer.post(f"/identificationapplicationview/member/{pk}", data={"relation": "叔叔", "name": "误录成员"})
+    with app.app_context():
+        wrong = db.session.scalars(select(FamilyMember.id).where(FamilyMember.name == "误录成员")).one()
+    officer.post(f"/identificationapplicationview/member/{pk}/delete/{wrong}")
+    with app.app_context():
+        assert db.session.query(FamilyMember).filter_by(application_id=pk).count() == 2
     # without a verified category, no review before the class panel
     assert "记录学校审核" not in page
     r = _step(officer, pk, "review", review_decision="accept")

@@ -102,6 +102,7 @@ class IdentificationApplicationView(AidModelView):
     base_order = ("id", "desc")
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_export", "can_step", "can_member",
                         "can_evidence", "can_file", "can_pdf"]
+    method_permission_name = {**AidModelView.method_permission_name, "member_delete": "member"}
     text_search_relations = {"student": FilterStudentNameOrIdNumber}
     rule_check = staticmethod(lambda probe: rules.check_application(probe, db.session))
     description_columns = {
