@@ -731,5 +731,8 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     complaints, _ = seed_complaints(rng, schools, today)
     complaints += _seed_status_changes(rng, year_start, today)
     _seed_transfer(schools, today)
+    from app.demo_procedure import seed_procedure
+
+    seed_procedure(rng, schools, year_start, today, _name)
     return SeedResult(created=True, schools=len(schools), students=made, identifications=identified,
                       awards=awards, complaints=complaints, outreach=outreach, users=users)

@@ -35,6 +35,9 @@ BASIC = {
     "SchoolTransfer": ("TransferHandoverView", "TransferHandoverApi", "TransferHandovers"),
     "StatusChange": ("StatusChangeView", None, "StatusChanges"),
     "Identification": ("IdentificationView", "IdentificationApi", "Identifications"),
+    "IdentificationApplication": ("IdentificationApplicationView", "IdentificationApplicationApi",
+                                  "IdentificationApplications"),
+    "IdentificationNotice": ("IdentificationNoticeView", None, "IdentificationNotices"),
     "AidProgram": ("AidProgramView", "AidProgramApi", "AidPrograms"),
     "Semester": ("SemesterView", None, "Semesters"),
     "ProgramStandard": ("ProgramStandardView", None, "ProgramStandards"),
@@ -140,6 +143,17 @@ HANDOVER_STEPS = [("TransferHandoverView", ("can_start", "can_accept", "can_decl
                   ("TransferHandoverApi", ("can_step",))]
 HANDOVER_READ = [("TransferHandoverView", ("can_incoming",)), ("IncomingTransfers", ("menu_access",))]
 
+# 认定程序 (app/rules/procedure.py): the school enters, assesses, reviews, publishes and files; the centre
+# accepts or returns the filing; everyone reads the schools' progress; identifications end (动态调整) by the
+# school or the centre.
+PROGRESS_READ = [("IdentificationProgressView", ("can_show",)), ("IdentificationProgress", ("menu_access",)),
+                 ("IdentificationApplicationView", ("can_file", "can_pdf")), ("IdentificationNoticeView", ("can_pdf",))]
+PROCEDURE_SCHOOL = [("IdentificationApplicationView", ("can_step", "can_member", "can_evidence")),
+                    ("IdentificationApplicationApi", ("can_step",)),
+                    ("IdentificationNoticeView", ("can_publish", "can_objection", "can_answer", "can_submit_filing")),
+                    ("IdentificationView", ("can_end",))]
+PROCEDURE_CENTRE = [("IdentificationNoticeView", ("can_accept", "can_return_form")), ("IdentificationView", ("can_end",))]
+
 # 投诉处理: everyone who handles complaints takes steps through one endpoint (the rules in
 # app/rules/complaints.py decide which step whom); nobody deletes a complaint.
 COMPLAINT_HANDLING = [("ComplaintView", ("can_step", "can_identity")), ("ComplaintApi", ("can_step", "can_identity"))]
@@ -192,7 +206,7 @@ def _read(*entities):
 
 # Records that money or a workflow refers to are never deleted (app/rules/registry.py refuses it too):
 # they are voided, rejected, closed or corrected, and stay on record.
-KEPT = {"TransferRequest", "SchoolTransfer", "StatusChange", "Award", "Loan", "LoanRate", "RepaymentDue", "Submission", "Complaint", "Inspection", "InspectionScore", "PhoneCall",
+KEPT = {"IdentificationApplication", "IdentificationNotice", "TransferRequest", "SchoolTransfer", "StatusChange", "Award", "Loan", "LoanRate", "RepaymentDue", "Submission", "Complaint", "Inspection", "InspectionScore", "PhoneCall",
         "PaymentBatch", "BatchLine", "Allocation"}
 
 
@@ -243,9 +257,11 @@ FAB_ROLES = {
     + _blocks(OUTREACH_PHOTOS, PAYMENTS_CENTRE, AUDIT_READ)
     + _blocks(INSPECTING)
     + _read("Complaint") + _blocks(COMPLAINT_INTAKE, COMPLAINT_HANDLING, COMPLAINT_FIGURES)
-    + _blocks(REVEAL_ALL, REVEAL_ONE, LOAN_PRE_APPLY, PUPIL_STATUS_WRITE, PUPIL_STATUS_READ, PUPIL_FILE),
+    + _blocks(REVEAL_ALL, REVEAL_ONE, LOAN_PRE_APPLY, PUPIL_STATUS_WRITE, PUPIL_STATUS_READ, PUPIL_FILE)
+    + _blocks(PROGRESS_READ, PROCEDURE_CENTRE),
     SCHOOL_OFFICER: _base() + _read("School", "InfoOfficer", "AidProgram", "Semester", "ProgramStandard", "SocialProject",
                                     "LoanMaterial", "LoanRate", "RepaymentDue", "NoticeRule", "WorkCalendarEntry")
+    + _write("IdentificationApplication") + _read("IdentificationNotice") + _blocks(PROGRESS_READ, PROCEDURE_SCHOOL)
     + _write("Student", "TransferRequest", "Identification", "Award", "SchoolFund", "Pairing", "Loan", "LoanReminder") + _imports()
     + _read("StatusChange") + _blocks(PUPIL_STATUS_WRITE, PUPIL_STATUS_READ, PUPIL_FILE)
     + _write("SchoolTransfer") + _blocks(HANDOVER_STEPS, HANDOVER_READ)
@@ -256,8 +272,9 @@ FAB_ROLES = {
     + _read("BatchLine") + _grants("BatchLineView", ("can_correct",)) + _blocks(REVEAL_ONE, LOAN_PRE_APPLY),
     SUPERVISOR: _base() + _read(*ENTITIES) + _blocks(PUPIL_STATUS_READ, PUPIL_FILE) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _write("Inspection", "InspectionScore", "PhoneCall")
     + _blocks(INSPECTING)
-    + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
-    LEADER: _base() + _read(*ENTITIES) + _blocks(PUPIL_STATUS_READ) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES),
+    + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES) + _blocks(PROGRESS_READ),
+    LEADER: _base() + _read(*ENTITIES) + _blocks(PUPIL_STATUS_READ) + _grants("PublicityActivityView", ("can_photo",)) + _blocks(PAYMENTS_READ) + _read("Complaint") + _blocks(COMPLAINT_HANDLING, COMPLAINT_FIGURES)
+    + _blocks(PROGRESS_READ),
 }
 
 # 打印文书 (app/reports, app/views/reports.py): who prints what; the school scope limits the records.

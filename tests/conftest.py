@@ -254,6 +254,24 @@ def _world(app):
     c.active = False
     db.session.commit()
     WORLD.school_c, WORLD.handover_b = c.id, handover_b.id
+    from app.models import ApplicationEvidence, FamilyMember, IdentificationApplication, IdentificationNotice, NoticeObjection
+
+    # 认定程序: school B's application (being completed: members and evidence may still change) and its notice
+    application_b = IdentificationApplication(student_id=sb.id, school_year="2026-2027", applied_on=date(2026, 9, 20),
+                                              level_requested="special", factor_economy="乙校家庭经济情况",
+                                              statement="乙校认定申请陈述")
+    notice_b = IdentificationNotice(school_id=b.id, school_year="2026-2027", title="乙校认定公示", working_days=5,
+                                    starts_on=date(2026, 10, 8), ends_on=date(2026, 10, 15))
+    db.session.add_all([application_b, notice_b])
+    db.session.flush()
+    member_b = FamilyMember(application_id=application_b.id, relation="母亲", name="乙校家庭成员", age=38)
+    evidence_b = ApplicationEvidence(application_id=application_b.id, name="乙校证明材料.png",
+                                     path=storage.save(b"\x89PNG\r\n\x1a\n", "乙校证明材料.png"))
+    objection_b = NoticeObjection(notice_id=notice_b.id, received_on=date(2026, 10, 9), content="乙校公示异议")
+    db.session.add_all([member_b, evidence_b, objection_b])
+    db.session.commit()
+    WORLD.application_b, WORLD.notice_b = application_b.id, notice_b.id
+    WORLD.member_b, WORLD.evidence_b, WORLD.objection_b = member_b.id, evidence_b.id, objection_b.id
     WORLD.material, WORLD.loan_a, WORLD.loan_b, WORLD.due_b, WORLD.reminder_b = (
         material.id, loan_a.id, loan_b.id, due_b.id, reminder_b.id)
     for username, role, code in [
@@ -284,6 +302,7 @@ def _world(app):
                        "甲校保密投诉人", "13900001111", "甲校未移交举报", "甲校举报人",
                        "乙校走访人", "乙校走访发现", "乙校家长意见", "乙校宣传活动", "乙校宣传说明", "乙校照片",
                        "乙校资助专干", "乙校励志之星事迹", "乙校退票说明", "乙校转入学生", "乙校转入理由",
+                       "乙校家庭经济情况", "乙校认定申请陈述", "乙校认定公示", "乙校家庭成员", "乙校证明材料", "乙校公示异议",
                        sb.id_number, sb.id_number[-4:] + "<", card_b, card_b[-4:] + "<"]
     db.session.remove()
 

@@ -146,6 +146,14 @@ def test_seed_demo_builds_a_plausible_county_once(app):
         batch = db.session.scalars(select(PaymentBatch)).one()
         assert batch.status == "exported" and reconciliation(batch).balanced
         assert result.complaints == len(complaints) and result.outreach["visits"] > 0
+        # 认定程序: this school year's procedure in every state across schools, as the centre's page shows it
+        from app.rules.identification import school_year_of
+        from app.rules.procedure import school_progress
+
+        progress = {state for _, state, _, _ in school_progress(db.session, school_year_of(date.today()))}
+        assert {"not_started", "assessing", "published", "submitted", "returned", "filed"} <= progress
+        filed = db.session.scalars(select(Identification).where(Identification.application_id.is_not(None))).all()
+        assert filed and all(i.effective for i in filed) and any(i.ended_on for i in filed)
         # one user per role; officers linked to their school
         from flask_appbuilder.security.sqla.models import User
 

@@ -10,7 +10,8 @@ from tests.conftest import WORLD
 # on the roles page, because `flask users create --role` takes the code).
 ALLOWED = {"English", "Excel", "xlsx", "简体中文", "Admin", "AidCenter", "SchoolOfficer", "Supervisor", "Leader", "Auditor",
            "Public", "UTC", "API",
-           "LPR"}  # 贷款市场报价利率: Chinese policy documents write it so (助学贷款 › 贷款利率)
+           "LPR",  # 贷款市场报价利率: Chinese policy documents write it so (助学贷款 › 贷款利率)
+           "png", "jpg", "jpeg", "pdf"}  # the extension of a file's own name (an evidence file in the audit trail)
 HASH = re.compile(r"\b[0-9a-f]{16,}\b")
 ENGLISH_TEXT = re.compile(r"[A-Za-z]{3,}(?:[ '\-][A-Za-z]+)*")
 PK_BY_VIEW = {

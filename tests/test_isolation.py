@@ -24,6 +24,7 @@ from app.models import (
 from app.models.budgets import BatchLine
 from app.models.outreach import AidStaff, HomeVisit, PublicityActivity, Recognition, TrainingAttendance
 from app.models.printing import PrintJob
+from app.models.procedure import IdentificationApplication, IdentificationNotice
 from app.models.base import SchoolOwned
 from tests.conftest import WORLD
 from tests.sweep import build_url, routes as _routes, view_for_endpoint as _view_for_endpoint
@@ -81,6 +82,8 @@ def _b_id_for(model):
         Recognition: WORLD.recognition_b,
         BatchLine: WORLD.line_b,
         PrintJob: getattr(WORLD, "print_job_b", None),
+        IdentificationApplication: WORLD.application_b,
+        IdentificationNotice: WORLD.notice_b,
     }
     if model in ids:
         return ids[model]
@@ -97,6 +100,10 @@ _PRINT_ARGS = {
     "loan_id": lambda: WORLD.loan_b,
     "job_id": lambda: WORLD.print_job_b,
     "complaint_id": lambda: WORLD.complaint_b,
+    # 认定程序: school B's family member, evidence file and objection, named beside their record
+    "member_id": lambda: WORLD.member_b,
+    "evidence_id": lambda: WORLD.evidence_b,
+    "objection_id": lambda: WORLD.objection_b,
 }
 
 
@@ -252,6 +259,14 @@ def _payload_for(app, rule):
         Recognition: {"student": WORLD.student_b_number, "year": "2026", "kind": "star", "title": "越权",
                       "citation": "越权事迹"},
         BatchLine: {"card_number": "6217000000000000005"},
+        IdentificationApplication: {
+            "student": WORLD.student_b_number if rule.rule.find("/api/") < 0 else WORLD.student_b,
+            "school_year": "2026-2027", "applied_on": "2026-10-01", "level_requested": "general", "cat_other": True,
+            "statement": "越权申请", "relation": "父亲", "name": "越权成员", "action": "assess",
+            "panel_members": "越权评议", "assessed_on": "2026-10-02", "proposed_level": "general",
+            "review_decision": "accept", "description": "越权材料"},
+        IdentificationNotice: {"content": "越权异议", "received_on": "2026-10-09", "answer": "越权答复",
+                               "reason": "越权退回", "school_year": "2026-2027"},
     }
     if rule.endpoint.startswith(("PrintView.", "PrintJobView.")):
         return {"school": WORLD.school_b, "grade": "五年级", "class_name": "2班"}

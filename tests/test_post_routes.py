@@ -51,6 +51,12 @@ WRITERS = {
     "TransferHandoverView.start": {C, O}, "TransferHandoverView.accept": {C, O}, "TransferHandoverView.decline": {C, O},
     "TransferHandoverView.withdraw": {C, O}, "TransferHandoverApi.step": {C, O},
     "PupilStatusView.change": {C, O},
+    # 认定程序 (app/rules/procedure.py): the school's steps, the centre's decision on a filing, 退出认定 by either
+    **{f"IdentificationApplicationView.{route}": {O} for route in ("step", "member", "member_delete", "evidence")},
+    "IdentificationApplicationApi.step": {O},
+    **{f"IdentificationNoticeView.{route}": {O} for route in ("publish", "objection", "answer", "submit_filing")},
+    "IdentificationNoticeView.accept": {C}, "IdentificationNoticeView.return_form": {C},
+    "IdentificationView.end": {C, O},
     "SearchRelayView.relay": {C, O, S, L, AUDITOR},  # a list search, posted: it stores nothing
     "StudentView.pick": {C, O, S, L},  # the pupil picker's search, posted: it stores nothing
     "AidUserDBModelView.action:unlock": set(),

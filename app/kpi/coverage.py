@@ -61,7 +61,7 @@ def coverage(semester, list_limit=500) -> Coverage:
     # the semester (the award check in the WHERE clause: PostgreSQL makes it a semi-join, SQLite
     # probes the award index once per identification).  The school names come apart.
     groups = (select(Identification.school_id, Identification.is_priority, func.count())
-              .where(Identification.school_year == semester.school_year)
+              .where(Identification.school_year == semester.school_year, Identification.effective.is_(True))
               .group_by(Identification.school_id, Identification.is_priority))
     with_aid = {(sid, priority): n for sid, priority, n in session.execute(groups.where(aided))}
     counts = {}
@@ -109,7 +109,8 @@ def coverage(semester, list_limit=500) -> Coverage:
     unaided = (
         select(Student, Identification)
         .join(Identification, Identification.student_id == Student.id)
-        .where(Identification.school_year == semester.school_year, Identification.is_priority.is_(True), ~aided)
+        .where(Identification.school_year == semester.school_year, Identification.is_priority.is_(True),
+               Identification.effective.is_(True), ~aided)
     )
     # the priority pupils without an award: counted above, school by school
     count = sum(r[2] - r[3] for r in counts.values())

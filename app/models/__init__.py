@@ -20,3 +20,6 @@ from app.models.schoolyear import SchoolYearTurnover  # noqa: F401,E402
 from app.models.audit import AuditEntry, AuditHead  # noqa: F401,E402
 from app.models.verification import VerificationPreview, VerificationRun  # noqa: F401,E402
 from app.models.calendar import NoticeRule, WorkCalendarEntry  # noqa: F401,E402
+from app.models.procedure import (  # noqa: F401,E402
+    ApplicationEvidence, FamilyMember, IdentificationApplication, IdentificationNotice, NoticeObjection,
+)

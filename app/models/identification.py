@@ -52,9 +52,19 @@ class Identification(Timestamps, SchoolOwned, db.Model):
     notes = Column(Text)
     # carried forward from last school year by the turnover (app/turnover.py): 认定 is yearly, so confirm it
     needs_review = Column(Boolean, nullable=False, default=False, server_default="0", index=True)
+    # In force: the award rules read only effective identifications (app/rules/eligibility.py).  Filed
+    # through the procedure (app/rules/procedure.py), entered by the centre, or carrying a category the
+    # departments' lists verify; a school's own identification typed directly waits for its filing.
+    effective = Column(Boolean, nullable=False, default=True, server_default="1", index=True)
+    # the application filed with the centre that made or last changed it
+    application_id = Column(Integer, ForeignKey("identification_application.id"), index=True)
+    # 动态调整: the family left the list (its situation improved); no award after this day
+    ended_on = Column(Date)
+    end_reason = Column(Text)
 
     student = relationship("Student", back_populates="identifications", lazy="joined", innerjoin=True)
     school = relationship("School", lazy="joined", innerjoin=True)
+    application = relationship("IdentificationApplication", foreign_keys=[application_id])
 
     def __str__(self):
         return f"{self.student.name} {self.school_year}"

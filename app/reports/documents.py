@@ -404,3 +404,69 @@ def evaluation_context(year):
 
 _STAGE_SHORT = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "senior": "普通高中", "complete": "完全中学",
                 "vocational": "中职"}
+
+
+# --- 家庭经济困难学生认定 (app/rules/procedure.py) ------------------------------------------
+
+_LEVEL_CN = {"special": "特别困难", "difficult": "困难", "general": "一般困难"}
+_DECISION_CN = {"accept": "同意评议小组意见", "change": "调整认定档次", "reject": "不予认定"}
+
+
+@document("identification_application", "identification_application.html", "家庭经济困难学生认定申请表")
+def identification_application_context(application):
+    """The national form's layout (教财〔2018〕16号 附件): the pupil, the family, the factors, the statement
+    and the promise the family signs; then the class panel's and the school's opinions."""
+    from app import idcard
+    from app.models.identification import CATEGORIES
+    from app.models.procedure import FACTORS
+
+    student = application.student
+    members = [{"name": m.name, "age": "" if m.age is None else m.age, "relation": m.relation,
+                "occupation": m.occupation or "", "income": m.yearly_income} for m in application.members]
+    return {
+        "centre_name": _config("CENTRE_NAME"),
+        "school": application.school.name,
+        "school_year": application.school_year,
+        "name": student.name,
+        "gender": {"M": "男", "F": "女"}.get(student.gender or "", ""),
+        "birth": student.birth_date.strftime("%Y年%m月") if student.birth_date else "",
+        "id_number": idcard.mask(student.id_number) if student.id_number else "",
+        "grade": student.grade, "class_name": student.class_name,
+        "address": student.address or "", "guardian": student.guardian or "",
+        "household": len(members) + 1,
+        "members": members,
+        "income": sum((m.yearly_income or Decimal(0) for m in application.members), Decimal(0)),
+        "categories": [{"label": str(label), "ticked": bool(getattr(application, name))} for name, label, _ in CATEGORIES],
+        "factors": [{"label": str(label), "text": getattr(application, name) or ""} for name, label in FACTORS],
+        "level_requested": _LEVEL_CN.get(application.level_requested, ""),
+        "statement": application.statement,
+        "applied_on": application.applied_on.isoformat(),
+        "panel_members": application.panel_members or "",
+        "assessed_on": application.assessed_on.isoformat() if application.assessed_on else "",
+        "proposed_level": _LEVEL_CN.get(application.proposed_level or "", ""),
+        "assessment_notes": application.assessment_notes or "",
+        "decision": _DECISION_CN.get(application.review_decision or "", ""),
+        "final_level": _LEVEL_CN.get(application.final_level or "", ""),
+        "review_reason": application.review_reason or "",
+        "reviewed_on": application.reviewed_on.isoformat() if application.reviewed_on else "",
+        "printed_on": date.today().isoformat(),
+    }
+
+
+@document("identification_notice", "identification_notice.html", "家庭经济困难学生认定结果公示")
+def identification_notice_context(notice):
+    """The list to post: name, grade, class and level only (no ID number, no family details: the 2017 rule)."""
+    rows = sorted(notice.applications, key=lambda a: (grade_key(a.student.grade), class_key(a.student.class_name),
+                                                      a.student.name))
+    school = notice.school
+    hotlines = []
+    if school.complaint_hotline or school.phone:
+        hotlines.append({"whose": school.name, "number": school.complaint_hotline or school.phone})
+    hotlines.append({"whose": _config("CENTRE_NAME"), "number": _config("CENTRE_HOTLINE")})
+    return {
+        "title": notice.title, "school": school.name, "school_year": notice.school_year,
+        "rows": [{"name": a.student.name, "grade": a.student.grade, "class_name": a.student.class_name,
+                  "level": _LEVEL_CN.get(a.final_level or "", "")} for a in rows],
+        "start": notice.starts_on.isoformat(), "end": notice.ends_on.isoformat(), "days": notice.working_days,
+        "hotlines": hotlines,
+    }

@@ -27,12 +27,13 @@ KEPT = {
     "loan", "loan_event", "loan_rate", "repayment_due", "loan_reminder", "submission", "complaint", "complaint_step",
     "complaint_identity_read", "inspection", "inspection_score", "phone_call", "card_export",
     "audit_entry", "audit_head", "school_year_turnover", "evaluation_part", "transfer_request", "school_transfer", "verification_run",
-    "student_status_change",
+    "student_status_change", "identification_application", "identification_notice", "identification_objection",
 }
 WHILE_UNUSED = {
     "school", "student", "identification", "info_officer", "aid_program", "program_standard", "semester", "social_project",
     "loan_material", "report_task", "inspection_item", "training_session", "home_visit",
-    "publicity_activity", "recognition", "aid_staff", "ab_user",
+    "publicity_activity", "recognition", "aid_staff", "ab_user", "identification_family_member",
+    "identification_evidence",
 }
 FREE = {
     "print_job", "letter_policy", "letter_part", "training_attendance", "publicity_photo", "login_lock", "demo_account",
@@ -122,4 +123,15 @@ def _identification_without_awards(session, obj):
                                   "instead.", year=obj.school_year)})
 
 
-EXTRA = {"identification": _identification_without_awards}
+def _application_still_open(session, obj):
+    """A family member or an evidence file goes only while the application is still being completed."""
+    from app.rules.procedure import EDITABLE, EVIDENCE_OPEN, _application_of, _parent_open
+
+    if obj.__tablename__ == "identification_family_member":
+        _parent_open(_application_of(obj, session), EDITABLE, _l("family members"))
+    else:
+        _parent_open(_application_of(obj, session), EVIDENCE_OPEN, _l("evidence files"))
+
+
+EXTRA = {"identification": _identification_without_awards,
+         "identification_family_member": _application_still_open, "identification_evidence": _application_still_open}

@@ -3,7 +3,8 @@
 Everything here is data the centre edits (资助管理 → 资助项目, 资助标准), never a constant:
 
 * ``needs_identification``: a need-based programme aids only a pupil identified as in difficulty
-  for the award's school year (学生资助资金管理办法 财科教〔2019〕19号: the grants go to 家庭经济困难学生
+  for the award's school year, by an identification in force (``effective``: filed through the
+  procedure or verified, app/rules/procedure.py) that has not ended before the semester (学生资助资金管理办法 财科教〔2019〕19号: the grants go to 家庭经济困难学生
   as the school identifies them), of the programme's levels and, when set, categories.
 * the programme's grades (中职国家助学金: 一、二年级 only; 学前: the kindergarten years).
 * the pupil is in school: not 已毕业 (app/turnover.py writes that grade when a pupil leaves) nor
@@ -177,6 +178,12 @@ def award_errors(session, award, student, program, semester) -> dict:
             errors["student"] = _l(
                 "%(program)s is for pupils identified as in financial difficulty: this pupil has no identification "
                 "for %(year)s.", program=program.name, year=semester.school_year)
+            return errors
+        from app.rules.procedure import in_force_for
+
+        why = in_force_for(identification, semester, award)
+        if why is not None:
+            errors["student"] = why
             return errors
         if program.level_codes and identification.level not in program.level_codes:
             errors["program"] = _l("%(program)s aids only pupils identified as %(levels)s.", program=program.name,

@@ -4,6 +4,7 @@ from app.rules.complaints import check_complaint
 from app.rules.eligibility import check_program, check_standard
 from app.rules.funds import check_fund, check_pairing, check_project
 from app.rules.identification import check_identification
+from app.rules.procedure import check_application, check_evidence, check_member, check_notice, check_objection
 from app.rules.loans import check_due, check_loan, check_rate
 from app.rules.supervision import check_call, check_inspection, check_item, check_score
 from app.rules.officers import check_officer
@@ -22,6 +23,9 @@ def _checks():
         SchoolTransfer, SocialProject, StatusChange, Student, TransferRequest,
     )
     from app.models.calendar import NoticeRule, WorkCalendarEntry
+    from app.models.procedure import (
+        ApplicationEvidence, FamilyMember, IdentificationApplication, IdentificationNotice, NoticeObjection,
+    )
 
     from app.models.budgets import Allocation, BatchLine, PaymentBatch, ProgramBudget
     from app.models.complaints import Complaint
@@ -35,6 +39,11 @@ def _checks():
     )
 
     return {
+        IdentificationApplication: lambda session, obj: check_application(obj, session),
+        FamilyMember: lambda session, obj: check_member(obj, session),
+        ApplicationEvidence: lambda session, obj: check_evidence(obj, session),
+        IdentificationNotice: lambda session, obj: check_notice(obj, session),
+        NoticeObjection: lambda session, obj: check_objection(obj, session),
         NoticeRule: lambda session, obj: check_notice_rule(obj, session),
         WorkCalendarEntry: lambda session, obj: check_calendar_entry(obj, session),
         HomeVisit: lambda session, obj: check_visit(obj),

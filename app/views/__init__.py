@@ -22,6 +22,9 @@ from app.views.search import SearchRelayView
 from app.views.transfers import TransferHandoverApi, TransferHandoverView, TransferRequestView
 from app.views.calendar import NoticeRuleView, WorkCalendarView
 from app.views.evaluation import EvaluationPartView, EvaluationView
+from app.views.procedure import (
+    IdentificationApplicationApi, IdentificationApplicationView, IdentificationNoticeView, IdentificationProgressView,
+)
 from app.views.complaints import ComplaintApi, ComplaintFiguresView, ComplaintView
 from app.views.reporting import ReportingPagesView, ReportTaskView, SubmissionView
 from app.views.pages import CompletenessView, CoverageView, OverlapView, PublicNoticeView
@@ -56,6 +59,13 @@ def register_views(appbuilder):
     appbuilder.add_view(
         IdentificationView, "Identifications", label=_l("Difficulty identifications"), icon="fa-heart", **basic
     )
+    appbuilder.add_view(IdentificationApplicationView, "IdentificationApplications",
+                        label=_l("Identification applications"), icon="fa-file-text-o", **basic)
+    appbuilder.add_view(IdentificationNoticeView, "IdentificationNotices", label=_l("Identification notices"),
+                        icon="fa-bullhorn", **basic)
+    appbuilder.add_view_no_menu(IdentificationProgressView)
+    appbuilder.add_link("IdentificationProgress", href="IdentificationProgressView.show",
+                        label=_l("Identification procedure by school"), icon="fa-tasks", **basic)
     appbuilder.add_view(StudentImportView, "StudentImport", label=_l("Import students"), icon="fa-upload", **basic)
     appbuilder.add_view(VerificationView, "Verification", label=_l("Verification lists"), icon="fa-check", **basic)
     appbuilder.add_view_no_menu(TurnoverView)
@@ -134,8 +144,8 @@ def register_views(appbuilder):
     appbuilder.add_link("Evaluation", href="EvaluationView.ranking", label=_l("Year-end evaluation"), icon="fa-trophy",
                         **stats)
     appbuilder.add_view(EvaluationPartView, "EvaluationParts", label=_l("Evaluation weights"), icon="fa-sliders", **stats)
-    for api in (SchoolApi, StudentApi, IdentificationApi, AidProgramApi, AwardApi, LoanApi, ComplaintApi,
-                TransferHandoverApi):
+    for api in (SchoolApi, StudentApi, IdentificationApi, IdentificationApplicationApi, AidProgramApi, AwardApi, LoanApi,
+                ComplaintApi, TransferHandoverApi):
         appbuilder.add_api(api)
     from app.views.reports import register_print_views
 

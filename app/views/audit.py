@@ -26,7 +26,9 @@ OTHER_LABELS = {"ab_user": _l("User accounts"), "publicity_photo": _l("Photos"),
                 "complaint_step": _l("Handling timeline"), "loan_event": _l("History"),
                 "school_year_turnover": _l("School-year turnover"), "letter_part": _l("Paragraph"),
                 "letter_policy": _l("Policy in the letter to parents"),
-                "verification_run": _l("Verification list applied")}
+                "verification_run": _l("Verification list applied"),
+                "identification_family_member": _l("Family members"), "identification_evidence": _l("Evidence files"),
+                "identification_objection": _l("Objections")}
 
 
 def entity_label(table):
@@ -74,6 +76,13 @@ TABLE_FIELD_LABELS = {
     "submission": {"submitted_by_id": _l("Submitted by"), "reviewed_by_id": _l("Reviewed by")},
     "publicity_photo": {"name": _l("File name")},
     "demo_account": {"user_id": _l("Demo account")},
+    # 认定程序: the rows of an application's page and of a notice's page (no list screen of their own)
+    "identification_family_member": {"relation": _l("Relation"), "name": _l("Name"), "age": _l("Age"),
+                                     "occupation": _l("Work or school"), "yearly_income": _l("Yearly income (yuan)")},
+    "identification_evidence": {"name": _l("File name"), "description": _l("What it shows"),
+                                "uploaded_at": _l("Uploaded at")},
+    "identification_objection": {"received_on": _l("Received on"), "content": _l("Objection"), "answer": _l("Answer"),
+                                 "answered_on": _l("Answered on")},
 }
 # Fields the trail shows no line for: the record's own number (the entry names it), keyed hashes
 # (a search key of an encrypted number, meaningless to a person), where a file is stored (its name

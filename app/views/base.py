@@ -776,6 +776,20 @@ class AidModelApi(ModelRestApi):
                 message=str(_l("The request body does not have the shape this resource takes.")))
         return record, body, None
 
+    def take_step(self, pk, run):
+        """A workflow step posted as JSON: the record through the scope (404), the body an object (400),
+        ``run(record, body)`` refused by its rules (422 with the reasons), else the record's new state."""
+        record, body, refused = self._step_request(pk)
+        if refused is not None:
+            return refused
+        try:
+            run(record, body)
+            db.session.commit()
+        except RuleError as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.errors)
+        return self.response(200, id=record.id, status=record.status)
+
     @staticmethod
     def _out_of_range(pk):
         """An id no row can have (past the database's integers) is simply not found, not a 500."""

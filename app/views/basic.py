@@ -22,6 +22,7 @@ from app.rules.students import check_student
 from app.views.base import AidInterface, AidModelApi, AidModelView
 from app.views.fields import find_pupils, pupil_field, pupil_label
 from app.views.filters import FilterStudentNameOrIdNumber
+from app.views.procedure import IdentificationEndMixin
 
 
 def grade_choices(graduated=True):
@@ -84,6 +85,10 @@ IDENTIFICATION_LABELS = {
     "identified_on": _l("Identified on"),
     "notes": _l("Notes"),
     **{name: label for name, label, _ in CATEGORIES},
+    "effective": _l("In force"),
+    "application": _l("Application"),
+    "ended_on": _l("Left the list on"),
+    "end_reason": _l("Why the pupil left the list"),
 }
 
 
@@ -122,20 +127,24 @@ class InfoOfficerView(AidModelView):
     rule_check = staticmethod(lambda probe: check_officer(probe, db.session))
 
 
-class IdentificationView(AidModelView):
+class IdentificationView(IdentificationEndMixin, AidModelView):
     personal_data = True
+    show_template = "aid/identification_show.html"  # 动态调整 (the pupil leaves the list) and the procedure
     datamodel = AidInterface(Identification)
     list_title = _l("Difficulty identifications")
     show_title = _l("Difficulty identification")
     add_title = _l("Record a difficulty identification")
     edit_title = _l("Edit difficulty identification")
     label_columns = IDENTIFICATION_LABELS
-    list_columns = ["student", "school", "school_year", "level", "categories_label", "is_priority", "evidence_source", "identified_on"]
+    list_columns = ["student", "school", "school_year", "level", "categories_label", "is_priority", "evidence_source", "identified_on",
+                    "effective"]
     # the list filed with the county: each pupil with the 学籍号 (masked but for the centre)
     export_columns = ["student", "student.student_number", *list_columns[1:]]
-    show_columns = ["student", "school", "school_year", "level", "categories_label", "is_priority", "evidence_source", "identified_on", "notes"]
+    show_columns = ["student", "school", "school_year", "level", "categories_label", "is_priority", "evidence_source", "identified_on", "notes",
+                    "effective", "application", "ended_on", "end_reason"]
     add_columns = edit_columns = ["student", "school_year", "level", *[c for c, _, _ in CATEGORIES], "evidence_source", "identified_on", "notes"]
-    search_columns = ["school", "student", "school_year", "level", "is_priority", *[c for c, _, _ in CATEGORIES], "evidence_source", "identified_on"]
+    search_columns = ["school", "student", "school_year", "level", "is_priority", *[c for c, _, _ in CATEGORIES], "evidence_source", "identified_on",
+                      "effective"]
     order_columns = ["school_year", "level", "identified_on", "is_priority"]
     base_order = ("identified_on", "desc")
     description_columns = {
@@ -264,7 +273,8 @@ class IdentificationApi(AidModelApi):
     resource_name = "identification"
     datamodel = AidInterface(Identification)
     _columns = ["school_year", "level", *[c for c, _, _ in CATEGORIES], "evidence_source", "identified_on", "notes"]
-    list_columns = ["id", "student.id", "student.name", "school.id", "school.name", "is_priority", *_columns]
+    list_columns = ["id", "student.id", "student.name", "school.id", "school.name", "is_priority", *_columns, "effective",
+                    "ended_on", "end_reason"]
     show_columns = list_columns
     add_columns = edit_columns = ["student", *_columns]
     search_columns = ["school", "student", "school_year", "level", "is_priority"]

@@ -17,7 +17,6 @@ from wtforms import SelectField, StringField, TextAreaField
 from app.extensions import db
 from app.kpi.complaints import complaint_figures
 from app.models.complaints import ACCOUNTABILITY, COMPLAINT_KINDS, FINDINGS, HANDLERS, STEP_ACTIONS, Complaint
-from app.rules import RuleError
 from app.rules.complaints import (
     ACTION_FIELDS, available_actions, check_complaint, closing_deadline, may_edit, may_see_identity, record_identity_read, supervisors,
     transition,
@@ -257,16 +256,8 @@ class ComplaintApi(AidModelApi):
             404: {description: Not found}
             422: {description: Refused, with the reason per field}
         """
-        complaint, body, refused = self._step_request(pk)
-        if refused is not None:
-            return refused
-        try:
-            transition(complaint, body.get("action"), current_roles(), db.session, user=g.user, data=body)
-            db.session.commit()
-        except RuleError as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
-        return self.response(200, id=complaint.id, status=complaint.status)
+        return self.take_step(pk, lambda complaint, body: transition(
+            complaint, body.get("action"), current_roles(), db.session, user=g.user, data=body))
 
     @api_expose("/<int:pk>/identity", methods=["GET"])
     @protect()
