@@ -59,23 +59,30 @@ def request_id():
 
 
 def _current_user():
-    """(id, username) of the request's logged-in user, or (None, None). Never loads a user that
-    was not loaded (g.user: Flask-AppBuilder's hook and the JWT loader; _login_user: Flask-Login)."""
+    """(id, username) of the request's logged-in user, or (None, None). Reads only what is loaded,
+    never the database: a line logged while a transaction has failed (Flask-AppBuilder logs a refused
+    write before it rolls back) must not touch the session, or the refusal it reports is replaced by
+    the session's "roll back first" error. The name is kept on ``g`` once seen, for the lines logged
+    after a commit has expired the user (g.user: Flask-AppBuilder's hook and the JWT loader;
+    _login_user: Flask-Login)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import NoInspectionAvailable
+
     user = g.get("user") or g.get("_login_user")
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None:
         return None, None
     try:
-        from sqlalchemy import inspect
-
         state = inspect(user)
-        identity = state.identity
-        user_id = identity[0] if identity else state.dict.get("id")
-        username = state.dict.get("username")
-        if username is None and not state.detached:
-            username = user.username  # expired by a commit: one read of the row
-        return user_id, username
-    except Exception:  # a failed transaction, a user object of another kind: the line still goes out
-        return getattr(user, "id", None), None
+    except NoInspectionAvailable:  # Flask-Login's anonymous user
+        return None, None
+    identity = state.identity
+    user_id = identity[0] if identity else state.dict.get("id")
+    if user_id is None:
+        return None, None
+    username = state.dict.get("username")
+    if username is not None:
+        g.aid_log_username = username
+    return user_id, username if username is not None else g.get("aid_log_username")
 
 
 class RequestContext(logging.Filter):

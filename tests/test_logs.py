@@ -124,3 +124,30 @@ def test_a_flask_command_logs_to_stderr_and_prints_only_its_answer(app, logging_
     anchors = [e for e in _json_lines(captured.err) if e["logger"] == "app.audit"]
     assert anchors and anchors[0]["message"].startswith("audit anchor {")
     assert "audit anchor {" not in captured.out
+
+
+def test_a_refused_write_is_reported_as_itself_though_the_user_was_expired(app):
+    """Flask-AppBuilder logs a refused write before it rolls back; naming the user on that line must
+    not read the database (the session's "roll back first" error would replace the refusal, and the
+    clerk would read "conflicts with an existing one" instead of which fields)."""
+    from flask import g
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import event
+
+    from app.extensions import db
+    from app.logs import _current_user
+
+    with app.test_request_context("/"):
+        user = db.session.scalars(select(User).where(User.username == "t_officer_a")).one()
+        g.user, user_id = user, user.id
+        assert _current_user() == (user_id, "t_officer_a")
+        db.session.expire(user)
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert _current_user() == (user_id, "t_officer_a")  # the name seen before, no read
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert statements == []
+        db.session.rollback()

@@ -94,7 +94,8 @@ def server():
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
-        shutil.rmtree(instance, ignore_errors=True)
+        if not os.environ.get("E2E_KEEP"):
+            shutil.rmtree(instance, ignore_errors=True)
 
 
 @pytest.fixture(scope="package")
