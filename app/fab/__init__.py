@@ -16,7 +16,9 @@ copies is an internal that a new Flask-AppBuilder may change under it:
   look at personal data, 422 in Chinese; ``_handle_*_args``: refused sort and filter columns);
 * ``app/security.py``: login with lock-out and rate limit, sessions ended on logout and on a
   password change, JWT bound to the session epoch, the roles' menus;
-* ``app/templates/appbuilder/general/``: FAB's alert and confirm dialogs in the product's look.
+* ``app/templates/appbuilder/general/``: FAB's alert and confirm dialogs in the product's look;
+* ``app/static/js/behaviours.js``: FAB's ``ab_keep_tab.js`` reopens the tab last shown on any page;
+  the remembered tab is kept for the page that showed it only.
 
 ``CHECKED`` below is the Flask-AppBuilder version all of this was read against, and
 ``app/fab/checked.json`` the fingerprint of the source of every FAB function it overrides
@@ -48,8 +50,10 @@ PATCHED = (
     ("flask_appbuilder.api", "rison"),  # validates with the module's ``jsonschema``, which speedups replaces
 )
 
-# Templates of FAB's that the app replaces (path under FAB's templates folder).
+# Templates of FAB's that the app replaces (path under FAB's templates folder), and its static files
+# whose behaviour the app corrects (under FAB's static folder).
 TEMPLATES = ("appbuilder/general/alert.html", "appbuilder/general/confirm.html")
+STATIC = ("appbuilder/js/ab_keep_tab.js",)
 
 
 def fingerprint(obj) -> str:
@@ -78,7 +82,7 @@ def overridden():
                 for attr in vars(cls):
                     if attr.startswith("__") or attr in HOOKS or attr not in vars(base):
                         continue
-                    if callable(vars(base)[attr]):
+                    if inspect.isfunction(vars(base)[attr]) or isinstance(vars(base)[attr], (staticmethod, classmethod)):
                         found.setdefault(f"{base.__module__}.{base.__qualname__}.{attr}", set()).add(
                             f"{module.__name__}.{name}")
     return {key: sorted(users) for key, users in found.items()}
@@ -114,4 +118,6 @@ def current_fingerprints():
     folder = Path(flask_appbuilder.__file__).parent / "templates"
     for template in TEMPLATES:
         prints[f"template:{template}"] = fingerprint((folder / template).read_text(encoding="utf-8"))
+    for static in STATIC:
+        prints[f"static:{static}"] = fingerprint((folder.parent / "static" / static).read_text(encoding="utf-8"))
     return prints

@@ -216,9 +216,29 @@ def test_5_the_admin_unlocks_a_login_locked_by_failed_logins(users, browser, ser
     context, page = _try_login(browser, server, who, DEMO_PASSWORD)
     assert "/login" not in page.url, text(page)[:800]
     context.close()
+    # the lock ended the leader's other logins (app/security.py): a later test's leader logs in afresh
+    for key in [k for k in users.contexts if k[0] == who]:
+        users.contexts.pop(key)[0].close()
 
 
 # --- 学校信息员: 更正卡号 ----------------------------------------------------------------------------
+
+def _pending_lines_of(page, school):
+    return page.locator("table tbody tr").filter(has=page.locator("input[type=radio][value=failed]")).filter(
+        has_text=school)
+
+
+def _open_batch_paying(centre, school):
+    """发放批次 › the first batch not yet reconciled with a line of ``school`` still waiting; True if found."""
+    menu(centre, "资助管理", "发放批次")
+    for n in range(centre.locator("table.aid-list tbody tr a[href*='/paymentbatchview/show/']").count()):
+        click(centre, centre.locator("table.aid-list tbody tr a[href*='/paymentbatchview/show/']").nth(n))
+        centre.locator("a[href='#Home']").click()
+        if _pending_lines_of(centre, school).count():
+            return True
+        menu(centre, "资助管理", "发放批次")
+    return False
+
 
 def test_6_a_failed_payment_of_the_officers_school_is_recorded_by_the_centre(users):
     centre = users.page("center")
@@ -231,19 +251,19 @@ def test_6_a_failed_payment_of_the_officers_school_is_recorded_by_the_centre(use
         centre.select_option("select[name=program]", label=option)
         click(centre, centre.locator("button", has_text="查看待发放名单"))
         if centre.locator("table tbody tr", has_text=SCHOOL).count():
+            click(centre, centre.locator("button", has_text="生成发放批次"))
+            assert re.search(r"已生成批次FF[\d-]+", text(centre)), text(centre)[:1500]
+            centre.locator("a[href='#Home']").click()
             break
     else:
-        raise AssertionError(f"no award of {SCHOOL} waits to be paid: {options}")
-    click(centre, centre.locator("button", has_text="生成发放批次"))
-    assert re.search(r"已生成批次FF[\d-]+", text(centre)), text(centre)[:1500]
-    centre.locator("a[href='#Home']").click()
+        # every approved award of the school is already in one of the demo's open batches: that one is answered
+        assert _open_batch_paying(centre, SCHOOL), f"no award of {SCHOOL} waits to be paid: {options}"
     with centre.expect_download():
         centre.locator("button", has_text="下载银行代发清单").click()
     centre.reload()
     centre.locator("a[href='#Home']").click()
     # the bank's answer by hand: the officer's school's payment failed, a wrong card number
-    line = centre.locator("table tbody tr").filter(has=centre.locator("input[type=radio][value=failed]")).filter(
-        has_text=SCHOOL).first
+    line = _pending_lines_of(centre, SCHOOL).first
     STATE["pupil"] = line.locator("td").nth(2).inner_text().strip()
     line.locator("input[type=radio][value=failed]").check()
     line.locator("select").select_option(label="卡号错误")

@@ -8,6 +8,19 @@
    The menu's 退出登录 link is posted (a GET of /logout/ changes nothing).
    Delegated from the document, so it works whenever this file loads. */
 (function () {
+  /* Flask-AppBuilder's ab_keep_tab.js reopens the tab last shown on any page (one key for the whole
+     site): a new inspection opened on the 电话回访记录 tab of the one seen before and showed none of its
+     details. The remembered tab is kept for the page that showed it only (a reload, a return to it). */
+  try {
+    if (window.localStorage.getItem("aidLastTabPage") !== window.location.pathname) {
+      window.localStorage.removeItem("lastTab");
+    }
+    document.addEventListener("click", function (event) {
+      if (event.target.closest && event.target.closest('a[data-toggle="tab"]')) {
+        window.localStorage.setItem("aidLastTabPage", window.location.pathname);
+      }
+    });
+  } catch (e) { /* no storage: each page opens on its first tab */ }
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.matches && el.matches("[data-autosubmit]") && el.form) { el.form.submit(); }
