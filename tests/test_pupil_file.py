@@ -150,3 +150,19 @@ def test_a_pupil_with_nothing_recorded_has_a_file_that_says_so(app, officer_a):
         with app.app_context():
             purge(db.session.get(Student, sid))
             db.session.commit()
+
+
+def test_the_file_shows_each_identification_procedure_of_the_pupil(app, center):
+    """资助档案完整: an inspector reads how the pupil was identified (申请, 评议, 审核, 公示, 备案), not only the result."""
+    from app.models import IdentificationApplication
+
+    with app.app_context():
+        application = db.session.get(IdentificationApplication, WORLD.application_b)
+        year, status = application.school_year, application.status_label
+        applied = application.applied_on.isoformat()
+    shown = visible_text(center.get(f"/pupilfile/{WORLD.student_b}"))
+    assert "认定程序（申请 → 班级评议 → 学校审核 → 公示 → 备案）" in shown
+    row = shown[shown.index("认定程序（申请"):]
+    assert year in row and applied in row and str(status) in row
+    printed = pdf_text(center.get(f"/pupilfile/{WORLD.student_b}/pdf").data)
+    assert "认定程序" in printed and applied in printed

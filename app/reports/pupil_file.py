@@ -65,9 +65,28 @@ def _identifications(session, student):
 
     return [{"school_year": i.school_year, "level": i.level_label, "categories": i.categories_label,
              "priority": bool(i.is_priority), "source": _label(EVIDENCE_SOURCES, i.evidence_source),
-             "on": _d(i.identified_on), "school": i.school.name, "notes": i.notes or ""}
+             "on": _d(i.identified_on), "school": i.school.name, "notes": i.notes or "",
+             "effective": bool(i.effective), "ended_on": _d(i.ended_on), "end_reason": i.end_reason or ""}
             for i in session.scalars(select(Identification).where(Identification.student_id == student.id)
                                      .order_by(Identification.school_year.desc()))]
+
+
+def _applications(session, student):
+    """认定程序: each application of the pupil and how far it went (申请, 评议, 审核, 公示, 备案)."""
+    from app.models.choices import DIFFICULTY_LEVELS
+    from app.models.procedure import REVIEW_DECISIONS, IdentificationApplication
+
+    rows = session.scalars(select(IdentificationApplication).where(IdentificationApplication.student_id == student.id)
+                           .order_by(IdentificationApplication.school_year.desc(), IdentificationApplication.id)).all()
+    return [{"school_year": a.school_year, "applied_on": _d(a.applied_on), "mid_year": bool(a.mid_year),
+             "requested": _label(DIFFICULTY_LEVELS, a.level_requested),
+             "assessed": f"{_d(a.assessed_on)} {_label(DIFFICULTY_LEVELS, a.proposed_level)}" if a.assessed_on else "",
+             "reviewed": (f"{_d(a.reviewed_on)} {_label(REVIEW_DECISIONS, a.review_decision)}"
+                          f"{' ' + _label(DIFFICULTY_LEVELS, a.final_level) if a.final_level else ''}") if a.reviewed_on else "",
+             "notice": f"{_d(a.notice.starts_on)}–{_d(a.notice.ends_on)}" if a.notice is not None else "",
+             "status": a.status_label, "return_reason": a.return_reason or "",
+             "members": len(a.members), "evidence": len(a.evidence)}
+            for a in rows]
 
 
 def _awards(session, student):
@@ -165,6 +184,7 @@ def pupil_file(student, session=None, today=None):
         "pupil": _basics(student),
         "history": _history(session, student),
         "identifications": _identifications(session, student),
+        "applications": _applications(session, student),
         "awards": awards, "awarded_total": total, "paid_total": paid,
         "loans": _loans(session, student),
         "pairings": _pairings(session, student),
