@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask_appbuilder.security.manager import AUTH_DB
 
-from app.passwords import password_complexity
+from app.security.passwords import password_complexity
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
@@ -27,8 +27,8 @@ def _env_bool(name, default):
 # "production" (the default) or "development" (said explicitly by `make run`, `make test`, the
 # tests and the benchmarks). Outside development the app refuses to start without real
 # SECRET_KEY, ENCRYPTION_KEY and AUDIT_KEY
-# (app/hardening.py), cookies are Secure by default, and the demo
-# county and its logins are refused (app/demo_guard.py).
+# (app/security/hardening.py), cookies are Secure by default, and the demo
+# county and its logins are refused (app/demo/guard.py).
 AID_ENV = os.environ.get("AID_ENV", "production").strip().lower() or "production"
 DEVELOPMENT = AID_ENV == "development"
 
@@ -62,7 +62,7 @@ def _encryption_key():
 
 
 def _audit_key():
-    """AUDIT_KEY (the HMAC key of the audit trail's chain and anchors: app/audit.py), else
+    """AUDIT_KEY (the HMAC key of the audit trail's chain and anchors: app/security/audit.py), else
     (development only) one kept in instance/audit_key.  Never stored in the database."""
     return _instance_key("AUDIT_KEY", "audit_key", lambda: secrets.token_hex(32))
 
@@ -89,7 +89,7 @@ class Config:
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = int(os.environ.get("PORT", "5000"))
 
-    # Logs go to stdout (app/logs.py): one JSON object a line outside development, readable text in it.
+    # Logs go to stdout (app/operations/logs.py): one JSON object a line outside development, readable text in it.
     LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEVELOPMENT else "json")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
@@ -98,7 +98,7 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # default: INSTANCE_DIR/uploads
     BACKUP_DIR = os.environ.get("BACKUP_DIR")  # default: INSTANCE_DIR/backups (flask backup create)
 
-    # --- the audit trail (app/audit.py) -------------------------------------
+    # --- the audit trail (app/security/audit.py) -------------------------------------
     # The chain's HMAC key: outside the database, like the other keys (required outside development).
     AUDIT_KEY = _audit_key()
     # Signed heads of the chain are appended here (one JSON line each); keep it off the database's host.
@@ -108,7 +108,7 @@ class Config:
     AUDIT_ANCHOR_EVERY = int(os.environ.get("AUDIT_ANCHOR_EVERY", "1000"))
     AUDIT_ANCHOR_MINUTES = float(os.environ.get("AUDIT_ANCHOR_MINUTES", "60"))
 
-    # --- uploaded files (app/uploads.py checks every file before anything reads it) -------
+    # --- uploaded files (app/files/uploads.py checks every file before anything reads it) -------
     # One request's body; a larger one is refused before it is read (a Chinese 413 answer, app/errors.py).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_MB", "25")) * 1024 * 1024
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "20")) * 1024 * 1024  # one file
@@ -122,7 +122,7 @@ class Config:
     SPREADSHEET_MAX_CELLS = int(os.environ.get("SPREADSHEET_MAX_CELLS", "2000000"))
     SPREADSHEET_MAX_SHARED_STRINGS_BYTES = int(os.environ.get("SPREADSHEET_MAX_SHARED_STRINGS_MB", "50")) * 1024 * 1024
 
-    # --- login and sessions (app/hardening.py, app/security.py) -------------
+    # --- login and sessions (app/security/hardening.py, app/security/manager.py) -------------
     ENCRYPTION_KEY = _encryption_key()
     # N failed logins of a name from one client address within LOGIN_LOCK_MINUTES lock that name at
     # that address (elsewhere it still logs in) for LOGIN_LOCK_MINUTES, each further lock of the
@@ -163,7 +163,7 @@ class Config:
     # 公示期: the fewest working days a posted aid list stays up (the 2018 national guidance on identifying
     # pupils in difficulty, 教财〔2018〕16号, as commonly applied: 不少于5个工作日); app/kpi/notice.py.
     NOTICE_WORKING_DAYS = int(os.environ.get("NOTICE_WORKING_DAYS", "5"))
-    # A compared verification list waits this long on the server for its confirmation (app/verification.py).
+    # A compared verification list waits this long on the server for its confirmation (app/operations/verification.py).
     VERIFICATION_PREVIEW_MINUTES = int(os.environ.get("VERIFICATION_PREVIEW_MINUTES", "60"))
     APP_NAME = os.environ.get("APP_NAME", COUNTY_NAME + "学生资助管理后台")
     APP_THEME = ""
@@ -173,14 +173,14 @@ class Config:
     AUTH_TYPE = AUTH_DB
     # Schema comes only from the migrations, never from create_all().
     FAB_CREATE_DB = False
-    # Roles and permissions are defined in code (app/roles.py) and synced by
+    # Roles and permissions are defined in code (app/security/roles.py) and synced by
     # `flask sync-roles`; nothing is written to the database at start-up.
     FAB_UPDATE_PERMS = False
     FAB_ADD_SECURITY_API = False
     FAB_API_SWAGGER_UI = True
     FAB_API_MAX_PAGE_SIZE = 100
     FAB_INDEX_VIEW = "app.views.home.HomeView"
-    FAB_SECURITY_MANAGER_CLASS = "app.security.AidSecurityManager"
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.AidSecurityManager"
     FAB_BASE_TEMPLATE = "layout.html"
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
     FAB_PASSWORD_COMPLEXITY_VALIDATOR = staticmethod(password_complexity)
@@ -232,7 +232,7 @@ class Config:
         "report": int(os.environ.get("COMPLAINT_CLOSE_DAYS", "30")),
     }
 
-    # --- demo (development only: app/demo_guard.py) -------------------------
+    # --- demo (development only: app/demo/guard.py) -------------------------
     # The demo users' password; outside development it, and the published Demo@2021, never log in.
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Demo@2021")
 

@@ -12,17 +12,17 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_object)
     app.config.update(overrides)
-    # Roles and their permissions are code (app/roles.py), read by the security manager.
-    from app.roles import FAB_ROLES
+    # Roles and their permissions are code (app/security/roles.py), read by the security manager.
+    from app.security.roles import FAB_ROLES
 
     app.config["FAB_ROLES"] = FAB_ROLES
     from app import clock
 
     clock.install(app)  # the process runs on the county's clock (TIMEZONE)
-    from app import hardening
+    from app.security import hardening
 
     hardening.install_early(app)  # refuses default keys outside development; CSRF before the APIs exist
-    from app import logs
+    from app.operations import logs
 
     logs.install(app)  # JSON lines (or text) on stdout, a request id and the user on each (LOG_FORMAT)
 
@@ -34,19 +34,19 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
     with app.app_context():
         from app import models  # noqa: F401  (register the mappers)
-        from app import scope
+        from app.security import scope
 
         scope.install(db.session)
-        from app import audit
+        from app.security import audit
 
         audit.install(db.session)
-        from app import demo_guard
+        from app.demo import guard as demo_guard
 
         demo_guard.install(db.session)  # a new password makes a kept demo account an ordinary one
-        from app import sessions
+        from app.security import sessions
 
         sessions.install(db.session)  # a password change or deactivation ends the user's sessions
-        from app import storage
+        from app.files import storage
 
         storage.install(app, db.session)  # a stored upload lives only if its record is committed
         enforce_sqlite_foreign_keys(db.engine)
@@ -64,10 +64,10 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
 
     register_cli(app)
     register_error_handlers(app)
-    from app import health
+    from app.operations import health
 
-    health.install(app)  # GET /healthz: database, Redis, print worker (app/health.py)
-    from app import personal
+    health.install(app)  # GET /healthz: database, Redis, print worker (app/operations/health.py)
+    from app.security import personal
 
     app.add_template_filter(personal.template_filter, "pd")
     app.add_template_filter(personal.masked, "masked")

@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.roles import FAB_ROLES, SCHOOL_OFFICER
+from app.security.roles import FAB_ROLES, SCHOOL_OFFICER
 
 
 def _sm():
@@ -16,7 +16,7 @@ def _sm():
 @click.command("sync-roles")
 @with_appcontext
 def sync_roles_command():
-    """Create the roles defined in app/roles.py that are missing (idempotent)."""
+    """Create the roles defined in app/security/roles.py that are missing (idempotent)."""
     names = _sm().sync_roles()
     click.echo("roles: " + ", ".join(names))
 
@@ -27,7 +27,7 @@ users = click.Group("users", help="Manage user accounts.")
 def create_user(username, role, password, school_code=None, first_name=None, last_name=None, email=None):
     """Create a user with one role; a SchoolOfficer becomes its school's information officer."""
     from app.models import InfoOfficer, School
-    from app.passwords import password_complexity
+    from app.security.passwords import password_complexity
 
     sm = _sm()
     if role not in FAB_ROLES:
@@ -91,7 +91,7 @@ def users_create(username, role, password, school_code, first_name, last_name, e
 @with_appcontext
 def users_set_password(name, password):
     """Give a user a new password (a kept demo account becomes an ordinary one): flask users set-password NAME"""
-    from app.passwords import password_complexity
+    from app.security.passwords import password_complexity
 
     sm = _sm()
     user = sm.find_user(username=name)
@@ -101,7 +101,7 @@ def users_set_password(name, password):
         password_complexity(password)
     except Exception as exc:  # PasswordComplexityValidationError
         raise click.BadParameter(str(exc), param_hint="--password")
-    sm.reset_password(user.id, password)  # commits; app/demo_guard.py drops the demo mark
+    sm.reset_password(user.id, password)  # commits; app/demo/guard.py drops the demo mark
     click.echo(f"new password set for {user.username}")
 
 
@@ -111,7 +111,7 @@ def users_list():
     """List users with their roles and schools; demo accounts are marked."""
     from flask_appbuilder.security.sqla.models import User
 
-    from app.demo_guard import DemoAccount
+    from app.demo.guard import DemoAccount
     from app.models import InfoOfficer
 
     officers = {o.user_id: o.school for o in db.session.scalars(select(InfoOfficer))}
@@ -127,7 +127,7 @@ def users_list():
 @with_appcontext
 def users_unlock(name):
     """Lift the temporary lock that failed logins put on a user: flask users unlock NAME"""
-    from app import hardening
+    from app.security import hardening
 
     sm = _sm()
     user = sm.find_user(username=name) or sm.find_user(email=name)
@@ -147,8 +147,8 @@ def users_unlock(name):
 @with_appcontext
 def seed_demo_command(students, seed):
     """Load the demo county (development only; idempotent: does nothing if schools exist)."""
-    from app.demo import seed_demo
-    from app.demo_guard import DemoRefused
+    from app.demo.county import seed_demo
+    from app.demo.guard import DemoRefused
 
     try:
         result = seed_demo(students=students, seed=seed)
@@ -161,13 +161,13 @@ def register_cli(app):
     app.cli.add_command(sync_roles_command)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo_command)
-    from app.audit import cli_group as audit_group
+    from app.security.audit import cli_group as audit_group
 
     app.cli.add_command(audit_group())
-    from app.crypto import cli_group as crypto_group
+    from app.security.crypto import cli_group as crypto_group
 
     app.cli.add_command(crypto_group())
-    from app.backup import backup as backup_group
+    from app.operations.backup import backup as backup_group
 
     app.cli.add_command(backup_group)
     from app.reports.cli import register as register_print_commands

@@ -14,7 +14,7 @@ from werkzeug.exceptions import BadRequest
 
 from app.extensions import db
 from app.rules import RuleError, db_errors
-from app.scope import ScopeViolation
+from app.security.scope import ScopeViolation
 
 
 def _page(app, code, message):
@@ -101,7 +101,7 @@ def register_error_handlers(app):
         if request.method in ("GET", "HEAD") and endpoint.endswith((".delete", ".action")):
             abort(405)
         if endpoint.endswith(".download"):
-            abort(404)  # no screen keeps files through Flask-AppBuilder's upload folder (app/storage.py does)
+            abort(404)  # no screen keeps files through Flask-AppBuilder's upload folder (app/files/storage.py does)
 
     @app.errorhandler(405)
     def wrong_method(exc):

@@ -43,7 +43,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, select, text
 
-from app import demo
+from app.demo import county as demo
 from app.extensions import db
 from bench.fastseed import _pg_text, _Writer  # noqa: F401  (_pg_text: the writer's text format)
 
@@ -55,8 +55,8 @@ HISTORY_YEARS = 4          # school years of identifications and awards before t
 BAND_STAGES = ("kindergarten", "senior", "complete", "vocational")
 
 
-try:  # personal data encrypted at rest (app/crypto.py): rows written past the column types are encrypted here
-    from app import crypto as _crypto
+try:  # personal data encrypted at rest (app/security/crypto.py): rows written past the column types are encrypted here
+    from app.security import crypto as _crypto
 except ImportError:  # a tree without it
     _crypto = None
 
@@ -104,7 +104,7 @@ class _Table:
         if self.stamps:
             row.setdefault("created_at", self.now)
             row.setdefault("updated_at", self.now)
-        # personal data encrypted and the keyed hashes filled in, as the column types would (app/crypto.py)
+        # personal data encrypted and the keyed hashes filled in, as the column types would (app/security/crypto.py)
         stored = _crypto.stored(self.table, row) if self.encrypt else row
         if self.columns is None:
             self.columns = [c.name for c in self.table.c if c.name in stored]
@@ -146,7 +146,7 @@ def _extra_schools(rng, n_from, n_to):
 
 def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=None, log=print):
     """The city described in the module's docstring; returns the number of rows of each table."""
-    from app.demo import seed_demo
+    from app.demo.county import seed_demo
     from app.kpi.funds import compliance
     from app.models import (
         AidProgram, Award, Complaint, HomeVisit, Identification, Inspection, InspectionItem, InspectionScore, Loan,

@@ -132,7 +132,8 @@ def _measure(args, url, engine_options, holder):
     from flask_login import login_user
     from flask_migrate import upgrade
 
-    from app import create_app, dashboard
+    from app import create_app
+    from app.kpi import dashboard
     from app.extensions import db
     from app.kpi.evaluation import evaluate
     from bench.city import city_seed

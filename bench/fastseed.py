@@ -1,13 +1,13 @@
 """A faster load of the demo county for big benchmark sizes.
 
-``app.demo.seed_demo`` goes through ORM bulk inserts and then looks every new
+``app.demo.county.seed_demo`` goes through ORM bulk inserts and then looks every new
 student's id up again (to attach identifications): fine for a few thousand rows,
 minutes for a million.  Here:
 
 * the app's own ``seed_demo(students=0)`` creates the schools, roles, demo users
   and information officers, so those follow the app whatever it becomes;
 * the students and identifications come from the app's own row generators
-  (``app.demo._students_for`` and ``_identification``, same share per school by
+  (``app.demo.county._students_for`` and ``_identification``, same share per school by
   ``WEIGHT``, same 9 % identified, unique valid ID numbers from ``idcard.make``),
   with primary keys assigned here and written with one ``executemany`` per batch
   on SQLite or ``COPY`` on PostgreSQL.
@@ -28,7 +28,8 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, text
 
-from app import crypto, demo
+from app.security import crypto
+from app.demo import county as demo
 from app.extensions import db
 from app.models import Identification, School, Student
 from app.rules.identification import school_year_of
@@ -107,7 +108,7 @@ def _columns(model, sample):
 
 def fast_seed_demo(students=3000, seed=2021, today=None, batch=20000):
     """The demo county with ``students`` students: schools and users by the app, the rest in bulk."""
-    from app.demo import seed_demo
+    from app.demo.county import seed_demo
 
     result = seed_demo(students=0, seed=seed, today=today)
     if not result.created:
@@ -144,7 +145,7 @@ def fast_seed_demo(students=3000, seed=2021, today=None, batch=20000):
         made += share
         for start in range(0, share, batch):
             rows = demo._students_for(rng, school, min(batch, share - start), year_start, used_ids, division)
-            # written past the column types: encrypted and hashed here (app/crypto.py)
+            # written past the column types: encrypted and hashed here (app/security/crypto.py)
             rows = [crypto.stored(Student.__table__, r) for r in rows]
             if not rows:
                 continue
@@ -185,7 +186,7 @@ def _profile(app):
 
     from flask_appbuilder.security.sqla.models import User
 
-    from app import idcard
+    from app.rules import idcard
     from app.models import InfoOfficer
 
     with app.app_context():
@@ -228,7 +229,7 @@ def check(students):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.demo import seed_demo
+    from app.demo.county import seed_demo
 
     today = date.today()
     got = {}

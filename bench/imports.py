@@ -4,7 +4,7 @@ python -m bench.imports [--rows 10000]
 
 Builds a fresh SQLite database with the demo county, writes an .xlsx of N new
 students with their identification in the import template's layout, then times
-``app.imports.import_students`` (read, validate, match, write) as the centre,
+``app.operations.imports.import_students`` (read, validate, match, write) as the centre,
 and the Excel export of the student list (N rows) through the list screen's
 export route. Peak memory is measured with tracemalloc around each step.
 """
@@ -26,8 +26,8 @@ TARGETS = {"import_s": 5.0, "export_s": 3.0, "peak_mb": 300.0}
 def _file(rows, offset=0):
     from openpyxl import Workbook
 
-    from app import idcard
-    from app.imports import STUDENT_COLUMNS
+    from app.rules import idcard
+    from app.operations.imports import STUDENT_COLUMNS
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet()
@@ -52,7 +52,7 @@ def main(argv=None):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.demo import seed_demo
+    from app.demo.county import seed_demo
 
     app = create_app("config.Config", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/bench.db", WTF_CSRF_ENABLED=False)
     with app.app_context():

@@ -402,10 +402,10 @@ def _measure(args, url, engine_options, log, holder):
         seed_mode = args.seed
         if seed_mode == "auto":
             seed_mode = "fast" if size > FAST_SEED_ABOVE else "app"
-        log(f"seeding {size:,} students ({'app.demo.seed_demo' if seed_mode == 'app' else 'bench/fastseed.py'}) …")
+        log(f"seeding {size:,} students ({'app.demo.county.seed_demo' if seed_mode == 'app' else 'bench/fastseed.py'}) …")
         t0 = time.perf_counter()
         if seed_mode == "app":
-            from app.demo import seed_demo
+            from app.demo.county import seed_demo
 
             seeded = seed_demo(students=size)
             seeded = dict(schools=seeded.schools, students=seeded.students, identifications=seeded.identifications)
@@ -413,7 +413,7 @@ def _measure(args, url, engine_options, log, holder):
             from bench.fastseed import fast_seed_demo
 
             seeded = fast_seed_demo(students=size)
-        out["seed"] = dict(seeded, how="app.demo.seed_demo" if seed_mode == "app" else "bench.fastseed.fast_seed_demo",
+        out["seed"] = dict(seeded, how="app.demo.county.seed_demo" if seed_mode == "app" else "bench.fastseed.fast_seed_demo",
                            seconds=round(time.perf_counter() - t0, 1))
         log(f"seeded in {out['seed']['seconds']} s: {seeded}")
         if backend == "postgresql":
@@ -725,7 +725,7 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests per case first (default: %(default)s)")
     parser.add_argument("--profile", type=int, default=10, help="requests profiled per case, 0 = none (default: %(default)s)")
     parser.add_argument("--seed", choices=["auto", "app", "fast"], default="auto",
-                        help=f"how to load the county: app.demo.seed_demo, bench/fastseed.py, or auto "
+                        help=f"how to load the county: app.demo.county.seed_demo, bench/fastseed.py, or auto "
                              f"(app up to {FAST_SEED_ABOVE:,} students) (default: %(default)s)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL),
                         help="PostgreSQL server; a schema is created and dropped per run (default: %(default)s, env BENCH_PG_URL)")

@@ -87,7 +87,7 @@ VENV_BIN = Path(sys.executable).parent
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 P95_TARGET_MS = 500.0
 OFFICER_PASSWORD = "Load@Test2021"
-# The main grant of each stage (the demo county's programmes, app/demo.py DEMO_PROGRAMS).
+# The main grant of each stage (the demo county's programmes, app/demo/county.py DEMO_PROGRAMS).
 MAIN_GRANT = {"kindergarten": "学前教育资助", "primary": "义务教育家庭经济困难学生生活补助",
               "junior": "义务教育家庭经济困难学生生活补助", "senior": "普通高中国家助学金", "vocational": "中职国家助学金"}
 # Stages of the schools added beyond the demo's 28 (a county's mix, mostly primary and kindergartens).
@@ -155,8 +155,8 @@ def pg_server_version(admin_url):
 
 def _students(rng, school, count, year_start, used_ids, division, grades=None):
     """Pupils of a school with valid, unique ID numbers and a grade that fits its stage."""
-    from app import idcard
-    from app.demo import _name, _phone
+    from app.rules import idcard
+    from app.demo.county import _name, _phone
     from app.models.choices import GRADES_BY_STAGE
 
     stage = school.stage
@@ -187,10 +187,10 @@ def seed(app, args, deadline):
     from sqlalchemy import func, insert, select
 
     from app.cli import create_user
-    from app.demo import seed_demo
+    from app.demo.county import seed_demo
     from app.extensions import db
     from app.models import AidProgram, Award, InfoOfficer, ReportTask, School, Semester, Student
-    from app.roles import SCHOOL_OFFICER
+    from app.security.roles import SCHOOL_OFFICER
     from app.rules import cards
     from app.rules.awards import AID_CARD_STAGES, semester_standard, student_stage
     from app.rules.identification import school_year_of

@@ -125,7 +125,7 @@ def main(argv=None):
         from flask_migrate import upgrade
         from sqlalchemy import select
 
-        from app.demo import seed_demo
+        from app.demo.county import seed_demo
         from app.extensions import db
         from app.models import Student
         from app.reports.documents import print_document, print_letters, student_order

@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # config.py and app/ (the formatter below) before gunicorn's own chdir
 
-from app.logs import gunicorn_logconfig  # noqa: E402
+from app.operations.logs import gunicorn_logconfig  # noqa: E402
 from config import Config  # noqa: E402
 
 wsgi_app = "run:app"
@@ -39,12 +39,12 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 
 # The client's address and scheme come from nginx's X-Forwarded-* headers, read by the app's
-# ProxyFix (PROXY_FIX=1, app/hardening.py); gunicorn trusts them only from this machine.
+# ProxyFix (PROXY_FIX=1, app/security/hardening.py); gunicorn trusts them only from this machine.
 forwarded_allow_ips = "127.0.0.1,::1"
 
 # Logs: gunicorn's own lines go through the app's handler, in its format (LOG_FORMAT: JSON lines),
 # to stdout (journald under systemd). The access log is the app's: one line per request with the
-# request id and the user (app/logs.py), which gunicorn cannot know; gunicorn's would say it twice.
+# request id and the user (app/operations/logs.py), which gunicorn cannot know; gunicorn's would say it twice.
 accesslog = None
 errorlog = "-"
 loglevel = Config.LOG_LEVEL.lower()

@@ -80,7 +80,7 @@ WORLD = World()
 
 
 def _world(app):
-    from app import idcard
+    from app.rules import idcard
     from app.cli import create_user
     from app.extensions import db
     from app.models import Identification, School, Student
@@ -145,7 +145,7 @@ def _world(app):
     db.session.commit()
     from datetime import datetime
 
-    from app import storage
+    from app.files import storage
     from app.models import ReportTask, Submission
 
     task = ReportTask(title="测试报送任务", deadline=datetime(2026, 10, 31, 17, 0), schools=[a, b])

@@ -68,10 +68,10 @@ def permission_of(app, endpoint, action=None):
 
 
 def role_may(role, permission, view_name):
-    """Whether a role (app/roles.py) holds a permission on a view, matched as Flask-AppBuilder matches it."""
+    """Whether a role (app/security/roles.py) holds a permission on a view, matched as Flask-AppBuilder matches it."""
     import re
 
-    from app.roles import FAB_ROLES
+    from app.security.roles import FAB_ROLES
 
     return any(re.match(v, view_name) and re.match(p, permission) for v, p in FAB_ROLES.get(role, []))
 
@@ -80,8 +80,8 @@ def role_may(role, permission, view_name):
 
 def business_tables():
     """Every table of the product's records: all but the security tables and the logs of reads
-    (the audit trail, the complainant and bank-list read records, the print queue: app/audit.py SKIPPED)."""
-    from app import audit
+    (the audit trail, the complainant and bank-list read records, the print queue: app/security/audit.py SKIPPED)."""
+    from app.security import audit
     from app.extensions import db
 
     return [t for t in db.metadata.sorted_tables

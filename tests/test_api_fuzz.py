@@ -29,7 +29,7 @@ def county():
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.demo import seed_demo
+    from app.demo.county import seed_demo
 
     url = os.environ.get("DATABASE_URL", "")
     overrides, schema, admin = {}, None, None

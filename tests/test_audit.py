@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from app import audit, clock
+from app import clock
+from app.security import audit
 from app.extensions import db
 from app.models import Award, Student
 from app.models.audit import AUDIT_ACTIONS, AuditEntry, AuditHead
@@ -72,7 +73,7 @@ def test_create_status_change_and_delete_are_recorded(app, center):
     with app.app_context():
         from datetime import date
 
-        from app import idcard
+        from app.rules import idcard
         from app.rules import cards
 
         pupil = Student(school_id=WORLD.school_a, name="审计删除生", id_number=idcard.make("341124", date(2008, 4, 4), 901),
@@ -339,7 +340,7 @@ def test_a_wrong_audit_key_fails(app, monkeypatch):
 
 def test_anchors_are_signed_and_logged(app, tmp_path, monkeypatch, caplog):
     monkeypatch.setitem(app.config, "AUDIT_ANCHOR_FILE", str(tmp_path / "anchors.log"))
-    with app.app_context(), caplog.at_level("INFO", logger="app.audit"):
+    with app.app_context(), caplog.at_level("INFO", logger="app.security.audit"):
         with db.engine.connect() as connection:
             written = audit.anchor(connection, by="command")
         assert f'"id": {written["id"]}' in caplog.text

@@ -32,7 +32,7 @@ def _tables(app):
 
 
 def _uploads(app):
-    from app import backup
+    from app.operations import backup
 
     with app.app_context():
         folder = backup.upload_dir()
@@ -41,7 +41,7 @@ def _uploads(app):
 
 def _leftovers(app):
     """Temporary files a restore must never leave behind."""
-    from app import backup
+    from app.operations import backup
 
     with app.app_context():
         places = [backup.upload_dir(), backup.backup_dir()]
@@ -66,7 +66,7 @@ def _mutate(app):
     """Change, delete and add rows in several tables, and change, delete and add uploaded files."""
     from flask_appbuilder.security.sqla.models import User
 
-    from app import storage
+    from app.files import storage
     from app.models import Pairing, School, Student, Submission
     from app.models.outreach import PublicityPhoto, Recognition, TrainingAttendance
 
@@ -99,7 +99,7 @@ def test_round_trip_restores_every_table_and_the_uploads(app, state, tmp_path):
     assert names[0] == "manifest.json"
     with app.app_context():
         kind = db.engine.dialect.name
-        from app import backup
+        from app.operations import backup
 
         assert manifest["alembic_revision"] in backup.code_heads()
     assert manifest["database"] == kind
@@ -131,7 +131,7 @@ def test_round_trip_restores_every_table_and_the_uploads(app, state, tmp_path):
 
 
 def test_the_manifest_and_the_revision_checks(app):
-    from app import backup
+    from app.operations import backup
 
     with app.app_context():
         script = backup._script()
@@ -170,7 +170,7 @@ def _forge(source: Path, target: Path, manifest=None, replace=None, extra=None):
 
 
 def _safety_backups(app):
-    from app import backup
+    from app.operations import backup
 
     with app.app_context():
         return sorted(backup.backup_dir().glob("pre-restore-*"))
@@ -226,7 +226,7 @@ def test_what_is_not_a_backup_of_this_app_is_refused_and_nothing_changes(app, st
 
 
 def test_missing_or_old_postgresql_client_tools_are_named(app, monkeypatch, tmp_path):
-    from app import backup
+    from app.operations import backup
 
     monkeypatch.setattr(backup.shutil, "which", lambda name: None)
     monkeypatch.setattr(backup, "PG_LIB", tmp_path)
@@ -243,7 +243,7 @@ def test_missing_or_old_postgresql_client_tools_are_named(app, monkeypatch, tmp_
 
 
 def test_the_schema_is_read_from_the_search_path_option(app, monkeypatch):
-    from app import backup
+    from app.operations import backup
 
     options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     with app.app_context():

@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.kpi.budgets import by_school, execution, late_awards
 from app.models import AidProgram, Award, Semester, Student

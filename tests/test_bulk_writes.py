@@ -1,6 +1,6 @@
 """Bulk writes go through the same rules, school scope and audit trail as a form save.
 
-app/bulkwrites.py turns every INSERT, UPDATE and DELETE on a business table that goes through
+app/operations/bulkwrites.py turns every INSERT, UPDATE and DELETE on a business table that goes through
 the session into ORM writes: these tests write in bulk as the import, the turnover and any
 future code would, and read back what is stored and what the audit trail says.
 """
@@ -16,13 +16,13 @@ import pytest
 from flask import g
 from sqlalchemy import delete, func, insert, select, text, update
 
-from app import idcard
-from app.bulkwrites import BulkWriteRefused
+from app.rules import idcard
+from app.operations.bulkwrites import BulkWriteRefused
 from app.extensions import db
 from app.models import Award, Identification, SchoolFund, Semester, Student
 from app.models.audit import AuditEntry
 from app.rules import RuleError, states
-from app.scope import ScopeViolation
+from app.security.scope import ScopeViolation
 from tests.conftest import WORLD, purge
 from tests.test_imports import _row, _upload, _xlsx
 
@@ -79,7 +79,7 @@ def test_an_officers_import_leaves_one_masked_entry_per_record(app, officer_a):
 
 
 def test_the_turnover_leaves_an_update_per_pupil_and_a_create_per_carried_identification(app):
-    from app import turnover
+    from app.operations import turnover
 
     with app.app_context():
         start = _last_entry()
@@ -202,9 +202,9 @@ def test_a_bulk_statement_by_the_centre_is_recorded_with_its_changed_fields(app,
 
 # Writes on a bare connection are below the session: no hook sees them. Only these may exist.
 BELOW_THE_SESSION = {
-    "app/audit.py": "the trail itself (audit_entry, audit_head)",
+    "app/security/audit.py": "the trail itself (audit_entry, audit_head)",
     "app/reports/jobs.py": "print jobs' progress (print_job, a log)",
-    "app/crypto.py": "key rotation re-encrypts every value; nothing a user sees changes",
+    "app/security/crypto.py": "key rotation re-encrypts every value; nothing a user sees changes",
 }
 
 

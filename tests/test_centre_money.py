@@ -14,12 +14,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import AidProgram, Award, Semester, Student
 from app.models.audit import AuditEntry
 from app.models.budgets import BatchLine, PaymentBatch
-from app.roles import ADMIN, AID_CENTER, LEADER, SCHOOL_OFFICER, SUPERVISOR
+from app.security.roles import ADMIN, AID_CENTER, LEADER, SCHOOL_OFFICER, SUPERVISOR
 from app.rules import cards
 from app.rules.awards import DELETE, EDIT, VOID, controls
 from tests.conftest import WORLD, visible_text

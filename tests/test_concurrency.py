@@ -81,7 +81,7 @@ def _edit_views(app):
 def test_a_form_without_a_version_saves_nothing_on_any_screen(app, as_role):
     from sqlalchemy import select
 
-    from app.scope import unscoped
+    from app.security.scope import unscoped
     from app.views.base import version_of
 
     admin, tried = as_role("t_admin"), []

@@ -9,13 +9,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app import hardening, idcard
-from app.exports import workbook_bytes
+from app.security import hardening
+from app.rules import idcard
+from app.operations.exports import workbook_bytes
 from app.extensions import db
-from app.imports import template
+from app.operations.imports import template
 from app.models import Student
 from app.models.audit import AuditEntry
-from app.roles import AID_CENTER, SCHOOL_OFFICER
+from app.security.roles import AID_CENTER, SCHOOL_OFFICER
 from tests.conftest import WORLD, purge
 from tests.sweep import build_url, routes
 from tests.test_post_routes import USERS, _api_client, _login, _print_job_b, _value  # noqa: F401  (school B's print job, a fixture)

@@ -7,10 +7,10 @@ from io import BytesIO
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import Award, Identification, School, Semester, Student
-from app.roles import AID_CENTER
+from app.security.roles import AID_CENTER
 from app.rules import cards
 from app.rules.awards import transition
 from tests.conftest import WORLD, purge, visible_text

@@ -8,13 +8,13 @@ import pytest
 from flask import g
 from sqlalchemy import delete, func, select
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import Identification, SchoolFund, Student
 from app.rules import RuleError
 from app.rules.awards import transition
 from app.rules.deletion import FREE, KEPT, WHILE_UNUSED
-from app.scope import unscoped
+from app.security.scope import unscoped
 from tests.conftest import WORLD
 
 

@@ -3,16 +3,16 @@ import tempfile
 
 from sqlalchemy import func, select
 
-from app import idcard
+from app.rules import idcard
 from app.models import Identification, InfoOfficer, School, Student
-from app.roles import FAB_ROLES
+from app.security.roles import FAB_ROLES
 
 
 def test_seed_demo_builds_a_plausible_county_once(app):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.demo import GRADES, seed_demo
+    from app.demo.county import GRADES, seed_demo
     from app.extensions import db
 
     folder = tempfile.mkdtemp(prefix="aid-demo-")

@@ -19,7 +19,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import AidProgram, Award, Identification, ProgramStandard, School, Semester, Student
 from app.rules import cards
@@ -142,7 +142,7 @@ def by_api(api, username, student_id, program, amount, semester=None, reason="",
 
 def by_import(client, number, program_name, amount, year="2026-2027", term="第一学期", reason="", kind="aid_card",
               holder=""):
-    from app.imports import AWARD_COLUMNS
+    from app.operations.imports import AWARD_COLUMNS
 
     wb = Workbook()
     ws = wb.active
@@ -405,7 +405,7 @@ def test_a_waiver_names_no_card_and_every_other_award_does(app, elig, officer_a,
         assert [(a.amount, a.card_number) for a in _awards(app, sid, E.waiver)] == [(Decimal("850.00"), None)]
     finally:
         _drop(app, sid, E.waiver)
-    from app.imports import AWARD_COLUMNS
+    from app.operations.imports import AWARD_COLUMNS
 
     wb = Workbook()
     ws = wb.active

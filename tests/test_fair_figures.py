@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from app import clock, idcard
+from app import clock
+from app.rules import idcard
 from app.extensions import db
 from app.models import (
     Inspection, InspectionItem, InspectionScore, Loan, RepaymentDue, ReportTask, School, SchoolFund, Student, Submission,
@@ -149,7 +150,7 @@ def test_the_recovery_rate_includes_the_arrears_of_earlier_years(app, borrowers)
 def test_before_this_years_due_date_the_dashboard_shows_the_last_closed_year(app, borrowers, center):
     """本息回收率 on the home page: before the year's instalments fall due (12月20日) there is nothing of this
     year to recover; the page showed "—" under a bare 本息回收率, now last year's figure named 2041年度."""
-    from app import dashboard
+    from app.kpi import dashboard
     from app.kpi.loans import recovery, recovery_year
 
     with app.test_request_context():

@@ -1,4 +1,4 @@
-"""GET /healthz (app/health.py): what a load balancer or a monitor asks, without logging in.
+"""GET /healthz (app/operations/health.py): what a load balancer or a monitor asks, without logging in.
 
 200 when the database answers and every configured service does (Redis and a print worker on
 the RQ queue when REDIS_URL is set), 503 with the reason otherwise; no personal data, no

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from app.roles import ADMIN, AID_CENTER, AUDITOR, LEADER, SCHOOL_OFFICER, SUPERVISOR
+from app.security.roles import ADMIN, AID_CENTER, AUDITOR, LEADER, SCHOOL_OFFICER, SUPERVISOR
 from tests.conftest import PASSWORD
 from tests.sweep import build_url, permission_of, role_may, routes, view_for_endpoint
 from tests.test_post_routes import USERS, _print_job_b, _value  # noqa: F401  (school B's print job, a fixture)

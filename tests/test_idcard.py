@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from app import idcard
+from app.rules import idcard
 
 GOOD = idcard.make("341124", date(2008, 3, 1), 11)
 

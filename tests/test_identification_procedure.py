@@ -16,7 +16,8 @@ from io import BytesIO
 import pytest
 from sqlalchemy import delete, select
 
-from app import clock, idcard
+from app import clock
+from app.rules import idcard
 from app.extensions import db
 from app.models import (
     AidProgram, ApplicationEvidence, Award, FamilyMember, Identification, IdentificationApplication,

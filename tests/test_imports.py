@@ -4,9 +4,9 @@ from io import BytesIO
 
 from openpyxl import Workbook, load_workbook
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
-from app.imports import STUDENT_COLUMNS
+from app.operations.imports import STUDENT_COLUMNS
 from app.models import Identification, Student
 from tests.conftest import WORLD, visible_text
 

@@ -15,7 +15,7 @@ import pytest
 from flask_appbuilder import ModelRestApi, ModelView
 from sqlalchemy import select
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import (
     Award, Identification, InfoOfficer, Loan, LoanReminder, Pairing, RepaymentDue, School, SchoolFund, Student,

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import Loan, LoanRate, RepaymentDue, Student
 from app.rules import RuleError

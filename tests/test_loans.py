@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import Award, Loan, LoanEvent, LoanMaterial, RepaymentDue, Student
 from app.rules.loans import instalments, is_overdue

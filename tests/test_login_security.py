@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app import hardening
+from app.security import hardening
 from app.clock import utcnow
 from app.extensions import db
 from tests.conftest import PASSWORD, WORLD, visible_text

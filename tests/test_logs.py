@@ -1,4 +1,4 @@
-"""Logs (app/logs.py): one line per event on stdout, JSON by default outside development, each
+"""Logs (app/operations/logs.py): one line per event on stdout, JSON by default outside development, each
 carrying the request id (nginx's X-Request-ID, or a new one, returned in the response) and the
 logged-in user; one access line per request, without the query string."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from tests.conftest import login
 @pytest.fixture()
 def logging_as(app):
     """logging_as("json" | "text"): the app's logging in that format at INFO, for one test."""
-    from app import logs
+    from app.operations import logs
 
     def switch(log_format):
         logs.configure(log_format, "INFO")
@@ -62,7 +62,7 @@ def test_a_line_logged_inside_the_request_carries_its_id(app, logging_as, capfd)
     response = client.post("/login/", data={"username": "t_nobody_here", "password": "wrong"},
                            headers={"X-Request-ID": "login-try-1"})
     entries = [e for e in _json_lines(capfd.readouterr().out) if e.get("request_id") == "login-try-1"]
-    refusal = [e for e in entries if e["logger"] == "app.security"]
+    refusal = [e for e in entries if e["logger"] == "app.security.manager"]
     assert refusal and "login failed" in refusal[0]["message"]
     assert "username" not in refusal[0]  # nobody logged in
     assert [e["status"] for e in entries if e["logger"] == "app.request"] == [response.status_code]
@@ -100,7 +100,7 @@ def test_text_format_says_the_same_on_one_line(app, logging_as, capfd):
 
 
 def test_log_format_is_checked():
-    from app import logs
+    from app.operations import logs
 
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         logs.formatter("xml")
@@ -121,7 +121,7 @@ def test_a_flask_command_logs_to_stderr_and_prints_only_its_answer(app, logging_
     assert result.exit_code == 0, result.output
     assert "audit anchor {" not in result.output  # what the command says, without the log
     captured = capfd.readouterr()
-    anchors = [e for e in _json_lines(captured.err) if e["logger"] == "app.audit"]
+    anchors = [e for e in _json_lines(captured.err) if e["logger"] == "app.security.audit"]
     assert anchors and anchors[0]["message"].startswith("audit anchor {")
     assert "audit anchor {" not in captured.out
 
@@ -135,7 +135,7 @@ def test_a_refused_write_is_reported_as_itself_though_the_user_was_expired(app):
     from sqlalchemy import event
 
     from app.extensions import db
-    from app.logs import _current_user
+    from app.operations.logs import _current_user
 
     with app.test_request_context("/"):
         user = db.session.scalars(select(User).where(User.username == "t_officer_a")).one()

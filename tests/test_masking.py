@@ -1,4 +1,4 @@
-"""Masking is a property of the data as it leaves the server, for every role (app/personal.py).
+"""Masking is a property of the data as it leaves the server, for every role (app/security/personal.py).
 
 Every API answer (a record, a list, the record a PUT or a POST saved, ``_info``), every page's
 links, every error message and the audit trail: ID, card and phone numbers masked for the roles
@@ -14,12 +14,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from app import audit, idcard, personal
+from app.security import audit
+from app.rules import idcard
+from app.security import personal
 from app.extensions import db
 from app.models import AidProgram, Award, Complaint, Identification, Loan, Student
 from app.models.audit import AuditEntry
 from app.models.budgets import BatchLine
-from app.roles import AID_CENTER, AUDITOR, LEADER, SCHOOL_OFFICER, SUPERVISOR
+from app.security.roles import AID_CENTER, AUDITOR, LEADER, SCHOOL_OFFICER, SUPERVISOR
 from app.rules import RuleError, cards
 from app.views.base import AidModelApi
 from tests.conftest import WORLD, purge, visible_text

@@ -34,7 +34,7 @@ def _officer_sees(app, records):
     from flask import g
     from flask_appbuilder.security.sqla.models import User
 
-    from app.scope import _hiding_models
+    from app.security.scope import _hiding_models
 
     children = [cls for cls in _hiding_models() if getattr(cls, "__hidden_with__", None)]
     assert {InspectionScore, PhoneCall} <= set(children)
@@ -94,7 +94,7 @@ def _readable(view):
 
 
 def test_search_columns_are_columns_the_role_reads_and_never_a_masked_number(app):
-    from app import personal
+    from app.security import personal
     from app.views.base import AidModelApi, AidModelView
 
     for view in _views(app, AidModelView) + _views(app, AidModelApi):

@@ -2,7 +2,7 @@
 record's page, its edit form, the add form, and what those link to), every Excel export and PDF
 it can download there, shows values formatted for a person, in Chinese.
 
-The crawl runs on a demo county of its own (app/demo.py, a few hundred pupils) as each demo
+The crawl runs on a demo county of its own (app/demo/county.py, a few hundred pupils) as each demo
 user, starting from the links of the rendered navigation bar. It fails on a Python repr
 (``[<app.models.loans.LoanMaterial object at 0x…>]``), a list's repr (``[系统管理员]``), a
 column's name (``fail_login_count``), English, exception text (``sqlite3.IntegrityError``,
@@ -279,7 +279,7 @@ def county():
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.demo import seed_demo
+    from app.demo.county import seed_demo
 
     folder = tempfile.mkdtemp(prefix="aid-raw-")
     demo = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/demo.db",
@@ -314,7 +314,7 @@ def test_every_page_a_role_reaches_is_for_a_person(county, username):
 def test_every_field_the_trail_records_has_a_label(county):
     """The trail shows each change as 字段：旧值 → 新值: every column of every table it records is
     named as its screen names it (or by the trail's own label), never by the column's name."""
-    from app.audit import SKIPPED
+    from app.security.audit import SKIPPED
     from app.extensions import db
     from app.views.audit import NOT_SHOWN, _Reader
 
@@ -328,7 +328,7 @@ def test_every_field_the_trail_records_has_a_label(county):
             reader = _Reader(name)
             for column in table.columns:
                 if NOT_SHOWN.search(column.key) or column.key in reader.hidden \
-                        or column.key in ("created_at", "updated_at"):  # not recorded (app/audit.py)
+                        or column.key in ("created_at", "updated_at"):  # not recorded (app/security/audit.py)
                     continue
                 label = reader.label(column.key)
                 if label == column.key or raw_in_text(label):

@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select, text
 
-from app import crypto, idcard
+from app.security import crypto
+from app.rules import idcard
 from app.extensions import db
 from app.models import Award, Complaint, Loan, Student
 from app.models.audit import AuditEntry

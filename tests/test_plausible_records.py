@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select, text
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import InfoOfficer, Loan, School, Student
 from app.rules import RuleError, grades, phones
@@ -295,7 +295,7 @@ def test_an_old_record_is_judged_on_what_a_write_changes(app):
 
 def test_the_turnover_and_the_forms_share_one_list(app):
     from app.models.choices import GRADES_BY_STAGE
-    from app.turnover import next_grade
+    from app.operations.turnover import next_grade
 
     for stage in GRADES_BY_STAGE:
         assert tuple(GRADES_BY_STAGE[stage]) == grades.grades_for_stage(stage)

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.roles import ADMIN, AID_CENTER, AUDITOR, LEADER, SCHOOL_OFFICER, SUPERVISOR
+from app.security.roles import ADMIN, AID_CENTER, AUDITOR, LEADER, SCHOOL_OFFICER, SUPERVISOR
 from tests.conftest import PASSWORD, WORLD, purge
 from tests.sweep import (
     WRITE_METHODS, build_url, business_state, changed_tables, model_of, permission_of, role_may, routes, row_counts,
@@ -60,7 +60,7 @@ WRITERS = {
     "SearchRelayView.relay": {C, O, S, L, AUDITOR},  # a list search, posted: it stores nothing
     "StudentView.pick": {C, O, S, L},  # the pupil picker's search, posted: it stores nothing
     "AidUserDBModelView.action:unlock": set(),
-    "AuditView.verify": {AUDITOR},  # appends an anchor of the audit trail (app/audit.py)
+    "AuditView.verify": {AUDITOR},  # appends an anchor of the audit trail (app/security/audit.py)
 }
 # Who writes through the generated screens and REST API, among the roles that mostly read.
 READ_ONLY_CRUD = {LEADER: set(), AUDITOR: set(), SUPERVISOR: {"InspectionView", "InspectionScoreView", "PhoneCallView"}}
@@ -223,7 +223,7 @@ def test_no_get_changes_a_record(app, role):
 @pytest.fixture()
 def candidate(app):
     """A 高三 pupil of school A who had the 普通高中国家助学金 and has no loan: a pre-application candidate."""
-    from app import idcard
+    from app.rules import idcard
     from app.models import AidProgram, Award, Student
     from app.rules import cards
 

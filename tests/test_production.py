@@ -1,4 +1,4 @@
-"""Production refuses what is only for trying (app/demo_guard.py, config.py).
+"""Production refuses what is only for trying (app/demo/guard.py, config.py).
 
 Outside development (AID_ENV other than ``development``; production is the default): no demo
 county is loaded, whoever asks; no demo account and no demo password logs in, and the answer is
@@ -70,8 +70,8 @@ def county():
     from flask_migrate import upgrade
 
     from app.cli import create_user
-    from app.demo import seed_demo
-    from app.roles import AID_CENTER
+    from app.demo.county import seed_demo
+    from app.security.roles import AID_CENTER
 
     url = _database("aid-prod-demo-")
     development = _app("config.TestConfig", url)
@@ -97,9 +97,9 @@ def test_seed_demo_refuses_in_production_and_writes_nothing(empty_production):
 
 
 @pytest.mark.parametrize("name", [
-    "app.demo:seed_demo", "app.demo:_seed_aid", "app.demo:_seed_reporting", "app.demo:_seed_loans",
-    "app.demo:_seed_funds_and_social", "app.demo_work:seed_complaints", "app.demo_work:seed_outreach",
-    "app.demo_work:seed_inspections", "app.demo_work:seed_budgets",
+    "app.demo.county:seed_demo", "app.demo.county:_seed_aid", "app.demo.county:_seed_reporting", "app.demo.county:_seed_loans",
+    "app.demo.county:_seed_funds_and_social", "app.demo.work:seed_complaints", "app.demo.work:seed_outreach",
+    "app.demo.work:seed_inspections", "app.demo.work:seed_budgets",
 ])
 def test_every_demo_seeder_refuses_itself_in_production(empty_production, name):
     """Below the command too: a script or a shell calling the seeders gets the same refusal."""
@@ -107,7 +107,7 @@ def test_every_demo_seeder_refuses_itself_in_production(empty_production, name):
     import random
     from datetime import date
 
-    from app.demo_guard import DemoRefused
+    from app.demo.guard import DemoRefused
 
     module, function = name.split(":")
     seeder = getattr(importlib.import_module(module), function)
@@ -236,7 +236,7 @@ def test_without_aid_env_the_app_is_production_and_generates_no_keys(tmp_path):
 
 
 def test_production_without_a_secret_key_refuses_to_start(empty_production):
-    from app import hardening
+    from app.security import hardening
 
     url = empty_production.config["SQLALCHEMY_DATABASE_URI"]
     from app import create_app

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from app import idcard
-from app.idcard import IdNumberError
+from app.rules import idcard
+from app.rules.idcard import IdNumberError
 from app.rules import RuleError, cards
 
 QUICK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -117,7 +117,7 @@ def test_any_student_file_is_imported_or_refused_without_a_crash(app, rows):
     from sqlalchemy import func, select
 
     from app.extensions import db
-    from app.imports import STUDENT_COLUMNS, import_students
+    from app.operations.imports import STUDENT_COLUMNS, import_students
     from app.models import Student
 
     wb = Workbook()
@@ -207,7 +207,7 @@ def test_the_complaint_workflow_never_leaves_its_states(app, kind, steps):
 @given(stage=st.sampled_from(["kindergarten", "primary", "junior", "senior", "complete", "vocational"]))
 def test_every_pupil_leaves_after_the_last_grade_of_its_stage(stage):
     from app.models.choices import GRADES_BY_STAGE, GRADUATED
-    from app.turnover import next_grade
+    from app.operations.turnover import next_grade
 
     grade, years = GRADES_BY_STAGE[stage][0], 0
     while grade != GRADUATED:

@@ -14,10 +14,10 @@ from decimal import Decimal
 
 import pytest
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import AidProgram, Award, Identification, School, Semester, Student
-from app.roles import AID_CENTER
+from app.security.roles import AID_CENTER
 from app.rules import RuleError, cards
 from app.rules.awards import transition
 from tests.conftest import WORLD, login, visible_text

@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import AuditEntry, Complaint
 from tests.conftest import WORLD, purge, visible_text

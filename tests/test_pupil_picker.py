@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import Award, Semester, Student
 from app.rules import cards

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app import clock, idcard
+from app import clock
+from app.rules import idcard
 from app.extensions import db
 from app.models import HomeVisit, Identification, StatusChange, Student
 from app.rules import RuleError, cards
@@ -166,7 +167,7 @@ def test_dropouts_list_the_identified_pupils_who_left_and_the_visit_after(app, c
 
 
 def test_the_turnover_graduates_with_history_and_leaves_a_suspended_pupil_in_its_grade(app):
-    from app import turnover
+    from app.operations import turnover
 
     with app.app_context():
         final = Student(school_id=WORLD.school_a, name="毕业测试生", id_number=idcard.make("341124", date(2008, 8, 8), 952),

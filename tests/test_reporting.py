@@ -7,11 +7,11 @@ import pytest
 from app import clock
 from app.extensions import db
 from app.models import ReportTask, School, Submission
-from app.imports import template
+from app.operations.imports import template
 from app.rules.reporting import is_late
 from tests.conftest import WORLD, purge, visible_text
 
-# a real spreadsheet: attachments are checked for what their name says they are (app/uploads.py)
+# a real spreadsheet: attachments are checked for what their name says they are (app/files/uploads.py)
 XLSX = template([("a", "月报", True, "1")], "月报")
 
 
@@ -157,7 +157,7 @@ def test_stage_targets_and_isolation_of_submissions(app, officer_a, center, as_r
 def test_completeness_counts_the_empty_required_cells(app, officer_a, center):
     from datetime import date
 
-    from app import idcard
+    from app.rules import idcard
     from app.kpi.completeness import completeness
     from app.models import Student
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from tests.conftest import WORLD, post_edit
 

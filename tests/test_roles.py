@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import School, Student
 from tests.conftest import WORLD, visible_text

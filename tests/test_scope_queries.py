@@ -2,7 +2,7 @@
 
 Each test runs as school A's officer against school B's rows (tests/conftest.py): B's award,
 student, identification and fund must count for nothing, however the statement is written.
-Each fails if app/scope.py stops adding its criteria to that shape of statement.
+Each fails if app/security/scope.py stops adding its criteria to that shape of statement.
 """
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def test_ctes_and_unions(as_officer_a):
 def test_what_no_criteria_can_reach_is_refused(as_officer_a):
     """SQL text and Core tables carry no model for the criteria to attach to: an officer's
     request may not run them (the centre's may; a county-wide look passes unscoped())."""
-    from app.scope import ScopeViolation
+    from app.security.scope import ScopeViolation
 
     with pytest.raises(ScopeViolation):
         db.session.execute(text("SELECT count(*) FROM award"))
@@ -116,7 +116,7 @@ def test_what_no_criteria_can_reach_is_refused(as_officer_a):
 
 
 def test_an_object_of_another_school_left_in_the_session_is_not_handed_out(as_officer_a):
-    from app.scope import unscoped
+    from app.security.scope import unscoped
 
     # a county-wide check (the uniqueness of an ID number) loaded B's pupil into the session ...
     other = db.session.scalar(select(Student).where(Student.id == WORLD.student_b).execution_options(**unscoped()))

@@ -64,7 +64,7 @@ def test_no_inline_event_handlers_in_the_app_templates():
 
 
 def test_hsts_only_with_secure_cookies(app):
-    from app import hardening
+    from app.security import hardening
 
     client = app.test_client()
     app.config["SESSION_COOKIE_SECURE"] = True

@@ -1,4 +1,4 @@
-"""Sessions end when they should (app/sessions.py, app/security.py, app/hardening.py).
+"""Sessions end when they should (app/security/sessions.py, app/security/manager.py, app/security/hardening.py).
 
 A password change (one's own and an administrator's reset), deactivation, logout and the
 temporary lock end every session cookie and every JWT (access and refresh) of the user,
@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from app import hardening, sessions
+from app.security import hardening
+from app.security import sessions
 from app.clock import utcnow
 from app.extensions import db
 from tests.conftest import PASSWORD, post_edit

@@ -19,7 +19,7 @@ from flask import g
 from sqlalchemy import delete, select, update
 from werkzeug.exceptions import Forbidden
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.rules import RuleError, cards, states
 from tests.conftest import PASSWORD, api_token, login, visible_text
@@ -487,7 +487,7 @@ def _upload(app, username, route, data):
 
 @pytest.mark.parametrize("username", [OFFICER, CENTRE])
 def test_an_import_cannot_rewrite_an_approved_award(app, sw, username):
-    from app.imports import AWARD_COLUMNS
+    from app.operations.imports import AWARD_COLUMNS
 
     pk = W.awards["approved"]
     before = _stored(app, "Award", pk, "amount")
@@ -499,7 +499,7 @@ def test_an_import_cannot_rewrite_an_approved_award(app, sw, username):
 
 
 def test_an_import_cannot_rewrite_an_identification_awards_rest_on(app, sw):
-    from app.imports import STUDENT_COLUMNS
+    from app.operations.imports import STUDENT_COLUMNS
 
     pk = W.idents["in_use"]
     row = ["T0916", "状态0", W.numbers[0], "高三", "1班", "2024", "", "", "", "", "2039-2040", "特别困难", "低保", "民政部门",

@@ -11,7 +11,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import inspect as sa_inspect, select, text
 
-from app import crypto, idcard, studentno
+from app.security import crypto
+from app.rules import idcard
+from app.rules import studentno
 from app.extensions import db
 from app.models import Award, Identification, Student
 from app.models.audit import AuditEntry
@@ -353,7 +355,7 @@ def test_the_student_award_and_identification_exports_carry_the_number(app, offi
 
 
 def test_demo_pupils_get_valid_numbers_mostly_g_and_never_twice(app):
-    from app.demo import demo_student_number
+    from app.demo.county import demo_student_number
 
     numbers = [idcard.make("341124", date(2012, 9, 1), seq) for seq in range(1000)]
     given = [(number, demo_student_number(number)) for number in numbers]

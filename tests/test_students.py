@@ -1,7 +1,7 @@
 """An officer keeps its school's students and their difficulty identifications."""
 from datetime import date
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import Identification, Student
 from tests.conftest import WORLD, post_edit, visible_text

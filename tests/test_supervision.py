@@ -97,7 +97,7 @@ def test_an_unannounced_visit_is_unseen_by_the_school_until_done(app, officer_a,
 def test_phone_follow_up_sample_is_reproducible_and_discrepancies_are_flagged(app, as_role):
     from decimal import Decimal
 
-    from app import idcard
+    from app.rules import idcard
     from app.models import Award, PhoneCall, Student
     from app.rules import cards
     from app.rules.supervision import sample_awards
@@ -189,7 +189,7 @@ def test_a_planned_phone_follow_up_is_saved_without_a_result(app, as_role):
 def test_the_call_form_says_whom_to_call_and_what_was_paid(app, as_role):
     from decimal import Decimal
 
-    from app import idcard
+    from app.rules import idcard
     from app.models import AuditEntry, Award, PhoneCall, Student
     from app.rules import cards
 

@@ -15,12 +15,13 @@ import pytest
 from flask import g
 from sqlalchemy import delete, select
 
-from app import clock, idcard
+from app import clock
+from app.rules import idcard
 from app.extensions import db
 from app.models import Identification, InfoOfficer, School, SchoolTransfer, StatusChange, Student, TransferRequest
 from app.models.outreach import HomeVisit
 from app.rules import RuleError
-from app.scope import ScopeViolation
+from app.security.scope import ScopeViolation
 from tests.conftest import WORLD, purge, visible_text
 
 PUPIL = "甲校转本县学生"

@@ -14,9 +14,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
-from app.imports import STUDENT_COLUMNS
+from app.operations.imports import STUDENT_COLUMNS
 from app.models import Identification, Student, TransferRequest
 from app.models.audit import AuditEntry
 from tests.conftest import WORLD, purge, visible_text

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from app import idcard, turnover
+from app.rules import idcard
+from app.operations import turnover
 from app.extensions import db
 from app.models import Identification, School, Semester, Student
 from app.models.choices import GRADUATED
@@ -80,7 +81,7 @@ def test_the_centre_previews_and_applies_the_turnover_on_screen(app):
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.demo import seed_demo
+    from app.demo.county import seed_demo
 
     folder = tempfile.mkdtemp(prefix="aid-turnover-")
     county = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/county.db",

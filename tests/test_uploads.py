@@ -1,4 +1,4 @@
-"""Untrusted files cannot hurt the server (app/uploads.py).
+"""Untrusted files cannot hurt the server (app/files/uploads.py).
 
 Every crafted file is built here, in memory: a sheet with a cell at XFD1048576, a zip
 bomb, shared strings that declare or hold too much, files that are not what their name
@@ -21,9 +21,10 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
-from app import storage, uploads
+from app.files import storage
+from app.files import uploads
 from app.extensions import db
-from app.imports import STUDENT_COLUMNS, template
+from app.operations.imports import STUDENT_COLUMNS, template
 from app.models import Award, Identification, Inspection, ReportTask, School, Student, Submission
 from app.models.audit import AuditEntry
 from app.models.budgets import BatchLine

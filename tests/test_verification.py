@@ -14,7 +14,7 @@ from io import BytesIO
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
 from app.models import Identification, School, Student, VerificationRun
 from app.models.audit import AuditEntry

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AidProgram, Award, School, Semester, Student
-from app.scope import ScopeViolation
+from app.security.scope import ScopeViolation
 from app.views.base import AidModelApi
 from app.views.related import RelatedId
 from tests.conftest import WORLD, purge
@@ -81,7 +81,7 @@ def test_a_related_field_never_creates_a_record_nor_takes_anything_but_an_id(app
 def _school_b_record(model):
     """The id of a record of school B of this model, if it is a school's record."""
     from app.models.base import SchoolOwned
-    from app.scope import unscoped
+    from app.security.scope import unscoped
 
     if model is School:
         return WORLD.school_b
@@ -221,7 +221,7 @@ def test_the_centre_still_keeps_the_county_tables(app):
 
 def _proposal(app, name, born, seq):
     """A senior pupil of school A of this test's own with a proposed senior grant: (award id, pupil id)."""
-    from app import idcard
+    from app.rules import idcard
     from app.rules import cards
 
     with app.app_context():

@@ -14,7 +14,7 @@ copies is an internal that a new Flask-AppBuilder may change under it:
   personal data, ``_get_list_widget``, ``_init_forms``/``_init_properties``: the rule-checked and
   version-checked forms) and ``AidModelApi`` (the ``*_headless`` methods: scope, rules, the
   look at personal data, 422 in Chinese; ``_handle_*_args``: refused sort and filter columns);
-* ``app/security.py``: login with lock-out and rate limit, sessions ended on logout and on a
+* ``app/security/manager.py``: login with lock-out and rate limit, sessions ended on logout and on a
   password change, JWT bound to the session epoch, the roles' menus;
 * ``app/templates/appbuilder/general/``: FAB's alert and confirm dialogs in the product's look;
 * ``app/static/js/behaviours.js``: FAB's ``ab_keep_tab.js`` reopens the tab last shown on any page;

@@ -130,7 +130,7 @@ def evaluate(session, year, today=None) -> list[SchoolScore]:
     The figures are read county-wide (``county_wide``): the county average a missing part
     may take and the rank are the county's, the same on the centre's page and the school's.
     """
-    from app.scope import county_wide, current_school_scope
+    from app.security.scope import county_wide, current_school_scope
 
     scope = current_school_scope()
     with county_wide():

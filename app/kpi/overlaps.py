@@ -13,7 +13,7 @@ def overlaps():
     """[(id_number, programme, semester, [awards])] for every duplicate group, within the user's scope."""
     from app.models import AidProgram, Award, Semester, Student
 
-    # the same ID number is the same keyed hash (the numbers themselves are encrypted, app/crypto.py)
+    # the same ID number is the same keyed hash (the numbers themselves are encrypted, app/security/crypto.py)
     groups = db.session.execute(
         select(Student.id_number_hash, Award.program_id, Award.semester_id)
         .join(Student, Student.id == Award.student_id)

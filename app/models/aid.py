@@ -4,7 +4,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
-from app.crypto import Encrypted
+from app.security.crypto import Encrypted
 from app.extensions import db
 from app.models.base import SchoolOwned, Timestamps
 from app.models.choices import (
@@ -191,7 +191,7 @@ class Award(Timestamps, SchoolOwned, db.Model):
     over_standard_reason = Column(Text)
     # No card for a waiver (免学费, credited to the school); every other award names one (app/rules/awards.py).
     card_kind = Column(String(16))
-    card_number = Column(Encrypted(19))  # encrypted at rest (app/crypto.py)
+    card_number = Column(Encrypted(19))  # encrypted at rest (app/security/crypto.py)
     # 持卡人: the name on the card (a family card may be in a parent's name); the pupil's by default.
     card_holder = Column(String(50))
     status = Column(String(16), nullable=False, default="proposed", index=True)

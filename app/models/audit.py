@@ -5,7 +5,7 @@ Each entry's hash is an HMAC, under AUDIT_KEY (kept outside the database), of it
 of the previous entry's hash, so an entry changed or removed afterwards breaks the chain from
 that point, even for someone who can write the table (`flask audit verify` names the first
 broken entry); signed heads of the chain kept outside the database show a shortened trail.  The app has no screen or API that edits or deletes an entry, the ORM refuses
-it, and database triggers refuse UPDATE and DELETE on the table (see app/audit.py).
+it, and database triggers refuse UPDATE and DELETE on the table (see app/security/audit.py).
 """
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, Integer, SmallInteger, String, Text
@@ -50,7 +50,7 @@ class AuditEntry(db.Model):
     @property
     def done_by(self):
         """Who did it, as people know them: 刘洋（officer）; the login the entry kept when the account is gone."""
-        from app.security import person_and_login, user_by_id
+        from app.security.manager import person_and_login, user_by_id
 
         return person_and_login(user_by_id(self.user_id), self.username)
 

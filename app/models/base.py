@@ -30,7 +30,7 @@ class Timestamps:
 class SchoolOwned:
     """A record that belongs to one school: the unit of row-level isolation.
 
-    ``school_id`` is what app/scope.py filters and checks.  A model whose school
+    ``school_id`` is what app/security/scope.py filters and checks.  A model whose school
     follows from another record names that relationship in ``__school_from__``
     (an identification belongs to its student's school); the scope keeps the two
     in step on every flush, so the column can never disagree with its source.
@@ -38,7 +38,7 @@ class SchoolOwned:
     A record between two schools (a pupil's transfer from one school of the county to another)
     names in ``__shared_with__`` the column of the second school: that school sees the record as
     well and may take the steps its rules give it, but never creates one in the owner's name nor
-    deletes one (app/scope.py).
+    deletes one (app/security/scope.py).
     """
 
     __school_from__ = None

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import relationship
 
-from app.crypto import Encrypted
+from app.security.crypto import Encrypted
 from app.extensions import db
 from app import clock
 from app.models.base import SchoolOwned, Timestamps
@@ -122,7 +122,7 @@ class BatchLine(SchoolOwned, db.Model):
     batch_id = Column(Integer, ForeignKey("payment_batch.id", ondelete="CASCADE"), nullable=False, index=True)
     award_id = Column(Integer, ForeignKey("award.id"), nullable=False, index=True)
     name = Column(String(50), nullable=False)
-    card_number = Column(Encrypted(30), nullable=False)  # encrypted at rest (app/crypto.py)
+    card_number = Column(Encrypted(30), nullable=False)  # encrypted at rest (app/security/crypto.py)
     amount = Column(Numeric(12, 2), nullable=False)
     result = Column(String(8), nullable=False, default="pending", index=True)
     fail_reason = Column(String(16))

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text, or_
 from sqlalchemy.orm import relationship
 
-from app.crypto import Encrypted
+from app.security.crypto import Encrypted
 from app.extensions import db
 from app import clock
 from app.models.base import SchoolOwned, Timestamps
@@ -79,7 +79,7 @@ class Complaint(Timestamps, SchoolOwned, db.Model):
     # the complainant: confidential (see app/rules/complaints.py may_see_identity)
     anonymous = Column(Boolean, nullable=False, default=False)
     complainant_name = Column(String(50))
-    complainant_contact = Column(Encrypted(100))  # encrypted at rest (app/crypto.py)
+    complainant_contact = Column(Encrypted(100))  # encrypted at rest (app/security/crypto.py)
     subject = Column(String(200), nullable=False)
     content = Column(Text, nullable=False)
     registered_by_id = Column(Integer, ForeignKey("ab_user.id"), default=acting_user_id)

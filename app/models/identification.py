@@ -50,7 +50,7 @@ class Identification(Timestamps, SchoolOwned, db.Model):
     evidence_source = Column(String(16), nullable=False)
     identified_on = Column(Date, nullable=False, index=True)
     notes = Column(Text)
-    # carried forward from last school year by the turnover (app/turnover.py): 认定 is yearly, so confirm it
+    # carried forward from last school year by the turnover (app/operations/turnover.py): 认定 is yearly, so confirm it
     needs_review = Column(Boolean, nullable=False, default=False, server_default="0", index=True)
     # In force: the award rules read only effective identifications (app/rules/eligibility.py).  Filed
     # through the procedure (app/rules/procedure.py), entered by the centre, or carrying a category the

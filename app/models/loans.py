@@ -2,7 +2,7 @@
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Table, Text
 from sqlalchemy.orm import relationship, validates
 
-from app.crypto import Encrypted
+from app.security.crypto import Encrypted
 from app.extensions import db
 from app import clock
 from app.models.base import SchoolOwned, Timestamps
@@ -95,7 +95,7 @@ class Loan(Timestamps, SchoolOwned, db.Model):
     school_id = Column(Integer, ForeignKey("school.id"), nullable=False, index=True)
     student_id = Column(Integer, ForeignKey("student.id"), nullable=False, index=True)
     co_borrower = Column(String(50), nullable=False)
-    co_borrower_phone = Column(Encrypted(30))  # encrypted at rest (app/crypto.py)
+    co_borrower_phone = Column(Encrypted(30))  # encrypted at rest (app/security/crypto.py)
     university = Column(String(100))
     major = Column(String(100))
     degree = Column(String(16), nullable=False, default="undergraduate")

@@ -148,7 +148,7 @@ class FamilyMember(SchoolOwned, db.Model):
 
 
 class ApplicationEvidence(SchoolOwned, db.Model):
-    """A certificate or photo backing an application, stored outside the web root (app/storage.py)."""
+    """A certificate or photo backing an application, stored outside the web root (app/files/storage.py)."""
 
     __tablename__ = "identification_evidence"
     __school_from__ = "application"

@@ -3,9 +3,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, event, inspect
 from sqlalchemy.orm import column_property, relationship
 
-from app.crypto import Encrypted, HashedComparator, hash_default, lookup
+from app.security.crypto import Encrypted, HashedComparator, hash_default, lookup
 from app.extensions import db
-from app.idcard import mask
+from app.rules.idcard import mask
 from app.models.base import SchoolOwned, Timestamps
 from app.models.choices import GENDERS, Choices
 
@@ -45,7 +45,7 @@ class Student(Timestamps, SchoolOwned, db.Model):
         Index("ix_student_gaps", "school_id", postgresql_where=db.text(GAPS), sqlite_where=db.text(GAPS)),
         # One pupil, one ID number, county-wide: on the keyed hash (the number itself is encrypted).
         Index("uq_student_id_number_hash", "id_number_hash", unique=True),
-        # One 学籍号, one pupil, county-wide (app/studentno.py): on its keyed hash too; none for many.
+        # One 学籍号, one pupil, county-wide (app/rules/studentno.py): on its keyed hash too; none for many.
         Index("uq_student_student_number_hash", "student_number_hash", unique=True),
         STUDENT_STATUSES.check("status"),
     )
@@ -55,13 +55,13 @@ class Student(Timestamps, SchoolOwned, db.Model):
     school_id = Column(Integer, ForeignKey("school.id"), nullable=False)
     name = Column(String(50), nullable=False, index=True)
     gender = Column(String(1), nullable=False)
-    # Encrypted at rest (app/crypto.py); `Student.id_number == x` and `.in_()` compare the keyed hash.
+    # Encrypted at rest (app/security/crypto.py); `Student.id_number == x` and `.in_()` compare the keyed hash.
     id_number = column_property(Column(Encrypted(18), nullable=False, info={"hashed_by": "id_number_hash"}),
                                 comparator_factory=HashedComparator)
     # HMAC-SHA256 of the normalised number: exact search and uniqueness; filled on every write.
     id_number_hash = Column(String(64), nullable=False, default=hash_default("id_number"),
                             info={"lookup_of": "id_number"})
-    # 全国学籍号 (app/studentno.py): personal data like the ID number (mostly G + the ID number), so
+    # 全国学籍号 (app/rules/studentno.py): personal data like the ID number (mostly G + the ID number), so
     # encrypted and found by its keyed hash the same way; empty until the school records it.
     student_number = column_property(Column(Encrypted(19), info={"hashed_by": "student_number_hash"}),
                                      comparator_factory=HashedComparator)
@@ -256,7 +256,7 @@ class SchoolTransfer(Timestamps, SchoolOwned, db.Model):
     decided_by_id = Column(Integer, ForeignKey("ab_user.id"))
     decided_at = Column(DateTime)
 
-    # each school sees only its own school's record (app/scope.py): the screens name the other school
+    # each school sees only its own school's record (app/security/scope.py): the screens name the other school
     # from the county's list of names (app/views/transfers.py), and no load may join it
     school = relationship("School", foreign_keys="SchoolTransfer.school_id")
     to_school = relationship("School", foreign_keys=[to_school_id])

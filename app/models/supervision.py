@@ -87,7 +87,7 @@ class Inspection(Timestamps, SchoolOwned, db.Model):
 class InspectionScore(SchoolOwned, db.Model):
     __tablename__ = "inspection_score"
     __school_from__ = "inspection"
-    __hidden_with__ = "inspection"  # hidden from the school while its inspection is (app/scope.py)
+    __hidden_with__ = "inspection"  # hidden from the school while its inspection is (app/security/scope.py)
     # 0 ≤ score ≤ the item's full score: app/rules/supervision.py check_score; the database
     # holds the lower bound here and both in a trigger (migration 1fcf506376a5)
     __table_args__ = (UniqueConstraint("inspection_id", "item_id", name="uq_inspection_score_item"),
@@ -110,7 +110,7 @@ class PhoneCall(Timestamps, SchoolOwned, db.Model):
 
     __tablename__ = "phone_call"
     __school_from__ = "award"
-    __hidden_with__ = "inspection"  # hidden from the school while its inspection is (app/scope.py)
+    __hidden_with__ = "inspection"  # hidden from the school while its inspection is (app/security/scope.py)
     __table_args__ = (UniqueConstraint("inspection_id", "award_id", name="uq_phone_call_award"),)
 
     id = Column(Integer, primary_key=True)

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text
 
 from app import clock
-from app.crypto import EncryptedText
+from app.security.crypto import EncryptedText
 from app.extensions import db
 from app.models.choices import Choices
 
@@ -49,7 +49,7 @@ class VerificationRun(db.Model):
     undone_by = db.relationship("User", foreign_keys=[undone_by_id])
 
     def __str__(self):
-        from app.verification import LIST_KINDS
+        from app.operations.verification import LIST_KINDS
 
         return f"{LIST_KINDS.label(self.kind)} {self.school_year} #{self.id}"
 
@@ -59,13 +59,13 @@ class VerificationRun(db.Model):
 
     @property
     def applied_by_name(self):
-        from app.security import person_name
+        from app.security.manager import person_name
 
         return person_name(self.applied_by)
 
     @property
     def undone_by_name(self):
-        from app.security import person_name
+        from app.security.manager import person_name
 
         return person_name(self.undone_by)
 

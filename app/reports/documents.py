@@ -27,7 +27,7 @@ from app.extensions import db
 from app.models.choices import GRADUATED
 from app.rules.grades import all_grades, canonical
 from app.reports.render import render_pdf, render_pdf_stamped, yuan
-from app.security import person_name as _person
+from app.security.manager import person_name as _person
 
 
 @dataclass
@@ -416,7 +416,7 @@ _DECISION_CN = {"accept": "同意评议小组意见", "change": "调整认定档
 def identification_application_context(application):
     """The national form's layout (教财〔2018〕16号 附件): the pupil, the family, the factors, the statement
     and the promise the family signs; then the class panel's and the school's opinions."""
-    from app import idcard
+    from app.rules import idcard
     from app.models.identification import CATEGORIES
     from app.models.procedure import FACTORS
 

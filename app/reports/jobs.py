@@ -31,7 +31,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.scope import unscoped
+from app.security.scope import unscoped
 from app import clock
 
 log = logging.getLogger(__name__)

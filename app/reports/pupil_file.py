@@ -17,9 +17,9 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import or_, select
 
-from app import idcard
+from app.rules import idcard
 from app.extensions import db
-from app.personal import mask_birth, mask_phone
+from app.security.personal import mask_birth, mask_phone
 from app.reports.documents import document
 from app.rules import cards
 

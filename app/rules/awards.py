@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
 
 from app.models.choices import STAGES
-from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
+from app.security.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
 from app.rules import RuleError, states
 from app.rules.cards import card_error, normalize
 from app.rules.eligibility import award_errors
@@ -145,7 +145,7 @@ def card_errors(award, student, stage, errors):
 def duplicate_message(session, award, student, program, semester):
     """The same pupil (ID number) may get a programme once a semester, whichever school proposed it."""
     from app.models import Award, Student
-    from app.scope import unscoped
+    from app.security.scope import unscoped
 
     stmt = (
         select(Award.id, Award.school_id)

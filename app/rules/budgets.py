@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import exists, select
 
-from app.roles import ADMIN, AID_CENTER
+from app.security.roles import ADMIN, AID_CENTER
 from app.rules import RuleError, states
 from app import clock
 
@@ -266,7 +266,7 @@ def apply_answers(session, batch, answers, today=None):
 
 def read_answers(data: bytes):
     """The bank's answer file → [Answer], or RuleError naming every bad row."""
-    from app.imports import ImportResult, _rows
+    from app.operations.imports import ImportResult, _rows
     from app.models.budgets import FAIL_REASONS
 
     result = ImportResult()

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
-from app.roles import ADMIN, AID_CENTER, LEADER, SCHOOL_OFFICER, SUPERVISOR
+from app.security.roles import ADMIN, AID_CENTER, LEADER, SCHOOL_OFFICER, SUPERVISOR
 from app.rules import RuleError, states
 from app import clock
 
@@ -175,7 +175,7 @@ def _status_label(code):
 
 def check_complaint(complaint, session=None):
     """A valid intake: what it is about, and who complained unless anonymous."""
-    from app.scope import current_school_scope
+    from app.security.scope import current_school_scope
 
     states.check(complaint, STATES, session)
     errors = {}

@@ -10,9 +10,9 @@
   attendance), and Flask-AppBuilder's own security tables, which only the system
   administrator's screens change.
 
-The flush hook (app/scope.py → app/rules/registry.py) calls ``check_delete`` for every deleted
+The flush hook (app/security/scope.py → app/rules/registry.py) calls ``check_delete`` for every deleted
 record, so a form, a bulk action, the API and a command are judged alike (a ``DELETE`` statement
-is carried out record by record by app/bulkwrites.py, so it is judged here too).
+is carried out record by record by app/operations/bulkwrites.py, so it is judged here too).
 tests/test_deletion.py walks every mapped table and fails on one missing here.
 """
 from __future__ import annotations
@@ -78,7 +78,7 @@ def _going(session):
 
 def _refuse_if_used(session, obj):
     from app.extensions import db
-    from app.scope import unscoped
+    from app.security.scope import unscoped
 
     table = obj.__table__
     pk = inspect(obj).identity[0]
@@ -112,7 +112,7 @@ def _label(table):
 def _identification_without_awards(session, obj):
     """An identification on which an award of its school year rests stays (the award needs its reason)."""
     from app.models import Award, Semester
-    from app.scope import unscoped
+    from app.security.scope import unscoped
 
     count = session.execute(
         select(func.count()).select_from(Award).join(Semester, Semester.id == Award.semester_id)

@@ -7,7 +7,7 @@ Everything here is data the centre edits (资助管理 → 资助项目, 资助�
   procedure or verified, app/rules/procedure.py) that has not ended before the semester (学生资助资金管理办法 财科教〔2019〕19号: the grants go to 家庭经济困难学生
   as the school identifies them), of the programme's levels and, when set, categories.
 * the programme's grades (中职国家助学金: 一、二年级 only; 学前: the kindergarten years).
-* the pupil is in school: not 已毕业 (app/turnover.py writes that grade when a pupil leaves) nor
+* the pupil is in school: not 已毕业 (app/operations/turnover.py writes that grade when a pupil leaves) nor
   of a status in ``LEFT_STATUSES`` (休学/退学/转出县外/毕业, app/rules/pupil_status.py).
 * the standard (``ProgramStandard``) in force in the award's semester for the pupil's stage,
   boarding status and, where tiered, the level of the identification; an amount other than
@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from app.models.choices import DIFFICULTY_LEVELS, GRADUATED, STAGES, TERMS
 from app.rules.grades import all_grades, canonical
-from app.scope import unscoped
+from app.security.scope import unscoped
 
 # The pupil's status (app/rules/pupil_status.py): a pupil of one of these is not in school.
 LEFT_STATUSES = {"suspended", "transferred_out", "dropped_out", "graduated"}

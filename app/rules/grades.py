@@ -3,7 +3,7 @@
 A school's stage (app/models/choices.py ``STAGES``) names the levels it teaches: a 完全中学
 (``complete``) has 初中 and 高中, every other stage one level.  Every grade a pupil may be in is
 listed here, in order; forms offer only these, the rules refuse anything else (app/rules/students.py),
-and the school-year turnover moves pupils along these lists (app/turnover.py).
+and the school-year turnover moves pupils along these lists (app/operations/turnover.py).
 
 ``first_age`` is the usual age on 1 September of a pupil in the level's first grade (义务教育法 art.
 11: school from the age of six; 幼儿园工作规程: kindergarten from three); a grade's usual age is that

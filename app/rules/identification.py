@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.models.choices import DIFFICULTY_LEVELS, EVIDENCE_SOURCES
 from app.models.identification import CATEGORIES, PRIORITY_CATEGORIES
-from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
+from app.security.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
 from app import clock
 from app.rules import RuleError, states
 
@@ -54,7 +54,7 @@ def awards_rest_on(session, student_id, school_year) -> bool:
     from sqlalchemy import select
 
     from app.models import Award, Semester
-    from app.scope import unscoped
+    from app.security.scope import unscoped
 
     return session.scalar(
         select(Award.id).join(Semester, Semester.id == Award.semester_id)

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
+from app.security.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
 from app.rules import RuleError, states
 
 CENTRE = {AID_CENTER, ADMIN}

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.rules import RuleError
 from app.rules.phones import check_phones
-from app.scope import OFFICER_ROLE, unscoped
+from app.security.scope import OFFICER_ROLE, unscoped
 
 
 def check_officer(officer, session):

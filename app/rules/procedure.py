@@ -32,10 +32,10 @@ from sqlalchemy import select
 from app import clock
 from app.models.choices import DIFFICULTY_LEVELS, EVIDENCE_SOURCES
 from app.models.identification import CATEGORIES, PRIORITY_CATEGORIES
-from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
+from app.security.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
 from app.rules import RuleError, states
 from app.rules.identification import SCHOOL_YEAR, is_priority
-from app.scope import unscoped
+from app.security.scope import unscoped
 
 SCHOOL = frozenset({SCHOOL_OFFICER, states.SYSTEM})
 CENTRE = frozenset({AID_CENTER, ADMIN, states.SYSTEM})

@@ -6,7 +6,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
+from app.security.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
 from app.rules import RuleError, states
 from app import clock
 
@@ -99,7 +99,7 @@ def submit(session, task, school_id, content, upload, user, at=None):
     """报送: the school's report for a task it is asked, as text or a file or both; once more only
     after the centre returned it (the new one names the one it replaces). The file is stored only
     on the session's transaction: a refused step keeps nothing."""
-    from app import storage
+    from app.files import storage
     from app.models import Submission
 
     if school_id not in {s.id for s in targeted_schools(task, session)}:

@@ -29,7 +29,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import RelationshipDirection, object_session
 from sqlalchemy.orm.base import NO_VALUE
 
-from app.roles import ADMIN, AID_CENTER, LEADER, ROLE_LABELS, SCHOOL_OFFICER, SUPERVISOR
+from app.security.roles import ADMIN, AID_CENTER, LEADER, ROLE_LABELS, SCHOOL_OFFICER, SUPERVISOR
 from app.rules import RuleError
 
 ALL = "*"  # in a state's table: every field not named otherwise
@@ -111,7 +111,7 @@ class Stored:
     def _db_row(self):
         """The stored row, read past the session (when the history lacks an old value)."""
         if self._row is _UNKNOWN:
-            from app.scope import unscoped
+            from app.security.scope import unscoped
 
             table = self.mapper.local_table
             pk = self.mapper.primary_key[0]
@@ -241,7 +241,7 @@ class StateRules:
     def _ignored(self, mapper):
         skip = {"id", "created_at", "updated_at", *self.ignored}
         if getattr(mapper.class_, "__school_from__", None):
-            skip.add("school_id")  # follows the record it belongs to (app/scope.py)
+            skip.add("school_id")  # follows the record it belongs to (app/security/scope.py)
         return skip
 
     def public_name(self, key):

@@ -3,7 +3,7 @@
 Flask-AppBuilder's forms and REST API set relationships (``award.student = other``); SQLAlchemy
 copies the target's id into the foreign-key column only while it flushes, after every
 ``before_flush`` rule has run. A rule comparing ``student_id`` would judge the record as it was,
-not as it will be. ``sync_foreign_keys`` runs first in the flush hook (app/scope.py): for every
+not as it will be. ``sync_foreign_keys`` runs first in the flush hook (app/security/scope.py): for every
 many-to-one relationship that was set, the column takes the target's id now, so the column's
 history shows the change; and where a column was written directly (``student_id`` in an API
 body) while the relationship still holds the old record, the relationship is pointed at the

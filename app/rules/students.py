@@ -5,7 +5,7 @@ called (全国学生资助管理信息系统 and the 学籍 system take these fi
 
 The grades, usual ages and tolerances are data: app/rules/grades.py.  A stored pupil is judged on
 what the write changes (``written``): an old record does not block an unrelated edit, and the
-year's promotion (app/turnover.py) does not judge the age again.
+year's promotion (app/operations/turnover.py) does not judge the age again.
 """
 import re
 from datetime import date
@@ -13,12 +13,13 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app import idcard, studentno
+from app.rules import idcard
+from app.rules import studentno
 from app.models.choices import GENDERS, STAGES
 from app.rules import RuleError, grades
 from app.rules.phones import check_phones
 from app.rules.stored import written
-from app.scope import unscoped
+from app.security.scope import unscoped
 
 
 def _holder(session, condition, exclude_id):
@@ -76,7 +77,7 @@ def student_number_duplicate(session, number, exclude_id=None, school_id=None):
 
 def check_student_number(student, session, today, errors):
     """The 学籍号, when there is one: of a known form, G + the pupil's own ID number, upper-case, and
-    no other pupil's in the county (app/studentno.py)."""
+    no other pupil's in the county (app/rules/studentno.py)."""
     raw = getattr(student, "student_number", None)
     if raw is None or not str(raw).strip():
         if raw is not None:

@@ -10,7 +10,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER, SUPERVISOR
+from app.security.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER, SUPERVISOR
 from app.rules import RuleError, states
 from app import clock
 
@@ -106,7 +106,7 @@ def check_item(item, session):
     from sqlalchemy import func, select
 
     from app.models import InspectionScore
-    from app.scope import unscoped
+    from app.security.scope import unscoped
 
     if item.max_score is not None and item.max_score <= 0:
         raise RuleError({"max_score": _l("The full score must be more than 0.")})
@@ -161,7 +161,7 @@ def _eligible(User):
 
 
 def _unscoped(query):
-    from app.scope import unscoped
+    from app.security.scope import unscoped
 
     return query.execution_options(**unscoped())
 
@@ -213,7 +213,7 @@ def rectify(inspection, done_text, at=None, evidence=None):
     inspection.rectification_status = "submitted"
     inspection.rectified_at = at or clock.now()
     if evidence is not None:
-        from app import storage
+        from app.files import storage
 
         saved = storage.save_upload(evidence)
         if saved:

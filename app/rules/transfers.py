@@ -14,7 +14,7 @@ then is ask the county centre to move the pupil to it:
   returns the request with a reason the school reads (``return_request``);
 * a request that is decided stays as decided (it is the record of the move).
 
-A 学籍号 (全国学籍号, app/studentno.py) is unique in the county the same way and answers the same way:
+A 学籍号 (全国学籍号, app/rules/studentno.py) is unique in the county the same way and answers the same way:
 registered, never where (``STUDENT_NUMBER_ELSEWHERE``).
 
 Nothing here tells the school which school the pupil came from: the moved pupil simply appears on
@@ -39,10 +39,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
 
-from app import clock, idcard
-from app.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
+from app import clock
+from app.rules import idcard
+from app.security.roles import ADMIN, AID_CENTER, SCHOOL_OFFICER
 from app.rules import RuleError, states
-from app.scope import unscoped
+from app.security.scope import unscoped
 
 WRITERS = frozenset({SCHOOL_OFFICER, AID_CENTER, ADMIN, states.SYSTEM})
 CENTRE = frozenset({AID_CENTER, ADMIN, states.SYSTEM})
@@ -172,7 +173,7 @@ def move_pupil(session, pupil, to_school_id, grade, class_name, user=None, left_
                reason_in=None):
     """The one move of a pupil between two schools of the county: 转出 recorded at the old school
     (naming the new one), the pupil's school, grade and class changed, 转入 recorded at the new school
-    (naming the old one). The pupil's records follow it on the flush (app/scope.py)."""
+    (naming the old one). The pupil's records follow it on the flush (app/security/scope.py)."""
     from app.rules.pupil_status import change
 
     old_school = pupil.school_id
@@ -302,7 +303,7 @@ def file_handover(session, pupil, to_school_id, left_on, reason, user=None):
 
 def _answering_side(transfer, roles):
     """Refuse unless the user answers for the receiving school (or the centre, for a stuck one)."""
-    from app.scope import current_school_scope
+    from app.security.scope import current_school_scope
 
     if transfer.status != "pending":
         raise RuleError({"status": _l("This transfer has already been answered or withdrawn.")})
@@ -322,7 +323,7 @@ def accept(transfer, session, roles, grade, class_name, user=None):
     records leave the sending school (checked here, then moved across schools: app/scope.county_step)."""
     from app.models import School, Student
     from app.rules.students import class_message, grade_message
-    from app.scope import county_step
+    from app.security.scope import county_step
 
     _answering_side(transfer, roles)
     grade, class_name = (grade or "").strip(), (class_name or "").strip()
@@ -366,7 +367,7 @@ def decline(transfer, session, roles, answer, user=None):
 
 def withdraw(transfer, session, roles, user=None):
     """The sending school takes its transfer back while it waits (or the centre, for it)."""
-    from app.scope import current_school_scope
+    from app.security.scope import current_school_scope
 
     if transfer.status != "pending":
         raise RuleError({"status": _l("This transfer has already been answered or withdrawn.")})
@@ -388,7 +389,7 @@ def _answered(transfer, user, status, answer):
 def pending_incoming(session):
     """The transfers waiting for the user's school to answer (the to-do of the receiving officer)."""
     from app.models import SchoolTransfer
-    from app.scope import current_school_scope
+    from app.security.scope import current_school_scope
 
     scope = current_school_scope()
     if scope is None or scope < 0:

@@ -1,7 +1,7 @@
 """审计日志 screens: search the whole trail, one record's history, and the verification of the
 chain (the auditor's 核验 button).  Read-only for everyone: there is no add, edit or delete, and
 the trail refuses changes below the screens too; the verification only appends an anchor to the
-anchor file (app/audit.py), so it is a POST with a permission of its own."""
+anchor file (app/security/audit.py), so it is a POST with a permission of its own."""
 import json
 import re
 
@@ -13,11 +13,12 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import RelationshipDirection
 
-from app import audit, clock
+from app import clock
+from app.security import audit
 from app.extensions import db
 from app.models.audit import AUDIT_ACTIONS, AuditEntry
 from app.models.choices import STAGES
-from app.security import person_and_login, person_name
+from app.security.manager import person_and_login, person_name
 from app.views.base import AidInterface, AidModelView
 
 
@@ -120,7 +121,7 @@ class _Reader:
         self.hidden = TABLE_NOT_SHOWN.get(entity, set())
         self.choices = dict(getattr(self.model, "__choices__", {})) if self.model is not None else {}
         if entity == "verification_run":
-            from app.verification import LIST_KINDS
+            from app.operations.verification import LIST_KINDS
 
             self.choices["kind"] = LIST_KINDS
         self.related = {}

@@ -1,6 +1,6 @@
 """What every business view and API shares.
 
-School isolation itself is not here: app/scope.py enforces it at the ORM layer
+School isolation itself is not here: app/security/scope.py enforces it at the ORM layer
 for every query and write, so a view cannot forget it.  This module gives the
 views the rest of their common behaviour:
 
@@ -37,12 +37,13 @@ from sqlalchemy.orm import RelationshipDirection
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
-from app import clock, personal
-from app.crypto import Encrypted
-from app.exports import MAX_ROWS, workbook_bytes
+from app import clock
+from app.security import personal
+from app.security.crypto import Encrypted
+from app.operations.exports import MAX_ROWS, workbook_bytes
 from app.extensions import db
 from app.rules import RuleError, db_errors
-from app.scope import ScopeViolation, current_school_scope
+from app.security.scope import ScopeViolation, current_school_scope
 from app.views.filters import ShowsFilters
 
 
@@ -170,7 +171,7 @@ def _column_setup(cls):
     for column in model.__table__.columns:
         if column.key in personal.MASKS:
             # ID, card and phone numbers, and the birth date beside the ID number: masked unless this
-            # request may show them in full (app/personal.py)
+            # request may show them in full (app/security/personal.py)
             formatters[column.key] = personal.formatter(column.key)
         elif isinstance(column.type, DateTime):
             formatters.setdefault(column.key, lambda v: v.strftime("%Y-%m-%d %H:%M") if v else "")
@@ -372,7 +373,7 @@ class AidModelView(ShowsFilters, ModelView):
     def _show(self, pk):
         """A record's page: personal data in full to those who may see it all (the look is recorded),
         to those who may reveal it after an explicit 显示完整号码 (recorded as such), else masked."""
-        from app.audit import record_access
+        from app.security.audit import record_access
 
         full = personal.may_see_all()
         revealing = not full and request.args.get("reveal") == "1" and self._may_reveal()
@@ -392,7 +393,7 @@ class AidModelView(ShowsFilters, ModelView):
     def _edit(self, pk):
         """The edit form holds the full numbers: opening it is a reveal, and recorded."""
         if request.method == "GET" and self._masked_columns(self.edit_columns):
-            from app.audit import record_access
+            from app.security.audit import record_access
 
             item = self.datamodel.get(pk)
             if item is not None:
@@ -447,7 +448,7 @@ class AidModelView(ShowsFilters, ModelView):
         # in full only for those who may see all (the export is recorded with its records)
         personal.show_in_full(personal.may_see_all())
         if self.personal_data:
-            from app.audit import record_access
+            from app.security.audit import record_access
 
             # written in this transaction and committed once the file is built: a commit before would
             # expire every row read and load them again one by one
@@ -748,7 +749,7 @@ class AidModelApi(ModelRestApi):
     def response(self, code, **kwargs):
         """Every answer of every resource (a record, a list, the record a PUT or a POST saved, ``_info``,
         an error): ID, card and phone numbers and the birth date masked for those who may not see them
-        in full (app/personal.py)."""
+        in full (app/security/personal.py)."""
         return super().response(code, **personal.mask_payload(kwargs))
 
     def _record_read(self, response, pk=None):
@@ -759,7 +760,7 @@ class AidModelApi(ModelRestApi):
         data = response.get_json(silent=True) or {}
         pk = pk if pk is not None else data.get("id")
         if pk is not None and (self.personal_data or personal.carries_personal(data.get("result"))):
-            from app.audit import record_access
+            from app.security.audit import record_access
 
             record_access("view", self.datamodel.obj.__tablename__, [int(pk)], f"API {self.resource_name}")
         return response
@@ -808,7 +809,7 @@ class AidModelApi(ModelRestApi):
                 response.headers["ETag"] = f'"{version_of(item)}"'
 
         if self.personal_data and response.status_code == 200:
-            from app.audit import record_access
+            from app.security.audit import record_access
 
             record_access("view", self.datamodel.obj.__tablename__, [int(pk)], f"API {self.resource_name}")
         return response
@@ -816,7 +817,7 @@ class AidModelApi(ModelRestApi):
     def get_list_headless(self, **kwargs):
         response = super().get_list_headless(**kwargs)
         if self.personal_data and response.status_code == 200:
-            from app.audit import record_access
+            from app.security.audit import record_access
 
             ids = (response.get_json(silent=True) or {}).get("ids") or []
             if ids:

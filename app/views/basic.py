@@ -17,7 +17,7 @@ from app.rules.identification import check_identification, school_year_of
 from app.rules import grades
 from app.rules.officers import check_officer
 from app.rules.schools import check_school
-from app.scope import current_school_scope
+from app.security.scope import current_school_scope
 from app.rules.students import check_student
 from app.views.base import AidInterface, AidModelApi, AidModelView
 from app.views.fields import find_pupils, pupil_field, pupil_label

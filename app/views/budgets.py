@@ -1,5 +1,5 @@
 """预算与配套, 发放批次 and 学年升级 screens.  The rules are in app/rules/budgets.py and
-app/turnover.py, the figures in app/kpi/budgets.py."""
+app/operations/turnover.py, the figures in app/kpi/budgets.py."""
 from datetime import date
 from io import BytesIO
 
@@ -11,10 +11,12 @@ from sqlalchemy import select
 from wtforms import DecimalField, IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange
 
-from app import clock, turnover, uploads
-from app.exports import workbook_bytes
+from app import clock
+from app.operations import turnover
+from app.files import uploads
+from app.operations.exports import workbook_bytes
 from app.extensions import db
-from app.imports import template
+from app.operations.imports import template
 from app.kpi.budgets import LEVEL_CODES, SPEND_TARGET, by_school, execution, late_awards
 from app.models import AidProgram, Semester
 from app.models.budgets import FAIL_REASONS, LEVELS, Allocation, BatchLine, CardExport, PaymentBatch, ProgramBudget

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from app.exports import workbook_bytes
+from app.operations.exports import workbook_bytes
 from app.extensions import db
 from app.kpi.evaluation import DEDUCTION, active_parts, evaluate
 from app.models.evaluation import EvaluationPart

@@ -19,7 +19,8 @@ from sqlalchemy import and_, false, or_, select, true
 from wtforms import Field
 from wtforms.validators import ValidationError
 
-from app import idcard, studentno
+from app.rules import idcard
+from app.rules import studentno
 from app.extensions import db
 
 RESULTS = 20
@@ -96,7 +97,7 @@ class PupilPickerWidget:
     """A select box holding the chosen pupil only; behaviours.js turns it into the search."""
 
     def __call__(self, field, **kwargs):
-        from app.scope import current_school_scope
+        from app.security.scope import current_school_scope
 
         attrs = {
             "id": field.id, "name": field.name, "class": "form-control aid-pupil-picker",

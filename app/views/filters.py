@@ -3,7 +3,8 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, literal, or_, select
 
-from app import idcard, studentno
+from app.rules import idcard
+from app.rules import studentno
 
 
 class FilterStudentNameOrIdNumber(BaseFilter):
@@ -22,8 +23,8 @@ class FilterStudentNameOrIdNumber(BaseFilter):
         text = (value or "").strip()
         if not text:
             return query
-        # the ID number and the 学籍号 through their keyed hashes (app/crypto.py): only a whole number finds a pupil
-        if text.startswith("h:"):  # the search token of either (app/personal.py search_token)
+        # the ID number and the 学籍号 through their keyed hashes (app/security/crypto.py): only a whole number finds a pupil
+        if text.startswith("h:"):  # the search token of either (app/security/personal.py search_token)
             numbers = [Student.id_number == text, Student.student_number == text]
         else:
             numbers = [Student.id_number == idcard.normalize(text)]
@@ -119,7 +120,7 @@ class FilterProgramsOfMySchool(BaseFilter):
         from app.extensions import db
         from app.models import School
         from app.rules.awards import school_pupil_stages
-        from app.scope import current_school_scope
+        from app.security.scope import current_school_scope
 
         scope = current_school_scope()
         if scope is None:

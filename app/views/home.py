@@ -1,13 +1,13 @@
-"""The page after login: the figures and the work of the user's role (app/dashboard.py)."""
+"""The page after login: the figures and the work of the user's role (app/kpi/dashboard.py)."""
 
 from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 
-from app import dashboard
+from app.kpi import dashboard
 from app.extensions import db
 from app.models import School
-from app.roles import ROLE_LABELS
-from app.scope import current_school_scope
+from app.security.roles import ROLE_LABELS
+from app.security.scope import current_school_scope
 from app import clock
 
 

@@ -10,18 +10,18 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired
 
-from app import uploads
-from app.imports import AWARD_COLUMNS, STUDENT_COLUMNS, import_awards, import_students, template
+from app.files import uploads
+from app.operations.imports import AWARD_COLUMNS, STUDENT_COLUMNS, import_awards, import_students, template
 from app.rules import RuleError
 from app.rules.identification import school_year_of
 from app.extensions import db
 from app.models import VerificationRun
 from app.models.verification import LIST_SCOPES
-from app.verification import LIST_COLUMNS, LIST_KINDS, PreviewNotFound, read_list, recent_runs
-from app.verification import confirm as confirm_preview
-from app.verification import reopen as reopen_preview
-from app.verification import stage as stage_match
-from app.verification import undo as undo_run
+from app.operations.verification import LIST_COLUMNS, LIST_KINDS, PreviewNotFound, read_list, recent_runs
+from app.operations.verification import confirm as confirm_preview
+from app.operations.verification import reopen as reopen_preview
+from app.operations.verification import stage as stage_match
+from app.operations.verification import undo as undo_run
 
 
 
@@ -42,7 +42,7 @@ class ImportView(BaseView):
     """Download a template, upload a filled file, see every bad cell or what was written."""
 
     default_view = "upload"
-    columns = None        # the template's columns (app/imports.py)
+    columns = None        # the template's columns (app/operations/imports.py)
     importer = None       # staticmethod(bytes -> ImportResult)
     sheet_title = ""
     file_name = ""
@@ -63,7 +63,7 @@ class ImportView(BaseView):
         if request.method == "POST" and form.validate():
             data = _read(form)
             if data is not None:
-                result = self.importer(data)  # checks the content before reading it (app/uploads.py)
+                result = self.importer(data)  # checks the content before reading it (app/files/uploads.py)
         return self.render_template("aid/import.html", form=form, result=result, title=self.page_title,
                                     columns=self.columns, template_url=f"{type(self).__name__}.download_template")
 
@@ -94,7 +94,7 @@ class VerificationForm(UploadForm):
 
 
 class ApplyForm(DynamicForm):
-    token = HiddenField(validators=[InputRequired()])  # the list stays on the server (app/verification.py stage)
+    token = HiddenField(validators=[InputRequired()])  # the list stays on the server (app/operations/verification.py stage)
     confirm = StringField(_l("Number of pupils losing the category"))
 
 
@@ -103,7 +103,7 @@ class UndoForm(DynamicForm):
 
 
 class VerificationView(BaseView):
-    """核对名单: match a department's list against the identifications, preview, apply, undo (app/verification.py)."""
+    """核对名单: match a department's list against the identifications, preview, apply, undo (app/operations/verification.py)."""
 
     route_base = "/verification"
     default_view = "upload"

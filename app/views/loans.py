@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, IntegerField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
-from app import personal
+from app.security import personal
 from app.extensions import db
 from app.kpi.loans import loan_figures, pre_application_candidates, reminder_lists
 from app.models import Loan, LoanMaterial, LoanRate, LoanReminder, RepaymentDue
@@ -209,7 +209,7 @@ class LoanPagesView(BaseView):
         shown = [loan.id for loan in graduates if loan.co_borrower_phone]
         if shown and personal.may_see_all():
             # the call list shows the co-borrowers' phones in full to the centre: a read, recorded
-            from app.audit import record_access
+            from app.security.audit import record_access
 
             record_access("view", "loan", shown, f"{_l('Reminder month (温馨提示月)')}：{len(shown)}")
         return self.render_template("aid/loan_reminders.html", title=_l("Reminder month (温馨提示月)"), year=year,

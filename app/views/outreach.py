@@ -11,7 +11,8 @@ from sqlalchemy import select
 from wtforms import DecimalField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from app import storage, uploads
+from app.files import storage
+from app.files import uploads
 from app.extensions import db
 from app.kpi.outreach import publicity_figures, staffing, training_hours, visit_figures
 from app.models.outreach import (

@@ -7,7 +7,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.exports import workbook_bytes
+from app.operations.exports import workbook_bytes
 from app.extensions import db
 from app.kpi.completeness import completeness
 from app.kpi.coverage import coverage
@@ -16,7 +16,7 @@ from app.kpi.overlaps import overlaps
 from app.models import AidProgram, School, Semester
 from app.rules import RuleError
 from app.rules.semesters import current_semester
-from app.scope import current_school_scope
+from app.security.scope import current_school_scope
 
 
 def _semesters():

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from app import clock, storage
+from app import clock
+from app.files import storage
 from app.extensions import db
 from app.models import Identification, IdentificationApplication, IdentificationNotice, School
 from app.models.choices import DIFFICULTY_LEVELS
@@ -27,14 +28,14 @@ from app.models.procedure import FACTORS, REVIEW_DECISIONS, ApplicationEvidence,
 from app.rules import RuleError
 from app.rules import procedure as rules
 from app.rules.identification import school_year_of
-from app.scope import current_school_scope
+from app.security.scope import current_school_scope
 from app.views.base import AidInterface, AidModelApi, AidModelView, choice_field, current_roles
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
 
 LABELS = {**rules.APPLICATION_LABELS, "school": _l("School"), "categories_label": _l("Special groups"),
           "level_label": _l("Difficulty level"), "student.name": _l("Student")}
-# Evidence files: certificates and photos (the same checks as every upload, app/uploads.py).
+# Evidence files: certificates and photos (the same checks as every upload, app/files/uploads.py).
 EVIDENCE_TYPES = {".pdf", ".jpg", ".jpeg", ".png"}
 STEP_TITLES = {"assess": _l("Record the class panel's assessment"), "review": _l("Record the school's review")}
 

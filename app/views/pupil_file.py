@@ -9,7 +9,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.audit import record_access
+from app.security.audit import record_access
 from app.extensions import db
 from app.models import Student
 from app.reports.documents import print_document

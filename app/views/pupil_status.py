@@ -31,7 +31,7 @@ LABELS = {
 def school_names():
     """The county's schools by id, their names only: every school may read them (a move between two
     schools names the other one, whose record the school's scope hides)."""
-    from app.scope import unscoped
+    from app.security.scope import unscoped
 
     return dict(db.session.execute(select(School.id, School.name).execution_options(**unscoped())).all())
 

@@ -9,14 +9,15 @@ from flask_wtf.file import FileField
 from wtforms import TextAreaField
 from wtforms.validators import ValidationError
 
-from app import storage, uploads
+from app.files import storage
+from app.files import uploads
 from app.extensions import db
 from app.kpi.reporting import reporting_figures
 from app.models import ReportTask, Submission
 from app.models.choices import STAGES
 from app.rules import RuleError
 from app.rules.reporting import ALLOWED_TYPES, history, review, submit, targeted_schools, todo_items
-from app.scope import current_school_scope
+from app.security.scope import current_school_scope
 from app.views.aid import StageCodesField
 from app.views.base import AidInterface, AidModelView, date_time_field
 from app.views.steps import record_or_404, run_step
@@ -24,7 +25,7 @@ from app import clock
 
 
 def upload_allowed(form, field):
-    """A form validator: the same type, size and content rule as every upload (app/uploads.py)."""
+    """A form validator: the same type, size and content rule as every upload (app/files/uploads.py)."""
     upload = field.data
     if upload and getattr(upload, "filename", ""):
         try:

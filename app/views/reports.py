@@ -18,7 +18,7 @@ from app.models import Inspection, Loan, School, Student
 from app.models.printing import LetterPart, LetterPolicy, PrintJob
 from app.reports import jobs
 from app.reports.documents import letter_classes, print_document
-from app.scope import current_school_scope
+from app.security.scope import current_school_scope
 from app.views.base import AidInterface, AidModelView
 
 

@@ -1,7 +1,7 @@
 """The list search, posted: an ID number typed into a list's search never enters an address.
 
 The search form of every list (Flask-AppBuilder's, a GET) is sent here by app/static/js/behaviours.js
-as a POST; each ID number becomes its search token (app/personal.py ``search_token``) and the browser
+as a POST; each ID number becomes its search token (app/security/personal.py ``search_token``) and the browser
 is sent on to the list with the filters in its address, tokens in place of numbers. A GET of any
 page that still carries a number (a typed address, a bookmark) is answered with the same page
 under tokens before anything is shown (``redirect_numbers``), so no link on it repeats the number.
@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from flask import abort, redirect, request
 from flask_appbuilder import BaseView, expose, has_access
 
-from app import personal
+from app.security import personal
 
 SKIPPED = {"csrf_token", "next"}
 

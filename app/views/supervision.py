@@ -8,12 +8,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
 
-from app import storage
+from app.files import storage
 from app.extensions import db
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.models import Inspection, InspectionItem, InspectionScore, PhoneCall
-from app.roles import ROLE_LABELS, SUPERVISOR
+from app.security.roles import ROLE_LABELS, SUPERVISOR
 from app.rules import RuleError, db_errors
 from app.rules.supervision import (
     SheetError, check_inspection, check_rectification, draw_phone_sample, inspector_candidates, paid_by_semester,
@@ -68,7 +68,7 @@ class PhoneCallView(AidModelView):
             call = self.datamodel.get(request.view_args["pk"])
             award = call.award if call is not None else None
             if award is not None:
-                from app.audit import record_access
+                from app.security.audit import record_access
 
                 from app.views.base import money
 

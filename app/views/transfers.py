@@ -23,7 +23,7 @@ from app.rules.transfers import (
     accept, approve, check_transfer, decline, file_handover, pending_incoming, registered_pupil, return_request,
     withdraw,
 )
-from app.scope import current_school_scope, unscoped
+from app.security.scope import current_school_scope, unscoped
 from app.views.pupil_status import school_names
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles
 from app.views.basic import grade_field

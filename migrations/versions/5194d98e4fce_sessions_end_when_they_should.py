@@ -2,7 +2,7 @@
 
 ``user_session_epoch`` keeps each user's login epoch (a random value): the session cookie and
 every JWT carry the one of their login, and are refused once a password change, deactivation,
-logout or lock has given the user a new one (app/sessions.py).
+logout or lock has given the user a new one (app/security/sessions.py).
 
 ``login_lock`` now locks a login name at one client address (``address``, part of the key),
 with ``level`` counting the locks of a series (each twice as long as the one before). Its rows

@@ -1,6 +1,6 @@
 """学生转入申请: a school asks the county centre to move to it a pupil registered at another school
 
-The ID number is encrypted at rest like the pupil's (app/crypto.py), with its keyed hash beside it.
+The ID number is encrypted at rest like the pupil's (app/security/crypto.py), with its keyed hash beside it.
 
 Revision ID: 6e1e55748744
 Revises: e7f8a9b0c1d2
@@ -10,7 +10,7 @@ Create Date: 2026-12-05 12:12:56.088937
 from alembic import op
 import sqlalchemy as sa
 
-from app import crypto
+from app.security import crypto
 
 
 # revision identifiers, used by Alembic.
@@ -21,7 +21,7 @@ depends_on = None
 
 
 def _stored_width(chars):
-    """app.crypto.Encrypted(chars) as the database holds it (SQLite keeps the typed width; see crypto)."""
+    """app.security.crypto.Encrypted(chars) as the database holds it (SQLite keeps the typed width; see crypto)."""
     return chars if op.get_bind().dialect.name == "sqlite" else crypto.stored_length(chars)
 
 

@@ -2,7 +2,7 @@
 
 Until now each entry's hash was a plain SHA-256 of its content and of the previous hash:
 anyone who could write the table could change an entry and recompute every later hash. From
-now on app/audit.py seals each new entry with an HMAC under AUDIT_KEY, a key kept outside the
+now on app/security/audit.py seals each new entry with an HMAC under AUDIT_KEY, a key kept outside the
 database, and marks it ``key_version = 1``. The entries already written keep their plain
 hashes, marked ``key_version = 0`` by this column's default: no row of the trail is rewritten
 (the triggers refusing UPDATE stay as they are, and the hashes someone may have noted down stay

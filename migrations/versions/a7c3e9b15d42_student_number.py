@@ -9,7 +9,7 @@ Revises: b2d4f6a8c0e1
 from alembic import op
 import sqlalchemy as sa
 
-from app import crypto
+from app.security import crypto
 
 revision = "a7c3e9b15d42"
 down_revision = "b2d4f6a8c0e1"
@@ -18,7 +18,7 @@ depends_on = None
 
 
 def _stored_width(chars):
-    """app.crypto.Encrypted(chars) as the database holds it (SQLite keeps the typed width; see crypto)."""
+    """app.security.crypto.Encrypted(chars) as the database holds it (SQLite keeps the typed width; see crypto)."""
     return chars if op.get_bind().dialect.name == "sqlite" else crypto.stored_length(chars)
 
 

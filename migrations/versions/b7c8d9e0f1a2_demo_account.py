@@ -1,7 +1,7 @@
 """demo account: the accounts the demo seeder created, refused at login outside development
 
-A row per user the demo county's seeder (app/demo.py) created; it goes when the user is deleted
-or given a new password (app/demo_guard.py). Outside development such an account cannot log in.
+A row per user the demo county's seeder (app/demo/county.py) created; it goes when the user is deleted
+or given a new password (app/demo/guard.py). Outside development such an account cannot log in.
 
 Revision ID: b7c8d9e0f1a2
 Revises: 6e1e55748744

@@ -1,7 +1,7 @@
 """personal data encrypted at rest, ID numbers found by keyed hash
 
 ID numbers, guardians' and co-borrowers' phones, award and payment card numbers and
-complainants' contacts are encrypted with a key derived from ENCRYPTION_KEY (app/crypto.py:
+complainants' contacts are encrypted with a key derived from ENCRYPTION_KEY (app/security/crypto.py:
 AES-256-GCM, ``pd1:<key id>:<base64>``).  The columns are widened for the stored form, the
 existing rows are encrypted here with the app's ENCRYPTION_KEY, and ``student.id_number_hash``
 (HMAC-SHA256 of the normalised number) takes over exact search and the county-wide uniqueness
@@ -22,7 +22,7 @@ from alembic import op
 import sqlalchemy as sa
 from flask import current_app
 
-from app import crypto
+from app.security import crypto
 
 
 # revision identifiers, used by Alembic.

@@ -2,7 +2,7 @@
 driven by Playwright for Python, one logged-in browser context per demo user.
 
 The served county is always its own: a fresh INSTANCE_DIR and SQLite file seeded with the demo
-county (app/demo.py), whatever DATABASE_URL the rest of the suite runs on. One server and one
+county (app/demo/county.py), whatever DATABASE_URL the rest of the suite runs on. One server and one
 browser serve the whole package; each user logs in once.
 
 E2E_BASE_URL=http://127.0.0.1:5000 points the tests at a server already running a freshly
@@ -68,7 +68,7 @@ def server():
     serving = threading.Event()
 
     def read():
-        # The app logs to stdout (app/logs.py): the pipe is read to its end, into server.log,
+        # The app logs to stdout (app/operations/logs.py): the pipe is read to its end, into server.log,
         # or a full pipe would stop the server.
         for line in process.stdout:
             if not url and line.startswith("SERVING "):

@@ -2,7 +2,7 @@
 
 Run by tests/e2e/conftest.py in a subprocess whose environment names its own INSTANCE_DIR and
 SQLite file (whatever DATABASE_URL the rest of the suite uses): migrations, roles, the demo
-county (app/demo.py, password Demo@2021), then a threaded werkzeug server on a free port of
+county (app/demo/county.py, password Demo@2021), then a threaded werkzeug server on a free port of
 127.0.0.1. The first line on stdout is ``SERVING http://127.0.0.1:<port>``.
 """
 import os
@@ -20,7 +20,7 @@ def seed():
     with app.app_context():
         from flask_migrate import upgrade
 
-        from app.demo import seed_demo
+        from app.demo.county import seed_demo
 
         upgrade()
         app.appbuilder.sm.sync_roles()

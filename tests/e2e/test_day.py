@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 
-from app import idcard
+from app.rules import idcard
 from app.rules import cards
 from tests.e2e.clicks import add, home, menu, needs, open_row, search
 from tests.e2e.conftest import PHONE, pick_pupil, shot, text

@@ -216,7 +216,7 @@ def test_5_the_admin_unlocks_a_login_locked_by_failed_logins(users, browser, ser
     context, page = _try_login(browser, server, who, DEMO_PASSWORD)
     assert "/login" not in page.url, text(page)[:800]
     context.close()
-    # the lock ended the leader's other logins (app/security.py): a later test's leader logs in afresh
+    # the lock ended the leader's other logins (app/security/manager.py): a later test's leader logs in afresh
     for key in [k for k in users.contexts if k[0] == who]:
         users.contexts.pop(key)[0].close()
 

@@ -14,7 +14,7 @@ from io import BytesIO
 
 from openpyxl import Workbook, load_workbook
 
-from app import idcard
+from app.rules import idcard
 from app.rules import cards
 from tests.e2e.clicks import add, home, menu, open_row, search
 from tests.e2e.conftest import shot, text

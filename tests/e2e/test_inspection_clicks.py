@@ -11,7 +11,7 @@ from tests.e2e.conftest import shot, text
 from tests.e2e.clicks import home, menu as _menu
 from tests.e2e.test_day import _download, _submit, _type_date
 
-# The demo checklist (app/demo_work.py CHECKLIST) and the scores given
+# The demo checklist (app/demo/work.py CHECKLIST) and the scores given
 SCORES = [("资金专款专用", 20, "18"), ("单独立账、账目清晰", 15, "14"), ("资助名单公示规范", 15, "15"),
           ("困难认定程序规范", 15, "12.5"), ("资助档案完整", 15, "13"), ("资助政策宣传到位", 10, "9"),
           ("信息报送及时准确", 10, "8")]

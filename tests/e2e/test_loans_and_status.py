@@ -20,7 +20,7 @@ from datetime import date
 
 import pytest
 
-from app import idcard
+from app.rules import idcard
 from tests.e2e.clicks import add, menu, needs, open_row, search
 from tests.e2e.conftest import pick_pupil, shot, text
 from tests.e2e.test_day import _action, _download, _submit  # the same clicks as the day's

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from app import idcard
+from app.rules import idcard
 from app.rules import cards
 from tests.e2e.clicks import home
 from tests.e2e.conftest import PHONE, pick_pupil, shot, text

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from app import idcard
+from app.rules import idcard
 from app.rules.identification import school_year_of
 from tests.e2e.conftest import shot, text
 from tests.e2e.clicks import add as _add_button, home, menu as _menu

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from datetime import date
 
-from app import idcard
+from app.rules import idcard
 from tests.e2e.clicks import home, menu, open_row, search
 from tests.e2e.conftest import shot, text
 from tests.e2e.test_day import _submit

@@ -3,7 +3,7 @@
 The original file name is stored in the database only; files are served by
 views that first load the record they belong to (and so the school scope).
 
-A file is stored only once app/uploads.py has checked it, and it lives only if the
+A file is stored only once app/files/uploads.py has checked it, and it lives only if the
 record that names it does: a file saved during a transaction that is rolled back, or
 that a request leaves uncommitted, is removed again (``install``).
 """
@@ -50,12 +50,12 @@ def path_of(stored_name: str) -> Path:
 
 
 def save_upload(upload, allowed=None):
-    """Check an uploaded file (type, size and content: app/uploads.py) and store it.
+    """Check an uploaded file (type, size and content: app/files/uploads.py) and store it.
 
     Returns (stored name, original name), or None when no file was sent;
     raises RuleError with the user's message for a refused file, before anything is written.
     """
-    from app import uploads
+    from app.files import uploads
     from app.extensions import db
     from app.rules.reporting import ALLOWED_TYPES
 

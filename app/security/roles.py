@@ -74,7 +74,7 @@ BASIC = {
 MENU_CATEGORIES = ("BasicData", "AidManagement", "StudentLoans", "Reporting", "Supervision", "ComplaintsMenu",
                    "Outreach", "Statistics")
 # The 助学贷款 menu and its entries: shown to a school officer only when its school's stage has
-# borrowers (app/rules/loans.py LOAN_STAGES; app/security.py hides them from the others).
+# borrowers (app/rules/loans.py LOAN_STAGES; app/security/manager.py hides them from the others).
 LOAN_MENUS = ("StudentLoans", "Loans", "PreApplications", "RepaymentDues", "ReminderMonth", "LoanReminders",
               "LoanFigures", "LoanMaterials", "LoanRates")
 # The loan screens, API and printed notice behind those menus: refused to such an officer by address too.
@@ -166,7 +166,7 @@ AUDIT_READ = [("AuditView", ("can_list", "can_show", "can_export", "can_history"
 # Verifying the chain appends an anchor outside the database: the audit role (and the administrator).
 AUDIT_VERIFY = [("AuditView", ("can_verify",))]
 
-# 个人信息 (app/personal.py): ID, card and phone numbers in full.  The centre wherever its reads are
+# 个人信息 (app/security/personal.py): ID, card and phone numbers in full.  The centre wherever its reads are
 # recorded (a record's page, exports, the API); a school officer, which keys in and checks its own
 # pupils' numbers, only by revealing one record of its own school on its page (recorded as such).
 REVEAL_ALL = [("PersonalData", ("can_reveal",))]
@@ -175,7 +175,7 @@ REVEAL_ONE = [(view, ("can_reveal",)) for view in ("StudentView", "AwardView", "
 # What every logged-in user may do with its own account.
 SELF_SERVICE = [
     # 个人信息 and its two buttons (修改密码, 编辑个人信息): the user screen is AidUserDBModelView
-    # (app/security.py), and its buttons are actions of that screen.
+    # (app/security/manager.py), and its buttons are actions of that screen.
     ("AidUserDBModelView", ("can_userinfo", "resetmypassword", "userinfoedit")),
     ("ResetMyPasswordView", ("can_this_form_get", "can_this_form_post")),
     ("UserInfoEditView", ("can_this_form_get", "can_this_form_post")),

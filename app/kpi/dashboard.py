@@ -222,7 +222,7 @@ def officer_todo(cov, today=None, school=None) -> dict:
     from app.kpi.loans import reminder_counts
     from app.kpi.reporting import report_todo
     from app.models import Inspection
-    from app.scope import current_school_scope
+    from app.security.scope import current_school_scope
 
     today = today or date.today()
     rectifications = db.session.scalars(

@@ -26,11 +26,12 @@ from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import login_user, logout_user
 
-from app import hardening, sessions
+from app.security import hardening
+from app.security import sessions
 
-from app.roles import LOAN_MENUS, LOAN_PERMISSIONS, LOAN_VIEWS, ROLE_LABELS
+from app.security.roles import LOAN_MENUS, LOAN_PERMISSIONS, LOAN_VIEWS, ROLE_LABELS
 from app.views.filters import ShowsFilters
-from app import demo_guard
+from app.demo import guard as demo_guard
 
 # Roles keep their English codes (used in code and on the command line); people read the label.
 Role.__str__ = lambda self: ROLE_LABELS.get(self.name, self.name)
@@ -147,7 +148,7 @@ class AidUserDBModelView(ShowsFilters, UserDBModelView):
 
 
 class AidRoleModelView(ShowsFilters, RoleModelView):
-    """Roles are defined in code (app/roles.py): listed here, never edited."""
+    """Roles are defined in code (app/security/roles.py): listed here, never edited."""
 
     list_template = "aid/list.html"
     base_permissions = ["can_list", "can_show"]
@@ -184,7 +185,7 @@ class AuthDBView(FabAuthDBView):
     @no_cache
     def logout(self):
         """退出登录 is a POST (the menu's link posts it, app/static/js/behaviours.js): logging out ends
-        every login of the user (app/sessions.py), which a link on another site must not be able to
+        every login of the user (app/security/sessions.py), which a link on another site must not be able to
         do. A GET changes nothing: it shows the button."""
         user = self._get_authenticated_user()
         if request.method == "GET":
@@ -199,7 +200,7 @@ class AuthDBView(FabAuthDBView):
 
 class ResetMyPasswordView(FabResetMyPasswordView):
     """修改密码 (same name, same endpoints): the new password ends every login of the user,
-    this one included (app/sessions.py); the user logs in again with it."""
+    this one included (app/security/sessions.py); the user logs in again with it."""
 
     def form_post(self, form):
         self.appbuilder.sm.reset_password(g.user.id, form.password.data)
@@ -213,7 +214,7 @@ def _school_without_loans() -> bool:
     """Whether the user is the officer of a school without borrowers: a 幼儿园, 小学 or 初中
     (app/rules/loans.py LOAN_STAGES)."""
     from app.rules.loans import stage_has_loans
-    from app.scope import current_school_scope
+    from app.security.scope import current_school_scope
 
     if not has_request_context():
         return False
@@ -243,7 +244,7 @@ def _work_the_school_does_not_have(permission_name, view_name) -> bool:
     return (view_name in LOAN_VIEWS or (view_name, permission_name) in LOAN_PERMISSIONS) and _school_without_loans()
 
 
-# What a login keeps in the session (Flask-Login's and app/hardening.py's); the rest (language,
+# What a login keeps in the session (Flask-Login's and app/security/hardening.py's); the rest (language,
 # messages) stays when a login ends.
 LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", sessions.SESSION_KEY,
               "_aid_seen", "_aid_login_at")
@@ -282,7 +283,7 @@ class AidSecurityManager(SecurityManager):
         so the answers never tell whether an account exists. It holds at the client address
         the failures came from only: someone guessing from one computer does not keep the
         real user out at theirs. The first lock of a series also ends the account's sessions
-        (app/sessions.py); the following ones do not, or the guesser could log the user out
+        (app/security/sessions.py); the following ones do not, or the guesser could log the user out
         again and again.
         """
         if not username:
@@ -337,10 +338,10 @@ class AidSecurityManager(SecurityManager):
         or None for an inactive account.
 
         The school an information officer belongs to is kept on the user object
-        for app/scope.py, which would otherwise look it up on every request.
+        for app/security/scope.py, which would otherwise look it up on every request.
         """
         from app.models import InfoOfficer
-        from app.scope import unscoped
+        from app.security.scope import unscoped
 
         user_model = self.user_model
         epochs = sessions.UserSessionEpoch
@@ -466,7 +467,7 @@ class AidSecurityManager(SecurityManager):
     def _has_access_builtin_roles(self, role, permission_name, view_name):
         """Whether a built-in role grants a permission, remembered for the life of the process.
 
-        The roles are code (app/roles.py), so the answer for a (role, permission,
+        The roles are code (app/security/roles.py), so the answer for a (role, permission,
         view) never changes while the app runs; the framework would otherwise
         try every pattern of the role for every menu entry and button of every page.
         """
@@ -485,7 +486,7 @@ class AidSecurityManager(SecurityManager):
         return answers
 
     def is_item_public(self, permission_name, view_name):
-        """Public permissions are code too (a "Public" entry in app/roles.py): no query."""
+        """Public permissions are code too (a "Public" entry in app/security/roles.py): no query."""
         role = self.builtin_roles.get(self.auth_role_public)
         if not role:
             return False
@@ -501,7 +502,7 @@ class AidSecurityManager(SecurityManager):
         return cached
 
     def sync_roles(self):
-        """Create every role of app/roles.py (and Public) that is missing; idempotent."""
+        """Create every role of app/security/roles.py (and Public) that is missing; idempotent."""
         names = list(self.builtin_roles) + [self.auth_role_public]
         for name in names:
             if self.find_role(name) is None:

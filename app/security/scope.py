@@ -402,7 +402,7 @@ def _before_flush(session, flush_context, instances):
     from app.models import School
     from app.models.base import SchoolOwned
     from app.rules.registry import run_checks, run_delete_checks
-    from app.personal import keep_masked_echo
+    from app.security.personal import keep_masked_echo
     from app.rules.stored import sync_foreign_keys
 
     school_id = current_school_scope()

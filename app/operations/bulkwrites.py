@@ -22,7 +22,7 @@ gets one create, update or delete entry per record with the changed fields, mask
 What cannot be turned into ORM writes is refused with ``BulkWriteRefused`` rather than let
 through: values computed in SQL (``count = count + 1``), ``INSERT ... SELECT``, upserts and
 SQL text that writes (``text("UPDATE ...")``).  Tables that are logs or bookkeeping of their
-own (app/audit.py ``SKIPPED``) are left alone.  Writes on a bare ``Connection`` are below the
+own (app/security/audit.py ``SKIPPED``) are left alone.  Writes on a bare ``Connection`` are below the
 session and not seen here: tests/test_bulk_writes.py lists the few that may exist.
 """
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _mapper_of(name):
     """The business model mapped to this table name, or None (logs, association tables)."""
     global _MAPPERS
     if _MAPPERS is None:
-        from app.audit import SKIPPED
+        from app.security.audit import SKIPPED
         from app.extensions import db
 
         _MAPPERS = {m.local_table.name: m for m in db.Model.registry.mappers

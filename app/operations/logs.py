@@ -4,7 +4,7 @@
 ``level``, ``logger``, ``message``, the request's ``request_id`` and the logged-in user
 (``user_id``, ``username``) when there is one, the exception's text, and any ``extra=`` fields.
 ``LOG_FORMAT=text`` (development) writes the same as one readable line. ``LOG_LEVEL`` (INFO)
-is the root level; ``app.audit`` always logs its anchors at INFO (README "Audit trail").
+is the root level; ``app.security.audit`` always logs its anchors at INFO (README "Audit trail").
 
 Every request gets a request id: nginx's ``X-Request-ID`` header when it sends a sane one
 (letters, digits, ``._:-``, up to 128 characters), else a new one. It goes back in the response's
@@ -187,7 +187,7 @@ def configure(log_format="json", level="INFO"):
     root.addHandler(StdoutHandler(log_format))
     root.setLevel(str(level).upper())
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
-    logging.getLogger("app.audit").setLevel(logging.INFO)  # the anchors of the audit trail
+    logging.getLogger("app.security.audit").setLevel(logging.INFO)  # the anchors of the audit trail
 
 
 def install(app):

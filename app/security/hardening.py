@@ -16,9 +16,9 @@
   REDIS_URL is set (shared by every process).
 * Temporary lock: ``LoginLock`` keeps the failures of a login name from one client address,
   and locks that name at that address only, each lock of a series twice as long as the one
-  before; app/security.py uses it.
-* Sessions end when they should: the login epoch (app/sessions.py) goes into the session at
-  login; app/security.py refuses a session or JWT whose epoch is no longer the user's.
+  before; app/security/manager.py uses it.
+* Sessions end when they should: the login epoch (app/security/sessions.py) goes into the session at
+  login; app/security/manager.py refuses a session or JWT whose epoch is no longer the user's.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
 
-# The endpoints of the two logins (app/security.py keeps Flask-AppBuilder's view names).
+# The endpoints of the two logins (app/security/manager.py keeps Flask-AppBuilder's view names).
 LOGIN_ENDPOINTS = {"AuthDBView.login", "SecurityApi.login"}
 FORM_LOGIN_ENDPOINT = "AuthDBView.login"
 LOGOUT_ENDPOINT = "AuthDBView.logout"
@@ -373,11 +373,11 @@ def install(app):
     app.before_request_funcs.setdefault(None, [])[0:0] = [session_expiry]
 
     def stamp_login(sender, user, **_):
-        from app import sessions
+        from app.security import sessions
 
         now = int(time.time())
         session["_aid_login_at"] = session["_aid_seen"] = now
-        epoch = sessions.known_epoch(user.id)  # read by the login itself (app/security.py)
+        epoch = sessions.known_epoch(user.id)  # read by the login itself (app/security/manager.py)
         if epoch is None:  # a login by other means
             epoch = sessions.current(db.session, user.id)
             db.session.commit()

@@ -1,17 +1,17 @@
 """What is only for trying stays out of production.
 
-The demo county (app/demo.py, app/demo_work.py) and its logins are for trying the product.
+The demo county (app/demo/county.py, app/demo/work.py) and its logins are for trying the product.
 Outside development (``AID_ENV`` other than ``development``; production is the default):
 
 * every demo seeder refuses before it reads or writes anything (``demo_only``), whoever calls
   it: ``flask seed-demo``, a script, a shell;
-* a demo account cannot log in (``login_refused``, called by app/security.py on the form and
+* a demo account cannot log in (``login_refused``, called by app/security/manager.py on the form and
   the API alike): the login fails exactly as with a wrong password, so the answer tells
   nothing. A demo account is one the demo seeder created (``DemoAccount``: the seeder marks
   each one) whose password nobody has changed since, or any account typed with the demo
   password (``DEMO_PASSWORD``, or the published ``Demo@2021``). Setting a new password (the
   user's page, ``flask users set-password``) makes a kept demo account an ordinary one;
-* the demo password cannot be set on any account (app/passwords.py asks ``is_demo_password``).
+* the demo password cannot be set on any account (app/security/passwords.py asks ``is_demo_password``).
 """
 from __future__ import annotations
 

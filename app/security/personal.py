@@ -20,7 +20,8 @@ import re
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 
-from app import idcard, studentno
+from app.rules import idcard
+from app.rules import studentno
 from app.rules import cards
 
 REVEAL_VIEW = "PersonalData"
@@ -153,7 +154,7 @@ STAR_MESSAGE = _l("A number with “*” is how the screens hide it, not the num
 
 def keep_masked_echo(obj):
     """A masked value written back (an API client saving a record as it read it, 139****5678) keeps
-    the number stored; any other value with "*" is refused. Called by the flush hook (app/scope.py)
+    the number stored; any other value with "*" is refused. Called by the flush hook (app/security/scope.py)
     for every record written, whatever the path."""
     from sqlalchemy import inspect as sa_inspect
 
@@ -183,7 +184,7 @@ def keep_masked_echo(obj):
 # A list searched by ID number (学生 › 搜索 › 身份证号) would put the number into the page's address,
 # and so into the browser's history, a proxy's and the server's logs, and every pagination link.
 # The search form is posted instead (app/views/search.py): each ID number typed becomes the search
-# token ``h:<keyed hash>`` (app/crypto.py ``lookup``), which finds the same pupil and reveals nothing
+# token ``h:<keyed hash>`` (app/security/crypto.py ``lookup``), which finds the same pupil and reveals nothing
 # without ENCRYPTION_KEY; a GET that still carries a number is redirected to the same page with tokens.
 # A 学籍号 (G + the ID number for most pupils) is the same number: it is tokenised the same way.
 _ID_LIKE = re.compile(r"\d{17}[\dX]")
@@ -191,7 +192,7 @@ _ID_LIKE = re.compile(r"\d{17}[\dX]")
 
 def search_token(value):
     """An ID number or a 学籍号 as the search token that finds it; any other value unchanged."""
-    from app.crypto import lookup
+    from app.security.crypto import lookup
 
     number = idcard.normalize(value) if isinstance(value, str) else ""
     if _ID_LIKE.fullmatch(number):

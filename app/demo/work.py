@@ -1,6 +1,6 @@
-"""Demo complaints, inspections, home visits, publicity, aid staff, training and 励志之星 (called by app/demo.py).
+"""Demo complaints, inspections, home visits, publicity, aid staff, training and 励志之星 (called by app/demo/county.py).
 
-Like app/demo.py, every seeder here refuses outside development (app/demo_guard.py).
+Like app/demo/county.py, every seeder here refuses outside development (app/demo/guard.py).
 
 Cases are spread over the last months in every state of the workflow, each with the steps
 that led there, so the timeline, the deadlines and the figures have something to show.
@@ -14,7 +14,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import insert, select
 
 from app import clock
-from app.demo_guard import demo_only
+from app.demo.guard import demo_only
 from app.extensions import db
 from app.models import Identification
 from app.models.complaints import Complaint, ComplaintStep

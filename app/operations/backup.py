@@ -68,7 +68,7 @@ def backup_dir() -> Path:
 
 
 def upload_dir() -> Path:
-    from app import storage
+    from app.files import storage
 
     return storage.upload_dir()
 

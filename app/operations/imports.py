@@ -21,8 +21,10 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import idcard, studentno, uploads
-from app.exports import cell_of
+from app.rules import idcard
+from app.rules import studentno
+from app.files import uploads
+from app.operations.exports import cell_of
 from app.extensions import db
 from app.models.choices import DIFFICULTY_LEVELS, EVIDENCE_SOURCES
 from app.models.identification import CATEGORIES
@@ -30,7 +32,7 @@ from app.rules import RuleError, db_errors, grades
 from app.rules.identification import check_identification, is_priority
 from app.rules.students import check_student
 from app.rules.transfers import REGISTERED_ELSEWHERE, STUDENT_NUMBER_ELSEWHERE
-from app.scope import current_school_scope
+from app.security.scope import current_school_scope
 from app import clock
 
 # column key, header (what the user sees), required, example
@@ -51,7 +53,7 @@ STUDENT_COLUMNS = [
     ("evidence_source", "认定依据", False, "扶贫部门"),
     ("identified_on", "认定日期", False, "2026-09-15"),
     # optional, last so that files laid out before it still read: G + the ID number for most pupils
-    # (app/studentno.py); an empty cell keeps the 学籍号 on record
+    # (app/rules/studentno.py); an empty cell keeps the 学籍号 on record
     ("student_number", "学籍号", False, "G" + idcard.make("341124", date(2009, 5, 6), 123)),
 ]
 
@@ -95,7 +97,7 @@ def template(columns, title) -> bytes:
 def _rows(data: bytes, columns, result):
     """Yield (row number, {key: text}) for each filled row; header problems go to result.errors.
 
-    The file is checked before the reader sees it (app/uploads.py): its type, and the room
+    The file is checked before the reader sees it (app/files/uploads.py): its type, and the room
     the reader would take for it (rows, cells, unpacked size); a refused file is one error.
     """
     try:
@@ -232,7 +234,7 @@ def import_students(data: bytes, today=None) -> ImportResult:
     numbers = [info.number for _, _, _, info, _, _ in parsed]
     existing = {}
     for start in range(0, len(numbers), 900):
-        from app.scope import unscoped
+        from app.security.scope import unscoped
 
         for student in db.session.scalars(
             select(Student).where(Student.id_number.in_(numbers[start:start + 900])).execution_options(**unscoped())
@@ -324,7 +326,7 @@ def _check_student_numbers(parsed, err):
     """The file's 学籍号 against the whole county at once (by keyed hash): a number held by another pupil
     (one with another ID number) is the row's error, said as the rule says it (registered, never where)."""
     from app.models import Student
-    from app.scope import unscoped
+    from app.security.scope import unscoped
 
     wanted = {v["student_number"]: (row, info.number if info else None, school) for row, v, school, info, _, _ in parsed
               if v["student_number"]}
@@ -349,7 +351,7 @@ def _check_student_numbers(parsed, err):
 def _insert_new(new_students, new_idents, batch=2000):
     """Write new pupils and identifications in batches of rows.
 
-    Each batch goes through app/bulkwrites.py: the flush's school scope and rules judge every
+    Each batch goes through app/operations/bulkwrites.py: the flush's school scope and rules judge every
     row again as it is stored, and the audit trail gets a create entry per record.
     """
     from app.models import Identification, Student

@@ -5,7 +5,7 @@ are built with the county's division code and a valid check character; none is
 a real person's.  ``seed_demo`` is idempotent: it does nothing once schools exist.
 
 Only for trying the product: every seeder here refuses outside development (``demo_only``,
-app/demo_guard.py), and the demo users are recorded as demo accounts, which cannot log in
+app/demo/guard.py), and the demo users are recorded as demo accounts, which cannot log in
 outside development.
 """
 from __future__ import annotations
@@ -17,13 +17,13 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import func, insert, select
 
-from app import idcard
-from app.demo_guard import demo_only, mark as mark_demo_accounts
+from app.rules import idcard
+from app.demo.guard import demo_only, mark as mark_demo_accounts
 from app.extensions import db
 from app.models import Identification, School, Student
 from app.models.choices import DEMO_TOWNS, GRADES_BY_STAGE
 from app.models.identification import CATEGORIES
-from app.roles import ADMIN, AID_CENTER, AUDITOR, LEADER, ROLE_LABELS, SCHOOL_OFFICER, SUPERVISOR
+from app.security.roles import ADMIN, AID_CENTER, AUDITOR, LEADER, ROLE_LABELS, SCHOOL_OFFICER, SUPERVISOR
 from app.rules.identification import school_year_of
 
 GRADES = GRADES_BY_STAGE
@@ -720,10 +720,10 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
         code = schools[school_index]["code"] if school_index is not None else None
         accounts.append(create_user(username, role, password, school_code=code, first_name=name))
         users.append((username, _user_label(role, schools[school_index]["name"] if school_index is not None else None)))
-    # known as demo accounts from now on: outside development they cannot log in (app/demo_guard.py)
+    # known as demo accounts from now on: outside development they cannot log in (app/demo/guard.py)
     mark_demo_accounts(db.session, accounts)
     db.session.commit()
-    from app.demo_work import seed_budgets, seed_complaints, seed_inspections, seed_outreach
+    from app.demo.work import seed_budgets, seed_complaints, seed_inspections, seed_outreach
 
     seed_inspections(rng, schools, today)
     seed_budgets(rng, today)
@@ -731,7 +731,7 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     complaints, _ = seed_complaints(rng, schools, today)
     complaints += _seed_status_changes(rng, year_start, today)
     _seed_transfer(schools, today)
-    from app.demo_procedure import seed_procedure
+    from app.demo.procedure import seed_procedure
 
     seed_procedure(rng, schools, year_start, today, _name)
     return SeedResult(created=True, schools=len(schools), students=made, identifications=identified,

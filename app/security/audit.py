@@ -5,7 +5,7 @@ and every look at or export of pupils' personal data, appended to a hash chain.
   changes an ORM record, the entry is written in the same transaction (so a rolled-back change
   leaves no entry, and a committed one always has its entry).  Bulk statements through the
   session (``execute(insert(Student), rows)``, ``update(...)``, ``delete(...)``) are carried
-  out as ORM writes by app/bulkwrites.py, installed with this hook: they get the same
+  out as ORM writes by app/operations/bulkwrites.py, installed with this hook: they get the same
   entries, one per record, as a form save.
 * Personal data is masked in the trail (ID, card and phone numbers, addresses, guardians,
   complainants); passwords never appear.
@@ -17,7 +17,7 @@ and every look at or export of pupils' personal data, appended to a hash chain.
   entry may follow a keyed one.
 * Anchors: a signed head of the chain (last id, its hash, the number of entries, the time, the
   first keyed entry, an HMAC) is appended to ``AUDIT_ANCHOR_FILE`` (default
-  INSTANCE_DIR/audit_anchor.log) and logged (logger ``app.audit``): after every
+  INSTANCE_DIR/audit_anchor.log) and logged (logger ``app.security.audit``): after every
   ``AUDIT_ANCHOR_EVERY`` entries, at the first entry after ``AUDIT_ANCHOR_MINUTES``, by
   ``flask audit anchor`` and after each verification that finds the trail intact.  A trail cut
   short, or rewritten from an anchored entry on, no longer matches its anchors.
@@ -105,7 +105,7 @@ def _who():
         return None, "（命令行）", None
     user = g.get("user")
     # The address the WSGI server saw: never a header the client can write (X-Real-IP,
-    # X-Forwarded-For). Behind a proxy, ProxyFix (PROXY_FIX, app/hardening.py) rewrites
+    # X-Forwarded-For). Behind a proxy, ProxyFix (PROXY_FIX, app/security/hardening.py) rewrites
     # remote_addr from the proxy's header, and only then.
     ip = request.remote_addr
     try:
@@ -285,7 +285,7 @@ def install(session):
     event.listen(session, "after_flush", _after_flush)
     event.listen(session, "after_commit", _after_commit)
     event.listen(session, "after_rollback", _after_rollback)
-    from app import bulkwrites
+    from app.operations import bulkwrites
 
     bulkwrites.install(session)  # bulk statements become ORM writes, so this hook sees them
     session._audit_installed = True

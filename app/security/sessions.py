@@ -13,7 +13,7 @@ transaction as:
 * a password change: one's own (修改密码), an administrator's reset, a command;
 * deactivation (``active`` unticked);
 * logout (so a cookie captured before it cannot be replayed);
-* the first temporary lock of a login name from an address (app/security.py).
+* the first temporary lock of a login name from an address (app/security/manager.py).
 
 The first two are caught by a ``before_flush`` hook on the user row, whatever screen, API or
 command changes it.

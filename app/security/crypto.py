@@ -121,10 +121,10 @@ _TOKEN = re.compile(r"h:[0-9a-f]{64}")
 
 def lookup(value, secret=None):
     """The keyed hash (HMAC-SHA256, hex) of a normalised ID number, None for none."""
-    from app import idcard
+    from app.rules import idcard
 
     if isinstance(value, str) and _TOKEN.fullmatch(value.strip()):
-        return value.strip()[2:]  # a search token (app/personal.py search_token) is the hash itself
+        return value.strip()[2:]  # a search token (app/security/personal.py search_token) is the hash itself
     number = idcard.normalize(value) if value is not None else ""
     if not number:
         return None

@@ -30,10 +30,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
-from app import idcard
+from app.rules import idcard
 from app import clock
 from app.extensions import db
-from app.imports import RowError, _rows
+from app.operations.imports import RowError, _rows
 from app.models.choices import Choices
 from app.models.verification import LIST_SCOPES
 from app.rules import RuleError

@@ -1,8 +1,8 @@
 """Untrusted files: what the server checks in an uploaded file before anything reads it.
 
 Every way a file comes in goes through here: the imports and the verification lists
-(app/imports.py ``_rows``), the bank's answer of a payment batch (app/rules/budgets.py,
-through the same ``_rows``) and every stored attachment (app/storage.py ``save_upload``:
+(app/operations/imports.py ``_rows``), the bank's answer of a payment batch (app/rules/budgets.py,
+through the same ``_rows``) and every stored attachment (app/files/storage.py ``save_upload``:
 report submissions and task templates, rectification evidence, publicity photos).
 
 - size: one file at most UPLOAD_MAX_BYTES (one request at most MAX_CONTENT_LENGTH, refused

@@ -1,4 +1,4 @@
-"""Demo 认定程序 (called by app/demo.py): this school year's procedure in every state across schools.
+"""Demo 认定程序 (called by app/demo/county.py): this school year's procedure in every state across schools.
 
 One school has filed (its list accepted by the centre, an objection answered on the way), one has
 filed and waits for the centre, one is in its 公示期 with an objection still to answer, one was
@@ -7,7 +7,7 @@ reviewed without the panel, a rejected one); the others have not started.  One p
 school has left the list (动态调整).  Everything goes through app/rules/procedure.py, as the
 school and the centre would do it.
 
-Like app/demo.py, it refuses outside development (app/demo_guard.py).
+Like app/demo/county.py, it refuses outside development (app/demo/guard.py).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.demo_guard import demo_only
+from app.demo.guard import demo_only
 from app.extensions import db
 from app.models import FamilyMember, Identification, IdentificationApplication, School, Student
 from app.rules import procedure
@@ -33,7 +33,7 @@ PLAN = ("filed", "submitted", "published", "returned", "assessing")
 
 @demo_only
 def seed_procedure(rng, schools, year_start, today, name):
-    """``schools``: app/demo.py's dicts; ``name``: its name maker.  Returns the number of applications."""
+    """``schools``: app/demo/county.py's dicts; ``name``: its name maker.  Returns the number of applications."""
     school_year = f"{year_start}-{year_start + 1}"
     picked = [s for s in schools if s["stage"] in ("senior", "junior", "primary", "complete", "vocational")][:len(PLAN)]
     made = 0
