@@ -87,6 +87,16 @@ def change(session, student, kind, on=None, reason=None, user=None, other_school
 _ANNOUNCED = "aid_status_changes"
 
 
+def history(session, student_id):
+    """The pupil's 学籍变动 as the user's scope lets it see them, newest first (each school sees its own lines)."""
+    from sqlalchemy import select
+
+    from app.models import StatusChange
+
+    return session.scalars(select(StatusChange).where(StatusChange.student_id == student_id)
+                           .order_by(StatusChange.changed_on.desc(), StatusChange.id.desc())).all()
+
+
 def announce(session, student_id, status):
     """Tell the flush that this pupil's new status comes with its change record (``change`` and the
     turnover's bulk graduation); forgotten at the end of the transaction."""

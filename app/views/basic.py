@@ -12,7 +12,6 @@ from app.extensions import db
 from app.models import Identification, InfoOfficer, School, Student
 from app.models.identification import CATEGORIES
 from app.models.student import STUDENT_STATUSES
-from sqlalchemy import select
 from app.rules.identification import check_identification, school_year_of
 from app.rules import grades
 from app.rules.officers import check_officer
@@ -202,14 +201,11 @@ class StudentView(AidModelView):
 
     def render_template(self, template_name, **kwargs):
         if template_name == self.show_template and "pk" in kwargs:
-            from app.models import StatusChange
-            from app.rules.pupil_status import allowed
+            from app.rules.pupil_status import allowed, history
             from app.views.pupil_status import school_names
 
             student = self.datamodel.get(kwargs["pk"])
-            kwargs.update(history=db.session.scalars(
-                select(StatusChange).where(StatusChange.student_id == student.id)
-                .order_by(StatusChange.changed_on.desc(), StatusChange.id.desc())).all() if student else [],
+            kwargs.update(history=history(db.session, student.id) if student else [],
                 may_change=bool(student and allowed(student)) and self.appbuilder.sm.has_access(
                     "can_change", "PupilStatusView"),
                 may_transfer=bool(student and "transfer_out" in allowed(student)) and self.appbuilder.sm.has_access(

@@ -18,7 +18,7 @@ from app.models import School, Semester, StatusChange, Student
 from app.models.student import STATUS_CHANGES
 from app.rules import RuleError
 from app.rules.identification import school_year_of
-from app.rules.pupil_status import allowed, change, dropouts
+from app.rules.pupil_status import allowed, change, dropouts, history
 from app.views.base import AidInterface, AidModelView
 
 LABELS = {
@@ -88,10 +88,9 @@ class PupilStatusView(BaseView):
             except RuleError as exc:
                 db.session.rollback()
                 error = str(exc)
-        history = db.session.scalars(select(StatusChange).where(StatusChange.student_id == student.id)
-                                     .order_by(StatusChange.changed_on.desc(), StatusChange.id.desc())).all()
         return self.render_template("aid/pupil_status_change.html", student=student, form=form, error=error,
-                                    history=history, school_names=school_names(), title=_l("Record a status change"))
+                                    history=history(db.session, student.id), school_names=school_names(),
+                                    title=_l("Record a status change"))
 
     @expose("/dropouts/")
     @has_access
