@@ -7,18 +7,23 @@ and prints the application form (the PDF names the pupil). From the reviewed app
 publishes the list (公示名单): an objection is recorded and answered, and 报送中心备案 is refused
 while the notice is still posted (the period is the county's working days from today, so it always
 ends in the future; a notice cannot start before today). The centre opens 基础数据 › 认定进度,
-reads each school's state, opens the school that filed (the demo's 已报备案) and accepts it: the
-pupils' identifications are then in force on their pages. Another school's officer typing the
-first application's address is refused.
+reads each school's state, opens the school that filed (the demo's 已报备案, 全椒县第二中学) and
+accepts it: the pupil's identification of the school year is then dated today and in force on the
+pupil's page, and the school's officer (officer3) reads its notice as 已备案. Another school's
+officer typing the first application's address (page, PDF) or its notice's is refused.
+The demo county has no notice still 公示中 whose period is over (its 公示中 school started
+yesterday), so no filing by a school succeeds here; tests/test_identification_procedure.py files one.
 """
 from __future__ import annotations
 
 import io
 import os
 import re
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from app import idcard
+from app.rules.identification import school_year_of
 from tests.e2e.clicks import add, click, home, menu, needs, open_row, search
 from tests.e2e.conftest import pick_pupil, shot, text
 from tests.e2e.test_day import _download, _pdf_text, _submit
@@ -31,6 +36,8 @@ APPLICANT_ID = idcard.make("341124", date(2010, 3, 14), (SEQ + 517) % 1000)
 STATEMENT = "父亲务工受伤，家中仅靠母亲务农收入，特申请家庭经济困难认定。"
 OBJECTION = "有家长反映该生家中开有小卖部"
 ANSWER = "经班主任家访核实，小卖部为亲戚所开，已向反映人说明"
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the county's date, the server's clock
+YEAR = school_year_of(TODAY)
 STATE = {}
 
 
@@ -93,7 +100,7 @@ def test_1_the_officer_enters_an_application_the_panel_assesses_the_school_revie
     # 记录班级评议
     click(officer, officer.locator("a.aid-step-assess"))
     officer.fill("#panel_members", "班主任王老师、学生代表2名、家长代表1名")
-    officer.fill("#assessed_on", date.today().isoformat())
+    officer.fill("#assessed_on", TODAY.isoformat())
     officer.select_option("#proposed_level", "difficult")
     officer.fill("#assessment_notes", "经评议，情况属实")
     shot(officer, "identification-assess")
@@ -112,9 +119,8 @@ def test_1_the_officer_enters_an_application_the_panel_assesses_the_school_revie
     # 打印认定申请表: the family's form, with the pupil's name and no full ID number
     printed = _pdf_text(_download(officer, officer.locator("a", has_text="打印认定申请表")))
     flat = re.sub(r"\s+", "", printed)
-    if flat:  # poppler-utils present
-        assert APPLICANT in flat and "欧阳大山" in flat, printed[:1500]
-        assert APPLICANT_ID not in flat
+    assert APPLICANT in flat and "欧阳大山" in flat and "家庭经济困难学生认定申请表" in flat, printed[:1500]
+    assert APPLICANT_ID not in flat
 
 
 def test_2_the_officer_publishes_records_and_answers_an_objection_and_cannot_file_before_the_end(users):
@@ -133,7 +139,7 @@ def test_2_the_officer_publishes_records_and_answers_an_objection_and_cannot_fil
     click(officer, officer.locator("button", has_text="发布公示"))
     assert "公示开始日期不能早于今天" in text(officer), text(officer)[:2000]
     officer.locator("table tr", has_text=APPLICANT).first.locator("input[type=checkbox]").check()
-    officer.fill("#starts_on", date.today().isoformat())
+    officer.fill("#starts_on", TODAY.isoformat())
     shot(officer, "identification-publish")
     click(officer, officer.locator("button", has_text="发布公示"))
     assert "名单已公示" in _flash(officer), text(officer)[:2000]
@@ -198,16 +204,26 @@ def test_3_the_centre_reads_each_schools_state_and_accepts_a_filing(users):
     menu(centre, "基础数据", "学生")
     search(centre, "name", pupils[0])
     open_row(centre, pupils[0], "/studentview/show/")
-    today = date.today().isoformat()
-    idents = centre.locator("table tr", has_text=today)
-    assert idents.count() >= 1, text(centre)[:3000]
+    centre.click("a[data-toggle=tab]:has-text('困难认定'), .nav-tabs a:has-text('困难认定')")
+    ident = centre.locator(".tab-pane.active table tr", has_text=YEAR).first
+    row = " ".join(ident.inner_text().split())
+    assert school in row and TODAY.isoformat() in row and row.endswith("是"), row  # 认定日期 today, 已生效 是
+    click(centre, ident.locator("a[href*='/identificationview/show/']").first)
+    shown = text(centre)
+    assert "已生效 是" in shown and f"认定申请 {pupils[0]} {YEAR}" in shown, shown[:2000]
     shot(centre, "identification-in-force", full_page=True)
-    STATE["accepted"] = school
 
     # back on 认定进度 the school reads 已备案
     menu(centre, "基础数据", "认定进度")
     row = " ".join(centre.locator("table.aid-progress tbody tr", has_text=school).first.inner_text().split())
     assert "已备案" in row, row
+
+    # the school's officer reads its notice as 已备案 (the demo's 已报备案 school is officer3's)
+    if school == "全椒县第二中学":
+        officer3 = users.page("officer3")
+        menu(officer3, "基础数据", "认定公示")
+        listed = " ".join(officer3.locator("table tr", has_text=YEAR).first.inner_text().split())
+        assert "已备案" in listed, listed
 
 
 def test_4_another_schools_officer_typing_the_application_is_refused(users):
