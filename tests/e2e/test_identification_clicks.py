@@ -22,7 +22,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from app import idcard
+from app.rules import idcard
 from app.rules.identification import school_year_of
 from tests.e2e.clicks import add, click, home, menu, needs, open_row, search
 from tests.e2e.conftest import pick_pupil, shot, text
