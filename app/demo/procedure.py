@@ -28,7 +28,7 @@ SITUATIONS = [
     ("factor_sudden", "{y}年夏季洪涝，房屋和农作物受损"),
     ("factor_region", "居住在偏远山区，交通不便，务工机会少"),
 ]
-PLAN = ("filed", "submitted", "published", "returned", "assessing")
+PLAN = ("filed", "submitted", "published", "returned", "assessing", "filed")
 
 
 @demo_only
@@ -44,6 +44,12 @@ def seed_procedure(rng, schools, year_start, today, name):
         made += _school(rng, db.session.get(School, school["id"]), pupils, state, school_year, today, name)
     db.session.commit()
     return made
+
+
+def _has_late_notice():
+    from app.models import IdentificationNotice
+
+    return db.session.scalar(select(IdentificationNotice.id).where(IdentificationNotice.title.like("%（补充）"))) is not None
 
 
 def _unidentified(school_id, school_year, count):
@@ -121,4 +127,11 @@ def _school(rng, school, pupils, state, school_year, today, name):
         ident = db.session.scalars(select(Identification).where(Identification.application_id == apps[-1].id)).first()
         if ident is not None:
             procedure.end_identification(db.session, ident, ident.identified_on, "父母外出务工，家庭收入稳定，经本人申请退出")
+        if len(pupils) > 4 and not _has_late_notice():  # one school: a late application on a second notice whose
+            # period is over, which the school may now file (报送中心备案)
+            late = _application(rng, pupils[4], school_year, applied_on + timedelta(days=5), name)
+            _assess_and_review(rng, late, applied_on + timedelta(days=7))
+            procedure.publish(db.session, school, school_year, start + timedelta(days=8),
+                              title=f"{school.name}{school_year}学年家庭经济困难学生认定结果公示（补充）")
+            return len(apps) + 1
     return len(apps)

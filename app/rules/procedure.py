@@ -59,7 +59,7 @@ APPLICATION_LABELS = {
     "statement": _l("The family's statement"), "status": _l("State"), "panel_members": _l("Assessment panel members"),
     "assessed_on": _l("Assessed on"), "proposed_level": _l("Level proposed by the panel"),
     "assessment_notes": _l("Panel notes"), "review_decision": _l("School review"), "final_level": _l("Level identified"),
-    "review_reason": _l("Reason of the review"), "reviewed_on": _l("Reviewed on"), "notice": _l("Public notice"),
+    "review_reason": _l("Reason of the review"), "reviewed_on": _l("Reviewed on"), "notice": _l("Identification notice"),
     "return_reason": _l("Why the centre returned it"),
 }
 

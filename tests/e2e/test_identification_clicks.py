@@ -10,9 +10,9 @@ ends in the future; a notice cannot start before today). The centre opens 基础
 reads each school's state, opens the school that filed (the demo's 已报备案, 全椒县第二中学) and
 accepts it: the pupil's identification of the school year is then dated today and in force on the
 pupil's page, and the school's officer (officer3) reads its notice as 已备案. Another school's
-officer typing the first application's address (page, PDF) or its notice's is refused.
-The demo county has no notice still 公示中 whose period is over (its 公示中 school started
-yesterday), so no filing by a school succeeds here; tests/test_identification_procedure.py files one.
+officer typing the first application's address (page, PDF) or its notice's is refused. Last, the
+officer files the demo's late (补充) notice of 全椒县中学, whose period is over, by 报送中心备案; the
+centre returns it with a reason from 认定公示, and the officer reads the reason on the notice.
 """
 from __future__ import annotations
 
@@ -240,3 +240,39 @@ def test_4_another_schools_officer_typing_the_application_is_refused(users):
             response = page.goto(f"/identificationnoticeview/show/{STATE['notice']}")
             assert response.status == 404, (other, response.status)
         home(page)
+
+
+RETURN_REASON = "补充公示名单缺少评议小组家长代表签字，请补齐后重新报送"
+
+
+def test_5_the_school_files_a_notice_whose_period_is_over_and_reads_the_centres_return(users):
+    """The demo's late (补充) notice of 全椒县中学 has served its period: the officer files it by its button,
+    the centre finds it under 认定公示 and returns it with a reason, and the officer reads the reason."""
+    officer = users.page("officer")
+    home(officer)
+    menu(officer, "基础数据", "认定公示")
+    row = officer.locator("table tr", has_text="（补充）").first
+    assert "公示中" in " ".join(row.inner_text().split())
+    click(officer, row.locator("a[href*='/identificationnoticeview/show/']").first)
+    notice = int(re.search(r"/show/(\d+)", officer.url).group(1))
+    click(officer, officer.locator("button.aid-submit-filing"))
+    assert "已报送县资助中心备案" in _flash(officer), text(officer)[:2000]
+    assert "已报备案" in text(officer), text(officer)[:2000]
+
+    centre = users.page("center")
+    home(centre)
+    menu(centre, "基础数据", "认定公示")
+    row = centre.locator("table tr", has_text="（补充）").first
+    click(centre, row.locator(f"a[href*='/identificationnoticeview/show/{notice}']").first)
+    returning = centre.locator("form.aid-return-filing")
+    returning.locator("input[name=reason]").fill(RETURN_REASON)
+    click(centre, returning.locator("button", has_text="退回"))
+    assert "已退回学校" in _flash(centre), text(centre)[:2000]
+
+    home(officer)
+    menu(officer, "基础数据", "认定公示")
+    row = officer.locator("table tr", has_text="（补充）").first
+    assert "中心退回" in " ".join(row.inner_text().split())
+    click(officer, row.locator("a[href*='/identificationnoticeview/show/']").first)
+    assert RETURN_REASON in text(officer), text(officer)[:2000]
+    shot(officer, "identification-returned")
