@@ -29,6 +29,7 @@ from app.rules import RuleError
 from app.rules import procedure as rules
 from app.rules.identification import school_year_of
 from app.security.scope import current_school_scope
+from app.views.steps import record_or_404, run_and_return
 from app.views.base import AidInterface, AidModelApi, AidModelView, choice_field, current_roles
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
@@ -145,23 +146,13 @@ class IdentificationApplicationView(AidModelView):
         return super().render_template(template, **kwargs)
 
     def _load(self, pk):
-        application = self.datamodel.get(pk)  # through the school scope
-        if application is None:
-            abort(404)
-        return application
+        return record_or_404(self, pk)  # through the school scope
 
     def _back(self, application):
         return redirect(url_for("IdentificationApplicationView.show", pk=application.id))
 
     def _commit(self, call, done, application):
-        try:
-            call()
-            db.session.commit()
-            flash(done, "success")
-        except RuleError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        return self._back(application)
+        return run_and_return(call, done, url_for("IdentificationApplicationView.show", pk=application.id))
 
     @expose("/step/<int:pk>/<action>", methods=["GET", "POST"])
     @has_access
@@ -294,20 +285,10 @@ class IdentificationNoticeView(AidModelView):
         return super().render_template(template, **kwargs)
 
     def _load(self, pk):
-        notice = self.datamodel.get(pk)
-        if notice is None:
-            abort(404)
-        return notice
+        return record_or_404(self, pk)
 
     def _done(self, notice, call, message):
-        try:
-            call()
-            db.session.commit()
-            flash(message, "success")
-        except RuleError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        return redirect(url_for("IdentificationNoticeView.show", pk=notice.id))
+        return run_and_return(call, message, url_for("IdentificationNoticeView.show", pk=notice.id))
 
     @expose("/publish/", methods=["GET", "POST"])
     @has_access
