@@ -335,7 +335,7 @@ def test_generated_delete_and_action_routes_refuse_a_get(app, center):
     from app.models import SocialProject
 
     with app.app_context():
-        project = SocialProject(name="GET删除测试项目", donor="测试", kind="pairing", budget=Decimal("1"),
+        project = SocialProject(name="只读请求删除测试项目", donor="测试", kind="pairing", budget=Decimal("1"),
                                 starts_on=date(2026, 9, 1))
         db.session.add(project)
         db.session.commit()
