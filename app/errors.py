@@ -25,6 +25,9 @@ def _page(app, code, message):
 
 
 INT64 = 2**63 - 1
+# The largest record id: ids are INTEGER columns, 32 bits on PostgreSQL (SQLite stores 64), so a bigger
+# id is not found rather than sent to the database, which refuses it ("integer out of range": a 500).
+MAX_ID = 2**31 - 1
 _INTEGER = re.compile(r"^[+-]?\d+$")
 # The years a page may be asked about (pages build dates from them).
 YEARS = range(1900, 2201)

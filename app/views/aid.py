@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
+from app.errors import MAX_ID
 from app.extensions import db
 from app.models import AidProgram, Award, ProgramStandard, Semester
 from app.models.choices import DIFFICULTY_LEVELS, GRADES_BY_STAGE, GRADUATED, STAGES
@@ -283,7 +284,7 @@ class AwardView(AidModelView):
 
 def _linked(model, name):
     pk = request.args.get(name, type=int)
-    return db.session.get(model, pk) if pk is not None and 0 < pk < 2 ** 63 else None
+    return db.session.get(model, pk) if pk is not None and 0 < pk <= MAX_ID else None
 
 
 def _semester_from_link():

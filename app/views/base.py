@@ -37,6 +37,7 @@ from sqlalchemy.orm import RelationshipDirection
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
+from app.errors import MAX_ID
 from app import clock
 from app.security import personal
 from app.security.crypto import Encrypted
@@ -795,7 +796,7 @@ class AidModelApi(ModelRestApi):
     def _out_of_range(pk):
         """An id no row can have (past the database's integers) is simply not found, not a 500."""
         try:
-            return not 0 <= int(pk) < 2 ** 63
+            return not 0 <= int(pk) <= MAX_ID
         except (TypeError, ValueError):
             return True
 

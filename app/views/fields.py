@@ -19,6 +19,7 @@ from sqlalchemy import and_, false, or_, select, true
 from wtforms import Field
 from wtforms.validators import ValidationError
 
+from app.errors import MAX_ID
 from app.rules import idcard
 from app.rules import studentno
 from app.extensions import db
@@ -167,7 +168,7 @@ def student_from_link():
     from app.models import Student
 
     pk = request.args.get("student", type=int)
-    if pk is None or not 0 < pk < 2 ** 63:
+    if pk is None or not 0 < pk <= MAX_ID:
         return None
     return db.session.scalar(select(Student).where(Student.id == pk))
 

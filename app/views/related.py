@@ -15,12 +15,14 @@ from marshmallow import ValidationError
 from marshmallow_sqlalchemy.fields import Related, RelatedList
 from sqlalchemy import inspect, select
 
+from app.errors import MAX_ID
+
 
 def _record_id(value):
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValidationError(str(_l("Give the id (a whole number) of an existing record.")))
     text = str(value).strip()
-    if not text.isdigit() or int(text) >= 2 ** 63:
+    if not text.isdigit() or int(text) > MAX_ID:
         raise ValidationError(str(_l("Give the id (a whole number) of an existing record.")))
     return int(text)
 

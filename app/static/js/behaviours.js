@@ -10,15 +10,21 @@
 (function () {
   /* Flask-AppBuilder's ab_keep_tab.js reopens the tab last shown on any page (one key for the whole
      site): a new inspection opened on the 电话回访记录 tab of the one seen before and showed none of its
-     details. The remembered tab is kept for the page that showed it only (a reload, a return to it). */
+     details. Here each page keeps its own tab (the last 50 pages): a page comes back on the tab it was
+     left on (after adding a 参训人员 from its tab, say), any other page opens on its first tab. */
   try {
-    if (window.localStorage.getItem("aidLastTabPage") !== window.location.pathname) {
-      window.localStorage.removeItem("lastTab");
-    }
+    var here = window.location.pathname, store = window.localStorage;
+    var tabs = JSON.parse(store.getItem("aidTabs") || "{}");
+    if (tabs[here]) { store.setItem("lastTab", tabs[here]); } else { store.removeItem("lastTab"); }
     document.addEventListener("click", function (event) {
-      if (event.target.closest && event.target.closest('a[data-toggle="tab"]')) {
-        window.localStorage.setItem("aidLastTabPage", window.location.pathname);
-      }
+      var tab = event.target.closest && event.target.closest('a[data-toggle="tab"]');
+      if (!tab) { return; }
+      var kept = JSON.parse(store.getItem("aidTabs") || "{}");
+      delete kept[here];
+      kept[here] = tab.getAttribute("href");
+      var pages = Object.keys(kept);
+      if (pages.length > 50) { delete kept[pages[0]]; }
+      store.setItem("aidTabs", JSON.stringify(kept));
     });
   } catch (e) { /* no storage: each page opens on its first tab */ }
   document.addEventListener("change", function (event) {
