@@ -14,8 +14,8 @@ from app.security import personal
 from app.extensions import db
 from app.kpi.loans import loan_figures, pre_application_candidates, reminder_lists
 from app.models import Loan, LoanMaterial, LoanRate, LoanReminder, RepaymentDue
-from app.rules import RuleError
 from app.rules.loans import check_due, check_loan, check_rate, is_overdue, pre_application_year, transition
+from app.views.steps import record_or_404, run_step
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles, money
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
@@ -84,20 +84,18 @@ class LoanView(AidModelView):
     @has_access
     def reject(self, pk):
         """Not approved, with the reason the applicant is told."""
-        loan = self.datamodel.get(pk)
-        if loan is None:
-            abort(404)
+        loan = record_or_404(self, pk)
         form = ReasonForm()
         error = None
         if request.method == "POST" and form.validate():
-            try:
-                transition(loan, "reject", current_roles(), db.session, user=g.user, comment=form.reason.data)
-                db.session.commit()
-                return redirect(url_for("LoanView.show", pk=loan.id))
-            except RuleError as exc:
-                db.session.rollback()
-                error = str(exc)
-        return self.render_template("aid/loan_reject.html", loan=loan, form=form, error=error, title=_l("Not approved"))
+            done, error = run_step(
+                lambda: transition(loan, "reject", current_roles(), db.session, user=g.user, comment=form.reason.data),
+                _l("The loan application is recorded as not approved, with the reason the applicant is told."),
+                url_for("LoanView.show", pk=loan.id))
+            if done:
+                return done
+        return self.render_template("aid/loan_reject.html", loan=loan, form=form, error=error and str(error),
+                                    title=_l("Not approved"))
 
     @expose("/history/<pk>")
     @has_access

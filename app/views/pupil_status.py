@@ -4,7 +4,7 @@ The rules are in app/rules/pupil_status.py; these pages parse, call and show.
 """
 from datetime import date
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, g, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
@@ -16,9 +16,9 @@ from app import clock
 from app.extensions import db
 from app.models import School, Semester, StatusChange, Student
 from app.models.student import STATUS_CHANGES
-from app.rules import RuleError
 from app.rules.identification import school_year_of
 from app.rules.pupil_status import allowed, change, dropouts, history
+from app.views.steps import run_step
 from app.views.base import AidInterface, AidModelView
 
 LABELS = {
@@ -79,15 +79,13 @@ class PupilStatusView(BaseView):
             form.changed_on.data = clock.today()
         error = None
         if request.method == "POST" and form.validate():
-            try:
-                change(db.session, student, form.kind.data, on=form.changed_on.data, reason=form.reason.data,
-                       user=g.user)
-                db.session.commit()
-                flash(_l("The change is recorded: the pupil is now %(s)s.", s=student.status_label), "success")
-                return redirect(url_for("StudentView.show", pk=student.id))
-            except RuleError as exc:
-                db.session.rollback()
-                error = str(exc)
+            done, error = run_step(lambda: change(db.session, student, form.kind.data, on=form.changed_on.data,
+                                                  reason=form.reason.data, user=g.user),
+                                   lambda _: _l("The change is recorded: the pupil is now %(s)s.", s=student.status_label),
+                                   url_for("StudentView.show", pk=student.id))
+            if done:
+                return done
+            error = str(error)
         return self.render_template("aid/pupil_status_change.html", student=student, form=form, error=error,
                                     history=history(db.session, student.id), school_names=school_names(),
                                     title=_l("Record a status change"))
