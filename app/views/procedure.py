@@ -29,7 +29,7 @@ from app.rules import RuleError
 from app.rules import procedure as rules
 from app.rules.identification import school_year_of
 from app.security.scope import current_school_scope
-from app.views.steps import record_or_404, run_and_return
+from app.views.steps import record_or_404, run_and_return, run_step
 from app.views.base import AidInterface, AidModelApi, AidModelView, choice_field, current_roles
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
@@ -148,11 +148,15 @@ class IdentificationApplicationView(AidModelView):
     def _load(self, pk):
         return record_or_404(self, pk)  # through the school scope
 
+    @staticmethod
+    def _page(application):
+        return url_for("IdentificationApplicationView.show", pk=application.id)
+
     def _back(self, application):
-        return redirect(url_for("IdentificationApplicationView.show", pk=application.id))
+        return redirect(self._page(application))
 
     def _commit(self, call, done, application):
-        return run_and_return(call, done, url_for("IdentificationApplicationView.show", pk=application.id))
+        return run_and_return(call, done, self._page(application))
 
     @expose("/step/<int:pk>/<action>", methods=["GET", "POST"])
     @has_access
@@ -167,15 +171,12 @@ class IdentificationApplicationView(AidModelView):
             if not form.validate():
                 abort(400)
             data = {k: f.data for k, f in form._fields.items() if k != "csrf_token"}
-            try:
-                rules.take_step(db.session, application, action, data, current_roles())
-                db.session.commit()
-                flash(_l("Done: %(step)s.", step=STEP_TITLES[action]), "success")
-                return self._back(application)
-            except RuleError as exc:
-                db.session.rollback()
-                errors = exc.errors
-                application = self._load(pk)
+            done, error = run_step(lambda: rules.take_step(db.session, application, action, data, current_roles()),
+                                   _l("Done: %(step)s.", step=STEP_TITLES[action]), self._page(application))
+            if done:
+                return done
+            errors = error.errors
+            application = self._load(pk)
         elif action not in rules.available_actions(db.session, application, current_roles()):
             flash(_l("This step is not open to you for this application."), "warning")
             return self._back(application)

@@ -349,25 +349,19 @@ class TransferHandoverApi(AidModelApi):
             404: {description: Not found}
             422: {description: Refused, with the reason per field}
         """
-        transfer, body, refused = self._step_request(pk)
-        if refused is not None:
-            return refused
-        action, roles = body.get("action"), current_roles()
-        steps = {
-            "accept": lambda: accept(transfer, db.session, roles, _text(body.get("joined_grade")),
-                                     _text(body.get("joined_class")), user=g.user),
-            "decline": lambda: decline(transfer, db.session, roles, _text(body.get("answer")), user=g.user),
-            "withdraw": lambda: withdraw(transfer, db.session, roles, user=g.user),
-        }
-        if action not in steps:
-            return self.response_422(message={"action": str(_l("Not a valid choice"))})
-        try:
-            steps[action]()
-            db.session.commit()
-        except RuleError as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
-        return self.response(200, id=pk, status=transfer.status)
+        def run(transfer, body):
+            roles = current_roles()
+            steps = {
+                "accept": lambda: accept(transfer, db.session, roles, _text(body.get("joined_grade")),
+                                         _text(body.get("joined_class")), user=g.user),
+                "decline": lambda: decline(transfer, db.session, roles, _text(body.get("answer")), user=g.user),
+                "withdraw": lambda: withdraw(transfer, db.session, roles, user=g.user),
+            }
+            if body.get("action") not in steps:
+                raise RuleError({"action": _l("Not a valid choice")})
+            steps[body.get("action")]()
+
+        return self.take_step(pk, run)
 
 
 def _text(value):
