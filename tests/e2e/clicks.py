@@ -73,7 +73,10 @@ def add(page):
 
 def search(page, column, value):
     """The list's 搜索 panel: add a filter on a column, type the value, search."""
-    page.locator("a.accordion-toggle", has_text="搜索").first.click()
+    form = page.locator("#filter_form")
+    if not form.is_visible():
+        page.locator("a.accordion-toggle", has_text="搜索").first.click()
+    form.wait_for(state="visible")
     page.locator("#filter_form .dropdown-toggle").first.click()
     page.locator(f"#filter_form a.filter[name='{column}']").click()
     page.locator(f"#filter_form input[name$='_{column}']").last.fill(value)
