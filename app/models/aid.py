@@ -109,7 +109,7 @@ class ProgramStandard(Timestamps, db.Model):
     boarding = Column(Boolean)
     level = Column(String(16))
     variant = Column(String(30))
-    # The grades the row applies to (comma-separated, app/rules/grades.py spellings); blank: every grade
+    # The grades the row applies to (comma-separated, app/domain/grades.py spellings); blank: every grade
     # the programme covers.  中职国家助学金 covered 一、二年级 until spring 2025, every year since.
     grades = Column(String(300))
     amount = Column(Numeric(12, 2), nullable=False)

@@ -8,7 +8,7 @@ filter and a label in lists (see app/views/base.py).
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint
 
-from app.rules.grades import GRADUATED, STAGE_LEVELS, grades_for_stage  # noqa: F401 (GRADUATED: re-exported)
+from app.domain.grades import GRADUATED, STAGE_LEVELS, grades_for_stage  # noqa: F401 (GRADUATED: re-exported)
 
 
 class Choices:
@@ -90,5 +90,5 @@ DEMO_TOWNS = (
 )
 
 # The grades of each stage, in order (a 完全中学 has both 初中 and 高中); the last one of a stage
-# leaves the school at the school-year turnover (app/operations/turnover.py). One table: app/rules/grades.py.
+# leaves the school at the school-year turnover (app/operations/turnover.py). One table: app/domain/grades.py.
 GRADES_BY_STAGE = {stage: list(grades_for_stage(stage)) for stage in STAGE_LEVELS}

@@ -5,7 +5,7 @@ from sqlalchemy.orm import column_property, relationship
 
 from app.security.crypto import Encrypted, HashedComparator, hash_default, lookup
 from app.extensions import db
-from app.rules.idcard import mask
+from app.domain.idcard import mask
 from app.models.base import SchoolOwned, Timestamps
 from app.models.choices import GENDERS, Choices
 

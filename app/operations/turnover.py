@@ -8,7 +8,7 @@ is yearly); the new year's two semesters are opened and its first becomes curren
 exactly that plan in the caller's transaction and records it, so a year cannot be turned over
 twice.  Its bulk statements go through app/operations/bulkwrites.py: the rules judge each pupil and each
 carried identification, and the audit trail has an entry per record.  Grades move along the
-lists of app/rules/grades.py (the ones the forms offer and the rules check); pupils in a grade
+lists of app/domain/grades.py (the ones the forms offer and the rules check); pupils in a grade
 their school's stage does not know are listed and left alone.
 """
 from __future__ import annotations

@@ -27,7 +27,7 @@ from app.security.scope import unscoped
 
 # The pupil's status (app/rules/pupil_status.py): a pupil of one of these is not in school.
 LEFT_STATUSES = {"suspended", "transferred_out", "dropped_out", "graduated"}
-grade_key = canonical  # 初一 and 七年级 are one grade (app/rules/grades.py ALIASES)
+grade_key = canonical  # 初一 and 七年级 are one grade (app/domain/grades.py ALIASES)
 
 
 def same_grade(a, b) -> bool:

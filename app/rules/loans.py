@@ -37,7 +37,7 @@ def stage_has_loans(stage) -> bool:
     return stage in LOAN_STAGES
 
 
-# The levels of grades whose pupils cannot borrow: a 完全中学 teaches 初中 too (app/rules/grades.py).
+# The levels of grades whose pupils cannot borrow: a 完全中学 teaches 初中 too (app/domain/grades.py).
 NO_LOAN_LEVELS = ("kindergarten", "primary", "junior")
 
 

@@ -1,6 +1,6 @@
 """The national student number (全国学籍号) of the 全国中小学生学籍信息管理系统.
 
-19 characters: a letter and 18 characters built like a resident ID number (app/rules/idcard.py).
+19 characters: a letter and 18 characters built like a resident ID number (app/domain/idcard.py).
 
 * ``G`` + the pupil's ID number: the formal number of a pupil who has an ID number (most pupils);
   the 18 characters are the pupil's own ID number.

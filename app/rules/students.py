@@ -3,7 +3,7 @@ plausible record: a grade of the school's stage, an age that fits the grade, an 
 neither in the future nor long past, a class named as schools name them, a phone that can be
 called (全国学生资助管理信息系统 and the 学籍 system take these fields as the school reports them).
 
-The grades, usual ages and tolerances are data: app/rules/grades.py.  A stored pupil is judged on
+The grades, usual ages and tolerances are data: app/domain/grades.py.  A stored pupil is judged on
 what the write changes (``written``): an old record does not block an unrelated edit, and the
 year's promotion (app/operations/turnover.py) does not judge the age again.
 """

@@ -102,7 +102,7 @@ def check_transfer(request, session):
 
 
 def _check_grade_and_class(request, session, errors):
-    """The grade the pupil joins is one of the requesting school's (app/rules/grades.py)."""
+    """The grade the pupil joins is one of the requesting school's (app/domain/grades.py)."""
     from app.models import School
     from app.rules.stored import written
     from app.rules.students import class_message, grade_message

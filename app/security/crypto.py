@@ -121,7 +121,7 @@ _TOKEN = re.compile(r"h:[0-9a-f]{64}")
 
 def lookup(value, secret=None):
     """The keyed hash (HMAC-SHA256, hex) of a normalised ID number, None for none."""
-    from app.rules import idcard
+    from app.domain import idcard
 
     if isinstance(value, str) and _TOKEN.fullmatch(value.strip()):
         return value.strip()[2:]  # a search token (app/security/personal.py search_token) is the hash itself

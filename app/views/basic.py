@@ -33,7 +33,7 @@ def grade_choices(graduated=True):
 
 
 def grade_field(label, description, graduated=True):
-    """A select of grades (app/rules/grades.py), not free text: the rules and the turnover rely on them."""
+    """A select of grades (app/domain/grades.py), not free text: the rules and the turnover rely on them."""
     return SelectField(label, choices=lambda: grade_choices(graduated), validators=[InputRequired()],
                        widget=Select2Widget(), description=description)
 
