@@ -13,6 +13,7 @@ from sqlalchemy import Column, DateTime, Integer, SmallInteger, String, Text
 from app.extensions import db
 from app import clock
 from app.models.choices import Choices
+from app.models.people import person_and_login, user_by_id
 
 AUDIT_ACTIONS = Choices(
     ("create", _l("Created")), ("update", _l("Changed")), ("status", _l("Status changed")),
@@ -50,8 +51,6 @@ class AuditEntry(db.Model):
     @property
     def done_by(self):
         """Who did it, as people know them: 刘洋（officer）; the login the entry kept when the account is gone."""
-        from app.security.manager import person_and_login, user_by_id
-
         return person_and_login(user_by_id(self.user_id), self.username)
 
 

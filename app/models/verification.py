@@ -8,7 +8,15 @@ from app import clock
 from app.security.crypto import EncryptedText
 from app.extensions import db
 from app.models.choices import Choices
+from app.models.people import person_name
 
+# The departments' lists, by the category of difficulty each one proves (app/operations/verification.py).
+LIST_KINDS = Choices(
+    ("cat_subsistence", _l("Minimum living allowance (civil affairs)")),
+    ("cat_extreme_poverty", _l("Extreme poverty support (civil affairs)")),
+    ("cat_registered_poor", _l("Registered poor households (poverty alleviation)")),
+    ("cat_disability", _l("Disability (disabled persons' federation)")),
+)
 LIST_SCOPES = Choices(
     ("county", _l("The complete list for the whole county")),
     ("towns", _l("Only the towns it covers")),
@@ -49,8 +57,6 @@ class VerificationRun(db.Model):
     undone_by = db.relationship("User", foreign_keys=[undone_by_id])
 
     def __str__(self):
-        from app.operations.verification import LIST_KINDS
-
         return f"{LIST_KINDS.label(self.kind)} {self.school_year} #{self.id}"
 
     @property
@@ -59,14 +65,10 @@ class VerificationRun(db.Model):
 
     @property
     def applied_by_name(self):
-        from app.security.manager import person_name
-
         return person_name(self.applied_by)
 
     @property
     def undone_by_name(self):
-        from app.security.manager import person_name
-
         return person_name(self.undone_by)
 
     @property

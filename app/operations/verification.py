@@ -34,17 +34,10 @@ from app.rules import idcard
 from app import clock
 from app.extensions import db
 from app.operations.imports import RowError, _rows
-from app.models.choices import Choices
-from app.models.verification import LIST_SCOPES
+from app.models.verification import LIST_KINDS, LIST_SCOPES
 from app.rules import RuleError
 from app.rules.identification import is_priority
 
-LIST_KINDS = Choices(
-    ("cat_subsistence", _l("Minimum living allowance (civil affairs)")),
-    ("cat_extreme_poverty", _l("Extreme poverty support (civil affairs)")),
-    ("cat_registered_poor", _l("Registered poor households (poverty alleviation)")),
-    ("cat_disability", _l("Disability (disabled persons' federation)")),
-)
 SOURCE_OF = {
     "cat_subsistence": "civil_affairs",
     "cat_extreme_poverty": "civil_affairs",

@@ -27,7 +27,7 @@ from app.extensions import db
 from app.models.choices import GRADUATED
 from app.rules.grades import all_grades, canonical
 from app.reports.render import render_pdf, render_pdf_stamped, yuan
-from app.security.manager import person_name as _person
+from app.models.people import person_name as _person
 
 
 @dataclass
@@ -68,7 +68,7 @@ NEXT_STAGES = {
     "kindergarten": ["primary"], "primary": ["junior"], "junior": ["senior", "vocational"],
     "senior": ["university"], "vocational": ["university"],
 }
-GRADE_ORDER = list(all_grades())  # 小班 … 高三, 中职 (app/rules/grades.py)
+GRADE_ORDER = list(all_grades())  # 小班 … 高三, 中职 (app/domain/grades.py)
 LEFT_SCHOOL = GRADUATED  # former pupils kept as loan borrowers: no letter
 
 

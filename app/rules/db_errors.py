@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DataError, IntegrityError
@@ -22,6 +23,38 @@ log = logging.getLogger(__name__)
 
 # model → field → the label its screen shows (filled by the screens, app/views/base.py)
 LABELS: dict = {}
+
+# The names users know the tables by, for the audit trail (app/views/audit.py) and the refusals that
+# name another table (app/rules/deletion.py); tables without a list screen of their own:
+OTHER_LABELS = {"ab_user": _l("User accounts"), "publicity_photo": _l("Photos"),
+                "complaint_step": _l("Handling timeline"), "loan_event": _l("History"),
+                "school_year_turnover": _l("School-year turnover"), "letter_part": _l("Paragraph"),
+                "letter_policy": _l("Policy in the letter to parents"),
+                "verification_run": _l("Verification list applied"),
+                "identification_family_member": _l("Family members"), "identification_evidence": _l("Evidence files"),
+                "identification_objection": _l("Objections")}
+
+
+def entity_label(table):
+    """The name users know a table by: the title of its list screen (in the reader's language)."""
+    if table in OTHER_LABELS:
+        return str(OTHER_LABELS[table])
+    view = entity_view(table)
+    return str(view.list_title) if view is not None else table
+
+
+def entity_view(table):
+    """The list screen of a table, whose labels and codes the trail is shown with."""
+    views = getattr(current_app, "_aid_entity_views", None)
+    if views is None:
+        views = {}
+        for view in current_app.appbuilder.baseviews:
+            model = getattr(getattr(view, "datamodel", None), "obj", None)
+            if model is not None and hasattr(model, "__tablename__") and getattr(view, "list_title", None):
+                views.setdefault(model.__tablename__, view)
+        current_app._aid_entity_views = views
+    return views.get(table)
+
 
 STALE = _l("Someone else changed this record after you opened it: your changes were not saved. Open it again to "
            "see the current version.")

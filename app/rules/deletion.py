@@ -20,7 +20,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, inspect, select
 
-from app.rules import RuleError
+from app.rules import RuleError, db_errors
 
 KEPT = {
     "award", "allocation", "payment_batch", "batch_line", "program_budget", "school_fund", "pairing",
@@ -102,9 +102,7 @@ def _refuse_if_used(session, obj):
 
 def _label(table):
     try:
-        from app.views.audit import entity_label
-
-        return entity_label(table)
+        return db_errors.entity_label(table)
     except Exception:  # outside a request: the table's name
         return table
 

@@ -15,7 +15,7 @@ from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_appbuilder.security.decorators import has_access, no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import Role, User
+from flask_appbuilder.security.sqla.models import Role
 from flask_appbuilder.security.utils import is_null_password
 from flask_appbuilder.security.views import AuthDBView as FabAuthDBView, RoleModelView, UserDBModelView
 from flask_appbuilder.security.views import ResetMyPasswordView as FabResetMyPasswordView
@@ -30,6 +30,7 @@ from app.security import hardening
 from app.security import sessions
 
 from app.security.roles import LOAN_MENUS, LOAN_PERMISSIONS, LOAN_VIEWS, ROLE_LABELS
+from app.models.people import person_name
 from app.views.filters import ShowsFilters
 from app.demo import guard as demo_guard
 
@@ -42,36 +43,6 @@ log = logging.getLogger(__name__)
 
 def _yes_no(value):
     return str(_l("Yes")) if value else str(_l("No"))
-
-
-def person_name(user):
-    """A user as people write a name: family name, then given name; the login when none is kept."""
-    if user is None:
-        return ""
-    return f"{user.last_name or ''}{user.first_name or ''}".strip() or user.username
-
-
-def person_and_login(user, username=None):
-    """Who did something, for the audit trail: the name with the login (刘洋（officer）), or the
-    login the trail kept when there is no such account any more."""
-    if user is None:
-        return username or ""
-    name = person_name(user)
-    return f"{name}（{user.username}）" if name != user.username else name
-
-
-def user_by_id(user_id):
-    """A user read once per request (a page of the trail names the same few people again and again)."""
-    if user_id is None:
-        return None
-    from flask import has_app_context
-
-    cache = g.setdefault("_users_by_id", {}) if has_app_context() else {}
-    if user_id not in cache:
-        from app.extensions import db
-
-        cache[user_id] = db.session.get(User, user_id)
-    return cache[user_id]
 
 
 def _role_names(roles):

@@ -18,39 +18,9 @@ from app.security import audit
 from app.extensions import db
 from app.models.audit import AUDIT_ACTIONS, AuditEntry
 from app.models.choices import STAGES
-from app.security.manager import person_and_login, person_name
+from app.models.people import person_and_login, person_name
+from app.rules.db_errors import entity_label, entity_view as _entity_view
 from app.views.base import AidInterface, AidModelView
-
-
-# tables without a list screen of their own
-OTHER_LABELS = {"ab_user": _l("User accounts"), "publicity_photo": _l("Photos"),
-                "complaint_step": _l("Handling timeline"), "loan_event": _l("History"),
-                "school_year_turnover": _l("School-year turnover"), "letter_part": _l("Paragraph"),
-                "letter_policy": _l("Policy in the letter to parents"),
-                "verification_run": _l("Verification list applied"),
-                "identification_family_member": _l("Family members"), "identification_evidence": _l("Evidence files"),
-                "identification_objection": _l("Objections")}
-
-
-def entity_label(table):
-    """The name users know a table by: the title of its list screen (in the reader's language)."""
-    if table in OTHER_LABELS:
-        return str(OTHER_LABELS[table])
-    view = _entity_view(table)
-    return str(view.list_title) if view is not None else table
-
-
-def _entity_view(table):
-    """The list screen of a table, whose labels and codes the trail is shown with."""
-    views = getattr(current_app, "_aid_entity_views", None)
-    if views is None:
-        views = {}
-        for view in current_app.appbuilder.baseviews:
-            model = getattr(getattr(view, "datamodel", None), "obj", None)
-            if model is not None and hasattr(model, "__tablename__") and getattr(view, "list_title", None):
-                views.setdefault(model.__tablename__, view)
-        current_app._aid_entity_views = views
-    return views.get(table)
 
 
 ISO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?$")
@@ -121,7 +91,7 @@ class _Reader:
         self.hidden = TABLE_NOT_SHOWN.get(entity, set())
         self.choices = dict(getattr(self.model, "__choices__", {})) if self.model is not None else {}
         if entity == "verification_run":
-            from app.operations.verification import LIST_KINDS
+            from app.models.verification import LIST_KINDS
 
             self.choices["kind"] = LIST_KINDS
         self.related = {}
