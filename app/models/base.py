@@ -5,6 +5,31 @@ from sqlalchemy.orm import declared_attr
 from app import clock
 
 
+class Computed:
+    """A value shown with a record (its list, its page, its export, the home page) that a rule or a
+    figure computes: the model names it, the screen that shows it says how it is computed
+    (``Complaint.due_on.computed_by(due_date)`` in app/views/complaints.py), so the models import
+    nothing from the layers above them (README, Architecture). Read before that, it says so."""
+
+    def __init__(self):
+        self.compute = None
+        self.name = ""
+
+    def __set_name__(self, owner, name):
+        self.name = f"{owner.__name__}.{name}"
+
+    def computed_by(self, compute):
+        self.compute = compute
+        return compute
+
+    def __get__(self, record, owner=None):
+        if record is None:
+            return self
+        if self.compute is None:
+            raise LookupError(f"{self.name} is computed by a screen's module that was not imported")
+        return self.compute(record)
+
+
 def _next_version(previous):
     return clock.now()
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import relationship
 from app.security.crypto import Encrypted
 from app.extensions import db
 from app import clock
-from app.models.base import SchoolOwned, Timestamps
+from app.models.base import Computed, SchoolOwned, Timestamps
 from app.models.choices import Choices
 
 CHANNELS = Choices(("phone", _l("By phone")), ("letter", _l("By letter")), ("visit", _l("In person")),
@@ -126,17 +126,9 @@ class Complaint(Timestamps, SchoolOwned, db.Model):
     def origin_label(self):
         return ORIGINS.label(self.origin)
 
-    @property
-    def overdue_label(self):
-        from app.rules.complaints import is_overdue
-
-        return str(_l("Overdue")) if is_overdue(self) else ""
-
-    @property
-    def due_on(self):
-        from app.rules.complaints import due_date
-
-        return due_date(self)
+    # the current step's deadline (app/rules/complaints.py due_date) and 逾期 once it passed: app/views/complaints.py
+    due_on = Computed()
+    overdue_label = Computed()
 
 
 class ComplaintStep(SchoolOwned, db.Model):

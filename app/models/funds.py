@@ -3,7 +3,7 @@ from sqlalchemy import Column, Date, ForeignKey, Integer, Numeric, String, Text,
 from sqlalchemy.orm import relationship
 
 from app.extensions import db
-from app.models.base import SchoolOwned, Timestamps
+from app.models.base import Computed, SchoolOwned, Timestamps
 from app.models.choices import Choices
 from flask_babel import lazy_gettext as _l
 
@@ -44,42 +44,12 @@ class SchoolFund(Timestamps, SchoolOwned, db.Model):
     def __str__(self):
         return f"{self.school} {self.year}"
 
-    # Figures shown in lists; computed in app/kpi/funds.py.
-    @property
-    def ratio_label(self):
-        from app.kpi.funds import figures
-
-        ratio = figures(self).ratio
-        return "—" if ratio is None else f"{ratio * 100:.2f}%"
-
-    @property
-    def band_label(self):
-        from app.kpi.funds import band_for
-
-        band = band_for(self.school.stage)
-        if band is None:
-            return "—"
-        if band[1] >= 1:
-            return f"≥{band[0] * 100:.0f}%"
-        return f"{band[0] * 100:.0f}%–{band[1] * 100:.0f}%"
-
-    @property
-    def spent(self):
-        from app.kpi.funds import spent
-
-        return spent(self.school_id, self.year)
-
-    @property
-    def balance(self):
-        from app.kpi.funds import figures
-
-        return figures(self).balance
-
-    @property
-    def overspent_label(self):
-        from app.kpi.funds import figures
-
-        return str(_l("Overspent")) if figures(self).overspent else ""
+    # Figures shown in lists, on its page and in exports, from app/kpi/funds.py: app/views/funds.py
+    ratio_label = Computed()
+    band_label = Computed()
+    spent = Computed()
+    balance = Computed()
+    overspent_label = Computed()
 
 
 class SocialProject(Timestamps, db.Model):
@@ -104,17 +74,9 @@ class SocialProject(Timestamps, db.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def paired_count(self):
-        from app.kpi.social import project_totals
-
-        return project_totals().get(self.id, (0, 0))[0]
-
-    @property
-    def paired_amount(self):
-        from app.kpi.social import project_totals
-
-        return project_totals().get(self.id, (0, 0))[1]
+    # its pairings' pupils and pledges (app/kpi/social.py): app/views/funds.py
+    paired_count = Computed()
+    paired_amount = Computed()
 
 
 class Pairing(Timestamps, SchoolOwned, db.Model):

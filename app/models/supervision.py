@@ -3,7 +3,7 @@ from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, Inte
 from sqlalchemy.orm import relationship
 
 from app.extensions import db
-from app.models.base import SchoolOwned, Timestamps
+from app.models.base import Computed, SchoolOwned, Timestamps
 from app.models.choices import Choices
 from flask_babel import lazy_gettext as _l
 
@@ -77,11 +77,8 @@ class Inspection(Timestamps, SchoolOwned, db.Model):
     def total_score(self):
         return sum(s.score or 0 for s in self.scores)
 
-    @property
-    def overdue_label(self):
-        from app.rules.supervision import is_rectification_overdue
-
-        return str(_l("Overdue")) if is_rectification_overdue(self) else ""
+    # 逾期 once the rectification's deadline passed (app/rules/supervision.py): app/views/supervision.py
+    overdue_label = Computed()
 
 
 class InspectionScore(SchoolOwned, db.Model):

@@ -18,8 +18,8 @@ from app.extensions import db
 from app.kpi.complaints import complaint_figures
 from app.models.complaints import ACCOUNTABILITY, COMPLAINT_KINDS, FINDINGS, HANDLERS, STEP_ACTIONS, Complaint
 from app.rules.complaints import (
-    ACTION_FIELDS, available_actions, check_complaint, closing_deadline, may_edit, may_see_identity, record_identity_read, supervisors,
-    transition,
+    ACTION_FIELDS, available_actions, check_complaint, closing_deadline, due_date, is_overdue, may_edit, may_see_identity,
+    record_identity_read, supervisors, transition,
 )
 from app.views.steps import record_or_404, run_step
 from app.views.base import AidInterface, AidModelApi, AidModelView, choice_field, current_roles
@@ -69,6 +69,16 @@ def _step_form(action, complaint):
     form_cls = type("ComplaintStepForm", (DynamicForm,), fields)
     form = form_cls(data={"result": complaint.result} if complaint.result else None)
     return form
+
+
+# Shown with each complaint in the list, on its page, in the export and on the home page
+# (app/models/complaints.py names them): the current step's deadline and 逾期 once it passed.
+Complaint.due_on.computed_by(due_date)
+
+
+@Complaint.overdue_label.computed_by
+def _overdue_label(complaint):
+    return str(_l("Overdue")) if is_overdue(complaint) else ""
 
 
 class ComplaintView(AidModelView):

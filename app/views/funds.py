@@ -4,11 +4,56 @@ from wtforms import DecimalField
 from wtforms.validators import InputRequired, NumberRange
 
 from app.extensions import db
+from app.kpi import funds as fund_figures
+from app.kpi.social import project_totals
 from app.models import Pairing, SchoolFund, SocialProject
 from app.rules.funds import check_fund, check_pairing, check_project
 from app.views.base import AidInterface, AidModelView, money
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
+
+# Shown beside the stored columns in the lists, on the record pages and in the exports (app/models/funds.py
+# names them), from the figures of app/kpi/funds.py and app/kpi/social.py.
+@SchoolFund.ratio_label.computed_by
+def _ratio_label(fund):
+    ratio = fund_figures.figures(fund).ratio
+    return "—" if ratio is None else f"{ratio * 100:.2f}%"
+
+
+@SchoolFund.band_label.computed_by
+def _band_label(fund):
+    band = fund_figures.band_for(fund.school.stage)
+    if band is None:
+        return "—"
+    if band[1] >= 1:
+        return f"≥{band[0] * 100:.0f}%"
+    return f"{band[0] * 100:.0f}%–{band[1] * 100:.0f}%"
+
+
+@SchoolFund.spent.computed_by
+def _spent(fund):
+    return fund_figures.spent(fund.school_id, fund.year)
+
+
+@SchoolFund.balance.computed_by
+def _balance(fund):
+    return fund_figures.figures(fund).balance
+
+
+@SchoolFund.overspent_label.computed_by
+def _overspent_label(fund):
+    return str(_l("Overspent")) if fund_figures.figures(fund).overspent else ""
+
+
+@SocialProject.paired_count.computed_by
+def _paired_count(project):
+    return project_totals().get(project.id, (0, 0))[0]
+
+
+@SocialProject.paired_amount.computed_by
+def _paired_amount(project):
+    return project_totals().get(project.id, (0, 0))[1]
+
 
 FUND_LABELS = {
     "school": _l("School"), "year": _l("Year"), "operating_income": _l("Operating income (yuan)"),

@@ -16,8 +16,8 @@ from app.models import Inspection, InspectionItem, InspectionScore, PhoneCall
 from app.security.roles import ROLE_LABELS, SUPERVISOR
 from app.rules import RuleError, db_errors
 from app.rules.supervision import (
-    SheetError, check_inspection, check_rectification, draw_phone_sample, inspector_candidates, paid_by_semester,
-    person_name, plain_score, record_scores, rectify, score_sheet, sheet_total, sheet_version,
+    SheetError, check_inspection, check_rectification, draw_phone_sample, inspector_candidates, is_rectification_overdue,
+    paid_by_semester, person_name, plain_score, record_scores, rectify, score_sheet, sheet_total, sheet_version,
 )
 from app.views.steps import record_or_404, run_and_return, run_step
 from app.views.base import AidInterface, AidModelView
@@ -89,6 +89,12 @@ def _inspector_choices():
     """Supervisors and the centre's staff (app/rules/supervision.py), and on an edit the inspectors the
     record already names."""
     return inspector_candidates(db.session, keep=g.get("_inspectors_kept", ()))
+
+
+# Shown with each inspection in the list and on the home page (app/models/supervision.py names it).
+@Inspection.overdue_label.computed_by
+def _overdue_label(inspection):
+    return str(_l("Overdue")) if is_rectification_overdue(inspection) else ""
 
 
 class InspectionView(AidModelView):
