@@ -92,7 +92,7 @@ cell = st.one_of(st.none(), st.integers(-10, 10 ** 6), st.floats(allow_nan=False
 @settings(max_examples=60, deadline=None)
 @given(rows=st.lists(st.lists(cell, min_size=0, max_size=8), max_size=6))
 def test_any_answer_file_is_read_or_refused_with_rows_named(app, rows):
-    from app.rules.budgets import read_answers
+    from app.operations.imports import read_answers
 
     wb = Workbook()
     ws = wb.active

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from io import BytesIO
 from types import SimpleNamespace
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from python_calamine import CalamineWorkbook
@@ -26,9 +26,11 @@ from app.rules import studentno
 from app.files import uploads
 from app.operations.exports import cell_of
 from app.extensions import db
+from app.models.budgets import FAIL_REASONS
 from app.models.choices import DIFFICULTY_LEVELS, EVIDENCE_SOURCES
 from app.models.identification import CATEGORIES
 from app.rules import RuleError, db_errors, grades
+from app.rules.budgets import BANK_COLUMNS, FAILED_WORDS, PAID_WORDS, Answer
 from app.rules.identification import check_identification, is_priority
 from app.rules.students import check_student
 from app.rules.transfers import REGISTERED_ELSEWHERE, STUDENT_NUMBER_ELSEWHERE
@@ -484,3 +486,46 @@ def import_awards(data: bytes) -> ImportResult:
         result.errors.append(RowError(0, "", str(db_errors.readable(exc, Award))))
         result.created = result.updated = result.unchanged = 0
     return result
+
+
+# --- the bank's answer to a payment batch (代发回盘, app/rules/budgets.py apply_answers) -----------------
+
+def read_answers(data: bytes):
+    """The bank's answer file → [Answer], or RuleError naming every bad row."""
+    result = ImportResult()
+    reasons = {str(label): code for code, label in FAIL_REASONS} | {code: code for code in FAIL_REASONS.codes}
+    answers = []
+    for number, cells in _rows(data, BANK_COLUMNS, result):
+        problems = []
+        try:
+            line_id = int(cells["line"])
+        except (TypeError, ValueError):
+            problems.append(gettext("the 流水号 is not a number"))
+            line_id = 0
+        try:
+            amount = Decimal(cells["amount"].replace(",", ""))
+        except (InvalidOperation, AttributeError):
+            problems.append(gettext("the amount is not a number"))
+            amount = Decimal(0)
+        word = cells.get("result", "")
+        if word not in PAID_WORDS | FAILED_WORDS:
+            problems.append(gettext("the result must be 成功 or 失败"))
+        reason = reasons.get(cells.get("fail_reason", ""), "other" if cells.get("fail_reason") else None)
+        paid_on = None
+        if cells.get("paid_on"):
+            try:
+                paid_on = date.fromisoformat(cells["paid_on"][:10])
+            except ValueError:
+                problems.append(gettext("the day paid is not a date (2021-09-01)"))
+        if problems:
+            result.errors.append(f"{gettext('Row %(n)d', n=number)}：{'，'.join(problems)}")
+            continue
+        answers.append(Answer(line_id, word in PAID_WORDS, amount, reason,
+                              cells.get("fail_reason") if reason == "other" else None, paid_on, number))
+    if result.errors:
+        messages = [e if isinstance(e, str) else f"{gettext('Row %(n)d', n=e.row)} {e.column}：{e.message}" if e.row
+                    else e.message for e in result.errors]
+        raise RuleError({"file": "；".join(messages[:30])})
+    if not answers:
+        raise RuleError({"file": _l("The file has no line.")})
+    return answers

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import exists, select
@@ -262,50 +262,6 @@ def apply_answers(session, batch, answers, today=None):
         batch.status = "reconciled"
         batch.reconciled_at = clock.now()
     return batch
-
-
-def read_answers(data: bytes):
-    """The bank's answer file → [Answer], or RuleError naming every bad row."""
-    from app.operations.imports import ImportResult, _rows
-    from app.models.budgets import FAIL_REASONS
-
-    result = ImportResult()
-    reasons = {str(label): code for code, label in FAIL_REASONS} | {code: code for code in FAIL_REASONS.codes}
-    answers = []
-    for number, cells in _rows(data, BANK_COLUMNS, result):
-        problems = []
-        try:
-            line_id = int(cells["line"])
-        except (TypeError, ValueError):
-            problems.append(gettext("the 流水号 is not a number"))
-            line_id = 0
-        try:
-            amount = Decimal(cells["amount"].replace(",", ""))
-        except (InvalidOperation, AttributeError):
-            problems.append(gettext("the amount is not a number"))
-            amount = Decimal(0)
-        word = cells.get("result", "")
-        if word not in PAID_WORDS | FAILED_WORDS:
-            problems.append(gettext("the result must be 成功 or 失败"))
-        reason = reasons.get(cells.get("fail_reason", ""), "other" if cells.get("fail_reason") else None)
-        paid_on = None
-        if cells.get("paid_on"):
-            try:
-                paid_on = date.fromisoformat(cells["paid_on"][:10])
-            except ValueError:
-                problems.append(gettext("the day paid is not a date (2021-09-01)"))
-        if problems:
-            result.errors.append(f"{gettext('Row %(n)d', n=number)}：{'，'.join(problems)}")
-            continue
-        answers.append(Answer(line_id, word in PAID_WORDS, amount, reason,
-                              cells.get("fail_reason") if reason == "other" else None, paid_on, number))
-    if result.errors:
-        messages = [e if isinstance(e, str) else f"{gettext('Row %(n)d', n=e.row)} {e.column}：{e.message}" if e.row
-                    else e.message for e in result.errors]
-        raise RuleError({"file": "；".join(messages[:30])})
-    if not answers:
-        raise RuleError({"file": _l("The file has no line.")})
-    return answers
 
 
 @dataclass

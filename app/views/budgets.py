@@ -16,7 +16,7 @@ from app.operations import turnover
 from app.files import uploads
 from app.operations.exports import workbook_bytes
 from app.extensions import db
-from app.operations.imports import template
+from app.operations.imports import read_answers, template
 from app.kpi.budgets import LEVEL_CODES, SPEND_TARGET, by_school, execution, late_awards
 from app.models import AidProgram, Semester
 from app.models.budgets import FAIL_REASONS, LEVELS, Allocation, BatchLine, CardExport, PaymentBatch, ProgramBudget
@@ -24,7 +24,7 @@ from app.models.schoolyear import SchoolYearTurnover
 from app.rules import RuleError
 from app.rules.budgets import (
     BANK_COLUMNS, Answer, apply_answers, build_batch, candidates, card_correctable, check_allocation, check_budget,
-    correct_card, mark_exported, read_answers, reconciliation, reissue_waiting, waiting_counts,
+    correct_card, mark_exported, reconciliation, reissue_waiting, waiting_counts,
 )
 from app.views.steps import record_or_404, run_step
 from app.views.base import AidInterface, AidModelView, money
