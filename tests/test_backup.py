@@ -35,8 +35,8 @@ def _uploads(app):
     from app.operations import backup
 
     with app.app_context():
-        folder = backup.upload_dir()
-        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in backup._upload_files(folder)}
+        store = backup.upload_store()
+        return {name: store.get(name) for name, _ in backup._upload_files(store)}
 
 
 def _leftovers(app):
@@ -44,7 +44,10 @@ def _leftovers(app):
     from app.operations import backup
 
     with app.app_context():
-        places = [backup.upload_dir(), backup.backup_dir()]
+        places = [backup.backup_dir()]
+        folder = getattr(backup.upload_store(), "folder", None)
+        if folder is not None and folder.is_dir():
+            places.append(folder)
         if db.engine.dialect.name == "sqlite":
             places.append(backup._sqlite_path().parent)
     return sorted(str(p) for folder in places for p in folder.iterdir()
@@ -81,8 +84,8 @@ def _mutate(app):
             conn.execute(sa.insert(School.__table__).values(code="BK001", name="备份测试新学校", stage="primary", town="武岗镇"))
             attachment = conn.execute(sa.select(Submission.__table__.c.file_path).where(Submission.__table__.c.id == WORLD.submission_b)).scalar_one()
             photo = conn.execute(sa.select(PublicityPhoto.__table__.c.path).where(PublicityPhoto.__table__.c.id == WORLD.photo_b)).scalar_one()
-        storage.path_of(attachment).write_bytes("改过的附件".encode())
-        storage.path_of(photo).unlink()
+        storage.uploads().put(attachment, "改过的附件".encode())
+        storage.uploads().delete(photo)
         storage.save(b"after the backup", "new.pdf")
 
 

@@ -238,17 +238,18 @@ def test_xml_tricks_and_zip_tricks_are_refused(app):
 
 def test_a_stored_file_lives_only_if_its_record_is_committed(app):
     with app.app_context():
-        dropped = storage.path_of(storage.save(b"%PDF-1.4", "a.pdf", session=db.session))
+        dropped = storage.save(b"%PDF-1.4", "a.pdf", session=db.session)
         db.session.rollback()
-        assert not dropped.exists()
-        kept = storage.path_of(storage.save(b"%PDF-1.4", "b.pdf", session=db.session))
+        assert not storage.uploads().exists(dropped)
+        kept = storage.save(b"%PDF-1.4", "b.pdf", session=db.session)
         db.session.commit()
         db.session.rollback()
-        assert kept.exists()
-        kept.unlink()
+        assert storage.uploads().get(kept) == b"%PDF-1.4"
+        storage.uploads().delete(kept)
     with app.test_request_context():
-        left = storage.path_of(storage.save(b"%PDF-1.4", "c.pdf", session=db.session))
-    assert not left.exists()  # the request ended without a commit
+        left = storage.save(b"%PDF-1.4", "c.pdf", session=db.session)
+    with app.app_context():
+        assert not storage.uploads().exists(left)  # the request ended without a commit
 
 
 # --- every place that takes a file, as every role that may use it ---------------------------------
@@ -343,7 +344,7 @@ def footprint(app, places):
             inspection=(inspection.rectification_status, inspection.evidence_path, inspection.rectification_done),
         )
         db.session.rollback()
-        state["files"] = sorted(p.name for p in storage.upload_dir().iterdir())
+        state["files"] = sorted(name for name, _ in storage.uploads().names())
     return state
 
 
@@ -448,8 +449,8 @@ def test_a_good_upload_still_goes_through_and_is_kept(app, officer_a, places):
     assert len(after["files"]) == len(before["files"]) + 1
     with app.app_context():
         photo = db.session.scalars(select(PublicityPhoto).where(PublicityPhoto.activity_id == places["activity"])).one()
-        assert storage.path_of(photo.path).read_bytes() == png
-        storage.path_of(photo.path).unlink()
+        assert storage.uploads().get(photo.path) == png
+        storage.uploads().delete(photo.path)
         purge(photo)
         db.session.commit()
 
