@@ -205,6 +205,7 @@ class Config:
     # --- printed documents (app/reports) -----------------------------------
     PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR")  # default: INSTANCE_DIR/fonts (cut-down Chinese faces)
     PRINT_JOB_DIR = os.environ.get("PRINT_JOB_DIR")  # default: STORAGE_DIR/print_jobs (STORAGE_BACKEND=local)
+    PRINT_QUEUE = os.environ.get("PRINT_QUEUE", "print")  # the RQ queue's name (one per installation sharing a Redis)
     PRINT_JOB_KEEP_HOURS = float(os.environ.get("PRINT_JOB_KEEP_HOURS", "72"))
     PRINT_JOB_LEASE_SECONDS = int(os.environ.get("PRINT_JOB_LEASE_SECONDS", "60"))
     PRINT_JOB_UNCLAIMED_SECONDS = int(os.environ.get("PRINT_JOB_UNCLAIMED_SECONDS", "900"))

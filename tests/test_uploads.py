@@ -236,20 +236,7 @@ def test_xml_tricks_and_zip_tricks_are_refused(app):
         uploads.check("学校,金额\n甲,100\n".encode("gb18030"), "表.csv")
 
 
-def test_a_stored_file_lives_only_if_its_record_is_committed(app):
-    with app.app_context():
-        dropped = storage.save(b"%PDF-1.4", "a.pdf", session=db.session)
-        db.session.rollback()
-        assert not storage.uploads().exists(dropped)
-        kept = storage.save(b"%PDF-1.4", "b.pdf", session=db.session)
-        db.session.commit()
-        db.session.rollback()
-        assert storage.uploads().get(kept) == b"%PDF-1.4"
-        storage.uploads().delete(kept)
-    with app.test_request_context():
-        left = storage.save(b"%PDF-1.4", "c.pdf", session=db.session)
-    with app.app_context():
-        assert not storage.uploads().exists(left)  # the request ended without a commit
+# A stored file lives only if its record is committed: tests/test_storage.py, on a folder and on S3.
 
 
 # --- every place that takes a file, as every role that may use it ---------------------------------

@@ -236,13 +236,15 @@ def store(area: str, app=None) -> Store:
     if backend(config) == "local":
         folder = config.get(AREAS[area]) or Path(config.get("STORAGE_DIR") or config["INSTANCE_DIR"]) / area
         return LocalFolder(Path(folder))
-    # One client per process (boto3's clients are thread-safe but are not to cross a fork: the print worker forks)
+    # One client per process and settings (boto3's clients are thread-safe, but are not to cross a fork: the
+    # print worker forks its work horses)
+    key = (os.getpid(), *(config.get(k) for k in ("S3_ENDPOINT_URL", "S3_REGION", "S3_ACCESS_KEY_ID", "S3_ADDRESSING_STYLE")))
     clients = app.extensions.setdefault("aid_s3_clients", {})
-    if os.getpid() not in clients:
+    if key not in clients:
         clients.clear()
-        clients[os.getpid()] = s3_client(config)
+        clients[key] = s3_client(config)
     prefix = (config.get("S3_PREFIX") or "").strip("/")
-    return S3(clients[os.getpid()], config["S3_BUCKET"], f"{prefix}/{area}/" if prefix else f"{area}/")
+    return S3(clients[key], config["S3_BUCKET"], f"{prefix}/{area}/" if prefix else f"{area}/")
 
 
 def uploads() -> Store:
