@@ -128,3 +128,15 @@ def test_a_photo_goes_through_its_screen_into_the_store_and_back_only_to_its_sch
         purge(db.session.get(PublicityPhoto, photo_id), db.session.get(PublicityActivity, activity_id))
         db.session.commit()
         storage.uploads().delete(stored)
+
+
+def test_healthz_says_whether_the_store_can_be_used(app, configured, monkeypatch):
+    client = app.test_client()
+    answer = client.get("/healthz").get_json()["checks"]["storage"]
+    assert answer["ok"] is True and answer["backend"] == configured["STORAGE_BACKEND"]
+    if configured["STORAGE_BACKEND"] == "s3":
+        monkeypatch.setitem(app.config, "S3_BUCKET", "no-such-bucket")
+    else:
+        monkeypatch.setitem(app.config, "UPLOAD_DIR", "/proc/no-such-folder")
+    r = client.get("/healthz")
+    assert r.status_code == 503 and r.get_json()["checks"]["storage"]["ok"] is False

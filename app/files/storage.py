@@ -23,6 +23,8 @@ The store is chosen by STORAGE_BACKEND:
 Flask-AppBuilder keeps files only through its own upload folder (``UPLOAD_FOLDER``, a local folder
 served by its ``download`` routes, which app/errors.py turns off), and Flask-Uploads-style
 extensions are local folders too: neither stores in an object store, hence this small module.
+fsspec with s3fs would give one interface over both, but s3fs brings aiobotocore and aiohttp and
+pins botocore narrowly, for the six operations below that are a few lines each on boto3.
 
 A file is stored only once app/files/uploads.py has checked it, and it lives only if the record
 that names it does: a file saved during a transaction that is rolled back, or that a request
@@ -61,6 +63,8 @@ class Store(Protocol):
     def exists(self, name: str) -> bool: ...
 
     def names(self) -> Iterator[tuple[str, int]]: ...  # every file: name and size in bytes
+
+    def check(self) -> None: ...  # raises when the store cannot be used now (/healthz)
 
 
 def checked_name(name: str) -> str:
@@ -111,6 +115,11 @@ class LocalFolder:
 
     def exists(self, name):
         return self.path(name).is_file()
+
+    def check(self):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(self.folder, os.W_OK | os.X_OK):
+            raise PermissionError(f"the folder {self.folder.name}/ cannot be written")
 
     def names(self):
         if not self.folder.is_dir():
@@ -189,6 +198,9 @@ class S3:
             if self._missing(exc):
                 return False
             raise
+
+    def check(self):
+        self.client.head_bucket(Bucket=self.bucket)
 
     def names(self):
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
