@@ -132,10 +132,10 @@ class LocalFolder:
 # --- an S3-compatible object store -------------------------------------------------------------
 
 class _Body(io.RawIOBase):
-    """An object's body, read as it comes (never all in memory), with its length for Content-Length."""
+    """An object's body, read as it comes (never all in memory)."""
 
-    def __init__(self, body, length):
-        self._body, self.content_length = body, length
+    def __init__(self, body):
+        self._body = body
 
     def readable(self):
         return True
@@ -149,6 +149,12 @@ class _Body(io.RawIOBase):
         if not self.closed:
             self._body.close()
         super().close()
+
+
+class _Reader(io.BufferedReader):
+    """Reads whole parts (tarfile wants exactly what it asks for) and knows its length, for Content-Length."""
+
+    content_length = None
 
 
 class S3:
@@ -179,7 +185,9 @@ class S3:
             if self._missing(exc):
                 raise FileNotFoundError(name) from exc
             raise
-        return _Body(answer["Body"], answer.get("ContentLength"))
+        reader = _Reader(_Body(answer["Body"]), buffer_size=1 << 16)
+        reader.content_length = answer.get("ContentLength")
+        return reader
 
     def get(self, name):
         with self.open(name) as body:
