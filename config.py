@@ -95,7 +95,20 @@ class Config:
 
     INSTANCE_DIR = str(INSTANCE_DIR)
     AID_ENV = AID_ENV
-    UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # default: INSTANCE_DIR/uploads
+    # --- where files are kept (app/files/storage.py): uploads and print jobs' PDFs ----------------
+    # local: a folder, STORAGE_DIR/uploads and STORAGE_DIR/print_jobs (STORAGE_DIR default: INSTANCE_DIR);
+    # with several web machines, one folder they all mount.  s3: a bucket of an S3-compatible store.
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local").strip().lower() or "local"
+    STORAGE_DIR = os.environ.get("STORAGE_DIR")
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # default: STORAGE_DIR/uploads
+    S3_BUCKET = os.environ.get("S3_BUCKET")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")  # keys are <prefix>/uploads/<name> and <prefix>/print_jobs/<name>
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL")  # MinIO, Ceph, a cloud's S3 service; unset: AWS
+    S3_REGION = os.environ.get("S3_REGION")
+    # unset: boto3's own chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, ~/.aws, the machine's role)
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY")
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE")  # path (default with S3_ENDPOINT_URL) or virtual
     BACKUP_DIR = os.environ.get("BACKUP_DIR")  # default: INSTANCE_DIR/backups (flask backup create)
 
     # --- the audit trail (app/security/audit.py) -------------------------------------
@@ -191,7 +204,8 @@ class Config:
 
     # --- printed documents (app/reports) -----------------------------------
     PDF_FONT_DIR = os.environ.get("PDF_FONT_DIR")  # default: INSTANCE_DIR/fonts (cut-down Chinese faces)
-    PRINT_JOB_DIR = os.environ.get("PRINT_JOB_DIR")  # default: INSTANCE_DIR/print_jobs
+    PRINT_JOB_DIR = os.environ.get("PRINT_JOB_DIR")  # default: STORAGE_DIR/print_jobs (STORAGE_BACKEND=local)
+    PRINT_QUEUE = os.environ.get("PRINT_QUEUE", "print")  # the RQ queue's name (one per installation sharing a Redis)
     PRINT_JOB_KEEP_HOURS = float(os.environ.get("PRINT_JOB_KEEP_HOURS", "72"))
     PRINT_JOB_LEASE_SECONDS = int(os.environ.get("PRINT_JOB_LEASE_SECONDS", "60"))
     PRINT_JOB_UNCLAIMED_SECONDS = int(os.environ.get("PRINT_JOB_UNCLAIMED_SECONDS", "900"))

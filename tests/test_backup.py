@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from tests.conftest import WORLD
+from tests.test_storage import moto_s3  # noqa: F401 (a fixture)
 
 
 def _run(app, *args):
@@ -35,8 +36,8 @@ def _uploads(app):
     from app.operations import backup
 
     with app.app_context():
-        folder = backup.upload_dir()
-        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in backup._upload_files(folder)}
+        store = backup.upload_store()
+        return {name: store.get(name) for name, _ in backup._upload_files(store)}
 
 
 def _leftovers(app):
@@ -44,7 +45,10 @@ def _leftovers(app):
     from app.operations import backup
 
     with app.app_context():
-        places = [backup.upload_dir(), backup.backup_dir()]
+        places = [backup.backup_dir()]
+        folder = getattr(backup.upload_store(), "folder", None)
+        if folder is not None and folder.is_dir():
+            places.append(folder)
         if db.engine.dialect.name == "sqlite":
             places.append(backup._sqlite_path().parent)
     return sorted(str(p) for folder in places for p in folder.iterdir()
@@ -81,8 +85,8 @@ def _mutate(app):
             conn.execute(sa.insert(School.__table__).values(code="BK001", name="备份测试新学校", stage="primary", town="武岗镇"))
             attachment = conn.execute(sa.select(Submission.__table__.c.file_path).where(Submission.__table__.c.id == WORLD.submission_b)).scalar_one()
             photo = conn.execute(sa.select(PublicityPhoto.__table__.c.path).where(PublicityPhoto.__table__.c.id == WORLD.photo_b)).scalar_one()
-        storage.path_of(attachment).write_bytes("改过的附件".encode())
-        storage.path_of(photo).unlink()
+        storage.uploads().put(attachment, "改过的附件".encode())
+        storage.uploads().delete(photo)
         storage.save(b"after the backup", "new.pdf")
 
 
@@ -128,6 +132,38 @@ def test_round_trip_restores_every_table_and_the_uploads(app, state, tmp_path):
                                       .returning(table.c.id)).scalar_one()
                 assert new_id > max(row[0] for row in tables["school"])
                 transaction.rollback()
+
+
+def test_the_uploads_in_an_s3_bucket_are_backed_up_and_put_back(app, request, tmp_path, monkeypatch):
+    """STORAGE_BACKEND=s3: the backup reads the uploads from the bucket and the restore puts them back there."""
+    from app.files import storage
+
+    s3 = request.getfixturevalue("moto_s3")
+
+    with app.app_context():
+        local = storage.uploads()
+        files = {name: local.get(name) for name, _ in local.names()}
+    for key, value in s3.items():
+        monkeypatch.setitem(app.config, key, value)
+    with app.app_context():
+        bucket = storage.uploads()
+        for name, data in files.items():
+            bucket.put(name, data)
+    before = _tables(app), _uploads(app)
+    assert before[1] == files and len(files) >= 2
+    r = _run(app, "backup", "create", "--to", tmp_path)
+    assert r.exit_code == 0 and f"s3://{s3['S3_BUCKET']}/county/uploads/" in r.output, r.output
+    archive, = tmp_path.glob("aid-backup-*.tar.gz")
+    with app.app_context():
+        changed, dropped = sorted(files)[:2]
+        bucket.put(changed, "改过的附件".encode())
+        bucket.delete(dropped)
+        bucket.put("after.pdf", b"after the backup")
+    assert _uploads(app) != before[1]
+    r = _run(app, "backup", "restore", "--yes", "--no-safety-backup", archive)
+    assert r.exit_code == 0 and "核对无误" in r.output and "删除了备份之后新增的 1 个" in r.output, r.output
+    assert (_tables(app), _uploads(app)) == before
+    assert _leftovers(app) == []
 
 
 def test_the_manifest_and_the_revision_checks(app):
@@ -208,6 +244,8 @@ def test_what_is_not_a_backup_of_this_app_is_refused_and_nothing_changes(app, st
         "tampered.tar.gz": (dict(manifest=lambda m: m.update(database_sha256="0" * 64)), "校验和"),
         "unsafe.tar.gz": (dict(extra={"../outside.txt": b"x"}), "不安全"),
         "unlisted.tar.gz": (dict(extra={"uploads/unlisted.txt": b"x"}), "不在清单中"),
+        "nested.tar.gz": (dict(extra={"uploads/a/b.txt": b"x"}), "不是一个普通文件名"),
+        "hidden.tar.gz": (dict(extra={"uploads/.profile": b"x"}), "不是一个普通文件名"),
         "other-kind.tar.gz": (dict(manifest=lambda m: m.update(database="mysql")), "不能跨数据库类型"),
         "other-key.tar.gz": (dict(manifest=lambda m: m.update(encryption_key_fingerprint="0123456789abcdef")), "ENCRYPTION_KEY"),
     }

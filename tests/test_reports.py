@@ -74,11 +74,11 @@ def make_print_job_b(app):
     if getattr(WORLD, "print_job_b", None):
         return WORLD.print_job_b
     from app.models import PrintJob
-    from app.reports import jobs
+    from app.files import storage
 
     with app.app_context():
         name = "job-b-test.pdf"
-        (jobs.job_dir() / name).write_bytes("%PDF-1.4 乙校打印内容".encode())
+        storage.print_jobs().put(name, "%PDF-1.4 乙校打印内容".encode())
         job = PrintJob(school_id=WORLD.school_b, kind="letters", title="乙校打印任务", status="done", total=1, done=1,
                        file_path=name, file_size=10, params="{}", finished_at=datetime.utcnow(),
                        expires_at=datetime.utcnow() + timedelta(days=365))

@@ -196,13 +196,15 @@ def test_failure_shows_the_reason_and_old_pdfs_expire(app, officer_a):
     jobs.wait_local(app)
     done = _wait(app, done_id, {"done", "failed"})
     assert done["status"] == "done"
+    from app.files import storage
+
     with app.app_context():
-        path = jobs.job_dir() / done["file_path"]
-        assert path.exists()
+        pdfs = storage.print_jobs()
+        assert pdfs.get(done["file_path"]).startswith(b"%PDF")
         db.session.get(PrintJob, done_id).expires_at = datetime.utcnow() - timedelta(minutes=1)
         db.session.commit()
         jobs.reap()
         db.session.remove()
-    assert not path.exists()
+        assert not pdfs.exists(done["file_path"])
     assert _job(app, done_id)["status"] == "expired"
     assert officer_a.get(f"/printjobs/{done_id}/download").status_code == 404

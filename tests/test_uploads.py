@@ -236,19 +236,7 @@ def test_xml_tricks_and_zip_tricks_are_refused(app):
         uploads.check("学校,金额\n甲,100\n".encode("gb18030"), "表.csv")
 
 
-def test_a_stored_file_lives_only_if_its_record_is_committed(app):
-    with app.app_context():
-        dropped = storage.path_of(storage.save(b"%PDF-1.4", "a.pdf", session=db.session))
-        db.session.rollback()
-        assert not dropped.exists()
-        kept = storage.path_of(storage.save(b"%PDF-1.4", "b.pdf", session=db.session))
-        db.session.commit()
-        db.session.rollback()
-        assert kept.exists()
-        kept.unlink()
-    with app.test_request_context():
-        left = storage.path_of(storage.save(b"%PDF-1.4", "c.pdf", session=db.session))
-    assert not left.exists()  # the request ended without a commit
+# A stored file lives only if its record is committed: tests/test_storage.py, on a folder and on S3.
 
 
 # --- every place that takes a file, as every role that may use it ---------------------------------
@@ -343,7 +331,7 @@ def footprint(app, places):
             inspection=(inspection.rectification_status, inspection.evidence_path, inspection.rectification_done),
         )
         db.session.rollback()
-        state["files"] = sorted(p.name for p in storage.upload_dir().iterdir())
+        state["files"] = sorted(name for name, _ in storage.uploads().names())
     return state
 
 
@@ -448,8 +436,8 @@ def test_a_good_upload_still_goes_through_and_is_kept(app, officer_a, places):
     assert len(after["files"]) == len(before["files"]) + 1
     with app.app_context():
         photo = db.session.scalars(select(PublicityPhoto).where(PublicityPhoto.activity_id == places["activity"])).one()
-        assert storage.path_of(photo.path).read_bytes() == png
-        storage.path_of(photo.path).unlink()
+        assert storage.uploads().get(photo.path) == png
+        storage.uploads().delete(photo.path)
         purge(photo)
         db.session.commit()
 

@@ -7,8 +7,10 @@ A backup is one ``.tar.gz`` in BACKUP_DIR (default INSTANCE_DIR/backups), readab
 - ``database.sqlite3`` (SQLite: an online copy made with sqlite3's backup API, consistent while
   the app runs and writes) or ``database.pgdump`` (PostgreSQL: ``pg_dump --format=custom``,
   only the schema of the search_path when the engine sets one);
-- ``uploads/...``: UPLOAD_DIR (report attachments, rectification evidence, photos), copied after
-  the database so that every file a record of the copy names is there.
+- ``uploads/...``: the uploaded files (report attachments, rectification evidence, photos), read
+  from the store they are kept in (app/files/storage.py: the folder, or the S3 bucket), copied after
+  the database so that every file a record of the copy names is there.  Print jobs' PDFs are not
+  kept: they expire and can be printed again.
 
 Restore checks everything before it touches anything: the archive, the manifest, the database
 copy (a SQLite database with an ``alembic_version`` table, or a dump pg_restore can list with
@@ -46,7 +48,7 @@ MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
 PG_MEMBER = "database.pgdump"
 UPLOADS = "uploads"
-STAGING_PREFIX = ".restore-"  # staging folders inside UPLOAD_DIR while a restore runs
+STAGING_PREFIX = ".restore-"  # staging folders in BACKUP_DIR while a restore runs
 PG_LIB = Path("/usr/lib/postgresql")  # Debian: one bin/ per installed major version
 PG_HINT = "Debian 软件包 postgresql-client（apt-get install postgresql-client）"
 STOP_APP = ("恢复期间请停止网站进程（gunicorn / run.py）和打印进程（flask print-worker），"
@@ -67,10 +69,10 @@ def backup_dir() -> Path:
     return folder
 
 
-def upload_dir() -> Path:
+def upload_store():
     from app.files import storage
 
-    return storage.upload_dir()
+    return storage.uploads()
 
 
 def human_size(n: int) -> str:
@@ -319,14 +321,9 @@ def _dump_postgresql(staging: Path) -> tuple[Path, dict]:
                     "pg_dump_major": _tool_major(pg_dump)}
 
 
-def _upload_files(folder: Path) -> list[Path]:
-    files = []
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if rel.parts[0].startswith(STAGING_PREFIX) or path.is_symlink() or not path.is_file():
-            continue
-        files.append(path)
-    return files
+def _upload_files(store) -> list[tuple[str, int]]:
+    """Every uploaded file: stored name and size."""
+    return sorted(store.names())
 
 
 def _target_path(to: str | None, stamp: str, prefix: str) -> Path:
@@ -360,7 +357,7 @@ def create_backup(to: str | None = None, prefix: str = "aid-backup", echo=click.
         dump, info = _dump_sqlite(staging) if kind == "sqlite" else _dump_postgresql(staging)
         if not info["revision"]:
             raise BackupError("数据库中没有 alembic_version：还没有执行过 flask db upgrade，或者配置的不是本系统的数据库。")
-        uploads = upload_dir()
+        uploads = upload_store()
         files = _upload_files(uploads)  # after the database: every file a copied record names is here
         manifest = {
             "format": FORMAT,
@@ -376,7 +373,7 @@ def create_backup(to: str | None = None, prefix: str = "aid-backup", echo=click.
             "database_bytes": dump.stat().st_size,
             "database_sha256": _sha256(dump),
             **info,
-            "uploads": [{"path": p.relative_to(uploads).as_posix(), "bytes": p.stat().st_size} for p in files],
+            "uploads": [{"path": name, "bytes": size} for name, size in files],
         }
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
@@ -385,10 +382,11 @@ def create_backup(to: str | None = None, prefix: str = "aid-backup", echo=click.
             info_.size, info_.mtime, info_.mode = len(data), int(now.timestamp()), 0o600
             tar.addfile(info_, io.BytesIO(data))
             tar.add(dump, arcname=dump.name, recursive=False)
-            for path, entry in zip(files, manifest["uploads"]):
-                with open(path, "rb") as fh:
-                    member = tar.gettarinfo(arcname=f"{UPLOADS}/{entry['path']}", fileobj=fh)
+            for entry in manifest["uploads"]:
+                with uploads.open(entry["path"]) as fh:
+                    member = tarfile.TarInfo(f"{UPLOADS}/{entry['path']}")
                     member.size = entry["bytes"]  # as listed in the manifest (uploaded files are written once)
+                    member.mtime, member.mode = int(now.timestamp()), 0o600
                     tar.addfile(member, fh)
             raw.flush()
             os.fsync(raw.fileno())
@@ -401,7 +399,7 @@ def create_backup(to: str | None = None, prefix: str = "aid-backup", echo=click.
     echo(f"  数据库 {kind}{'（模式 ' + manifest['schema'] + '）' if manifest.get('schema') else ''}："
          f"{len(manifest['tables'])} 张表，共 {sum(manifest['tables'].values())} 行，"
          f"{human_size(manifest['database_bytes'])}，迁移版本 {manifest['alembic_revision']}")
-    echo(f"  上传文件 {len(files)} 个，{human_size(sum(e['bytes'] for e in manifest['uploads']))}（{uploads}）")
+    echo(f"  上传文件 {len(files)} 个，{human_size(sum(e['bytes'] for e in manifest['uploads']))}（{uploads.where}）")
     return target, manifest
 
 
@@ -532,8 +530,7 @@ def unpack(archive: Path, kind: str) -> Unpacked:
                 folder = Path(tempfile.mkdtemp(prefix=".restore-", dir=backup_dir()))
                 unpacked.temp_dirs.append(folder)
                 unpacked.database = folder / PG_MEMBER
-            uploads = upload_dir()
-            unpacked.uploads_staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=uploads))
+            unpacked.uploads_staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=backup_dir()))
             unpacked.temp_dirs.append(unpacked.uploads_staging)
             seen_db, seen_uploads = False, set()
             for member in tar:
@@ -549,6 +546,8 @@ def unpack(archive: Path, kind: str) -> Unpacked:
                     seen_db = True
                 elif path.parts[0] == UPLOADS and len(path.parts) > 1:
                     rel = PurePosixPath(*path.parts[1:]).as_posix()
+                    if not _plain_name(rel):
+                        raise BackupError(f"备份中的上传文件名 {rel!r} 不是一个普通文件名，拒绝恢复。")
                     if rel not in expected_uploads or rel in seen_uploads:
                         raise BackupError(f"备份中的上传文件 {rel!r} 不在清单中，拒绝恢复。")
                     _copy_member(tar, member, unpacked.uploads_staging / rel)
@@ -669,27 +668,29 @@ def _replace_postgresql(unpacked: Unpacked) -> list[str]:
     return sorted(tables - set(unpacked.manifest.get("tables", {})))
 
 
+def _plain_name(name: str) -> bool:
+    from app.files import storage
+
+    try:
+        return storage.checked_name(name) == name
+    except FileNotFoundError:
+        return False
+
+
 def _restore_uploads(unpacked: Unpacked) -> tuple[int, int, int]:
-    folder = upload_dir()
+    store = upload_store()
     staging = unpacked.uploads_staging
     wanted = {e["path"] for e in unpacked.manifest.get("uploads", [])}
     restored = 0
     for rel in sorted(wanted):
-        dest = folder / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        _like(staging / rel, dest if dest.exists() else folder)
-        if not dest.exists():
-            os.chmod(staging / rel, 0o644)
-        os.replace(staging / rel, dest)
+        with open(staging / rel, "rb") as fh:
+            store.put(rel, fh)
         restored += 1
     removed = 0
-    for path in _upload_files(folder):
-        if path.relative_to(folder).as_posix() not in wanted:
-            path.unlink()
+    for name, _ in _upload_files(store):
+        if name not in wanted:
+            store.delete(name)
             removed += 1
-    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        if path.is_dir() and not path.name.startswith(STAGING_PREFIX) and not any(path.iterdir()):
-            path.rmdir()
     return restored, removed, sum(e["bytes"] for e in unpacked.manifest.get("uploads", []))
 
 
@@ -719,7 +720,7 @@ def restore_backup(archive: Path, safety_backup: bool = True, other_key: bool = 
         echo(f"已恢复数据库（{kind}{'，模式 ' + manifest['schema'] if manifest.get('schema') else ''}，"
              f"{human_size(manifest['database_bytes'])}）")
         restored, removed, size = _restore_uploads(unpacked)
-        echo(f"已恢复上传文件 {restored} 个（{human_size(size)}）到 {upload_dir()}"
+        echo(f"已恢复上传文件 {restored} 个（{human_size(size)}）到 {upload_store().where}"
              + (f"，删除了备份之后新增的 {removed} 个" if removed else ""))
     finally:
         unpacked.cleanup()

@@ -4,6 +4,8 @@ Answers JSON, without a login and outside the login rate limit, and says nothing
 
 * ``database``: one ``SELECT 1`` on the app's engine (required);
 * ``redis``: a PING of REDIS_URL, when set (print jobs and the login rate limit use it);
+* ``storage``: the file store (app/files/storage.py) can be used: its folders can be written, or
+  its S3 bucket answers (required);
 * ``print_worker``: when REDIS_URL is set, print jobs wait on the RQ queue ``print`` until a
   ``flask print-worker`` takes them: at least one worker must be registered on that queue
   (RQ's ``Worker.all``; a worker that died drops out within RQ's worker TTL).
@@ -49,6 +51,14 @@ def check_database():
         conn.execute(text("SELECT 1"))
 
 
+def check_storage():
+    from app.files import storage
+
+    for area in storage.AREAS:
+        storage.store(area).check()
+    return {"backend": storage.backend(current_app.config)}
+
+
 def _redis():
     from redis import Redis
 
@@ -75,7 +85,7 @@ def check_print_worker():
 
 def health():
     """The answer of /healthz as (dict, HTTP status)."""
-    checks = {"database": _timed(check_database)}
+    checks = {"database": _timed(check_database), "storage": _timed(check_storage)}
     if current_app.config.get("REDIS_URL"):
         checks["redis"] = _timed(check_redis)
         if checks["redis"]["ok"]:

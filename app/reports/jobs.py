@@ -14,6 +14,9 @@ seconds while it works.  A worker that dies (killed, out of memory, machine
 restarted) stops renewing it; the next look at the jobs (a page, the progress
 poll, a worker starting) marks such a job failed, with the reason, instead of
 leaving it "running" forever.
+
+The finished PDF goes to the shared store (app/files/storage.py ``print_jobs``: a folder every
+machine mounts, or an S3 bucket), so any web process serves what any worker printed.
 """
 from __future__ import annotations
 
@@ -25,12 +28,12 @@ import secrets
 import socket
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app, has_app_context
 from sqlalchemy import select, update
 
 from app.extensions import db
+from app.files import storage
 from app.security.scope import unscoped
 from app import clock
 
@@ -44,21 +47,6 @@ def _cfg(key, default):
 
 def lease_seconds():
     return int(_cfg("PRINT_JOB_LEASE_SECONDS", 60))
-
-
-def job_dir() -> Path:
-    folder = Path(_cfg("PRINT_JOB_DIR", None) or Path(current_app.config["INSTANCE_DIR"]) / "print_jobs")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def job_file(job) -> Path | None:
-    if not job.file_path:
-        return None
-    path = (job_dir() / job.file_path).resolve()
-    if path.parent != job_dir().resolve():
-        return None
-    return path
 
 
 # --- creating and dispatching -------------------------------------------------------------
@@ -221,7 +209,7 @@ def run_job(job_id):
 
         pdf = print_letters(students, progress=progress, processes=_cfg("PRINT_PROCESSES", None))
         name = f"job-{job_id}-{secrets.token_hex(8)}.pdf"
-        (job_dir() / name).write_bytes(pdf)
+        storage.print_jobs().put(name, pdf)  # shared by every web process (app/files/storage.py)
         now = clock.now()
         _update(job_id, status="done", done=len(students), file_path=name, file_size=len(pdf), finished_at=now,
                 heartbeat_at=now, expires_at=now + timedelta(hours=float(_cfg("PRINT_JOB_KEEP_HOURS", 72))))
@@ -287,9 +275,9 @@ def reap(now=None):
 def _unlink(file_path):
     if file_path:
         try:
-            (job_dir() / Path(file_path).name).unlink(missing_ok=True)
-        except OSError:  # pragma: no cover
-            pass
+            storage.print_jobs().delete(file_path)
+        except Exception:  # pragma: no cover - a name that was never ours, or the store cannot be reached now
+            log.warning("print job file %r not removed", file_path, exc_info=True)
 
 
 def remove_file(job):

@@ -2,7 +2,7 @@
 资助育人 recognitions, and the figures page."""
 from datetime import date
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
@@ -146,7 +146,7 @@ class PublicityActivityView(AidModelView):
         photo = db.session.get(PublicityPhoto, int(photo_id)) if str(photo_id).isdigit() else None
         if photo is None:
             abort(404)
-        return send_file(storage.path_of(photo.path), download_name=photo.name)
+        return storage.send_upload(photo.path, photo.name, as_attachment=False)
 
 
 class PhotoForm(DynamicForm):

@@ -6,7 +6,7 @@ another school's application, notice or evidence file is not found (404).
 """
 from datetime import date
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
@@ -247,7 +247,7 @@ class IdentificationApplicationView(AidModelView):
             ApplicationEvidence.id == evidence_id, ApplicationEvidence.application_id == application.id))
         if evidence is None:
             abort(404)
-        return send_file(storage.path_of(evidence.path), as_attachment=True, download_name=evidence.name)
+        return storage.send_upload(evidence.path, evidence.name)
 
     @expose("/pdf/<int:pk>")
     @has_access

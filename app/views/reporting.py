@@ -1,6 +1,6 @@
 """信息报送 screens: the centre's tasks and reviews, the officer's to-do list and submissions."""
 
-from flask import abort, g, request, send_file, url_for
+from flask import abort, g, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.forms import DynamicForm
@@ -116,7 +116,7 @@ class SubmissionView(AidModelView):
         submission = self.datamodel.get(pk)  # through the school scope
         if submission is None or not submission.file_path:
             abort(404)
-        return send_file(storage.path_of(submission.file_path), as_attachment=True, download_name=submission.file_name)
+        return storage.send_upload(submission.file_path, submission.file_name)
 
 
 class CommentForm(DynamicForm):
@@ -168,7 +168,7 @@ class ReportingPagesView(BaseView):
             abort(404)
         if school_id is not None and school_id not in {s.id for s in targeted_schools(task, db.session)}:
             abort(404)
-        return send_file(storage.path_of(task.template_path), as_attachment=True, download_name=task.template_name)
+        return storage.send_upload(task.template_path, task.template_name)
 
     @expose("/figures/")
     @has_access

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Inspection, Loan, School, Student
 from app.models.printing import LetterPart, LetterPolicy, PrintJob
+from app.files import storage
 from app.reports import jobs
 from app.reports.documents import letter_classes, print_document
 from app.security.scope import current_school_scope
@@ -153,11 +154,10 @@ class PrintJobView(BaseView):
     @has_access
     def download(self, job_id):
         job = _get_or_404(PrintJob, job_id)
-        path = jobs.job_file(job) if job.status == "done" else None
-        if path is None or not path.exists():
+        if job.status != "done":
             abort(404)
-        return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"{job.title}.pdf",
-                         max_age=0)
+        return storage.send(storage.print_jobs(), job.file_path, f"{job.title}.pdf", mimetype="application/pdf",
+                            as_attachment=True, max_age=0)
 
     @expose("/<int:job_id>/retry", methods=["POST"])
     @has_access

@@ -1,5 +1,5 @@
 """监督检查 screens: inspections with their checklist scores, and rectification."""
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.fieldwidgets import Select2ManyWidget
 from flask_appbuilder.forms import DynamicForm
@@ -261,8 +261,7 @@ class InspectionView(AidModelView):
         inspection = self.datamodel.get(pk)
         if inspection is None or not inspection.evidence_path:
             abort(404)
-        return send_file(storage.path_of(inspection.evidence_path), as_attachment=True,
-                         download_name=inspection.evidence_name)
+        return storage.send_upload(inspection.evidence_path, inspection.evidence_name)
 
 
 class RectifyForm(DynamicForm):

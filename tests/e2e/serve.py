@@ -30,7 +30,9 @@ def seed():
 def main():
     # Seeded in a process of its own, like `make run` (flask seed-demo, then run.py): the serving
     # process starts on a database it did not write itself.
-    subprocess.run([sys.executable, "-m", "tests.e2e.serve", "seed"], check=True, stdout=subprocess.DEVNULL)
+    # E2E_SEED=0: serve a database made already (tests/test_two_processes.py: two servers on the suite's database).
+    if os.environ.get("E2E_SEED", "1") != "0":
+        subprocess.run([sys.executable, "-m", "tests.e2e.serve", "seed"], check=True, stdout=subprocess.DEVNULL)
     from app import create_app
 
     app = create_app()
