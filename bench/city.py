@@ -43,7 +43,8 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, select, text
 
-from app.demo import county as demo
+from app.demo import rows
+from app.models.choices import DEMO_TOWNS
 from app.extensions import db
 from bench.fastseed import _pg_text, _Writer  # noqa: F401  (_pg_text: the writer's text format)
 
@@ -52,7 +53,6 @@ STAGE_SUFFIX = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初
                 "complete": "完全中学", "vocational": "职业学校"}
 IDENTIFIED = 0.35          # share of pupils whose family is identified, every school year of the history
 HISTORY_YEARS = 4          # school years of identifications and awards before the current one
-BAND_STAGES = ("kindergarten", "senior", "complete", "vocational")
 
 
 try:  # personal data encrypted at rest (app/security/crypto.py): rows written past the column types are encrypted here
@@ -136,26 +136,21 @@ def _extra_schools(rng, n_from, n_to):
     out = []
     for n in range(n_from, n_to + 1):
         stage = stages[(n * 37) % len(stages)]
-        town = demo.DEMO_TOWNS[n % len(demo.DEMO_TOWNS)]
-        out.append(dict(code=f"341124{1000 + n:04d}", name=f"{county}{town}第{n}{STAGE_SUFFIX[stage]}", stage=stage,
-                        town=town, address=f"{county}{town}学府路{n}号", principal=demo._name(rng),
-                        phone=f"0550-6{rng.randrange(100000, 999999)}",
-                        complaint_hotline=f"0550-6{rng.randrange(100000, 999999)}", active=True))
+        town = DEMO_TOWNS[n % len(DEMO_TOWNS)]
+        out.append(rows.school_row(rng, f"341124{1000 + n:04d}", f"{county}{town}第{n}{STAGE_SUFFIX[stage]}", stage, town,
+                                   county, street="学府路", number=n, exchange="6"))
     return out
 
 
 def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=None, log=print):
     """The city described in the module's docstring; returns the number of rows of each table."""
     from app.demo.county import seed_demo
-    from app.kpi.funds import compliance
     from app.models import (
         AidProgram, Award, Complaint, HomeVisit, Identification, Inspection, InspectionItem, InspectionScore, Loan,
         PublicityActivity, RepaymentDue, ReportTask, School, SchoolFund, Semester, Student, Submission,
     )
     from app.models.reporting import report_task_school
-    from app.rules import cards
     from app.rules.identification import school_year_of
-    from app.rules.loans import instalments
 
     today = today or date.today()
     rng = random.Random(seed)
@@ -201,18 +196,13 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
     st_table = _Table(conn, Student)
     id_table = _Table(conn, Identification, after=(st_table,))
     used_ids = set(session.scalars(select(Student.id_number)).all())
-    total_weight = sum(demo.WEIGHT[s["stage"]] for s in all_schools)
-    made = 0
     pupils_of = {}            # school id -> [student id] (home visits, loans)
-    identified = {}           # school year -> [(student id, school id, stage, level, priority)]
+    identified = {}           # school year -> [(student id, school id, stage, level, priority, boarding)]
     stage_of = {s["id"]: s["stage"] for s in all_schools}
-    for i, school in enumerate(all_schools):
-        share = students - made if i == len(all_schools) - 1 else round(students * demo.WEIGHT[school["stage"]] / total_weight)
-        share = max(0, min(share, students - made))
-        made += share
-        rows = demo._students_for(rng, school, share, year_start, used_ids, division)
+    for school, share in rows.school_shares(all_schools, students):
         ids = pupils_of.setdefault(school["id"], [])
-        for r in rows:
+        for _ in range(share):
+            r = rows.pupil_row(rng, school, year_start, used_ids, division)
             gap = rng.random()
             if gap < 0.012:
                 r["guardian_phone"] = None
@@ -222,15 +212,12 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
             ids.append((sid, r["grade"]))
             if rng.random() >= IDENTIFIED:
                 continue
-            stage = school["stage"]
-            if stage == "complete":
-                stage = "senior" if r["grade"].startswith("高") else "junior"
+            stage = rows.pupil_stage(school["stage"], r["grade"])
             for y in range(year_start - HISTORY_YEARS, year_start + 1):
                 sy = f"{y}-{y + 1}"
-                on = min(date(y, 9, 1) + timedelta(days=rng.randrange(0, 40)), today)
-                d = demo._identification(rng, sid, school["id"], sy, on)
+                d = rows.identification_row(rng, sid, school["id"], sy, rows.identification_day(rng, y, today))
                 id_table.add(d)
-                identified.setdefault(sy, []).append((sid, school["id"], stage, d["level"], d["is_priority"]))
+                identified.setdefault(sy, []).append((sid, school["id"], stage, d["level"], d["is_priority"], r["boarding"]))
     st_table.flush()
     id_table.flush()
     counts["students"], counts["identifications"] = st_table.count, id_table.count
@@ -240,12 +227,12 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
     programs = dict(session.execute(select(AidProgram.name, AidProgram.id)).all())
     aw = _Table(conn, Award)
     card_of = {}
-    main = demo._MAIN_GRANT
     for semester in semesters:
         if aw.count + len(aw.rows) >= awards:
             break
         current = semester.is_current
-        for n, (sid, school_id, stage, level, priority) in enumerate(identified.get(semester.school_year, [])):
+        since = (semester.school_year, semester.term)
+        for sid, school_id, stage, level, priority, boarding in identified.get(semester.school_year, []):
             if aw.count + len(aw.rows) >= awards:
                 break
             if rng.random() < (0.04 if priority else 0.12):
@@ -253,34 +240,17 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
             aid_card = stage in ("senior", "vocational")
             card = card_of.get(sid)
             if card is None:
-                card = cards.make("6217" if aid_card else "6228", 19, 10_000_000 + sid)
+                card = rows.card_number(aid_card, sid)
                 # encrypted once per pupil (the writer leaves an encrypted value as it is)
                 card = card_of[sid] = _crypto.encrypt(card) if aw.encrypt else card
-            grants = [(main[stage], demo._LEVEL_AMOUNTS[main[stage]][level])]
-            if priority and stage == "senior":
-                grants.append(("普通高中免学费", "850"))
-            if stage == "vocational":
-                grants.append(("中职免学费", "1000"))
-            if stage in ("kindergarten", "senior", "vocational") and rng.random() < 0.3:
-                grants.append(("校内资助", "500"))
-            if stage == "senior" and rng.random() < 0.1:
-                grants.append(("大学新生入学资助", "500"))
-            if stage in ("primary", "junior", "senior") and rng.random() < 0.15:
-                grants.append(("滴水慈善基金会手拉手结对助学", "500"))
-            for program, amount in grants:
-                if current:
-                    status = rng.choices(["paid", "approved", "proposed"], [6, 2, 2])[0]
-                else:
-                    status = "void" if rng.random() < 0.015 else "paid"
+            for program in rows.grants(rng, stage, priority, school_aid=0.3, freshman=0.1, pairing=0.15):
+                amount = rows.award_amount(program, stage, boarding, level, since)
+                status = rows.award_status(rng, current, void_share=0.015)
                 paid_on = None
-                if status == "paid" and rng.random() >= 0.003:
-                    paid_on = min(semester.starts_on + timedelta(days=rng.randrange(30, 80)), today)
-                aw.add(dict(student_id=sid, school_id=school_id, program_id=programs[program], semester_id=semester.id,
-                            amount=Decimal(amount), card_kind="aid_card" if aid_card else "bank_card", card_number=card,
-                            status=status,
-                            approved_at=datetime.combine(semester.starts_on, time(9)) if status != "proposed" else None,
-                            paid_on=paid_on, void_reason="重复申报，已撤销" if status == "void" else None,
-                            voided_at=datetime.combine(semester.starts_on, time(10)) if status == "void" else None))
+                if status == "paid" and rng.random() >= 0.003:  # a few paid without the day recorded
+                    paid_on = rows.paid_day(rng, semester.starts_on, today)
+                aw.add(rows.award_row(sid, school_id, programs[program], semester.id, semester.starts_on, amount, status,
+                                      card=None if rows.is_waiver(program) else card, aid_card=aid_card, paid_on=paid_on))
         log(f"awards: {aw.count + len(aw.rows):,} (down to {semester.school_year} from {semester.starts_on})")
     aw.flush()
     counts["awards"] = aw.count
@@ -363,17 +333,12 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
     funds = _Table(conn, SchoolFund)
     have_fund = {(s, y) for s, y in session.execute(select(SchoolFund.school_id, SchoolFund.year))}
     for school in all_schools:
-        if school["stage"] not in BAND_STAGES:
+        if school["stage"] not in rows.FUND_STAGES:
             continue
         for y in (year_start - 1, year_start):
             if (school["id"], y) in have_fund:
                 continue
-            income = Decimal(rng.randrange(300, 6000) * 1000)
-            ratio = Decimal(rng.choice(["0.030", "0.035", "0.040", "0.045", "0.050", "0.050", "0.025", "0.060"]))
-            extracted = (income * ratio).quantize(Decimal("1"))
-            funds.add(dict(school_id=school["id"], year=y, operating_income=income, extracted=extracted,
-                           compliance=compliance(school["stage"], income, extracted),
-                           ledger_reference=f"资助专户-{school['code'][-4:]}"))
+            funds.add(rows.fund_row(rng, school, y, ratios=rows.RATIOS + ["0.060"], reference_digits=4))
     funds.flush()
     counts["school_funds"] = funds.count
 
@@ -392,30 +357,14 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
     borrowers = rng.sample(seniors, k=min(len(seniors), students // 60))
     for n, (sid, school_id, grade) in enumerate(borrowers):
         entry = year_start if grade == "高三" else year_start - rng.randrange(1, 9)
-        years_since = year_start - entry
-        if years_since == 0:
-            status = rng.choices(["pre_applied", "accepted", "approved", "rejected", "contracted", "disbursed"],
-                                 [3, 2, 2, 1, 2, 6])[0]
-        elif years_since < 4:
-            status = "disbursed"
-        else:
-            status = rng.choices(["graduated", "repaying", "settled", "overdue"], [1, 6, 2, 1])[0]
+        status = rows.loan_status(rng, year_start - entry)
         amount = Decimal(rng.choice([6000, 8000, 10000, 12000])) if status != "pre_applied" else None
-        graduation = date(entry + 4, 7, 1)
-        grace, term = rng.choice([0, 1, 2, 3]), rng.choice([10, 12, 15])
-        lid = loans.add(dict(
-            student_id=sid, school_id=school_id, co_borrower=demo._name(rng), co_borrower_phone=demo._phone(rng),
-            university="安徽大学", major="汉语言文学", degree="undergraduate", academic_year=f"{entry}-{entry + 1}",
-            amount=amount, expected_graduation=graduation, grace_years=grace, repayment_years=term, status=status,
-            contract_number=f"CT{entry}{n:06d}" if status not in ("pre_applied", "accepted", "approved", "rejected") else None,
-            reject_reason="材料不全" if status == "rejected" else None,
-            graduation_confirmed_on=graduation if status in ("graduated", "repaying", "settled", "overdue") else None))
+        loan = rows.loan_row(rng, sid, school_id, entry, status, amount, rows.person_name(rng), rows.mobile(rng),
+                             "安徽大学", "汉语言文学", f"CT{entry}{n:06d}")
+        lid = loans.add(loan)
         if status in ("repaying", "settled", "overdue"):
-            for due_on, principal, interest in instalments(amount, rate_of(entry), graduation, grace, term):
-                paid = status == "settled" or (due_on < today and (status == "repaying" or due_on.year < today.year - 1))
-                dues.add(dict(loan_id=lid, school_id=school_id, due_on=due_on, principal=principal, interest=interest,
-                              paid_principal=principal if paid else Decimal("0"), paid_interest=interest if paid else Decimal("0"),
-                              paid_on=min(due_on, today) if paid else None))
+            for due in rows.due_rows(lid, loan, rate_of(entry), today):
+                dues.add(due)
     loans.flush()
     dues.flush()
     counts["loans"], counts["repayment_dues"] = loans.count, dues.count

@@ -93,7 +93,6 @@ MAIN_GRANT = {"kindergarten": "学前教育资助", "primary": "义务教育家�
 # Stages of the schools added beyond the demo's 28 (a county's mix, mostly primary and kindergartens).
 EXTRA_STAGES = ["primary", "kindergarten", "junior", "primary", "senior", "kindergarten", "complete", "primary",
                 "vocational", "junior"]
-FIRST_AGE = {"kindergarten": 3, "primary": 6, "junior": 12, "senior": 15, "complete": 12, "vocational": 15}
 ATTACHMENT = ("学校,应报人数,已报人数\n" + "\n".join(f"{g}年级,{40 + g},{38 + g}" for g in range(1, 7)) + "\n").encode()
 
 
@@ -153,31 +152,6 @@ def pg_server_version(admin_url):
 # --------------------------------------------------------------------------------------
 
 
-def _students(rng, school, count, year_start, used_ids, division, grades=None):
-    """Pupils of a school with valid, unique ID numbers and a grade that fits its stage."""
-    from app.rules import idcard
-    from app.demo.county import _name, _phone
-    from app.models.choices import GRADES_BY_STAGE
-
-    stage = school.stage
-    all_grades = GRADES_BY_STAGE[stage]
-    rows = []
-    for _ in range(count):
-        grade = rng.choice(grades or all_grades)
-        g = all_grades.index(grade)
-        born = date(year_start - FIRST_AGE[stage] - g, 9, 1) - timedelta(days=rng.randrange(0, 365))
-        while True:
-            number = idcard.make(division, born, rng.randrange(0, 1000))
-            if number not in used_ids:
-                used_ids.add(number)
-                break
-        rows.append(dict(school_id=school.id, name=_name(rng), gender="M" if int(number[16]) % 2 else "F",
-                         id_number=number, birth_date=born, grade=grade, class_name=f"{rng.randrange(1, 9)}班",
-                         enrolment_year=year_start - g, guardian=_name(rng), guardian_phone=_phone(rng),
-                         address=f"{school.town}学府路{rng.randrange(1, 200)}号"))
-    return rows
-
-
 def seed(app, args, deadline):
     """The county, the officers, the pupils each officer works on, and the open report tasks.
 
@@ -187,7 +161,9 @@ def seed(app, args, deadline):
     from sqlalchemy import func, insert, select
 
     from app.cli import create_user
+    from app.demo import rows as demo_rows
     from app.demo.county import seed_demo
+    from app.models.choices import DEMO_TOWNS
     from app.extensions import db
     from app.models import AidProgram, Award, InfoOfficer, ReportTask, School, Semester, Student
     from app.security.roles import SCHOOL_OFFICER
@@ -205,10 +181,9 @@ def seed(app, args, deadline):
         county = current_app.config["COUNTY_NAME"]
         for n in range(have + 1, args.schools + 1):
             stage = EXTRA_STAGES[n % len(EXTRA_STAGES)]
-            town = ["襄河镇", "古河镇", "大墅镇", "二郎口镇", "武岗镇", "马厂镇", "石沛镇", "西王镇", "六镇镇", "十字镇"][n % 10]
-            db.session.add(School(code=f"3411249{n:03d}", name=f"{county}{town}负载测试第{n}学校", stage=stage, town=town,
-                                  address=f"{county}{town}学府路{n}号", principal="张校长", phone="0550-5000000",
-                                  complaint_hotline="0550-5000001", active=True))
+            town = DEMO_TOWNS[n % len(DEMO_TOWNS)]
+            db.session.add(School(**demo_rows.school_row(rng, f"3411249{n:03d}", f"{county}{town}负载测试第{n}学校", stage,
+                                                         town, county, street="学府路", number=n)))
         db.session.commit()
         schools = db.session.scalars(select(School).order_by(School.id)).all()[: max(args.users, args.schools)]
 
@@ -230,7 +205,8 @@ def seed(app, args, deadline):
         plan = []
         for school in schools:
             grades = ["高一", "高二", "高三"] if school.stage == "complete" else None  # 完全中学: its senior pupils
-            rows = _students(rng, school, args.edit_pool + args.award_pool, year_start, used_ids, division, grades)
+            rows = [demo_rows.pupil_row(rng, school, year_start, used_ids, division, grades)
+                    for _ in range(args.edit_pool + args.award_pool)]
             db.session.execute(insert(Student), rows)
             db.session.flush()
             numbers = [r["id_number"] for r in rows]

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 
 from app import clock
 from app.demo.guard import demo_only
+from app.demo.rows import staff_name
 from app.extensions import db
 from app.models import Identification
 from app.models.complaints import Complaint, ComplaintStep
@@ -158,12 +159,12 @@ def seed_outreach(rng, schools, year_start, today):
                 audience=rng.randrange(30, 600), target_stage=stage, notes=None,
                 created_at=clock.now(), updated_at=clock.now()))
         full_time = rng.random() < 0.75
-        staff.append(dict(school_id=school["id"], name=_person(rng), post="资助专干",
+        staff.append(dict(school_id=school["id"], name=staff_name(rng), post="资助专干",
                           employment="full_time" if full_time else "part_time",
                           since=date(year_start - rng.randrange(0, 6), 9, 1), until=None,
                           created_at=clock.now(), updated_at=clock.now()))
         if rng.random() < 0.2:
-            staff.append(dict(school_id=school["id"], name=_person(rng), post="资助专干", employment="part_time",
+            staff.append(dict(school_id=school["id"], name=staff_name(rng), post="资助专干", employment="part_time",
                               since=date(year_start - 4, 9, 1), until=date(year_start, 8, 31),
                               created_at=clock.now(), updated_at=clock.now()))
         if pupils and school["stage"] in ("junior", "senior", "complete", "vocational"):
@@ -191,11 +192,6 @@ def seed_outreach(rng, schools, year_start, today):
     db.session.commit()
     return dict(visits=len(visits), activities=len(activities), staff=len(staff), trainings=len(sessions),
                 stars=len(stars))
-
-
-def _person(rng):
-    return rng.choice("王李张刘陈杨黄赵吴周徐孙马朱胡") + rng.choice(["敏", "伟", "芳", "军", "静", "磊", "霞", "涛", "燕", "超"])
-
 
 
 CHECKLIST = [("资金专款专用", 20), ("单独立账、账目清晰", 15), ("资助名单公示规范", 15), ("困难认定程序规范", 15),
