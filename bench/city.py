@@ -188,7 +188,7 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
                                  payment_deadline=date(y, 12, 31) if term == "1" else date(y + 1, 6, 30), is_current=False))
     session.flush()
     semesters = session.execute(
-        select(Semester.id, Semester.school_year, Semester.starts_on, Semester.is_current).order_by(Semester.starts_on.desc())
+        select(Semester.id, Semester.school_year, Semester.term, Semester.starts_on, Semester.is_current).order_by(Semester.starts_on.desc())
     ).all()
     semesters = [s for s in semesters if s.starts_on <= today]
 

@@ -183,18 +183,24 @@ _SOURCE = {"cat_registered_poor": "poverty_office", "cat_subsistence": "civil_af
            "cat_extreme_poverty": "civil_affairs", "cat_disability": "disabled_fed"}
 
 
-def identification_row(rng, student_id, school_id, school_year, on, **over):
+def identification_row(rng, student_id, school_id, school_year, on, level=None, categories=None, **over):
     """A family's difficulty identification: a level and categories in a county's mix (a quarter
-    建档立卡, some 低保, a few 特困 or 残疾, half 其他), verified by the department that keeps each list."""
-    level = rng.choices(["special", "difficult", "general"], weights=[20, 45, 35])[0]
+    建档立卡, some 低保, a few 特困 or 残疾, half 其他; or the ``level`` and ``categories`` given), verified
+    by the department that keeps the list of its first category."""
+    if level is None:
+        level = rng.choices(["special", "difficult", "general"], weights=[20, 45, 35])[0]
     flags = {name: False for name, _, _ in CATEGORIES}
-    pick = rng.choices(
-        ["cat_registered_poor", "cat_subsistence", "cat_extreme_poverty", "cat_disability", "cat_orphan", "cat_other"],
-        weights=[25, 15, 3, 4, 1, 52],
-    )[0]
-    flags[pick] = True
-    if pick != "cat_other" and rng.random() < 0.15:
-        flags[rng.choice(["cat_subsistence", "cat_disability"])] = True
+    if categories:
+        pick = categories[0]
+        flags.update({name: True for name in categories})
+    else:
+        pick = rng.choices(
+            ["cat_registered_poor", "cat_subsistence", "cat_extreme_poverty", "cat_disability", "cat_orphan", "cat_other"],
+            weights=[25, 15, 3, 4, 1, 52],
+        )[0]
+        flags[pick] = True
+        if pick != "cat_other" and rng.random() < 0.15:
+            flags[rng.choice(["cat_subsistence", "cat_disability"])] = True
     priority = any(flags[c] for c, _, p in CATEGORIES if p)
     row = dict(student_id=student_id, school_id=school_id, school_year=school_year, level=level, is_priority=priority,
                evidence_source=_SOURCE.get(pick, "school"), identified_on=on, notes=None, **flags)
