@@ -136,9 +136,12 @@ def _seed_aid(rng, schools, year_start, today):
     stage_of = {s["id"]: s["stage"] for s in schools}
     names = dict(db.session.execute(select(Student.id, Student.name)).all())
     guardians = {sid: g or names[sid] for sid, g in db.session.execute(select(Student.id, Student.guardian)).all()}
-    # 认定 is yearly: last school year's identifications of the same pupils, on which last semester's awards rest
+    # 认定 is yearly: last school year's identifications of the same pupils, on which last semester's awards rest.
+    # (Read in a stated order, here and wherever random draws follow: an unordered read comes back in the order
+    # of whatever index the database walks, keyed hashes included, so the same seed would make another county.)
     this_year = current.school_year
-    last = db.session.scalars(select(Identification).where(Identification.school_year == this_year)).all()
+    last = db.session.scalars(select(Identification).where(Identification.school_year == this_year)
+                              .order_by(Identification.id)).all()
     _insert(Identification, [
         dict(student_id=i.student_id, school_id=i.school_id, school_year=previous.school_year, level=i.level,
              is_priority=i.is_priority, evidence_source=i.evidence_source,
@@ -150,6 +153,7 @@ def _seed_aid(rng, schools, year_start, today):
         select(Identification.student_id, Identification.school_id, Identification.level, Identification.is_priority,
                Student.grade, Student.boarding)
         .join(Student, Student.id == Identification.student_id).where(Identification.school_year == this_year)
+        .order_by(Identification.id)
     ).all()
     awards = []
     for n, (student_id, school_id, level, priority, grade, boarding) in enumerate(identified):

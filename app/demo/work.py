@@ -184,7 +184,7 @@ def seed_outreach(rng, schools, year_start, today):
                 if d <= today]
     db.session.add_all(sessions)
     db.session.flush()
-    present = db.session.scalars(select(AidStaff).where(AidStaff.until.is_(None))).all()
+    present = db.session.scalars(select(AidStaff).where(AidStaff.until.is_(None)).order_by(AidStaff.id)).all()
     for s in sessions:
         for person in present:
             if person.since <= s.held_on and rng.random() < 0.8:
@@ -254,7 +254,7 @@ def seed_budgets(rng, today):
         select(Award.program_id, func.sum(Award.amount))
         .where(Award.status.in_(("approved", "paid")), Award.paid_on.is_(None) | (Award.paid_on >= date(year, 1, 1)))
         .group_by(Award.program_id)).all())
-    for program in db.session.scalars(select(AidProgram).where(AidProgram.active.is_(True))):
+    for program in db.session.scalars(select(AidProgram).where(AidProgram.active.is_(True)).order_by(AidProgram.id)):
         shares = (60, 32, 0, 8) if program.kind == "national" else (0, 0, 0, 100) if program.kind == "school" else (0, 50, 0, 50)
         # the plan: what the programme pays this year, give or take
         planned = (Decimal(paid.get(program.id) or program.standard_amount * 20) * Decimal(rng.choice(["1.05", "1.1", "1.2"]))
@@ -279,7 +279,7 @@ def seed_budgets(rng, today):
     # (免学费 is credited to the school: never in a bank batch)
     waiting = db.session.execute(select(Award.program_id).join(AidProgram, AidProgram.id == Award.program_id)
                                  .where(Award.semester_id == semester.id, Award.status == "approved",
-                                        AidProgram.waiver.is_(False)).limit(1)).scalar()
+                                        AidProgram.waiver.is_(False)).order_by(Award.id).limit(1)).scalar()
     if waiting:
         batch = build_batch(db.session, semester, db.session.get(AidProgram, waiting))
         mark_exported(batch)
