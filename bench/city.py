@@ -283,14 +283,11 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
                 for sid in asked:
                     if rng.random() < (0.6 if future else 0.08):
                         continue  # not submitted
-                    late = not future and rng.random() < 0.12
-                    at = deadline + (timedelta(days=rng.randrange(1, 5)) if late else -timedelta(days=rng.randrange(0, 6), hours=3))
-                    status = "submitted" if future else rng.choices(["accepted", "returned", "submitted"], [75, 15, 10])[0]
-                    first = subs.add(dict(task_id=tid, school_id=sid, content="详见附件。", submitted_at=at, late=late,
-                                          status=status, review_comment="请补充分年级人数。" if status == "returned" else None,
-                                          reviewed_at=at + timedelta(days=2) if status != "submitted" else None))
-                    if status == "returned":
-                        again = at + timedelta(days=rng.randrange(3, 8))
+                    answer = rows.submission_row(rng, tid, sid, deadline, late_share=0.12, weights=(75, 15, 10),
+                                                 future=future)
+                    first = subs.add(answer)
+                    if answer["status"] == "returned":
+                        again = answer["submitted_at"] + timedelta(days=rng.randrange(3, 8))
                         subs.add(dict(task_id=tid, school_id=sid, previous_id=first, content="已按要求修改。",
                                       submitted_at=again, late=again > deadline, status="accepted",
                                       reviewed_at=again + timedelta(days=1)))
@@ -396,22 +393,18 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
 
     # ---- home visits and publicity --------------------------------------------------------
     visits, acts = _Table(conn, HomeVisit), _Table(conn, PublicityActivity)
-    kinds = ["first_lesson", "parent_letter", "class_meeting", "parent_meeting", "screen", "blackboard", "two_lessons"]
     for school in all_schools:
         pupils = pupils_of.get(school["id"]) or []
         for y in (today.year - 1, today.year):
             span = (min(today, date(y, 12, 31)) - date(y, 1, 1)).days + 1
             for _ in range(12 if pupils else 0):
-                resolved = rng.random() < 0.7
-                visits.add(dict(school_id=school["id"], student_id=rng.choice(pupils)[0],
-                                visit_type=rng.choice(["entering_senior", "receiving_aid", "needing_loan"]),
-                                visited_on=date(y, 1, 1) + timedelta(days=rng.randrange(span)), visitors="班主任、资助专干",
-                                findings="家庭收入较低。", open_problems=None if resolved else "需协助申请临时救助。",
-                                follow_up=None if resolved else "两周内跟进。", resolved=resolved))
+                open_problem = rng.random() >= 0.7
+                student_id = rng.choice(pupils)[0]
+                visit_type = rng.choice(["entering_senior", "receiving_aid", "needing_loan"])
+                visits.add(rows.visit_row(rng, school["id"], student_id, visit_type,
+                                          date(y, 1, 1) + timedelta(days=rng.randrange(span)), open_problem))
             for _ in range(8):
-                acts.add(dict(school_id=school["id"], activity_type=rng.choice(kinds),
-                              held_on=date(y, 1, 1) + timedelta(days=rng.randrange(span)), title="资助政策宣传",
-                              audience=rng.randrange(30, 600), target_stage=rng.choice(["junior", "senior", "all"])))
+                acts.add(rows.activity_row(rng, school["id"], date(y, 1, 1), span, rows.policy_stage(school["stage"])))
     visits.flush()
     acts.flush()
     counts["home_visits"], counts["publicity"] = visits.count, acts.count

@@ -199,19 +199,14 @@ def _seed_reporting(rng, schools, today):
     db.session.add_all(tasks)
     db.session.flush()
     stage_of = {s["id"]: s["stage"] for s in schools}
-    rows = []
+    answers = []
     for task in tasks[:2]:
         asked = [sid for sid, stage in stage_of.items() if stage in task.stages.split(",")]
         for sid in asked:
             if rng.random() < 0.1:
                 continue  # not submitted
-            late = rng.random() < 0.15
-            at = task.deadline + (timedelta(days=rng.randrange(1, 5)) if late else -timedelta(days=rng.randrange(0, 6), hours=3))
-            status = rng.choices(["accepted", "returned", "submitted"], [7, 2, 1])[0]
-            rows.append(dict(task_id=task.id, school_id=sid, content="详见附件及说明。", submitted_at=at, late=late,
-                             status=status, review_comment="请补充分年级人数统计。" if status == "returned" else None,
-                             reviewed_at=at + timedelta(days=2) if status != "submitted" else None))
-    _insert(Submission, rows)
+            answers.append(rows.submission_row(rng, task.id, sid, task.deadline))
+    _insert(Submission, answers)
     db.session.commit()
 
 

@@ -336,3 +336,52 @@ def fund_row(rng, school, year, ratios=RATIOS, reference_digits=3):
     return dict(school_id=_get(school, "id"), year=year, operating_income=income, extracted=extracted,
                 compliance=compliance(_get(school, "stage"), income, extracted),
                 ledger_reference=f"资助专户-{_get(school, 'code')[-reference_digits:]}")
+
+
+# --- report submissions, home visits, publicity -----------------------------------------------
+
+def submission_row(rng, task_id, school_id, deadline, late_share=0.15, weights=(7, 2, 1), future=False, **over):
+    """A school's answer to a report task: some late, most accepted, some returned for correction, some not
+    yet reviewed (all of them when the deadline is still ahead, ``future``)."""
+    late = not future and rng.random() < late_share
+    at = deadline + (timedelta(days=rng.randrange(1, 5)) if late else -timedelta(days=rng.randrange(0, 6), hours=3))
+    status = "submitted" if future else rng.choices(["accepted", "returned", "submitted"], weights)[0]
+    row = dict(task_id=task_id, school_id=school_id, content="详见附件及说明。", submitted_at=at, late=late, status=status,
+               review_comment="请补充分年级人数统计。" if status == "returned" else None,
+               reviewed_at=at + timedelta(days=2) if status != "submitted" else None)
+    row.update(over)
+    return row
+
+
+FAMILY_MET = ["母亲", "父亲", "祖母", "祖父"]
+VISIT_FINDINGS = ["父母务工，孩子由祖辈照顾，家庭收入较低。", "家中有重病患者，医疗支出大。", "家庭为低保户，住房条件较差。"]
+
+
+def visit_row(rng, school_id, student_id, visit_type, visited_on, open_problem, **over):
+    """A 百千万走访 home visit: whom the visitors met, what they found, and a problem left open or not."""
+    row = dict(school_id=school_id, student_id=student_id, visit_type=visit_type, visited_on=visited_on,
+               visitors="班主任、资助专干", family_met=rng.choice(FAMILY_MET), findings=rng.choice(VISIT_FINDINGS),
+               opinions="希望及时了解资助政策和申请时间。", solved="现场讲解了本学段资助政策。",
+               open_problems="需协助申请临时救助。" if open_problem else None,
+               follow_up="资助专干两周内跟进。" if open_problem else None, resolved=not open_problem)
+    row.update(over)
+    return row
+
+
+ACTIVITIES = ["first_lesson", "parent_letter", "class_meeting", "parent_meeting", "screen", "blackboard", "two_lessons"]
+ACTIVITY_TITLES = ["开学第一课资助政策宣传", "资助政策主题班会", "致家长一封信发放", "资助政策进家长会"]
+
+
+def policy_stage(stage):
+    """The stage whose policies a school's publicity announces one stage early: 高中 policies (and the loans)
+    at secondary schools, 初中 ones at a junior school, all of them elsewhere."""
+    return "senior" if stage in ("senior", "complete", "vocational") else ("junior" if stage == "junior" else "all")
+
+
+def activity_row(rng, school_id, first_day, days, target_stage, **over):
+    """A publicity activity on one of ``days`` days from ``first_day``, with its audience."""
+    row = dict(school_id=school_id, activity_type=rng.choice(ACTIVITIES),
+               held_on=first_day + timedelta(days=rng.randrange(days)), title=rng.choice(ACTIVITY_TITLES),
+               audience=rng.randrange(30, 600), target_stage=target_stage, notes=None)
+    row.update(over)
+    return row

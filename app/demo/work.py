@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 
 from app import clock
 from app.demo.guard import demo_only
+from app.demo import rows
 from app.demo.rows import staff_name
 from app.extensions import db
 from app.models import Identification
@@ -132,32 +133,18 @@ def seed_outreach(rng, schools, year_start, today):
     visits, activities, staff, stars = [], [], [], []
     start = date(year_start, 9, 1)
     span = max(1, (today - start).days)
-    types = ["entering_senior", "receiving_aid", "needing_loan"]
-    acts = ["first_lesson", "parent_letter", "class_meeting", "parent_meeting", "screen", "blackboard", "two_lessons"]
     for school in schools:
         pupils = by_school.get(school["id"], [])
         for student_id in pupils[: rng.randrange(2, 6)]:
             open_problem = rng.random() < 0.3
-            visits.append(dict(
-                school_id=school["id"], student_id=student_id,
-                visit_type="needing_loan" if school["stage"] in ("senior", "complete") and rng.random() < 0.4
-                else rng.choice(types[:2]),
-                visited_on=start + timedelta(days=rng.randrange(span)), visitors="班主任、资助专干",
-                family_met=rng.choice(["母亲", "父亲", "祖母", "祖父"]),
-                findings=rng.choice(["父母务工，孩子由祖辈照顾，家庭收入较低。", "家中有重病患者，医疗支出大。",
-                                     "家庭为低保户，住房条件较差。"]),
-                opinions="希望及时了解资助政策和申请时间。", solved="现场讲解了本学段资助政策。",
-                open_problems="需协助申请临时救助。" if open_problem else None,
-                follow_up="资助专干两周内跟进。" if open_problem else None, resolved=not open_problem,
-                created_at=clock.now(), updated_at=clock.now()))
+            visit_type = "needing_loan" if school["stage"] in ("senior", "complete") and rng.random() < 0.4 \
+                else rng.choice(["entering_senior", "receiving_aid"])
+            visited_on = start + timedelta(days=rng.randrange(span))
+            visits.append(rows.visit_row(rng, school["id"], student_id, visit_type, visited_on, open_problem,
+                                         created_at=clock.now(), updated_at=clock.now()))
         for _ in range(rng.randrange(1, 5)):
-            stage = "senior" if school["stage"] in ("senior", "complete", "vocational") else (
-                "junior" if school["stage"] == "junior" else "all")
-            activities.append(dict(
-                school_id=school["id"], activity_type=rng.choice(acts), held_on=start + timedelta(days=rng.randrange(span)),
-                title=rng.choice(["开学第一课资助政策宣传", "资助政策主题班会", "致家长一封信发放", "资助政策进家长会"]),
-                audience=rng.randrange(30, 600), target_stage=stage, notes=None,
-                created_at=clock.now(), updated_at=clock.now()))
+            activities.append(rows.activity_row(rng, school["id"], start, span, rows.policy_stage(school["stage"]),
+                                                created_at=clock.now(), updated_at=clock.now()))
         full_time = rng.random() < 0.75
         staff.append(dict(school_id=school["id"], name=staff_name(rng), post="资助专干",
                           employment="full_time" if full_time else "part_time",
@@ -174,9 +161,9 @@ def seed_outreach(rng, schools, year_start, today):
     for name, post in [("陈静", "资助中心主任"), ("吴强", "资助中心科员"), ("何丽", "资助中心科员")]:
         staff.append(dict(school_id=None, name=name, post=post, employment="full_time", since=date(2016, 3, 1),
                           until=None, created_at=clock.now(), updated_at=clock.now()))
-    for table, rows in ((HomeVisit, visits), (PublicityActivity, activities), (AidStaff, staff), (Recognition, stars)):
-        if rows:
-            db.session.execute(insert(table), rows)
+    for table, records in ((HomeVisit, visits), (PublicityActivity, activities), (AidStaff, staff), (Recognition, stars)):
+        if records:
+            db.session.execute(insert(table), records)
     sessions = [TrainingSession(held_on=d, topic=t, hours=Decimal(h), trainer="县学生资助管理中心", place="县教育局会议室")
                 for d, t, h in [(date(year_start, 9, 20), "学生资助政策及困难认定培训", "4"),
                                 (date(year_start, 11, 8), "资助管理信息系统操作培训", "3"),
