@@ -87,9 +87,6 @@ VENV_BIN = Path(sys.executable).parent
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 P95_TARGET_MS = 500.0
 OFFICER_PASSWORD = "Load@Test2021"
-# The main grant of each stage (the demo county's programmes, app/demo/county.py DEMO_PROGRAMS).
-MAIN_GRANT = {"kindergarten": "学前教育资助", "primary": "义务教育家庭经济困难学生生活补助",
-              "junior": "义务教育家庭经济困难学生生活补助", "senior": "普通高中国家助学金", "vocational": "中职国家助学金"}
 # Stages of the schools added beyond the demo's 28 (a county's mix, mostly primary and kindergartens).
 EXTRA_STAGES = ["primary", "kindergarten", "junior", "primary", "senior", "kindergarten", "complete", "primary",
                 "vocational", "junior"]
@@ -158,17 +155,20 @@ def seed(app, args, deadline):
     Returns the plan of each officer: login, school, the pupils to edit and the awards to propose.
     """
     from flask import current_app
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, select
 
     from app.cli import create_user
     from app.demo import rows as demo_rows
+    from app.demo.programmes import MAIN_GRANT
     from app.demo.county import seed_demo
     from app.models.choices import DEMO_TOWNS
     from app.extensions import db
     from app.models import AidProgram, Award, InfoOfficer, ReportTask, School, Semester, Student
     from app.security.roles import SCHOOL_OFFICER
     from app.rules import cards
-    from app.rules.awards import AID_CARD_STAGES, semester_standard, student_stage
+    from app.models import Identification
+    from app.rules.awards import AID_CARD_STAGES, student_stage
+    from app.rules.eligibility import standard_for
     from app.rules.identification import school_year_of
 
     rng = random.Random(args.seed)
@@ -207,18 +207,22 @@ def seed(app, args, deadline):
             grades = ["高一", "高二", "高三"] if school.stage == "complete" else None  # 完全中学: its senior pupils
             rows = [demo_rows.pupil_row(rng, school, year_start, used_ids, division, grades)
                     for _ in range(args.edit_pool + args.award_pool)]
-            db.session.execute(insert(Student), rows)
+            pupils = [Student(**row) for row in rows]
+            db.session.add_all(pupils)
             db.session.flush()
-            numbers = [r["id_number"] for r in rows]
-            pupils = db.session.scalars(select(Student).where(Student.id_number.in_(numbers))).all()
-            by_number = {p.id_number: p for p in pupils}
-            pupils = [by_number[n] for n in numbers]
+            # the award pool's families are identified this school year (the grants need it: app/rules/eligibility.py)
+            idents = [Identification(**demo_rows.identification_row(
+                rng, pupil.id, pupil.school_id, semester.school_year, min(semester.starts_on, date.today())))
+                for pupil in pupils[args.edit_pool:]]
+            db.session.add_all(idents)
+            db.session.flush()
             awards = []
-            for k, pupil in enumerate(pupils[args.edit_pool:]):
+            for k, (pupil, ident) in enumerate(zip(pupils[args.edit_pool:], idents)):
                 stage = student_stage(pupil)
                 program = programs[MAIN_GRANT[stage]]
+                amount = standard_for(db.session, program, pupil, semester, ident.level).amounts[0]
                 awards.append(dict(student_id=pupil.id, id_number=pupil.id_number, program_id=program.id,
-                                   semester_id=semester.id, amount=str(semester_standard(program)),
+                                   semester_id=semester.id, amount=str(amount),
                                    card_kind="aid_card" if stage in AID_CARD_STAGES else "bank_card",
                                    card_number=cards.make("6217" if stage in AID_CARD_STAGES else "6228", 19,
                                                           50_000_000 + pupil.id * 7 + k)))

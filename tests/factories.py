@@ -44,9 +44,9 @@ def _school(school):
 
 
 def _used_numbers():
-    """The ID numbers already in the database (the shared world's, other tests'): never given again."""
-    if not _used:
-        _used.update(db.session.scalars(select(Student.id_number)))
+    """The ID numbers in the database now (the shared world's, other tests') and those given before: never
+    given again."""
+    _used.update(db.session.scalars(select(Student.id_number)))
     return _used
 
 
