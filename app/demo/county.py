@@ -2,7 +2,9 @@
 
 Everything is synthetic: names are drawn from common characters and ID numbers
 are built with the county's division code and a valid check character; none is
-a real person's.  ``seed_demo`` is idempotent: it does nothing once schools exist.
+a real person's.  The rows come from the demo's row builders (app/demo/rows.py), written through the
+session so that the record rules judge each one.  ``seed_demo`` is idempotent: it does nothing once
+schools exist, and the same seed on the same day makes the same county.
 
 Only for trying the product: every seeder here refuses outside development (``demo_only``,
 app/demo/guard.py), and the demo users are recorded as demo accounts, which cannot log in
