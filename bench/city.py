@@ -304,24 +304,15 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
             last = min(today, date(y, 12, 31))
             for _ in range(2):
                 day = date(y, 1, 1) + timedelta(days=rng.randrange((last - date(y, 1, 1)).days + 1))
-                row = dict(school_id=school["id"], kind=rng.choice(["patrol", "patrol", "unannounced", "phone"]),
-                           status="done", inspected_on=day, result=rng.choice(["good", "pass", "pass", "fail"]),
-                           findings="资助档案基本完整。", rectification_status="none")
-                if rng.random() < 0.4:
-                    deadline = day + timedelta(days=30)
-                    state = rng.choice(["required", "submitted", "accepted", "accepted", "reopened"])
-                    row.update(rectification_demand="补齐公示材料。", rectification_deadline=deadline,
-                               rectification_status=state)
-                    if state != "required":
-                        done = min(day + timedelta(days=rng.randrange(10, 45)), today)
-                        row.update(rectification_done="已整改。", rectified_at=datetime.combine(done, time(10)))
-                iid = insp.add(row)
+                iid = insp.add(rows.inspection_row(
+                    rng, school["id"], day, today, kinds=("patrol", "patrol", "unannounced", "phone"),
+                    results=("good", "pass", "pass", "fail"), rectify_share=0.4,
+                    states=rows.RECTIFICATION_STATES + ["reopened"]))
                 for item_id, full in items:
                     scores.add(dict(school_id=school["id"], inspection_id=iid, item_id=item_id,
-                                    score=Decimal(full - rng.choice([0, 0, 1, 2, 3, 5]))))
+                                    score=Decimal(rows.item_score(rng, full))))
         if rng.random() < 0.15:
-            insp.add(dict(school_id=school["id"], kind=rng.choice(["patrol", "unannounced"]), status="planned",
-                          inspected_on=today + timedelta(days=rng.randrange(3, 40)), rectification_status="none"))
+            insp.add(rows.planned_inspection_row(rng, school["id"], today))
     insp.flush()
     scores.flush()
     counts["inspections"], counts["inspection_scores"] = insp.count, scores.count

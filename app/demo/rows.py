@@ -385,3 +385,39 @@ def activity_row(rng, school_id, first_day, days, target_stage, **over):
                audience=rng.randrange(30, 600), target_stage=target_stage, notes=None)
     row.update(over)
     return row
+
+
+# --- inspections ------------------------------------------------------------------------------
+
+INSPECTION_FINDINGS = ["资助档案基本完整，公示照片缺少日期。", "个别学生资助卡由班主任代管。", "资金台账清晰，宣传到位。"]
+RECTIFICATION_STATES = ["required", "submitted", "accepted", "accepted"]
+
+
+def inspection_row(rng, school_id, day, today, kinds=("patrol", "patrol", "unannounced"), results=None,
+                   rectify_share=0.6, states=RECTIFICATION_STATES, **over):
+    """A done inspection (巡查, 暗访…) of ``day`` with its findings and, for some, a rectification in one of
+    ``states`` (carried out within weeks, never after today); the result drawn from ``results`` or a pass."""
+    kind = rng.choice(kinds)
+    result = rng.choice(results) if results else "pass"
+    row = dict(school_id=school_id, kind=kind, status="done", inspected_on=day, result=result,
+               findings=rng.choice(INSPECTION_FINDINGS), rectification_status="none")
+    if rng.random() < rectify_share:
+        state = rng.choice(states)
+        row.update(rectification_demand="补齐公示材料，规范资助卡管理。", rectification_deadline=day + timedelta(days=30),
+                   rectification_status=state)
+        if state != "required":
+            done = min(day + timedelta(days=rng.randrange(10, 40)), today)
+            row.update(rectification_done="已补齐材料，资助卡已全部发还学生本人。", rectified_at=datetime.combine(done, time(0)))
+    row.update(over)
+    return row
+
+
+def planned_inspection_row(rng, school_id, today):
+    """A patrol or an unannounced visit planned in the coming weeks."""
+    return dict(school_id=school_id, kind=rng.choice(["patrol", "unannounced"]), status="planned",
+                inspected_on=today + timedelta(days=rng.randrange(3, 40)), rectification_status="none")
+
+
+def item_score(rng, full):
+    """The score of a checklist item: mostly full marks, a few points off."""
+    return full - rng.choice([0, 0, 1, 2, 3, 5])

@@ -198,30 +198,17 @@ def seed_inspections(rng, schools, today):
     made = 0
     for school in rng.sample(schools, k=min(len(schools), 18)):
         day = today - timedelta(days=rng.randrange(5, 150))
-        kind = rng.choice(["patrol", "patrol", "unannounced"])
-        insp = Inspection(school_id=school["id"], kind=kind, status="done", inspected_on=day, result="pass",
-                          findings=rng.choice(["资助档案基本完整，公示照片缺少日期。", "个别学生资助卡由班主任代管。",
-                                               "资金台账清晰，宣传到位。"]))
+        insp = Inspection(**rows.inspection_row(rng, school["id"], day, today))
         if inspector is not None:
             insp.inspectors = [inspector]
-        if rng.random() < 0.6:
-            insp.rectification_demand = "补齐公示材料，规范资助卡管理。"
-            insp.rectification_deadline = day + timedelta(days=30)
-            state = rng.choice(["required", "submitted", "accepted", "accepted"])
-            insp.rectification_status = state
-            if state != "required":
-                insp.rectification_done = "已补齐材料，资助卡已全部发还学生本人。"
-                insp.rectified_at = datetime.combine(min(day + timedelta(days=rng.randrange(10, 40)), today),
-                                                     datetime.min.time())
         db.session.add(insp)
         db.session.flush()
         for item in items:
             db.session.add(InspectionScore(inspection_id=insp.id, item_id=item.id, school_id=school["id"],
-                                           score=item.max_score - rng.choice([0, 0, 1, 2, 3, 5])))
+                                           score=rows.item_score(rng, item.max_score)))
         made += 1
     for school in rng.sample(schools, k=min(len(schools), 5)):
-        db.session.add(Inspection(school_id=school["id"], kind=rng.choice(["patrol", "unannounced"]), status="planned",
-                                  inspected_on=today + timedelta(days=rng.randrange(3, 40))))
+        db.session.add(Inspection(**rows.planned_inspection_row(rng, school["id"], today)))
         made += 1
     db.session.commit()
     return made
