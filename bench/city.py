@@ -43,7 +43,8 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, select, text
 
-from app.demo import county as demo
+from app.demo import rows
+from app.models.choices import DEMO_TOWNS
 from app.extensions import db
 from bench.fastseed import _pg_text, _Writer  # noqa: F401  (_pg_text: the writer's text format)
 
@@ -52,7 +53,6 @@ STAGE_SUFFIX = {"kindergarten": "幼儿园", "primary": "小学", "junior": "初
                 "complete": "完全中学", "vocational": "职业学校"}
 IDENTIFIED = 0.35          # share of pupils whose family is identified, every school year of the history
 HISTORY_YEARS = 4          # school years of identifications and awards before the current one
-BAND_STAGES = ("kindergarten", "senior", "complete", "vocational")
 
 
 try:  # personal data encrypted at rest (app/security/crypto.py): rows written past the column types are encrypted here
@@ -136,26 +136,21 @@ def _extra_schools(rng, n_from, n_to):
     out = []
     for n in range(n_from, n_to + 1):
         stage = stages[(n * 37) % len(stages)]
-        town = demo.DEMO_TOWNS[n % len(demo.DEMO_TOWNS)]
-        out.append(dict(code=f"341124{1000 + n:04d}", name=f"{county}{town}第{n}{STAGE_SUFFIX[stage]}", stage=stage,
-                        town=town, address=f"{county}{town}学府路{n}号", principal=demo._name(rng),
-                        phone=f"0550-6{rng.randrange(100000, 999999)}",
-                        complaint_hotline=f"0550-6{rng.randrange(100000, 999999)}", active=True))
+        town = DEMO_TOWNS[n % len(DEMO_TOWNS)]
+        out.append(rows.school_row(rng, f"341124{1000 + n:04d}", f"{county}{town}第{n}{STAGE_SUFFIX[stage]}", stage, town,
+                                   county, street="学府路", number=n, exchange="6"))
     return out
 
 
 def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=None, log=print):
     """The city described in the module's docstring; returns the number of rows of each table."""
     from app.demo.county import seed_demo
-    from app.kpi.funds import compliance
     from app.models import (
         AidProgram, Award, Complaint, HomeVisit, Identification, Inspection, InspectionItem, InspectionScore, Loan,
         PublicityActivity, RepaymentDue, ReportTask, School, SchoolFund, Semester, Student, Submission,
     )
     from app.models.reporting import report_task_school
-    from app.rules import cards
     from app.rules.identification import school_year_of
-    from app.rules.loans import instalments
 
     today = today or date.today()
     rng = random.Random(seed)
@@ -193,7 +188,7 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
                                  payment_deadline=date(y, 12, 31) if term == "1" else date(y + 1, 6, 30), is_current=False))
     session.flush()
     semesters = session.execute(
-        select(Semester.id, Semester.school_year, Semester.starts_on, Semester.is_current).order_by(Semester.starts_on.desc())
+        select(Semester.id, Semester.school_year, Semester.term, Semester.starts_on, Semester.is_current).order_by(Semester.starts_on.desc())
     ).all()
     semesters = [s for s in semesters if s.starts_on <= today]
 
@@ -201,18 +196,13 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
     st_table = _Table(conn, Student)
     id_table = _Table(conn, Identification, after=(st_table,))
     used_ids = set(session.scalars(select(Student.id_number)).all())
-    total_weight = sum(demo.WEIGHT[s["stage"]] for s in all_schools)
-    made = 0
     pupils_of = {}            # school id -> [student id] (home visits, loans)
-    identified = {}           # school year -> [(student id, school id, stage, level, priority)]
+    identified = {}           # school year -> [(student id, school id, stage, level, priority, boarding)]
     stage_of = {s["id"]: s["stage"] for s in all_schools}
-    for i, school in enumerate(all_schools):
-        share = students - made if i == len(all_schools) - 1 else round(students * demo.WEIGHT[school["stage"]] / total_weight)
-        share = max(0, min(share, students - made))
-        made += share
-        rows = demo._students_for(rng, school, share, year_start, used_ids, division)
+    for school, share in rows.school_shares(all_schools, students):
         ids = pupils_of.setdefault(school["id"], [])
-        for r in rows:
+        for _ in range(share):
+            r = rows.pupil_row(rng, school, year_start, used_ids, division)
             gap = rng.random()
             if gap < 0.012:
                 r["guardian_phone"] = None
@@ -222,15 +212,12 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
             ids.append((sid, r["grade"]))
             if rng.random() >= IDENTIFIED:
                 continue
-            stage = school["stage"]
-            if stage == "complete":
-                stage = "senior" if r["grade"].startswith("高") else "junior"
+            stage = rows.pupil_stage(school["stage"], r["grade"])
             for y in range(year_start - HISTORY_YEARS, year_start + 1):
                 sy = f"{y}-{y + 1}"
-                on = min(date(y, 9, 1) + timedelta(days=rng.randrange(0, 40)), today)
-                d = demo._identification(rng, sid, school["id"], sy, on)
+                d = rows.identification_row(rng, sid, school["id"], sy, rows.identification_day(rng, y, today))
                 id_table.add(d)
-                identified.setdefault(sy, []).append((sid, school["id"], stage, d["level"], d["is_priority"]))
+                identified.setdefault(sy, []).append((sid, school["id"], stage, d["level"], d["is_priority"], r["boarding"]))
     st_table.flush()
     id_table.flush()
     counts["students"], counts["identifications"] = st_table.count, id_table.count
@@ -240,12 +227,12 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
     programs = dict(session.execute(select(AidProgram.name, AidProgram.id)).all())
     aw = _Table(conn, Award)
     card_of = {}
-    main = demo._MAIN_GRANT
     for semester in semesters:
         if aw.count + len(aw.rows) >= awards:
             break
         current = semester.is_current
-        for n, (sid, school_id, stage, level, priority) in enumerate(identified.get(semester.school_year, [])):
+        since = (semester.school_year, semester.term)
+        for sid, school_id, stage, level, priority, boarding in identified.get(semester.school_year, []):
             if aw.count + len(aw.rows) >= awards:
                 break
             if rng.random() < (0.04 if priority else 0.12):
@@ -253,34 +240,17 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
             aid_card = stage in ("senior", "vocational")
             card = card_of.get(sid)
             if card is None:
-                card = cards.make("6217" if aid_card else "6228", 19, 10_000_000 + sid)
+                card = rows.card_number(aid_card, sid)
                 # encrypted once per pupil (the writer leaves an encrypted value as it is)
                 card = card_of[sid] = _crypto.encrypt(card) if aw.encrypt else card
-            grants = [(main[stage], demo._LEVEL_AMOUNTS[main[stage]][level])]
-            if priority and stage == "senior":
-                grants.append(("普通高中免学费", "850"))
-            if stage == "vocational":
-                grants.append(("中职免学费", "1000"))
-            if stage in ("kindergarten", "senior", "vocational") and rng.random() < 0.3:
-                grants.append(("校内资助", "500"))
-            if stage == "senior" and rng.random() < 0.1:
-                grants.append(("大学新生入学资助", "500"))
-            if stage in ("primary", "junior", "senior") and rng.random() < 0.15:
-                grants.append(("滴水慈善基金会手拉手结对助学", "500"))
-            for program, amount in grants:
-                if current:
-                    status = rng.choices(["paid", "approved", "proposed"], [6, 2, 2])[0]
-                else:
-                    status = "void" if rng.random() < 0.015 else "paid"
+            for program in rows.grants(rng, stage, priority, school_aid=0.3, freshman=0.1, pairing=0.15):
+                amount = rows.award_amount(program, stage, boarding, level, since)
+                status = rows.award_status(rng, current, void_share=0.015)
                 paid_on = None
-                if status == "paid" and rng.random() >= 0.003:
-                    paid_on = min(semester.starts_on + timedelta(days=rng.randrange(30, 80)), today)
-                aw.add(dict(student_id=sid, school_id=school_id, program_id=programs[program], semester_id=semester.id,
-                            amount=Decimal(amount), card_kind="aid_card" if aid_card else "bank_card", card_number=card,
-                            status=status,
-                            approved_at=datetime.combine(semester.starts_on, time(9)) if status != "proposed" else None,
-                            paid_on=paid_on, void_reason="重复申报，已撤销" if status == "void" else None,
-                            voided_at=datetime.combine(semester.starts_on, time(10)) if status == "void" else None))
+                if status == "paid" and rng.random() >= 0.003:  # a few paid without the day recorded
+                    paid_on = rows.paid_day(rng, semester.starts_on, today)
+                aw.add(rows.award_row(sid, school_id, programs[program], semester.id, semester.starts_on, amount, status,
+                                      card=None if rows.is_waiver(program) else card, aid_card=aid_card, paid_on=paid_on))
         log(f"awards: {aw.count + len(aw.rows):,} (down to {semester.school_year} from {semester.starts_on})")
     aw.flush()
     counts["awards"] = aw.count
@@ -313,14 +283,11 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
                 for sid in asked:
                     if rng.random() < (0.6 if future else 0.08):
                         continue  # not submitted
-                    late = not future and rng.random() < 0.12
-                    at = deadline + (timedelta(days=rng.randrange(1, 5)) if late else -timedelta(days=rng.randrange(0, 6), hours=3))
-                    status = "submitted" if future else rng.choices(["accepted", "returned", "submitted"], [75, 15, 10])[0]
-                    first = subs.add(dict(task_id=tid, school_id=sid, content="详见附件。", submitted_at=at, late=late,
-                                          status=status, review_comment="请补充分年级人数。" if status == "returned" else None,
-                                          reviewed_at=at + timedelta(days=2) if status != "submitted" else None))
-                    if status == "returned":
-                        again = at + timedelta(days=rng.randrange(3, 8))
+                    answer = rows.submission_row(rng, tid, sid, deadline, late_share=0.12, weights=(75, 15, 10),
+                                                 future=future)
+                    first = subs.add(answer)
+                    if answer["status"] == "returned":
+                        again = answer["submitted_at"] + timedelta(days=rng.randrange(3, 8))
                         subs.add(dict(task_id=tid, school_id=sid, previous_id=first, content="已按要求修改。",
                                       submitted_at=again, late=again > deadline, status="accepted",
                                       reviewed_at=again + timedelta(days=1)))
@@ -337,24 +304,15 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
             last = min(today, date(y, 12, 31))
             for _ in range(2):
                 day = date(y, 1, 1) + timedelta(days=rng.randrange((last - date(y, 1, 1)).days + 1))
-                row = dict(school_id=school["id"], kind=rng.choice(["patrol", "patrol", "unannounced", "phone"]),
-                           status="done", inspected_on=day, result=rng.choice(["good", "pass", "pass", "fail"]),
-                           findings="资助档案基本完整。", rectification_status="none")
-                if rng.random() < 0.4:
-                    deadline = day + timedelta(days=30)
-                    state = rng.choice(["required", "submitted", "accepted", "accepted", "reopened"])
-                    row.update(rectification_demand="补齐公示材料。", rectification_deadline=deadline,
-                               rectification_status=state)
-                    if state != "required":
-                        done = min(day + timedelta(days=rng.randrange(10, 45)), today)
-                        row.update(rectification_done="已整改。", rectified_at=datetime.combine(done, time(10)))
-                iid = insp.add(row)
+                iid = insp.add(rows.inspection_row(
+                    rng, school["id"], day, today, kinds=("patrol", "patrol", "unannounced", "phone"),
+                    results=("good", "pass", "pass", "fail"), rectify_share=0.4,
+                    states=rows.RECTIFICATION_STATES + ["reopened"]))
                 for item_id, full in items:
                     scores.add(dict(school_id=school["id"], inspection_id=iid, item_id=item_id,
-                                    score=Decimal(full - rng.choice([0, 0, 1, 2, 3, 5]))))
+                                    score=Decimal(rows.item_score(rng, full))))
         if rng.random() < 0.15:
-            insp.add(dict(school_id=school["id"], kind=rng.choice(["patrol", "unannounced"]), status="planned",
-                          inspected_on=today + timedelta(days=rng.randrange(3, 40)), rectification_status="none"))
+            insp.add(rows.planned_inspection_row(rng, school["id"], today))
     insp.flush()
     scores.flush()
     counts["inspections"], counts["inspection_scores"] = insp.count, scores.count
@@ -363,17 +321,12 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
     funds = _Table(conn, SchoolFund)
     have_fund = {(s, y) for s, y in session.execute(select(SchoolFund.school_id, SchoolFund.year))}
     for school in all_schools:
-        if school["stage"] not in BAND_STAGES:
+        if school["stage"] not in rows.FUND_STAGES:
             continue
         for y in (year_start - 1, year_start):
             if (school["id"], y) in have_fund:
                 continue
-            income = Decimal(rng.randrange(300, 6000) * 1000)
-            ratio = Decimal(rng.choice(["0.030", "0.035", "0.040", "0.045", "0.050", "0.050", "0.025", "0.060"]))
-            extracted = (income * ratio).quantize(Decimal("1"))
-            funds.add(dict(school_id=school["id"], year=y, operating_income=income, extracted=extracted,
-                           compliance=compliance(school["stage"], income, extracted),
-                           ledger_reference=f"资助专户-{school['code'][-4:]}"))
+            funds.add(rows.fund_row(rng, school, y, ratios=rows.RATIOS + ["0.060"], reference_digits=4))
     funds.flush()
     counts["school_funds"] = funds.count
 
@@ -392,30 +345,14 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
     borrowers = rng.sample(seniors, k=min(len(seniors), students // 60))
     for n, (sid, school_id, grade) in enumerate(borrowers):
         entry = year_start if grade == "高三" else year_start - rng.randrange(1, 9)
-        years_since = year_start - entry
-        if years_since == 0:
-            status = rng.choices(["pre_applied", "accepted", "approved", "rejected", "contracted", "disbursed"],
-                                 [3, 2, 2, 1, 2, 6])[0]
-        elif years_since < 4:
-            status = "disbursed"
-        else:
-            status = rng.choices(["graduated", "repaying", "settled", "overdue"], [1, 6, 2, 1])[0]
+        status = rows.loan_status(rng, year_start - entry)
         amount = Decimal(rng.choice([6000, 8000, 10000, 12000])) if status != "pre_applied" else None
-        graduation = date(entry + 4, 7, 1)
-        grace, term = rng.choice([0, 1, 2, 3]), rng.choice([10, 12, 15])
-        lid = loans.add(dict(
-            student_id=sid, school_id=school_id, co_borrower=demo._name(rng), co_borrower_phone=demo._phone(rng),
-            university="安徽大学", major="汉语言文学", degree="undergraduate", academic_year=f"{entry}-{entry + 1}",
-            amount=amount, expected_graduation=graduation, grace_years=grace, repayment_years=term, status=status,
-            contract_number=f"CT{entry}{n:06d}" if status not in ("pre_applied", "accepted", "approved", "rejected") else None,
-            reject_reason="材料不全" if status == "rejected" else None,
-            graduation_confirmed_on=graduation if status in ("graduated", "repaying", "settled", "overdue") else None))
+        loan = rows.loan_row(rng, sid, school_id, entry, status, amount, rows.person_name(rng), rows.mobile(rng),
+                             "安徽大学", "汉语言文学", f"CT{entry}{n:06d}")
+        lid = loans.add(loan)
         if status in ("repaying", "settled", "overdue"):
-            for due_on, principal, interest in instalments(amount, rate_of(entry), graduation, grace, term):
-                paid = status == "settled" or (due_on < today and (status == "repaying" or due_on.year < today.year - 1))
-                dues.add(dict(loan_id=lid, school_id=school_id, due_on=due_on, principal=principal, interest=interest,
-                              paid_principal=principal if paid else Decimal("0"), paid_interest=interest if paid else Decimal("0"),
-                              paid_on=min(due_on, today) if paid else None))
+            for due in rows.due_rows(lid, loan, rate_of(entry), today):
+                dues.add(due)
     loans.flush()
     dues.flush()
     counts["loans"], counts["repayment_dues"] = loans.count, dues.count
@@ -447,22 +384,18 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
 
     # ---- home visits and publicity --------------------------------------------------------
     visits, acts = _Table(conn, HomeVisit), _Table(conn, PublicityActivity)
-    kinds = ["first_lesson", "parent_letter", "class_meeting", "parent_meeting", "screen", "blackboard", "two_lessons"]
     for school in all_schools:
         pupils = pupils_of.get(school["id"]) or []
         for y in (today.year - 1, today.year):
             span = (min(today, date(y, 12, 31)) - date(y, 1, 1)).days + 1
             for _ in range(12 if pupils else 0):
-                resolved = rng.random() < 0.7
-                visits.add(dict(school_id=school["id"], student_id=rng.choice(pupils)[0],
-                                visit_type=rng.choice(["entering_senior", "receiving_aid", "needing_loan"]),
-                                visited_on=date(y, 1, 1) + timedelta(days=rng.randrange(span)), visitors="班主任、资助专干",
-                                findings="家庭收入较低。", open_problems=None if resolved else "需协助申请临时救助。",
-                                follow_up=None if resolved else "两周内跟进。", resolved=resolved))
+                open_problem = rng.random() >= 0.7
+                student_id = rng.choice(pupils)[0]
+                visit_type = rng.choice(["entering_senior", "receiving_aid", "needing_loan"])
+                visits.add(rows.visit_row(rng, school["id"], student_id, visit_type,
+                                          date(y, 1, 1) + timedelta(days=rng.randrange(span)), open_problem))
             for _ in range(8):
-                acts.add(dict(school_id=school["id"], activity_type=rng.choice(kinds),
-                              held_on=date(y, 1, 1) + timedelta(days=rng.randrange(span)), title="资助政策宣传",
-                              audience=rng.randrange(30, 600), target_stage=rng.choice(["junior", "senior", "all"])))
+                acts.add(rows.activity_row(rng, school["id"], date(y, 1, 1), span, rows.policy_stage(school["stage"])))
     visits.flush()
     acts.flush()
     counts["home_visits"], counts["publicity"] = visits.count, acts.count

@@ -6,11 +6,11 @@ minutes for a million.  Here:
 
 * the app's own ``seed_demo(students=0)`` creates the schools, roles, demo users
   and information officers, so those follow the app whatever it becomes;
-* the students and identifications come from the app's own row generators
-  (``app.demo.county._students_for`` and ``_identification``, same share per school by
-  ``WEIGHT``, same 9 % identified, unique valid ID numbers from ``idcard.make``),
-  with primary keys assigned here and written with one ``executemany`` per batch
-  on SQLite or ``COPY`` on PostgreSQL.
+* the students and identifications come from the demo's row builders
+  (app/demo/rows.py: ``school_shares``, ``pupil_row``, ``identification_row``; the same share per
+  school by stage weight, the same 9 % identified, unique valid ID numbers and 学籍号), with
+  primary keys assigned here and written with one ``executemany`` per batch on SQLite or ``COPY``
+  on PostgreSQL.
 
 The rows are not the same random draws as ``seed_demo`` (it uses its own
 generator), only the same recipe.  ``python -m bench.fastseed --check 20000``
@@ -23,22 +23,16 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import func, select, text
 
 from app.security import crypto
-from app.demo import county as demo
+from app.demo import rows as demo_rows
 from app.extensions import db
 from app.models import Identification, School, Student
 from app.rules.identification import school_year_of
-
-STUDENT_FIELDS = [
-    "school_id", "name", "gender", "id_number", "birth_date", "grade", "class_name",
-    "enrolment_year", "guardian", "guardian_phone", "address",
-]
-
 
 class _Writer:
     """Appends rows of one table, by executemany (SQLite) or COPY (PostgreSQL)."""
@@ -134,17 +128,15 @@ def fast_seed_demo(students=3000, seed=2021, today=None, batch=20000):
     next_student = (db.session.scalar(select(func.max(Student.id))) or 0) + 1
     next_ident = (db.session.scalar(select(func.max(Identification.id))) or 0) + 1
     writers = {}
-    total_weight = sum(demo.WEIGHT[s["stage"]] for s in schools)
     # numbers already given (the demo's loan borrowers) are never drawn again
     used_ids: set[str] = set(db.session.scalars(select(Student.id_number)).all())
     made = identified = 0
 
-    for i, school in enumerate(schools):
-        share = students - made if i == len(schools) - 1 else round(students * demo.WEIGHT[school["stage"]] / total_weight)
-        share = max(0, min(share, students - made))
+    for school, share in demo_rows.school_shares(schools, students):
         made += share
         for start in range(0, share, batch):
-            rows = demo._students_for(rng, school, min(batch, share - start), year_start, used_ids, division)
+            rows = [demo_rows.pupil_row(rng, school, year_start, used_ids, division)
+                    for _ in range(min(batch, share - start))]
             # written past the column types: encrypted and hashed here (app/security/crypto.py)
             rows = [crypto.stored(Student.__table__, r) for r in rows]
             if not rows:
@@ -157,8 +149,8 @@ def fast_seed_demo(students=3000, seed=2021, today=None, batch=20000):
                 next_student += 1
                 out.append(tuple(r[c] for c in writers["student"].columns))
                 if rng.random() < 0.09:
-                    on = min(date(year_start, 9, 1) + timedelta(days=rng.randrange(0, 40)), today)
-                    d = demo._identification(rng, r["id"], r["school_id"], school_year, on)
+                    on = demo_rows.identification_day(rng, year_start, today)
+                    d = demo_rows.identification_row(rng, r["id"], r["school_id"], school_year, on)
                     d.update(id=next_ident, created_at=now, updated_at=now)
                     next_ident += 1
                     if "identification" not in writers:
@@ -187,14 +179,19 @@ def _profile(app):
     from flask_appbuilder.security.sqla.models import User
 
     from app.rules import idcard
-    from app.models import InfoOfficer
+    from app.models import InfoOfficer, Loan
 
     with app.app_context():
+        # the pupils of the county (not the demo's borrowers, whose number varies with the county's size) and
+        # this school year's identifications (the app's seeder copies them to last year for last semester's awards)
+        pupils = sa.select(Student).where(Student.id.notin_(sa.select(Loan.student_id))).subquery()
         per_school = dict(db.session.execute(
-            sa.select(Student.school_id, sa.func.count()).group_by(Student.school_id)).all())
-        per_grade = dict(db.session.execute(sa.select(Student.grade, sa.func.count()).group_by(Student.grade)).all())
+            sa.select(pupils.c.school_id, sa.func.count()).group_by(pupils.c.school_id)).all())
+        per_grade = dict(db.session.execute(sa.select(pupils.c.grade, sa.func.count()).group_by(pupils.c.grade)).all())
+        this_year = db.session.scalar(sa.select(sa.func.max(Identification.school_year)))
         idents = dict(db.session.execute(
-            sa.select(Identification.school_id, sa.func.count()).group_by(Identification.school_id)).all())
+            sa.select(Identification.school_id, sa.func.count()).where(Identification.school_year == this_year)
+            .group_by(Identification.school_id)).all())
         numbers = db.session.scalars(sa.select(Student.id_number)).all()
         bad = 0
         for n in numbers:

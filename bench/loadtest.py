@@ -87,13 +87,9 @@ VENV_BIN = Path(sys.executable).parent
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 P95_TARGET_MS = 500.0
 OFFICER_PASSWORD = "Load@Test2021"
-# The main grant of each stage (the demo county's programmes, app/demo/county.py DEMO_PROGRAMS).
-MAIN_GRANT = {"kindergarten": "学前教育资助", "primary": "义务教育家庭经济困难学生生活补助",
-              "junior": "义务教育家庭经济困难学生生活补助", "senior": "普通高中国家助学金", "vocational": "中职国家助学金"}
 # Stages of the schools added beyond the demo's 28 (a county's mix, mostly primary and kindergartens).
 EXTRA_STAGES = ["primary", "kindergarten", "junior", "primary", "senior", "kindergarten", "complete", "primary",
                 "vocational", "junior"]
-FIRST_AGE = {"kindergarten": 3, "primary": 6, "junior": 12, "senior": 15, "complete": 12, "vocational": 15}
 ATTACHMENT = ("学校,应报人数,已报人数\n" + "\n".join(f"{g}年级,{40 + g},{38 + g}" for g in range(1, 7)) + "\n").encode()
 
 
@@ -153,46 +149,26 @@ def pg_server_version(admin_url):
 # --------------------------------------------------------------------------------------
 
 
-def _students(rng, school, count, year_start, used_ids, division, grades=None):
-    """Pupils of a school with valid, unique ID numbers and a grade that fits its stage."""
-    from app.rules import idcard
-    from app.demo.county import _name, _phone
-    from app.models.choices import GRADES_BY_STAGE
-
-    stage = school.stage
-    all_grades = GRADES_BY_STAGE[stage]
-    rows = []
-    for _ in range(count):
-        grade = rng.choice(grades or all_grades)
-        g = all_grades.index(grade)
-        born = date(year_start - FIRST_AGE[stage] - g, 9, 1) - timedelta(days=rng.randrange(0, 365))
-        while True:
-            number = idcard.make(division, born, rng.randrange(0, 1000))
-            if number not in used_ids:
-                used_ids.add(number)
-                break
-        rows.append(dict(school_id=school.id, name=_name(rng), gender="M" if int(number[16]) % 2 else "F",
-                         id_number=number, birth_date=born, grade=grade, class_name=f"{rng.randrange(1, 9)}班",
-                         enrolment_year=year_start - g, guardian=_name(rng), guardian_phone=_phone(rng),
-                         address=f"{school.town}学府路{rng.randrange(1, 200)}号"))
-    return rows
-
-
 def seed(app, args, deadline):
     """The county, the officers, the pupils each officer works on, and the open report tasks.
 
     Returns the plan of each officer: login, school, the pupils to edit and the awards to propose.
     """
     from flask import current_app
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, select
 
     from app.cli import create_user
+    from app.demo import rows as demo_rows
+    from app.demo.programmes import MAIN_GRANT
     from app.demo.county import seed_demo
+    from app.models.choices import DEMO_TOWNS
     from app.extensions import db
     from app.models import AidProgram, Award, InfoOfficer, ReportTask, School, Semester, Student
     from app.security.roles import SCHOOL_OFFICER
     from app.rules import cards
-    from app.rules.awards import AID_CARD_STAGES, semester_standard, student_stage
+    from app.models import Identification
+    from app.rules.awards import AID_CARD_STAGES, student_stage
+    from app.rules.eligibility import standard_for
     from app.rules.identification import school_year_of
 
     rng = random.Random(args.seed)
@@ -205,10 +181,9 @@ def seed(app, args, deadline):
         county = current_app.config["COUNTY_NAME"]
         for n in range(have + 1, args.schools + 1):
             stage = EXTRA_STAGES[n % len(EXTRA_STAGES)]
-            town = ["襄河镇", "古河镇", "大墅镇", "二郎口镇", "武岗镇", "马厂镇", "石沛镇", "西王镇", "六镇镇", "十字镇"][n % 10]
-            db.session.add(School(code=f"3411249{n:03d}", name=f"{county}{town}负载测试第{n}学校", stage=stage, town=town,
-                                  address=f"{county}{town}学府路{n}号", principal="张校长", phone="0550-5000000",
-                                  complaint_hotline="0550-5000001", active=True))
+            town = DEMO_TOWNS[n % len(DEMO_TOWNS)]
+            db.session.add(School(**demo_rows.school_row(rng, f"3411249{n:03d}", f"{county}{town}负载测试第{n}学校", stage,
+                                                         town, county, street="学府路", number=n)))
         db.session.commit()
         schools = db.session.scalars(select(School).order_by(School.id)).all()[: max(args.users, args.schools)]
 
@@ -230,19 +205,24 @@ def seed(app, args, deadline):
         plan = []
         for school in schools:
             grades = ["高一", "高二", "高三"] if school.stage == "complete" else None  # 完全中学: its senior pupils
-            rows = _students(rng, school, args.edit_pool + args.award_pool, year_start, used_ids, division, grades)
-            db.session.execute(insert(Student), rows)
+            rows = [demo_rows.pupil_row(rng, school, year_start, used_ids, division, grades)
+                    for _ in range(args.edit_pool + args.award_pool)]
+            pupils = [Student(**row) for row in rows]
+            db.session.add_all(pupils)
             db.session.flush()
-            numbers = [r["id_number"] for r in rows]
-            pupils = db.session.scalars(select(Student).where(Student.id_number.in_(numbers))).all()
-            by_number = {p.id_number: p for p in pupils}
-            pupils = [by_number[n] for n in numbers]
+            # the award pool's families are identified this school year (the grants need it: app/rules/eligibility.py)
+            idents = [Identification(**demo_rows.identification_row(
+                rng, pupil.id, pupil.school_id, semester.school_year, min(semester.starts_on, date.today())))
+                for pupil in pupils[args.edit_pool:]]
+            db.session.add_all(idents)
+            db.session.flush()
             awards = []
-            for k, pupil in enumerate(pupils[args.edit_pool:]):
+            for k, (pupil, ident) in enumerate(zip(pupils[args.edit_pool:], idents)):
                 stage = student_stage(pupil)
                 program = programs[MAIN_GRANT[stage]]
+                amount = standard_for(db.session, program, pupil, semester, ident.level).amounts[0]
                 awards.append(dict(student_id=pupil.id, id_number=pupil.id_number, program_id=program.id,
-                                   semester_id=semester.id, amount=str(semester_standard(program)),
+                                   semester_id=semester.id, amount=str(amount),
                                    card_kind="aid_card" if stage in AID_CARD_STAGES else "bank_card",
                                    card_number=cards.make("6217" if stage in AID_CARD_STAGES else "6228", 19,
                                                           50_000_000 + pupil.id * 7 + k)))

@@ -19,11 +19,11 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from app.rules import idcard
 from app.extensions import db
-from app.models import AidProgram, Award, Identification, ProgramStandard, School, Semester, Student
+from app.models import AidProgram, Award, Identification, ProgramStandard, Semester, Student
 from app.rules import cards
 from tests.conftest import WORLD, post_edit, purge, visible_text
+from tests.factories import make_identification, make_pupil, make_school
 
 P2019 = "财科教〔2019〕19号"
 P2025 = "关于调整高等教育阶段和高中阶段国家奖助学金政策的通知"
@@ -33,10 +33,9 @@ class E:
     """The records of this module."""
 
 
-def _ident(student, year, level="difficult", **cats):
-    cats = cats or {"cat_other": True}
-    return Identification(student=student, school_year=year, level=level, evidence_source="school",
-                          identified_on=date(int(year[:4]), 9, 10), **cats)
+def _ident(student, year, level="difficult", *categories):
+    """The pupil's identification for ``year`` (category 其他 unless named), unsaved: the test adds it."""
+    return make_identification(student, year, level, categories or ("cat_other",), save=False, evidence_source="school")
 
 
 @pytest.fixture(scope="module")
@@ -77,22 +76,21 @@ def elig(app):
               for v, a in (("省内", 500), ("省外", 1000))])
         old = add(Semester(school_year="2019-2020", term="1", starts_on=date(2019, 9, 1), ends_on=date(2020, 1, 20)))
         spring = add(Semester(school_year="2026-2027", term="2", starts_on=date(2027, 2, 20), ends_on=date(2027, 7, 10)))
-        school_c = add(School(code="T0009", name="资格测试职教中心", stage="vocational", town="襄河镇"))
+        school_c = add(make_school("vocational", save=False, name="资格测试职教中心"))
 
-        def pupil(school, name, seq, grade, born, boarding=False):
-            return add(Student(school_id=school, name=name, id_number=idcard.make("341124", born, seq), grade=grade,
-                               class_name="1班", enrolment_year=2025, boarding=boarding))
+        def pupil(school, name, grade, boarding=False):
+            return add(make_pupil(school, grade, save=False, name=name, boarding=boarding))
 
-        E.a_none = pupil(WORLD.school_a, "未认定生", 901, "高一", date(2011, 3, 1))
-        E.a_grad = pupil(WORLD.school_a, "已毕业生", 902, "已毕业", date(2008, 3, 1))
-        E.a_diff = pupil(WORLD.school_a, "困难档生", 903, "高二", date(2010, 3, 1))
-        E.a_third = pupil(WORLD.school_a, "高三新生", 904, "高三", date(2009, 3, 1))
-        E.b_board = pupil(WORLD.school_b, "寄宿小学生", 905, "三年级", date(2018, 3, 1), boarding=True)
-        E.b_day = pupil(WORLD.school_b, "走读小学生", 906, "三年级", date(2018, 4, 1))
-        E.c_third = pupil(school_c.id, "中职三年级生", 907, "中职三年级", date(2009, 5, 1))
-        E.c_second = pupil(school_c.id, "中职二年级生", 908, "中职二年级", date(2010, 5, 1))
+        E.a_none = pupil(WORLD.school_a, "未认定生", "高一")
+        E.a_grad = pupil(WORLD.school_a, "已毕业生", "已毕业")
+        E.a_diff = pupil(WORLD.school_a, "困难档生", "高二")
+        E.a_third = pupil(WORLD.school_a, "高三新生", "高三")
+        E.b_board = pupil(WORLD.school_b, "寄宿小学生", "三年级", boarding=True)
+        E.b_day = pupil(WORLD.school_b, "走读小学生", "三年级")
+        E.c_third = pupil(school_c, "中职三年级生", "中职三年级")
+        E.c_second = pupil(school_c, "中职二年级生", "中职二年级")
         add(_ident(E.a_grad, "2026-2027"), _ident(E.a_diff, "2026-2027", "difficult"),
-            _ident(E.a_third, "2026-2027", "general", cat_subsistence=True),
+            _ident(E.a_third, "2026-2027", "general", "cat_subsistence"),
             _ident(E.b_board, "2026-2027"), _ident(E.b_day, "2026-2027"),
             _ident(E.b_board, "2019-2020"), _ident(E.b_day, "2019-2020"),
             _ident(E.c_third, "2026-2027"), _ident(E.c_second, "2026-2027", "special"))

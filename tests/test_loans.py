@@ -9,14 +9,12 @@ from app.extensions import db
 from app.models import Award, Loan, LoanEvent, LoanMaterial, RepaymentDue, Student
 from app.rules.loans import instalments, is_overdue
 from tests.conftest import WORLD, visible_text
+from tests.factories import make_pupil, make_school
 
 
 def _loan(app, status="pre_applied", amount="8000", seq=None, **over):
     with app.app_context():
-        s = Student(school_id=WORLD.school_a, name=f"贷款{seq}", grade="高三", class_name="1班", enrolment_year=2024,
-                    id_number=idcard.make("341124", date(2008, 9, 9), seq))
-        db.session.add(s)
-        db.session.flush()
+        s = make_pupil(WORLD.school_a, "高三", name=f"贷款{seq}")
         loan = Loan(student_id=s.id, co_borrower="父亲", academic_year="2026-2027", status=status,
                     amount=Decimal(amount) if amount else None, **over)
         db.session.add(loan)
@@ -96,10 +94,7 @@ def test_the_yearly_ceiling(app, officer_a, degree, amount, ok):
     """财政部 教育部 中国人民银行 国家金融监督管理总局 (2024): from autumn 2024 a student may borrow up to 20,000 a year
     (本专科) or 25,000 (研究生); the ceiling is the loan's school year's (助学贷款 › 贷款利率)."""
     with app.app_context():
-        number = idcard.make("341124", date(2008, 1, 2), 300 + int(Decimal(amount)) % 97 + (0 if ok else 1) + len(degree))
-        s = Student(school_id=WORLD.school_a, name="额度", grade="高三", class_name="1班", enrolment_year=2024, id_number=number)
-        db.session.add(s)
-        db.session.commit()
+        number = make_pupil(WORLD.school_a, "高三", name="额度").id_number
     r = officer_a.post("/loanview/add", data={"student": number, "co_borrower": "母亲", "degree": degree,
                                               "academic_year": "2026-2027", "amount": amount, "grace_years": "0",
                                               "repayment_years": "15"})
@@ -138,14 +133,13 @@ def test_figures_by_hand(app):
     from app.kpi.loans import loan_figures
 
     with app.app_context():
-        school = __import__("app.models", fromlist=["School"]).School(code="LN001", name="贷款统计中学", stage="senior", town="十字镇")
+        school = make_school("senior", name="贷款统计中学", save=False)
         db.session.add(school)
         db.session.flush()
         made = []
         for i, (status, amount) in enumerate([("accepted", 8000), ("approved", 10000), ("rejected", 6000),
                                               ("disbursed", 12000), ("repaying", 5000), ("pre_applied", None)]):
-            s = Student(school_id=school.id, name=f"统计{i}", grade="高三", class_name="1班", enrolment_year=2024,
-                        id_number=idcard.make("341124", date(2008, 2, 2), 400 + i))
+            s = make_pupil(school, "高三", save=False, name=f"统计{i}")
             db.session.add(s)
             db.session.flush()
             loan = Loan(student_id=s.id, co_borrower="父", academic_year="2031-2032", status=status,
@@ -228,11 +222,7 @@ def test_loan_api_keeps_to_the_officers_school_and_the_ceiling(app, api):
     assert listed["count"] >= 1 and all(row["school"]["id"] == WORLD.school_a for row in listed["result"])
     assert jwt.get(f"/api/v1/loan/{WORLD.loan_b}").status_code == 404
     with app.app_context():
-        s = Student(school_id=WORLD.school_a, name="接口贷款", grade="高三", class_name="1班", enrolment_year=2024,
-                    id_number=idcard.make("341124", date(2008, 4, 4), 601))
-        db.session.add(s)
-        db.session.commit()
-        sid = s.id
+        sid = make_pupil(WORLD.school_a, "高三", name="接口贷款").id
     too_much = jwt.post("/api/v1/loan/", json={"student": sid, "co_borrower": "母", "academic_year": "2026-2027",
                                                "amount": 20001, "degree": "undergraduate"})
     assert too_much.status_code == 422 and "amount" in too_much.get_json()["message"]
@@ -300,11 +290,7 @@ def test_applications_without_a_contract_number_yet_do_not_clash(app, officer_a)
     numbers = []
     with app.app_context():
         for seq in (451, 452):
-            number = idcard.make("341124", date(2008, 4, 4), seq)
-            db.session.add(Student(school_id=WORLD.school_a, name=f"无合同{seq}", grade="高三", class_name="1班",
-                                   enrolment_year=2024, id_number=number))
-            numbers.append(number)
-        db.session.commit()
+            numbers.append(make_pupil(WORLD.school_a, "高三", name=f"无合同{seq}").id_number)
     for number in numbers:
         r = officer_a.post("/loanview/add", data={"student": number, "co_borrower": "母亲", "degree": "undergraduate",
                                                   "academic_year": "2026-2027", "contract_number": "  ",

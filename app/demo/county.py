@@ -2,7 +2,9 @@
 
 Everything is synthetic: names are drawn from common characters and ID numbers
 are built with the county's division code and a valid check character; none is
-a real person's.  ``seed_demo`` is idempotent: it does nothing once schools exist.
+a real person's.  The rows come from the demo's row builders (app/demo/rows.py), written through the
+session so that the record rules judge each one.  ``seed_demo`` is idempotent: it does nothing once
+schools exist, and the same seed on the same day makes the same county.
 
 Only for trying the product: every seeder here refuses outside development (``demo_only``,
 app/demo/guard.py), and the demo users are recorded as demo accounts, which cannot log in
@@ -17,25 +19,18 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import func, insert, select
 
-from app.rules import idcard
+from app.demo import rows
 from app.demo.guard import demo_only, mark as mark_demo_accounts
+from app.demo.programmes import (  # noqa: F401  (the programmes' data, also read as county.DEMO_*)
+    DEMO_ELIGIBILITY, DEMO_PROGRAMS, DEMO_ROW_GRADES, DEMO_STANDARDS, MAIN_GRANT, PRIORITY,
+)
+from app.demo.rows import GRADES, demo_student_number, person_name  # noqa: F401  (tests read them here)
 from app.extensions import db
 from app.models import Identification, School, Student
-from app.models.choices import DEMO_TOWNS, GRADES_BY_STAGE
+from app.models.choices import DEMO_TOWNS
 from app.models.identification import CATEGORIES
 from app.security.roles import ADMIN, AID_CENTER, AUDITOR, LEADER, ROLE_LABELS, SCHOOL_OFFICER, SUPERVISOR
 from app.rules.identification import school_year_of
-
-GRADES = GRADES_BY_STAGE
-# Age on 1 September of the school year, for the first grade of each list.
-FIRST_AGE = {"kindergarten": 3, "primary": 6, "junior": 12, "senior": 15, "complete": 12, "vocational": 15}
-# The share of boarders (寄宿生) at schools of each kind.
-BOARDERS = {"kindergarten": 0, "primary": 0.3, "junior": 0.5, "senior": 0.6, "complete": 0.5, "vocational": 0.6}
-# How many pupils a school of each kind has, relative to the others.
-WEIGHT = {"kindergarten": 2, "primary": 5, "junior": 5, "senior": 9, "complete": 7, "vocational": 6}
-
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "子梓浩宇轩然睿涵欣怡泽辰雨晨博文佳琪思源一诺嘉俊杰鑫磊婷静雅芳明华建国志强秀英丽娟敏军伟涛勇超玉兰红梅晓东海燕春雪云飞天乐安宁"
 
 
 @dataclass
@@ -92,79 +87,6 @@ def demo_schools():
     return out
 
 
-def _phone(rng):
-    return f"1{rng.choice('3589')}{rng.randrange(10**8, 10**9)}"
-
-
-def _name(rng):
-    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.8 else "")
-    return rng.choice(SURNAMES) + given
-
-
-def demo_student_number(number):
-    """A demo pupil's 学籍号, read from its (synthetic) ID number so the random draws of the rest stay as
-    they were: G + the ID number for most, a temporary L or a J number for a few, none yet for some."""
-    born, seq = date(int(number[6:10]), int(number[10:12]), int(number[12:14])), int(number[14:17])
-    other = (seq * 7 + 3) % 1000  # a bijection: no two pupils of one birth date share it
-    kind = seq % 100
-    if kind < 84:
-        return "G" + number
-    if kind < 88:
-        return f"L{number[:6]}{born:%Y%m%d}8{other:03d}"
-    if kind < 90:
-        return "J" + idcard.make(number[:6], born, other)
-    return None
-
-
-def _students_for(rng, school, count, year_start, used_ids, division):
-    stage = school["stage"]
-    grades = GRADES[stage]
-    rows = []
-    for _ in range(count):
-        g = rng.randrange(len(grades))
-        age = FIRST_AGE[stage] + g
-        born = date(year_start - age, 9, 1) - timedelta(days=rng.randrange(0, 365))
-        while True:
-            number = idcard.make(division, born, rng.randrange(0, 1000))
-            if number not in used_ids:
-                used_ids.add(number)
-                break
-        gender = "M" if int(number[16]) % 2 else "F"
-        surname_guardian = _name(rng)
-        rows.append(
-            dict(
-                school_id=school["id"], name=_name(rng), gender=gender, id_number=number,
-                student_number=demo_student_number(number),
-                birth_date=born, grade=grades[g], class_name=f"{rng.randrange(1, 9)}班",
-                enrolment_year=year_start - g, guardian=surname_guardian, guardian_phone=_phone(rng),
-                boarding=rng.random() < BOARDERS[stage],
-                address=f"{school['town']}{rng.choice('东南西北')}{rng.randrange(1, 30)}组{rng.randrange(1, 80)}号",
-            )
-        )
-    return rows
-
-
-def _identification(rng, student_id, school_id, school_year, on):
-    level = rng.choices(["special", "difficult", "general"], weights=[20, 45, 35])[0]
-    flags = {name: False for name, _, _ in CATEGORIES}
-    pick = rng.choices(
-        ["cat_registered_poor", "cat_subsistence", "cat_extreme_poverty", "cat_disability", "cat_orphan", "cat_other"],
-        weights=[25, 15, 3, 4, 1, 52],
-    )[0]
-    flags[pick] = True
-    if pick != "cat_other" and rng.random() < 0.15:
-        flags[rng.choice(["cat_subsistence", "cat_disability"])] = True
-    source = {
-        "cat_registered_poor": "poverty_office", "cat_subsistence": "civil_affairs",
-        "cat_extreme_poverty": "civil_affairs", "cat_disability": "disabled_fed",
-    }.get(pick, "school")
-    priority = any(flags[c] for c, _, p in CATEGORIES if p)
-    return dict(
-        student_id=student_id, school_id=school_id, school_year=school_year, level=level,
-        is_priority=priority, evidence_source=source, identified_on=on, notes=None, **flags,
-    )
-
-
 # username, role, school (index into demo_schools()), display name
 DEMO_USERS = [
     ("admin", ADMIN, None, "系统管理员"),
@@ -178,92 +100,6 @@ DEMO_USERS = [
 ]
 
 
-# The programmes of the time (Anhui, around 2021); amounts are the standard per `period`.
-DEMO_PROGRAMS = [
-    ("学前教育资助", "national", "kindergarten", "1000", "year", "中央和地方财政", "保教费减免或生活补助，每生每年1000元"),
-    ("义务教育家庭经济困难学生生活补助", "national", "primary,junior", "1250", "year", "中央和地方财政",
-     "小学每生每年1000元、初中1250元"),
-    ("普通高中国家助学金", "national", "senior,complete", "2000", "year", "中央和地方财政",
-     "分档资助：一般困难1000元、困难2000元、特别困难3000元/年"),
-    ("普通高中免学费", "national", "senior,complete", "1700", "year", "中央和地方财政", "建档立卡等困中之困学生免除学费"),
-    ("中职国家助学金", "national", "vocational", "2000", "year", "中央和地方财政", "一、二年级家庭经济困难学生"),
-    ("中职免学费", "national", "vocational", "2000", "year", "中央和地方财政", "按核定学费标准免除"),
-    ("校内资助", "school", "kindergarten,senior,complete,vocational", "500", "semester", "学校事业收入提取",
-     "从事业收入中提取3%-5%"),
-    ("大学新生入学资助", "social", "senior,complete", "1000", "once", "中国教育发展基金会",
-     "考入大学的家庭经济困难新生路费和短期生活费，一次性：省内500元、省外1000元"),
-    ("滴水慈善基金会手拉手结对助学", "social", "primary,junior,senior,complete", "1000", "year", "浙江滴水慈善基金会",
-     "一对一结对资助"),
-]
-PRIORITY = "cat_registered_poor,cat_subsistence,cat_extreme_poverty,cat_disability"
-# Who each programme aids (app/rules/eligibility.py): needs an identification, levels, categories, grades, waiver.
-DEMO_ELIGIBILITY = {
-    "学前教育资助": (True, None, None, "小班,中班,大班", False),
-    "义务教育家庭经济困难学生生活补助": (True, None, None, None, False),
-    "普通高中国家助学金": (True, None, None, None, False),
-    "普通高中免学费": (True, None, PRIORITY, None, True),
-    "中职国家助学金": (True, None, None, None, False),  # 一、二年级 until spring 2025: see its standards
-    "中职免学费": (False, None, None, None, True),
-    "校内资助": (True, None, None, None, False),
-    "大学新生入学资助": (True, None, None, "高三,已毕业", False),
-}
-_P2019 = "财科教〔2019〕19号《学生资助资金管理办法》"
-_P2024 = "2024年春季学期起提高家庭经济困难寄宿生生活补助国家基础标准（非寄宿生按50%核定）"
-_P2025 = ("财政部 教育部 人力资源社会保障部《关于调整高等教育阶段和高中阶段国家奖助学金政策的通知》：2025年春季学期起平均2300元，"
-          "分三档")
-_TIERS_2025 = (("general", 1500), ("difficult", 2300), ("special", 3100))
-# Standards by school year (the same as the migration c4e8a1f0b2d3 installs for these names):
-# programme: [(since_year, since_term, stage, boarding, level, variant, amount per the programme's period, policy)]
-DEMO_STANDARDS = {
-    "学前教育资助": [("2019-2020", "1", None, None, None, None, 1000, "本县学前教育资助标准")],
-    "义务教育家庭经济困难学生生活补助": [
-        ("2019-2020", "1", "primary", True, None, None, 1000, _P2019),
-        ("2019-2020", "1", "primary", False, None, None, 500, _P2019),
-        ("2019-2020", "1", "junior", True, None, None, 1250, _P2019),
-        ("2019-2020", "1", "junior", False, None, None, 625, _P2019),
-        ("2023-2024", "2", "primary", True, None, None, 1250, _P2024),
-        ("2023-2024", "2", "primary", False, None, None, 625, _P2024),
-        ("2023-2024", "2", "junior", True, None, None, 1500, _P2024),
-        ("2023-2024", "2", "junior", False, None, None, 750, _P2024),
-    ],
-    "普通高中国家助学金": [("2019-2020", "1", None, None, lv, None, a, _P2019 + "：平均2000元，分三档")
-                         for lv, a in (("general", 1000), ("difficult", 2000), ("special", 3000))]
-                        + [("2024-2025", "2", None, None, lv, None, a, _P2025) for lv, a in _TIERS_2025],
-    "中职国家助学金": [("2019-2020", "1", None, None, lv, None, a, _P2019 + "：平均2000元，分三档，一、二年级")
-                   for lv, a in (("general", 1000), ("difficult", 2000), ("special", 3000))]
-                  + [("2024-2025", "2", None, None, lv, None, a, _P2025) for lv, a in _TIERS_2025],
-    "大学新生入学资助": [("2019-2020", "1", None, None, None, "省内", 500, "中国教育发展基金会大学新生入学资助项目：一次性"),
-                  ("2019-2020", "1", None, None, None, "省外", 1000, "中国教育发展基金会大学新生入学资助项目：一次性")],
-}
-# The grades a standard row covers, where fewer than the programme's: (programme, since_year, since_term).
-DEMO_ROW_GRADES = {("中职国家助学金", "2019-2020", "1"): "中职一年级,中职二年级"}
-_MAIN_GRANT = {"kindergarten": "学前教育资助", "primary": "义务教育家庭经济困难学生生活补助",
-               "junior": "义务教育家庭经济困难学生生活补助", "senior": "普通高中国家助学金",
-               "vocational": "中职国家助学金"}
-
-
-def _demo_amount(name, period, flat, stage, boarding, level, semester, grade=None):
-    """The semester amount of the standard for this pupil (the rules' own reading of the standards);
-    None when the semester's standards do not cover the pupil's grade."""
-    from types import SimpleNamespace
-
-    from app.rules.eligibility import for_level, for_pupil, per_semester, uncovered_grade
-
-    rows = [SimpleNamespace(since=(y, t), stage=st, boarding=b, level=lv, amount=a,
-                            grades=DEMO_ROW_GRADES.get((name, y, t)))
-            for y, t, st, b, lv, _, a, _ in DEMO_STANDARDS.get(name, [])]
-    started = [r for r in rows if r.since <= (semester.school_year, semester.term)]
-    if started:
-        latest = max(r.since for r in started)
-        latest_rows = [r for r in started if r.since == latest]
-        if grade is not None and uncovered_grade(latest_rows, grade):
-            return None
-        mine = for_level(for_pupil(latest_rows, stage, boarding, grade), level)
-        if mine:
-            return per_semester(mine[0].amount, period)
-    return per_semester(flat, period)
-
-
 @demo_only
 def _seed_aid(rng, schools, year_start, today):
     """Programmes, the current and the previous semester, and awards for identified pupils.
@@ -274,22 +110,20 @@ def _seed_aid(rng, schools, year_start, today):
     from decimal import Decimal
 
     from app.models import AidProgram, Award, ProgramStandard, Semester
-    from app.rules import cards
 
     no_rule = (False, None, None, None, False)
-    db.session.execute(insert(AidProgram), [
+    _insert(AidProgram, [
         dict(name=n, kind=k, stages=st, standard_amount=Decimal(a), period=p, funding_source=f, notes=note, active=True,
              **dict(zip(("needs_identification", "levels", "categories", "grades", "waiver"),
                         DEMO_ELIGIBILITY.get(n, no_rule))))
         for n, k, st, a, p, f, note in DEMO_PROGRAMS
     ])
     programs = dict(db.session.execute(select(AidProgram.name, AidProgram.id)).all())
-    db.session.execute(insert(ProgramStandard), [
+    _insert(ProgramStandard, [
         dict(program_id=programs[name], since_year=y, since_term=t, stage=st, boarding=b, level=lv, variant=v,
              grades=DEMO_ROW_GRADES.get((name, y, t)), amount=Decimal(a), policy=p)
-        for name, rows in DEMO_STANDARDS.items() for y, t, st, b, lv, v, a, p in rows
+        for name, standards in DEMO_STANDARDS.items() for y, t, st, b, lv, v, a, p in standards
     ])
-    period_of = {n: (p, Decimal(a)) for n, _, _, a, p, _, _ in DEMO_PROGRAMS}
     from app.models import LetterPolicy
 
     # the letter states each pupil's standard from these programmes (its wording carries {标准})
@@ -304,57 +138,48 @@ def _seed_aid(rng, schools, year_start, today):
     stage_of = {s["id"]: s["stage"] for s in schools}
     names = dict(db.session.execute(select(Student.id, Student.name)).all())
     guardians = {sid: g or names[sid] for sid, g in db.session.execute(select(Student.id, Student.guardian)).all()}
-    # 认定 is yearly: last school year's identifications of the same pupils, on which last semester's awards rest
+    # 认定 is yearly: last school year's identifications of the same pupils, on which last semester's awards rest.
+    # (Read in a stated order, here and wherever random draws follow: an unordered read comes back in the order
+    # of whatever index the database walks, keyed hashes included, so the same seed would make another county.)
     this_year = current.school_year
-    last = db.session.scalars(select(Identification).where(Identification.school_year == this_year)).all()
-    db.session.execute(insert(Identification), [
+    last = db.session.scalars(select(Identification).where(Identification.school_year == this_year)
+                              .order_by(Identification.id)).all()
+    _insert(Identification, [
         dict(student_id=i.student_id, school_id=i.school_id, school_year=previous.school_year, level=i.level,
              is_priority=i.is_priority, evidence_source=i.evidence_source,
-             identified_on=date(year_start - 1, 9, 1) + timedelta(days=rng.randrange(0, 40)), notes=None,
+             identified_on=rows.identification_day(rng, year_start - 1, today), notes=None,
              **{name: getattr(i, name) for name, _, _ in CATEGORIES})
         for i in last
     ])
-    rows = db.session.execute(
+    identified = db.session.execute(
         select(Identification.student_id, Identification.school_id, Identification.level, Identification.is_priority,
                Student.grade, Student.boarding)
         .join(Student, Student.id == Identification.student_id).where(Identification.school_year == this_year)
+        .order_by(Identification.id)
     ).all()
     awards = []
-    for n, (student_id, school_id, level, priority, grade, boarding) in enumerate(rows):
-        stage = stage_of[school_id]
-        if stage == "complete":
-            stage = "senior" if grade.startswith("高") else "junior"
+    for n, (student_id, school_id, level, priority, grade, boarding) in enumerate(identified):
+        stage = rows.pupil_stage(stage_of[school_id], grade)
         if rng.random() < (0.04 if priority else 0.15):
             continue  # not aided yet: the coverage page lists the priority ones
         aid_card = stage in ("senior", "vocational")
-        card = cards.make("6217" if aid_card else "6228", 19, 10_000_000 + n)
+        card = rows.card_number(aid_card, n)
         holder = names[student_id] if aid_card or rng.random() < 0.6 else guardians[student_id]  # family card: a parent's
-        grants = [_MAIN_GRANT[stage]]
-        if priority and stage == "senior":
-            grants.append("普通高中免学费")
-        if stage == "vocational":
-            grants.append("中职免学费")
-        if stage in ("kindergarten", "senior", "vocational") and rng.random() < 0.25:
-            grants.append("校内资助")
-        for program in grants:
-            period, flat = period_of[program]
-            for semester, status in ((previous, "paid"), (current, rng.choices(["paid", "approved", "proposed"], [6, 2, 2])[0])):
-                amount = _demo_amount(program, period, flat, stage, boarding, level, semester, grade)
+        for program in rows.grants(rng, stage, priority):
+            for semester, status in ((previous, rows.award_status(rng, False)), (current, rows.award_status(rng, True))):
+                amount = rows.award_amount(program, stage, boarding, level, (semester.school_year, semester.term), grade)
                 if amount is None:
                     continue  # a grade the semester's standard does not cover
-                waiver = DEMO_ELIGIBILITY.get(program, no_rule)[4]  # 免学费: credited to the school, no card
-                awards.append(dict(
-                    student_id=student_id, school_id=school_id, program_id=programs[program], semester_id=semester.id,
-                    amount=amount, card_kind=None if waiver else ("aid_card" if aid_card else "bank_card"),
-                    card_number=None if waiver else card, card_holder=None if waiver else holder,
-                    status=status, approved_at=datetime.combine(semester.starts_on, time(9)) if status != "proposed" else None,
-                    paid_on=min(semester.starts_on + timedelta(days=rng.randrange(30, 80)), today) if status == "paid" else None,
-                ))
+                waiver = rows.is_waiver(program)
+                awards.append(rows.award_row(
+                    student_id, school_id, programs[program], semester.id, semester.starts_on, amount, status,
+                    card=None if waiver else card, holder=holder, aid_card=aid_card,
+                    paid_on=rows.paid_day(rng, semester.starts_on, today) if status == "paid" else None))
     for start in range(0, len(awards), 5000):
-        db.session.execute(insert(Award), awards[start:start + 5000])
+        _insert(Award, awards[start:start + 5000])
     db.session.commit()
-    _seed_funds_and_social(rng, schools, year_start, rows)
-    _seed_loans(rng, schools, year_start, today, count=max(30, min(1000, len(rows) * 2 // 3 + 120)))
+    _seed_funds_and_social(rng, schools, year_start, identified)
+    _seed_loans(rng, schools, year_start, today, count=max(30, min(1000, len(identified) * 2 // 3 + 120)))
     _seed_reporting(rng, schools, today)
     return len(awards)
 
@@ -376,19 +201,14 @@ def _seed_reporting(rng, schools, today):
     db.session.add_all(tasks)
     db.session.flush()
     stage_of = {s["id"]: s["stage"] for s in schools}
-    rows = []
+    answers = []
     for task in tasks[:2]:
         asked = [sid for sid, stage in stage_of.items() if stage in task.stages.split(",")]
         for sid in asked:
             if rng.random() < 0.1:
                 continue  # not submitted
-            late = rng.random() < 0.15
-            at = task.deadline + (timedelta(days=rng.randrange(1, 5)) if late else -timedelta(days=rng.randrange(0, 6), hours=3))
-            status = rng.choices(["accepted", "returned", "submitted"], [7, 2, 1])[0]
-            rows.append(dict(task_id=task.id, school_id=sid, content="详见附件及说明。", submitted_at=at, late=late,
-                             status=status, review_comment="请补充分年级人数统计。" if status == "returned" else None,
-                             reviewed_at=at + timedelta(days=2) if status != "submitted" else None))
-    db.session.execute(insert(Submission), rows)
+            answers.append(rows.submission_row(rng, task.id, sid, task.deadline))
+    _insert(Submission, answers)
     db.session.commit()
 
 
@@ -404,7 +224,7 @@ def _seed_loans(rng, schools, year_start, today, count):
     from decimal import Decimal
 
     from app.models import Loan, LoanEvent, LoanMaterial, RepaymentDue, loans
-    from app.rules.loans import ceiling, instalments, pre_application_year
+    from app.rules.loans import ceiling, pre_application_year
 
     db.session.add_all([LoanMaterial(name=n, required=r, sort_order=i) for i, (n, r) in enumerate(
         [("身份证", True), ("户口簿", True), ("录取通知书", True), ("家庭经济困难证明", True), ("学生证", False)])])
@@ -418,42 +238,20 @@ def _seed_loans(rng, schools, year_start, today, count):
     for n in range(count):
         school = rng.choice(senior)
         entry = year_start - rng.randrange(0, 9)          # the autumn the borrower went to university
-        years_since = year_start - entry
-        if years_since == 0:
-            status = rng.choices(["pre_applied", "accepted", "approved", "rejected", "contracted", "disbursed"],
-                                 [3, 2, 2, 1, 2, 6])[0]
-        elif years_since < 4:
-            status = "disbursed"
-        else:
-            status = rng.choices(["graduated", "repaying", "settled", "overdue"], [1, 6, 2, 1])[0]
+        status = rows.loan_status(rng, year_start - entry)
         if status == "pre_applied":
             # a 高三 pupil of this school year, for the autumn it goes to university (app/rules/loans.py)
             entry = int(pre_application_year(today)[:4])
-        born = date(entry - 18, rng.randrange(1, 13), rng.randrange(1, 28))
-        while True:
-            number = idcard.make(division, born, rng.randrange(0, 1000))
-            if number not in used:
-                used.add(number)
-                break
-        student = Student(school_id=school["id"], name=_name(rng), gender="M" if int(number[16]) % 2 else "F",
-                          id_number=number, student_number=demo_student_number(number), birth_date=born,
-                          grade="高三" if status == "pre_applied" else "已毕业",
-                          class_name=f"{rng.randrange(1, 9)}班", enrolment_year=entry - 3, guardian=_name(rng),
-                          guardian_phone=_phone(rng))
+        student = rows.record(Student, rows.former_pupil_row(rng, school["id"], entry, used, division,
+                                                             grade="高三" if status == "pre_applied" else "已毕业"))
         db.session.add(student)
         db.session.flush()
         university, major = rng.choice(UNIVERSITIES)
         most = ceiling(db.session, "undergraduate", f"{entry}-{entry + 1}") or Decimal(8000)  # the year's ceiling
         amount = Decimal(rng.choice([a for a in (6000, 8000, 10000, 12000, 16000, 20000) if a <= most])) \
             if status != "pre_applied" else None
-        graduation = date(entry + 4, 7, 1)
-        loan = dict(student_id=student.id, school_id=school["id"], co_borrower=student.guardian,
-                    co_borrower_phone=student.guardian_phone, university=university, major=major, degree="undergraduate",
-                    academic_year=f"{entry}-{entry + 1}", amount=amount, expected_graduation=graduation,
-                    grace_years=rng.choice([0, 1, 2, 3]), repayment_years=rng.choice([10, 12, 15]), status=status,
-                    contract_number=f"QJ{entry}{n:04d}" if status not in ("pre_applied", "accepted", "approved", "rejected") else None,
-                    reject_reason="材料不全且逾期未补交" if status == "rejected" else None,
-                    graduation_confirmed_on=graduation if status in ("graduated", "repaying", "settled", "overdue") else None)
+        loan = rows.loan_row(rng, student.id, school["id"], entry, status, amount, student.guardian,
+                             student.guardian_phone, university, major, f"QJ{entry}{n:04d}")
         loan_rows.append((loan, student))
     db.session.commit()
     steps = [s for s, _ in loans.LOAN_STATUSES]
@@ -468,13 +266,7 @@ def _seed_loans(rng, schools, year_start, today, count):
                 event_rows.append(dict(loan_id=result, school_id=loan["school_id"], from_status=before, to_status=after,
                                        at=datetime(int(loan["academic_year"][:4]), 8, 1, 9)))
         if loan["status"] in ("repaying", "settled", "overdue"):
-            for due_on, principal, interest in instalments(loan["amount"], rates[loan["academic_year"]], loan["expected_graduation"],
-                                                           loan["grace_years"], loan["repayment_years"]):
-                paid = loan["status"] == "settled" or (due_on < today and (loan["status"] == "repaying" or due_on.year < today.year - 1))
-                due_rows.append(dict(loan_id=result, school_id=loan["school_id"], due_on=due_on, principal=principal,
-                                     interest=interest, paid_principal=principal if paid else Decimal("0"),
-                                     paid_interest=interest if paid else Decimal("0"),
-                                     paid_on=min(due_on, today) if paid else None))
+            due_rows += rows.due_rows(result, loan, rates[loan["academic_year"]], today)
     from app.models.loans import loan_material_check
 
     if material_rows:
@@ -566,21 +358,10 @@ def _seed_funds_and_social(rng, schools, year_start, identified):
     """Aid-fund ledgers of the schools that must extract, and two social projects with pairings."""
     from decimal import Decimal
 
-    from app.kpi.funds import compliance
     from app.models import Pairing, SchoolFund, SocialProject
 
-    funds = []
-    for school in schools:
-        if school["stage"] not in ("kindergarten", "senior", "complete", "vocational"):
-            continue
-        for year in (year_start - 1, year_start):
-            income = Decimal(rng.randrange(300, 6000) * 1000)
-            ratio = Decimal(rng.choice(["0.030", "0.035", "0.040", "0.045", "0.050", "0.050", "0.025"]))
-            extracted = (income * ratio).quantize(Decimal("1"))
-            funds.append(dict(school_id=school["id"], year=year, operating_income=income, extracted=extracted,
-                              compliance=compliance(school["stage"], income, extracted),
-                              ledger_reference=f"资助专户-{school['code'][-3:]}"))
-    db.session.execute(insert(SchoolFund), funds)
+    _insert(SchoolFund, [rows.fund_row(rng, school, year) for school in schools if school["stage"] in rows.FUND_STAGES
+                         for year in (year_start - 1, year_start)])
     dishui = SocialProject(name="滴水慈善基金会手拉手结对助学", donor="浙江滴水慈善基金会", kind="pairing",
                            budget=Decimal("200000"), starts_on=date(year_start, 9, 1), contact="项目联络员")
     freshman = SocialProject(name="大学新生入学资助项目", donor="中国教育发展基金会", kind="freshman",
@@ -595,8 +376,7 @@ def _seed_funds_and_social(rng, schools, year_start, identified):
             pairings.append(dict(project_id=dishui.id, student_id=student_id, school_id=school_id,
                                  donor_name=rng.choice(donors), amount=Decimal("1000"),
                                  starts_on=date(year_start, 9, 1), ends_on=date(year_start + 1, 7, 31)))
-    if pairings:
-        db.session.execute(insert(Pairing), pairings)
+    _insert(Pairing, pairings)
     db.session.commit()
 
 
@@ -649,10 +429,34 @@ def _seed_calendar():
     db.session.commit()
 
 
+def _insert(model, values, ids=False):
+    """Rows written through the session (app/operations/bulkwrites.py: one record each, the record rules
+    run); with ``ids``, their ids in order. Nothing for no rows (an INSERT of none would be a record of nothing)."""
+    if not values:
+        return []
+    if ids:
+        return db.session.execute(insert(model).returning(model.id), values).scalars().all()
+    db.session.execute(insert(model), values)
+    return []
+
+
+def _demo_user(username, role, password, school_id, first_name):
+    """A demo login with one role; a school officer becomes its school's information officer."""
+    from app.models import InfoOfficer
+
+    sm = current_app.appbuilder.sm
+    user = sm.add_user(username=username, first_name=first_name, last_name="", email=f"{username}@aid.invalid",
+                       role=sm.find_role(role), password=password)
+    if not user:
+        raise RuntimeError(f"the demo user {username} could not be created")
+    if school_id is not None:
+        db.session.add(InfoOfficer(user_id=user.id, school_id=school_id))
+        db.session.commit()
+    return user
+
+
 @demo_only
 def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
-    from app.cli import create_user
-
     if db.session.scalar(select(func.count(School.id))):
         return SeedResult(created=False, users=_existing_demo_users())
     rng = random.Random(seed)
@@ -661,50 +465,33 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     year_start = int(school_year[:4])
     division = current_app.config["COUNTY_CODE"]
 
-    schools = demo_schools()
-    for s in schools:
-        s.update(
-            address=f"{current_app.config['COUNTY_NAME']}{s['town']}{rng.choice(['人民路', '建设路', '学府路', '文昌路'])}{rng.randrange(1, 200)}号",
-            principal=_name(rng), phone=f"0550-5{rng.randrange(100000, 999999)}",
-            complaint_hotline=f"0550-5{rng.randrange(100000, 999999)}", active=True,
-        )
-    db.session.execute(insert(School), schools)
-    ids = dict(db.session.execute(select(School.code, School.id)).all())
-    for s in schools:
-        s["id"] = ids[s["code"]]
+    county = current_app.config["COUNTY_NAME"]
+    schools = [rows.school_row(rng, s["code"], s["name"], s["stage"], s["town"], county) for s in demo_schools()]
+    ids = _insert(School, schools, ids=True)
+    for s, school_id in zip(schools, ids):
+        s["id"] = school_id
 
-    total_weight = sum(WEIGHT[s["stage"]] for s in schools)
     used_ids: set[str] = set()
     made = 0
     identified = 0
     pending: list[dict] = []
 
-    def flush_students(rows):
+    def flush_students(pupils):
+        # through the session: each pupil and identification is judged by the record rules as it is stored
         nonlocal identified
-        if not rows:
+        if not pupils:
             return
-        db.session.execute(insert(Student), rows)
-        numbers = [r["id_number"] for r in rows]
-        idmap = {}
-        for chunk in range(0, len(numbers), 900):
-            idmap.update(db.session.execute(
-                select(Student.id_number, Student.id).where(Student.id_number.in_(numbers[chunk:chunk + 900]))
-            ).all())
         idents = []
-        for r in rows:
+        for r, student_id in zip(pupils, _insert(Student, pupils, ids=True)):
             if rng.random() < 0.09:
-                on = date(year_start, 9, 1) + timedelta(days=rng.randrange(0, 40))
-                on = min(on, today)
-                idents.append(_identification(rng, idmap[r["id_number"]], r["school_id"], school_year, on))
-        if idents:
-            db.session.execute(insert(Identification), idents)
-            identified += len(idents)
+                on = rows.identification_day(rng, year_start, today)
+                idents.append(rows.identification_row(rng, student_id, r["school_id"], school_year, on))
+        _insert(Identification, idents)
+        identified += len(idents)
 
-    for i, school in enumerate(schools):
-        share = students - made if i == len(schools) - 1 else round(students * WEIGHT[school["stage"]] / total_weight)
-        share = max(0, min(share, students - made))
+    for school, share in rows.school_shares(schools, students):
         made += share
-        pending += _students_for(rng, school, share, year_start, used_ids, division)
+        pending += [rows.pupil_row(rng, school, year_start, used_ids, division) for _ in range(share)]
         while len(pending) >= batch:
             flush_students(pending[:batch])
             pending = pending[batch:]
@@ -717,8 +504,8 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     password = current_app.config["DEMO_PASSWORD"]
     users, accounts = [], []
     for username, role, school_index, name in DEMO_USERS:
-        code = schools[school_index]["code"] if school_index is not None else None
-        accounts.append(create_user(username, role, password, school_code=code, first_name=name))
+        school_id = schools[school_index]["id"] if school_index is not None else None
+        accounts.append(_demo_user(username, role, password, school_id, name))
         users.append((username, _user_label(role, schools[school_index]["name"] if school_index is not None else None)))
     # known as demo accounts from now on: outside development they cannot log in (app/demo/guard.py)
     mark_demo_accounts(db.session, accounts)
@@ -733,6 +520,6 @@ def seed_demo(students=3000, seed=2021, today=None, batch=5000) -> SeedResult:
     _seed_transfer(schools, today)
     from app.demo.procedure import seed_procedure
 
-    seed_procedure(rng, schools, year_start, today, _name)
+    seed_procedure(rng, schools, year_start, today, person_name)
     return SeedResult(created=True, schools=len(schools), students=made, identifications=identified,
                       awards=awards, complaints=complaints, outreach=outreach, users=users)

@@ -15,6 +15,8 @@ from sqlalchemy import insert, select
 
 from app import clock
 from app.demo.guard import demo_only
+from app.demo import rows
+from app.demo.rows import staff_name
 from app.extensions import db
 from app.models import Identification
 from app.models.complaints import Complaint, ComplaintStep
@@ -131,39 +133,25 @@ def seed_outreach(rng, schools, year_start, today):
     visits, activities, staff, stars = [], [], [], []
     start = date(year_start, 9, 1)
     span = max(1, (today - start).days)
-    types = ["entering_senior", "receiving_aid", "needing_loan"]
-    acts = ["first_lesson", "parent_letter", "class_meeting", "parent_meeting", "screen", "blackboard", "two_lessons"]
     for school in schools:
         pupils = by_school.get(school["id"], [])
         for student_id in pupils[: rng.randrange(2, 6)]:
             open_problem = rng.random() < 0.3
-            visits.append(dict(
-                school_id=school["id"], student_id=student_id,
-                visit_type="needing_loan" if school["stage"] in ("senior", "complete") and rng.random() < 0.4
-                else rng.choice(types[:2]),
-                visited_on=start + timedelta(days=rng.randrange(span)), visitors="班主任、资助专干",
-                family_met=rng.choice(["母亲", "父亲", "祖母", "祖父"]),
-                findings=rng.choice(["父母务工，孩子由祖辈照顾，家庭收入较低。", "家中有重病患者，医疗支出大。",
-                                     "家庭为低保户，住房条件较差。"]),
-                opinions="希望及时了解资助政策和申请时间。", solved="现场讲解了本学段资助政策。",
-                open_problems="需协助申请临时救助。" if open_problem else None,
-                follow_up="资助专干两周内跟进。" if open_problem else None, resolved=not open_problem,
-                created_at=clock.now(), updated_at=clock.now()))
+            visit_type = "needing_loan" if school["stage"] in ("senior", "complete") and rng.random() < 0.4 \
+                else rng.choice(["entering_senior", "receiving_aid"])
+            visited_on = start + timedelta(days=rng.randrange(span))
+            visits.append(rows.visit_row(rng, school["id"], student_id, visit_type, visited_on, open_problem,
+                                         created_at=clock.now(), updated_at=clock.now()))
         for _ in range(rng.randrange(1, 5)):
-            stage = "senior" if school["stage"] in ("senior", "complete", "vocational") else (
-                "junior" if school["stage"] == "junior" else "all")
-            activities.append(dict(
-                school_id=school["id"], activity_type=rng.choice(acts), held_on=start + timedelta(days=rng.randrange(span)),
-                title=rng.choice(["开学第一课资助政策宣传", "资助政策主题班会", "致家长一封信发放", "资助政策进家长会"]),
-                audience=rng.randrange(30, 600), target_stage=stage, notes=None,
-                created_at=clock.now(), updated_at=clock.now()))
+            activities.append(rows.activity_row(rng, school["id"], start, span, rows.policy_stage(school["stage"]),
+                                                created_at=clock.now(), updated_at=clock.now()))
         full_time = rng.random() < 0.75
-        staff.append(dict(school_id=school["id"], name=_person(rng), post="资助专干",
+        staff.append(dict(school_id=school["id"], name=staff_name(rng), post="资助专干",
                           employment="full_time" if full_time else "part_time",
                           since=date(year_start - rng.randrange(0, 6), 9, 1), until=None,
                           created_at=clock.now(), updated_at=clock.now()))
         if rng.random() < 0.2:
-            staff.append(dict(school_id=school["id"], name=_person(rng), post="资助专干", employment="part_time",
+            staff.append(dict(school_id=school["id"], name=staff_name(rng), post="资助专干", employment="part_time",
                               since=date(year_start - 4, 9, 1), until=date(year_start, 8, 31),
                               created_at=clock.now(), updated_at=clock.now()))
         if pupils and school["stage"] in ("junior", "senior", "complete", "vocational"):
@@ -173,9 +161,9 @@ def seed_outreach(rng, schools, year_start, today):
     for name, post in [("陈静", "资助中心主任"), ("吴强", "资助中心科员"), ("何丽", "资助中心科员")]:
         staff.append(dict(school_id=None, name=name, post=post, employment="full_time", since=date(2016, 3, 1),
                           until=None, created_at=clock.now(), updated_at=clock.now()))
-    for table, rows in ((HomeVisit, visits), (PublicityActivity, activities), (AidStaff, staff), (Recognition, stars)):
-        if rows:
-            db.session.execute(insert(table), rows)
+    for table, records in ((HomeVisit, visits), (PublicityActivity, activities), (AidStaff, staff), (Recognition, stars)):
+        if records:
+            db.session.execute(insert(table), records)
     sessions = [TrainingSession(held_on=d, topic=t, hours=Decimal(h), trainer="县学生资助管理中心", place="县教育局会议室")
                 for d, t, h in [(date(year_start, 9, 20), "学生资助政策及困难认定培训", "4"),
                                 (date(year_start, 11, 8), "资助管理信息系统操作培训", "3"),
@@ -183,7 +171,7 @@ def seed_outreach(rng, schools, year_start, today):
                 if d <= today]
     db.session.add_all(sessions)
     db.session.flush()
-    present = db.session.scalars(select(AidStaff).where(AidStaff.until.is_(None))).all()
+    present = db.session.scalars(select(AidStaff).where(AidStaff.until.is_(None)).order_by(AidStaff.id)).all()
     for s in sessions:
         for person in present:
             if person.since <= s.held_on and rng.random() < 0.8:
@@ -191,11 +179,6 @@ def seed_outreach(rng, schools, year_start, today):
     db.session.commit()
     return dict(visits=len(visits), activities=len(activities), staff=len(staff), trainings=len(sessions),
                 stars=len(stars))
-
-
-def _person(rng):
-    return rng.choice("王李张刘陈杨黄赵吴周徐孙马朱胡") + rng.choice(["敏", "伟", "芳", "军", "静", "磊", "霞", "涛", "燕", "超"])
-
 
 
 CHECKLIST = [("资金专款专用", 20), ("单独立账、账目清晰", 15), ("资助名单公示规范", 15), ("困难认定程序规范", 15),
@@ -215,30 +198,17 @@ def seed_inspections(rng, schools, today):
     made = 0
     for school in rng.sample(schools, k=min(len(schools), 18)):
         day = today - timedelta(days=rng.randrange(5, 150))
-        kind = rng.choice(["patrol", "patrol", "unannounced"])
-        insp = Inspection(school_id=school["id"], kind=kind, status="done", inspected_on=day, result="pass",
-                          findings=rng.choice(["资助档案基本完整，公示照片缺少日期。", "个别学生资助卡由班主任代管。",
-                                               "资金台账清晰，宣传到位。"]))
+        insp = Inspection(**rows.inspection_row(rng, school["id"], day, today))
         if inspector is not None:
             insp.inspectors = [inspector]
-        if rng.random() < 0.6:
-            insp.rectification_demand = "补齐公示材料，规范资助卡管理。"
-            insp.rectification_deadline = day + timedelta(days=30)
-            state = rng.choice(["required", "submitted", "accepted", "accepted"])
-            insp.rectification_status = state
-            if state != "required":
-                insp.rectification_done = "已补齐材料，资助卡已全部发还学生本人。"
-                insp.rectified_at = datetime.combine(min(day + timedelta(days=rng.randrange(10, 40)), today),
-                                                     datetime.min.time())
         db.session.add(insp)
         db.session.flush()
         for item in items:
             db.session.add(InspectionScore(inspection_id=insp.id, item_id=item.id, school_id=school["id"],
-                                           score=item.max_score - rng.choice([0, 0, 1, 2, 3, 5])))
+                                           score=rows.item_score(rng, item.max_score)))
         made += 1
     for school in rng.sample(schools, k=min(len(schools), 5)):
-        db.session.add(Inspection(school_id=school["id"], kind=rng.choice(["patrol", "unannounced"]), status="planned",
-                                  inspected_on=today + timedelta(days=rng.randrange(3, 40))))
+        db.session.add(Inspection(**rows.planned_inspection_row(rng, school["id"], today)))
         made += 1
     db.session.commit()
     return made
@@ -258,7 +228,7 @@ def seed_budgets(rng, today):
         select(Award.program_id, func.sum(Award.amount))
         .where(Award.status.in_(("approved", "paid")), Award.paid_on.is_(None) | (Award.paid_on >= date(year, 1, 1)))
         .group_by(Award.program_id)).all())
-    for program in db.session.scalars(select(AidProgram).where(AidProgram.active.is_(True))):
+    for program in db.session.scalars(select(AidProgram).where(AidProgram.active.is_(True)).order_by(AidProgram.id)):
         shares = (60, 32, 0, 8) if program.kind == "national" else (0, 0, 0, 100) if program.kind == "school" else (0, 50, 0, 50)
         # the plan: what the programme pays this year, give or take
         planned = (Decimal(paid.get(program.id) or program.standard_amount * 20) * Decimal(rng.choice(["1.05", "1.1", "1.2"]))
@@ -283,7 +253,7 @@ def seed_budgets(rng, today):
     # (免学费 is credited to the school: never in a bank batch)
     waiting = db.session.execute(select(Award.program_id).join(AidProgram, AidProgram.id == Award.program_id)
                                  .where(Award.semester_id == semester.id, Award.status == "approved",
-                                        AidProgram.waiver.is_(False)).limit(1)).scalar()
+                                        AidProgram.waiver.is_(False)).order_by(Award.id).limit(1)).scalar()
     if waiting:
         batch = build_batch(db.session, semester, db.session.get(AidProgram, waiting))
         mark_exported(batch)
