@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.security.accounts import create_user  # the demo county reads it here until it reads app.security.accounts
+from app.security.accounts import create_user
 from app.security.roles import FAB_ROLES
 
 

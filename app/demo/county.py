@@ -443,7 +443,9 @@ def _insert(model, values, ids=False):
 def _demo_user(username, role, password, school_id, first_name):
     """A demo login with one role; a school officer becomes its school's information officer."""
     from app.models import InfoOfficer
+    from app.security.passwords import password_complexity
 
+    password_complexity(password)  # a DEMO_PASSWORD too weak for a real account is refused as one would be
     sm = current_app.appbuilder.sm
     user = sm.add_user(username=username, first_name=first_name, last_name="", email=f"{username}@aid.invalid",
                        role=sm.find_role(role), password=password)
