@@ -77,6 +77,13 @@ def time_target_ms(backend, size):
     return 20.0 if size <= 100_000 else 30.0
 
 
+def pg_targets(backend, size):
+    """PostgreSQL at 1,000,000: the centre's first page ≤ 60 ms, one school's page ≤ the stock page's time."""
+    if backend != "postgresql" or size < 1_000_000:
+        return {}
+    return {"page_center": 60.0, "page_officer": 1.0}
+
+
 # --------------------------------------------------------------------------------------
 # child process: one (size, backend)
 # --------------------------------------------------------------------------------------
@@ -219,6 +226,8 @@ def _describe(sql):
 
 def _explain(engine, sql, parameters):
     """The plan of one statement, with the parameters it was sent with (PostgreSQL: EXPLAIN ANALYZE)."""
+    if sql.lstrip().upper().startswith("EXPLAIN"):
+        return ["(an EXPLAIN itself: the row estimate of a long list, app/fab/speedups.py)"]
     try:
         with engine.connect() as conn:
             if conn.dialect.name == "postgresql":
@@ -406,6 +415,44 @@ def worker(args):
     Path(args.result_file).write_text(json.dumps(result, ensure_ascii=False, indent=1))
 
 
+def vacuum_until_visible(db, sa, log, always=True):
+    """VACUUM ANALYZE this run's tables (what autovacuum would do some time later: statistics for the planner,
+    the visibility map for index-only counts), so that every run starts alike; then check that the student
+    table's pages are marked all-visible.
+
+    VACUUM cannot mark a page all-visible while a transaction older than its rows is open in the database:
+    then every count reads the table itself (one school's count of 75,000 pupils read 4,600 pages and took
+    120-200 ms instead of 208 index pages and a few ms). A second VACUUM follows once this process holds no
+    connection; the share is printed with the figures."""
+    def visible():
+        with db.engine.connect() as conn:
+            pages, seen = conn.execute(sa.text(
+                "SELECT relpages, relallvisible FROM pg_class WHERE oid = to_regclass('student')")).one()
+        return seen / pages if pages else 1.0
+
+    done = []
+    for attempt in range(2):
+        if not always and visible() >= 0.9:
+            break
+        db.session.remove()
+        db.engine.dispose()  # no connection of this process keeps a transaction open
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            # Only this run's tables (search_path = the bench schema), not the whole database.
+            tables = sa.inspect(conn).get_table_names()
+            conn.execute(sa.text("VACUUM ANALYZE " + ", ".join(tables)))
+        done.append("VACUUM ANALYZE")
+        db.engine.dispose()
+        if visible() >= 0.9:
+            break
+        always = False
+        time.sleep(2)
+    share = visible()
+    if share < 0.9:
+        log(f"only {share:.0%} of the student table's pages are all-visible (a transaction was open during VACUUM): "
+            "counts read the table")
+    return f"{' + '.join(done) or 'kept as it was'}; student pages all-visible: {share:.0%}"
+
+
 def _measure(args, url, engine_options, log, holder, kept=None, schema=None):
     import sqlalchemy as sa
     from flask_migrate import upgrade
@@ -461,15 +508,8 @@ def _measure(args, url, engine_options, log, holder, kept=None, schema=None):
             log(f"seeded in {out['seed']['seconds']} s: {seeded}")
             if marker is not None:
                 marker.write_text(json.dumps(out["seed"]))
-        if backend == "postgresql" and seed_mode != "kept":
-            # autovacuum would vacuum and analyse the fresh tables some time later (statistics for the
-            # planner, visibility map for index-only counts); do it now so every run starts alike.
-            db.session.remove()
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                # Only this run's tables (search_path = the bench schema), not the whole database.
-                tables = sa.inspect(conn).get_table_names()
-                conn.execute(sa.text("VACUUM ANALYZE " + ", ".join(tables)))
-            out["after_seed"] = "VACUUM ANALYZE (PostgreSQL)"
+        if backend == "postgresql":
+            out["after_seed"] = vacuum_until_visible(db, sa, log, always=seed_mode != "kept")
         from app.models import InfoOfficer, Student
         from flask_appbuilder.security.sqla.models import User
 
@@ -746,7 +786,8 @@ def markdown(runs, meta):
         + (f", PostgreSQL {meta['postgresql']}" if meta.get("postgresql") else "")
         + f"; app code {meta.get('app_fingerprint')}.",
         "",
-        f"Targets: ≤ 20 ms per page at 100,000 students and ≤ 30 ms at 1,000,000 on SQLite; "
+        f"Targets: ≤ 20 ms per page at 100,000 students and ≤ 30 ms at 1,000,000 on SQLite; on PostgreSQL at "
+        f"1,000,000 the centre's first page ≤ 60 ms and one school's page ≤ the stock page's time; "
         f"≤ {QUERY_TARGET} SQL queries per request; the query count must not grow with the rows shown "
         "(5 → 25 → 100 rows). Time = median server time through Flask's test client; ratio = ours ÷ stock "
         "Flask-AppBuilder view (same model, columns, page size and order, read as Admin).",
@@ -770,7 +811,11 @@ def markdown(runs, meta):
         for key, *_ in CASES:
             c = run["cases"][key]
             stock = c["kind"].startswith("stock")
-            if target is None:
+            pg_target = pg_targets(run["backend"], run["size"]).get(key)
+            if pg_target is not None:
+                t_cell = (f"≤ {pg_target:g} {_verdict(c['median_ms'] <= pg_target)}" if key == "page_center" else
+                          f"≤ stock {_verdict(c['ratio_to_stock'] <= pg_target)}")
+            elif target is None:
                 t_cell = "— (SQLite only)"
             else:
                 t_cell = f"≤ {target:g} {_verdict(c['median_ms'] <= target)}" if not stock else f"(≤ {target:g})"
@@ -807,7 +852,8 @@ def query_breakdown(runs):
     for run in runs:
         if "error" in run:
             continue
-        lines.append(f"\nSQL of one request ({run['backend']}, {run['size']:,} students):")
+        lines.append(f"\nSQL of one request ({run['backend']}, {run['size']:,} students"
+                     + (f"; {run['after_seed']}" if run.get("after_seed") else "") + "):")
         for key, *_ in CASES:
             c = run["cases"][key]
             parts = ", ".join(f"{s['times']}× {s['what']}" for s in c["statements"])
