@@ -11,6 +11,8 @@
 * Flask-Babel looks up the request's locale and catalogue again for each of the
   few thousand strings a page translates; the catalogue is kept on the request
   context per locale (a forced locale is another key, so ``force_locale`` works).
+* Every page builds the address of each of the menu's ~80 entries with ``url_for``;
+  they are kept per entry and script root.
 """
 from __future__ import annotations
 
@@ -72,8 +74,29 @@ def _cached_translations(original):
     return get_translations
 
 
+def _cached_menu_url(original):
+    """A menu entry's address: ``url_for`` of its view, the same for every user and request under one script
+    root (whether the user sees the entry is asked apart, per request: ``is_menu_visible``)."""
+    from flask import request
+
+    def get_url(self):
+        urls = self.__dict__.setdefault("_aid_urls", {})
+        root = request.script_root
+        if root not in urls:
+            urls[root] = original(self)
+        return urls[root]
+
+    get_url.aid_cached = True
+    get_url.__wrapped__ = original
+    return get_url
+
+
 def install():
     import flask_appbuilder.api as fab_api
+    from flask_appbuilder.menu import MenuItem
+
+    if not getattr(MenuItem.get_url, "aid_cached", False):
+        MenuItem.get_url = _cached_menu_url(MenuItem.get_url)
     from flask_appbuilder.models.filters import Filters
     from flask_babel import Domain
 
