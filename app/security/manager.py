@@ -467,7 +467,7 @@ class AidSecurityManager(SecurityManager):
             if roles is None:
                 cache[key] = super().has_access(permission_name, view_name)
             else:  # roles of code only, on an active account: the same roles give the same answer while the app runs
-                answers = self._role_answers
+                answers = self._builtin_answers  # keyed by a tuple of role names here, by one role's name there
                 shared = (roles, permission_name, view_name)
                 if shared not in answers:
                     answers[shared] = super().has_access(permission_name, view_name)
@@ -482,13 +482,6 @@ class AidSecurityManager(SecurityManager):
             return None
         names = tuple(sorted(r.name for r in self.get_user_roles(user)))
         return names if names and all(n in self.builtin_roles for n in names) else None
-
-    @property
-    def _role_answers(self):
-        answers = self.__dict__.get("_aid_role_answers")
-        if answers is None:
-            answers = self.__dict__["_aid_role_answers"] = {}
-        return answers
 
     def _has_access_builtin_roles(self, role, permission_name, view_name):
         """Whether a built-in role grants a permission, remembered for the life of the process.
