@@ -58,7 +58,13 @@ test: setup
 
 ## make bench: list pages at 100,000 and 1,000,000 students; import and export of 10,000 rows; printed documents;
 ## the centre's dashboard and the evaluation at 30 and 300 schools (DASHBOARD_ARGS="--sizes 300 --backends sqlite": one run)
-bench: setup
+## the Django admin peer of the list benchmark (bench/django_peer): bench/requirements.txt into bench/.lib, not the venv
+BENCH_LIB := bench/.lib
+$(BENCH_LIB)/.installed: bench/requirements.txt
+	$(PIP) install -q --target $(BENCH_LIB) -r bench/requirements.txt
+	touch $@
+
+bench: setup $(BENCH_LIB)/.installed
 	$(PY) -m bench.list_pages $(BENCH_ARGS)
 	$(PY) -m bench.imports
 	$(PY) -m bench.pdf

@@ -137,7 +137,8 @@ def _measure(args, url, engine_options, holder):
     from app.extensions import db
     from app.kpi.evaluation import evaluate
     from bench.city import city_seed
-    from bench.list_pages import SqlRecorder, _describe, _explain, _summarise_statements, app_fingerprint
+    from bench.list_pages import (SqlRecorder, _describe, _explain, _summarise_statements, app_fingerprint,
+                                  vacuum_until_visible)
 
     schools, backend = args.schools, args.backend
     log = lambda msg: print(f"[{backend} {schools} schools] {msg}", file=sys.stderr, flush=True)  # noqa: E731
@@ -158,10 +159,7 @@ def _measure(args, url, engine_options, holder):
         db.session.remove()
         if backend == "postgresql":
             # what autovacuum would do some time later; now, so that every run starts alike
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                tables = sa.inspect(conn).get_table_names()
-                conn.execute(sa.text("VACUUM ANALYZE " + ", ".join(tables)))
-            out["after_seed"] = "VACUUM ANALYZE"
+            out["after_seed"] = vacuum_until_visible(db, sa, log)
         engine = db.engine
     year = date.today().year
     recorder = SqlRecorder(engine)

@@ -123,8 +123,8 @@ def _admin(url, sql):
         return conn.execute(sql).fetchall() if sql.lstrip().upper().startswith("SELECT") else conn.execute(sql)
 
 
-def create_database(admin_url):
-    name = f"loadtest_{uuid.uuid4().hex[:10]}"
+def create_database(admin_url, prefix="loadtest"):
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     _admin(admin_url, f'CREATE DATABASE "{name}"')
     return name
 
@@ -354,6 +354,9 @@ def multipart(fields, files):
     return b"".join(out), f"multipart/form-data; boundary={boundary}"
 
 
+KEEP_ALIVE_S = 1.5  # below gunicorn's default --keep-alive of 2 s
+
+
 class Client:
     """One browser: a cookie jar and one keep-alive connection, reopened when the server closes it."""
 
@@ -363,10 +366,16 @@ class Client:
         self.timeout = timeout
         self.cookies = {}
         self.conn = None
+        self.used = 0.0
 
     def _connection(self):
+        # gunicorn closes a keep-alive connection left idle for its --keep-alive (2 s): a form posted on it after
+        # the officer's pause would meet a closed socket, so the browser opens a new one first (a GET is retried)
+        if self.conn is not None and time.monotonic() - self.used > KEEP_ALIVE_S:
+            self.close()
         if self.conn is None:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        self.used = time.monotonic()
         return self.conn
 
     def close(self):
@@ -391,6 +400,7 @@ class Client:
                 conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
                 data = response.read()
+                self.used = time.monotonic()
                 break
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
                 self.close()
@@ -444,6 +454,7 @@ class Officer(threading.Thread):
         self.think_mean = think
         self.rng = random.Random(rng_seed)
         self.samples = []  # every request: (kind, status or None, ms, error or None)
+        self.ended = []  # the monotonic time each request of ``samples`` ended
         self.problems = []  # what is wrong besides a request's status: (kind, message)
         self.client = Client(port, self._record)
         self.acked = {"submission": [], "edit": [], "award": []}
@@ -455,6 +466,7 @@ class Officer(threading.Thread):
 
     def _record(self, kind, status, ms, error):
         self.samples.append((kind, status, ms, error))
+        self.ended.append(time.monotonic())  # when each request ended: the step of the load it falls in
 
     def think(self):
         if self.think_mean > 0:
@@ -877,13 +889,55 @@ def report(args, meta, counts, officers, checks, elapsed):
         if c.get("written_unacknowledged"):
             lines.append(f"{what}s written without an acknowledgement (a timeout or a broken connection): "
                          f"{c['written_unacknowledged']}")
+    steps = step_figures(args, officers)
+    if steps:
+        lines.append("")
+        lines.append(f"Load in steps (officers working at once; p95 of the requests that ended in the step's last "
+                     f"{STEP_SETTLED:.0%}, once the new officers have logged in):")
+        lines.append("")
+        lines.append("| Officers | Requests | Requests/s | Errors | p50 ms | p95 ms | ≤ 500 ms |")
+        lines.append("|---:|---:|---:|---:|---:|---:|---|")
+        for st in steps:
+            lines.append(f"| {st['officers']} | {st['requests']:,} | {st['rate']:.1f} | {st['errors']} | {st['p50']:.0f} | "
+                         f"{st['p95']:.0f} | {verdict(st['p95'] <= P95_TARGET_MS)} |")
+        saturated = next((st["officers"] for st in steps if not st["p95"] <= P95_TARGET_MS), None)
+        lines.append("")
+        lines.append(f"Saturation point (officers at which p95 passes {P95_TARGET_MS:.0f} ms): "
+                     + (f"{saturated}" if saturated else f"not reached up to {steps[-1]['officers']} officers"))
     text = "\n".join(lines)
     ok = n_errors == 0 and lost == 0 and p95 <= P95_TARGET_MS and latencies
     summary = dict(meta=meta, args=vars(args), counts=counts, elapsed_s=elapsed, requests=len(requests),
                    errors=dict(errors), p50_ms=p50, p95_ms=p95, max_ms=worst, acknowledged=acked, found=found, lost=lost,
                    checks=checks, per_request={k: dict(count=len(v), p50=pct(v, 50), p95=pct(v, 95), max=max(v))
-                                               for k, v in by_kind.items()}, passed=bool(ok))
+                                               for k, v in by_kind.items()}, steps=steps, passed=bool(ok))
     return text, bool(ok), summary
+
+
+STEP_SETTLED = 0.6  # the share of a step's time, at its end, whose requests count for its figures
+
+
+def step_starts(args, begin):
+    """[(officers, start, end)] of a stepped run (``--steps 60,120,…``), the last step ending with the run."""
+    if not args.steps:
+        return []
+    length = (args.ramp + args.duration) / len(args.steps)
+    return [(n, begin + k * length, begin + (k + 1) * length) for k, n in enumerate(args.steps)]
+
+
+def step_figures(args, officers):
+    """Per step: the requests that ended in its settled part, their rate, errors and latencies."""
+    out = []
+    for n, start, end in getattr(args, "step_windows", []):
+        settled = end - STEP_SETTLED * (end - start)
+        ms, errors = [], 0
+        for o in officers:
+            for (kind, status, t, error), ended in zip(o.samples, o.ended):
+                if settled <= ended < end:
+                    ms.append(t)
+                    errors += bool(error)
+        out.append(dict(officers=n, requests=len(ms), rate=len(ms) / max(1e-9, end - settled), errors=errors,
+                        p50=pct(ms, 50), p95=pct(ms, 95)))
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -909,10 +963,19 @@ def main(argv=None):
                         help="PostgreSQL server: a database loadtest_<random> is created there and dropped "
                              "(default: %(default)s, env BENCH_PG_URL)")
     parser.add_argument("--seed", type=int, default=2021, help="random seed of the county (default: %(default)s)")
+    parser.add_argument("--steps", default="",
+                        help="officers working at once, step by step (e.g. 60,120,180,240,300): the run's time is cut "
+                             "into equal steps, each adds officers; prints p95 per step and the saturation point "
+                             "(the officers at which p95 passes 500 ms). --users is then the last step")
+    parser.add_argument("--db-prefix", default=os.environ.get("BENCH_DB_PREFIX", "loadtest"),
+                        help="name of the scratch database: <prefix>_<random> (default: %(default)s, env BENCH_DB_PREFIX)")
     parser.add_argument("--keep-db", action="store_true",
                         help="keep the scratch database and its instance folder (their names are printed)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "loadtest.json"))
     args = parser.parse_args(argv)
+    args.steps = sorted({int(n) for n in args.steps.split(",") if n.strip()}) if args.steps else []
+    if args.steps:
+        args.users = max(args.steps)
     if args.users < 1 or args.duration <= 0:
         parser.error("--users and --duration must be positive")
     args.schools = max(args.schools or 0, args.users, 60)
@@ -930,7 +993,7 @@ def main(argv=None):
     workdir = Path(tempfile.mkdtemp(prefix="aid-loadtest-"))
     previous_handler = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        db_name = create_database(args.pg_url)
+        db_name = create_database(args.pg_url, args.db_prefix)
         db_url = _with_database(args.pg_url, db_name)
         log(f"scratch database {db_name}; instance folder {workdir}")
         env = dict(os.environ, DATABASE_URL=db_url, AID_ENV="development", LOGIN_RATE_PER_MINUTE="0",
@@ -980,8 +1043,16 @@ def main(argv=None):
         server_cpu0, client_cpu0 = process_cpu_seconds(proc.pid), time.process_time()
         begin = time.monotonic()
         stop_at = begin + args.ramp + args.duration
-        officers = [Officer(p, port, begin + args.ramp * i / max(1, len(plan)), stop_at, args.think, args.seed + i)
-                    for i, p in enumerate(plan)]
+        args.step_windows = step_starts(args, begin)
+        if args.step_windows:  # each step's new officers log in over the first part of its time
+            starts, before = [], 0
+            for n, start, end in args.step_windows:
+                joining = n - before
+                starts += [start + (1 - STEP_SETTLED) * (end - start) * i / max(1, joining) for i in range(joining)]
+                before = n
+        else:
+            starts = [begin + args.ramp * i / max(1, len(plan)) for i in range(len(plan))]
+        officers = [Officer(p, port, starts[i], stop_at, args.think, args.seed + i) for i, p in enumerate(plan)]
         for o in officers:
             o.start()
         for o in officers:

@@ -6,7 +6,7 @@ meant to be overridden and stay out of this list. Everything else the app replac
 copies is an internal that a new Flask-AppBuilder may change under it:
 
 * ``app/fab/speedups.py``: work FAB repeats on every request done once (the API's jsonschema
-  meta-validation, ``Filters._get_filters``, Flask-Babel's catalogue lookup);
+  meta-validation, ``Filters._get_filters``, Flask-Babel's catalogue lookup, ``MenuItem.get_url``);
 * ``app/fab/templating.py``: FAB's permission filters re-registered as context filters, so that
   Jinja never folds one user's answer into a template;
 * ``app/views/base.py``: ``AidInterface`` (the count without display joins, database errors as
@@ -47,6 +47,7 @@ HOOKS = frozenset({
 PATCHED = (
     ("flask_appbuilder.models.filters", "Filters._get_filters"),
     ("flask_babel", "Domain.get_translations"),
+    ("flask_appbuilder.menu", "MenuItem.get_url"),  # kept per entry and script root
     ("flask_appbuilder.api", "rison"),  # validates with the module's ``jsonschema``, which speedups replaces
 )
 

@@ -11,6 +11,8 @@
 * Flask-Babel looks up the request's locale and catalogue again for each of the
   few thousand strings a page translates; the catalogue is kept on the request
   context per locale (a forced locale is another key, so ``force_locale`` works).
+* Every page builds the address of each of the menu's ~80 entries with ``url_for``;
+  they are kept per entry and script root.
 """
 from __future__ import annotations
 
@@ -72,8 +74,29 @@ def _cached_translations(original):
     return get_translations
 
 
+def _cached_menu_url(original):
+    """A menu entry's address: ``url_for`` of its view, the same for every user and request under one script
+    root (whether the user sees the entry is asked apart, per request: ``is_menu_visible``)."""
+    from flask import request
+
+    def get_url(self):
+        urls = self.__dict__.setdefault("_aid_urls", {})
+        root = request.script_root
+        if root not in urls:
+            urls[root] = original(self)
+        return urls[root]
+
+    get_url.aid_cached = True
+    get_url.__wrapped__ = original
+    return get_url
+
+
 def install():
     import flask_appbuilder.api as fab_api
+    from flask_appbuilder.menu import MenuItem
+
+    if not getattr(MenuItem.get_url, "aid_cached", False):
+        MenuItem.get_url = _cached_menu_url(MenuItem.get_url)
     from flask_appbuilder.models.filters import Filters
     from flask_babel import Domain
 
@@ -88,3 +111,71 @@ def install():
     fab_api.jsonschema = types.SimpleNamespace(
         validate=_validate, ValidationError=jsonschema.ValidationError
     )
+
+
+# --------------------------------------------------------------------------------------
+# the row count of a long list: an estimate, said to be one
+# --------------------------------------------------------------------------------------
+
+ESTIMATE_ABOVE = 100_000  # rows: below this a list is counted exactly
+
+
+class Estimate(int):
+    """A row count PostgreSQL estimated from its statistics (kept by ANALYZE and autovacuum): a number for the
+    pager's arithmetic, shown as "约 1,000,000 条"."""
+
+    def __str__(self):
+        return f"约 {int(self):,} 条"
+
+
+def equality_only(filters):
+    """Are the active filters all "equal to" ones (a school, a status)? PostgreSQL estimates those from the
+    most common values it keeps, closely; a text search it may estimate far off."""
+    from flask_appbuilder.models.sqla.filters import FilterEqual, FilterRelationOneToManyEqual
+
+    return all(isinstance(f, (FilterEqual, FilterRelationOneToManyEqual)) for f in (filters.filters if filters else ()))
+
+
+def estimated_count(session, query):
+    """The estimate of the rows ``query`` (a list's filtered query, without its order and page) would give, when
+    it is large and close enough to show as 约 N 条 (PostgreSQL only); else None, and the list is counted.
+
+    Counting a million rows exactly costs PostgreSQL a scan of a million index entries on every page; what a
+    reader needs of that number is its size.  The estimate is the planner's (``EXPLAIN``: the table's
+    ``reltuples`` scaled to its current size, times the filters' selectivity); reading it plans the query
+    and reads no row."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return None
+    plan = session.execute(_Explain(query.statement.order_by(None))).scalar()
+    if isinstance(plan, str):
+        import json
+
+        plan = json.loads(plan)
+    rows = int(plan[0]["Plan"]["Plan Rows"])
+    return Estimate(rows) if rows >= ESTIMATE_ABOVE else None
+
+
+def _explain_class():
+    from sqlalchemy.ext.compiler import compiles
+    from sqlalchemy.sql.expression import ClauseElement, Executable
+
+    class Explain(Executable, ClauseElement):
+        """``EXPLAIN (FORMAT JSON)`` of a statement, its parameters bound as the statement's own."""
+
+        inherit_cache = False
+
+        def __init__(self, statement):
+            self.statement = statement
+
+        def get_children(self, **kw):
+            return [self.statement]
+
+    @compiles(Explain, "postgresql")
+    def _compile(element, compiler, **kw):
+        return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+    return Explain
+
+
+_Explain = _explain_class()

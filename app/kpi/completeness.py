@@ -116,27 +116,47 @@ class SystemCoverage:
         return rate(self.filled, self.cells)
 
 
-def system_coverage(semester, rows=None) -> SystemCoverage:
-    """Schools, programmes and required fields in the system (rows: completeness() already computed)."""
+def system_statements(semester) -> dict:
+    """The figures of ``system_coverage`` as one-value statements (read together by ``at_once``):
+    schools and those with pupils, active programmes and those with awards of the semester, and the
+    required cells and empty ones over all the pupils and paid awards in scope."""
     from sqlalchemy import exists
 
     from app.models import AidProgram, Award, School, Student
 
-    out = SystemCoverage()
-    session = db.session
-    out.schools, out.schools_in = session.execute(
-        select(func.count(School.id), func.sum(func.cast(exists().where(Student.school_id == School.id), db.Integer)))
-        .where(School.active.is_(True))
-    ).one()
-    out.schools_in = int(out.schools_in or 0)
     used = (exists().where(Award.program_id == AidProgram.id, Award.semester_id == semester.id, Award.status != "void")
             if semester is not None else None)
-    out.programs, in_use = session.execute(
-        select(func.count(AidProgram.id), func.sum(func.cast(used, db.Integer)) if used is not None else func.sum(0))
-        .where(AidProgram.active.is_(True))
-    ).one()
-    out.programs_in = int(in_use or 0)
-    for r in rows if rows is not None else completeness(list_limit=0):
-        out.cells += r.cells
-        out.filled += r.filled
+    empties = sum((func.cast(_empty(getattr(Student, f)), db.Integer) for f in OPTIONAL_IN_DB[1:]),
+                  func.cast(_empty(getattr(Student, OPTIONAL_IN_DB[0])), db.Integer))
+    return {
+        "schools": select(func.count(School.id)).where(School.active.is_(True)),
+        # select_from: an expression over a model's columns alone does not name the model for the scope's criteria
+        "schools_in": select(func.sum(func.cast(exists().where(Student.school_id == School.id), db.Integer)))
+        .select_from(School).where(School.active.is_(True)),
+        "programs": select(func.count(AidProgram.id)).where(AidProgram.active.is_(True)),
+        "programs_in": select(func.sum(func.cast(used, db.Integer)) if used is not None else func.sum(0))
+        .select_from(AidProgram).where(AidProgram.active.is_(True)),
+        # as completeness() counts them: pupils from the (school_id, id) index, their empty cells over the
+        # pupils with a gap only (the partial index ix_student_gaps), paid awards and those without the day
+        "pupils": select(func.count(Student.id)),
+        "empty_cells": select(func.sum(empties)).select_from(Student).where(any_empty()),
+        "paid": select(func.count(Award.id)).where(Award.status == "paid"),
+        "paid_undated": select(func.count(Award.id)).where(paid_undated()),
+    }
+
+
+def system_coverage_of(values) -> SystemCoverage:
+    """``SystemCoverage`` from the values of ``system_statements``."""
+    out = SystemCoverage(schools=int(values["schools"] or 0), schools_in=int(values["schools_in"] or 0),
+                         programs=int(values["programs"] or 0), programs_in=int(values["programs_in"] or 0))
+    pupils, paid = int(values["pupils"] or 0), int(values["paid"] or 0)
+    out.cells = pupils * len(STUDENT_FIELDS) + paid
+    out.filled = out.cells - int(values["empty_cells"] or 0) - int(values["paid_undated"] or 0)
     return out
+
+
+def system_coverage(semester) -> SystemCoverage:
+    """Schools, programmes and required fields in the system, in one statement."""
+    from app.kpi import at_once
+
+    return system_coverage_of(at_once(db.session, system_statements(semester)))

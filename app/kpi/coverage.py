@@ -57,33 +57,41 @@ def coverage(semester, list_limit=500) -> Coverage:
 
     session = db.session
     aided = _aided_clause(semester.id)
-    # Per school and priority flag: the identifications, then those whose pupil has an award of
-    # the semester (the award check in the WHERE clause: PostgreSQL makes it a semi-join, SQLite
-    # probes the award index once per identification).  The school names come apart.
-    groups = (select(Identification.school_id, Identification.is_priority, func.count())
-              .where(Identification.school_year == semester.school_year, Identification.effective.is_(True))
-              .group_by(Identification.school_id, Identification.is_priority))
-    with_aid = {(sid, priority): n for sid, priority, n in session.execute(groups.where(aided))}
-    counts = {}
-    for sid, priority, n in session.execute(groups):
-        n_aided = with_aid.get((sid, priority), 0)
+    # Per school and priority flag: the identifications, and those whose pupil has an award of the
+    # semester (an outer join to the semester's aided pupils, each once), with the school's name.
+    aided_pupils = (select(Award.student_id).where(Award.semester_id == semester.id, Award.status != "void")
+                    .distinct().subquery())
+    counts, per_school = {}, {}
+    for sid, name, priority, n, n_aided in session.execute(
+        select(Identification.school_id, School.name, Identification.is_priority, func.count(),
+               func.count(aided_pupils.c.student_id))
+        .join(School, School.id == Identification.school_id)
+        .outerjoin(aided_pupils, aided_pupils.c.student_id == Identification.student_id)
+        .where(Identification.school_year == semester.school_year, Identification.effective.is_(True))
+        .group_by(Identification.school_id, School.name, Identification.is_priority)
+        .order_by(School.name, Identification.school_id)
+    ):
         row = counts.setdefault(sid, [0, 0, 0, 0])
+        per_school.setdefault(sid, [name, row])
         row[0] += n
         row[1] += n_aided
         if priority:
             row[2] += n
             row[3] += n_aided
-    names = session.execute(select(School.id, School.name).order_by(School.name)).all()
-    per_school = {sid: [name, *counts[sid]] for sid, name in names if sid in counts}
-    # The semester's awards by school and programme, in one pass: the amounts per school
-    # and the count and amount per programme are added up from it.
-    amounts, programs = {}, {}
-    for sid, program_id, n, total in session.execute(
-        select(Award.school_id, Award.program_id, func.count(), func.sum(Award.amount))
+    per_school = {sid: [name, *row] for sid, (name, row) in per_school.items()}
+    # The semester's awards by school and programme, in one pass, with their names: the amounts per
+    # school and the count and amount per programme are added up from it.
+    amounts, programs, name_of, program_names = {}, {}, {}, {}
+    for sid, school_name, program_id, program_name, n, total in session.execute(
+        select(Award.school_id, School.name, Award.program_id, AidProgram.name, func.count(), func.sum(Award.amount))
+        .outerjoin(School, School.id == Award.school_id)
+        .join(AidProgram, AidProgram.id == Award.program_id)
         .where(Award.semester_id == semester.id, Award.status != "void")
-        .group_by(Award.school_id, Award.program_id)
+        .group_by(Award.school_id, School.name, Award.program_id, AidProgram.name)
+        .order_by(Award.school_id, Award.program_id)
     ):
         total = Decimal(total or 0)
+        name_of[sid], program_names[program_id] = school_name, program_name
         amounts[sid] = amounts.get(sid, Decimal(0)) + total
         n0, s0 = programs.get(program_id, (0, Decimal(0)))
         programs[program_id] = (n0 + n, s0 + total)
@@ -92,10 +100,11 @@ def coverage(semester, list_limit=500) -> Coverage:
         for sid, (name, ident, aid, pri, pri_aid) in per_school.items()
     ]
     # schools with awards but no identified pupils still show their money
-    name_of = dict(names)
     for sid, amount in amounts.items():
         if sid not in per_school:
-            rows.append(CoverageRow(sid, name_of.get(sid, str(sid)), amount=Decimal(amount).quantize(Decimal("0.01"))))
+            name = name_of.get(sid)
+            rows.append(CoverageRow(sid, name if name is not None else str(sid),
+                                    amount=Decimal(amount).quantize(Decimal("0.01"))))
     total = CoverageRow(None, "")
     for r in rows:
         total.identified += r.identified
@@ -103,7 +112,6 @@ def coverage(semester, list_limit=500) -> Coverage:
         total.priority += r.priority
         total.priority_aided += r.priority_aided
         total.amount += r.amount
-    program_names = dict(session.execute(select(AidProgram.id, AidProgram.name)).all())
     by_program = sorted(((program_names[pid], n, amount.quantize(Decimal("0.01"))) for pid, (n, amount) in programs.items()),
                         key=lambda p: (-p[2], p[0]))
     unaided = (

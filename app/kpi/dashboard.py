@@ -85,37 +85,59 @@ def school_year_start(semester, today):
     return today.year if today.month >= 9 else today.year - 1
 
 
-def overview(today=None, school=None) -> dict:
+def overview(today=None, school=None, todo=False) -> dict:
     """The figures of the work plan for the user's scope and work (``school``: an officer's own
-    school, see ``for_the_user``), grouped, with the data of the charts."""
+    school, see ``for_the_user``), grouped, with the data of the charts.
+
+    The one-value figures of every family (the system's coverage, loans, school funds,
+    inspections, dropouts, the months of visits and publicity; with ``todo`` the counts of the
+    officer's to-do too) are read in one statement (``at_once``); the others in one grouped query
+    each: the number of queries does not depend on the number of schools or records."""
+    from app.kpi import at_once
     from app.kpi.complaints import complaint_figures
-    from app.kpi.completeness import completeness, system_coverage
+    from app.kpi.completeness import system_coverage_of, system_statements
     from app.kpi.coverage import coverage
-    from app.kpi.funds import band_for, compliance_share
-    from app.kpi.inspections import inspection_counts
-    from app.kpi.loans import loan_figures, recovery
-    from app.kpi.outreach import monthly
-    from app.kpi.reporting import reporting_figures
+    from app.kpi.funds import band_for, compliance_share, compliance_statements
+    from app.kpi.inspections import inspection_counts, inspection_statements
+    from app.kpi.loans import home_figures, home_statements, reminder_statements
+    from app.kpi.outreach import monthly, monthly_statements
+    from app.kpi.reporting import reporting_figures, school_reporting
     from app.models.complaints import COMPLAINT_KINDS
+    from app.rules.identification import school_year_of
     from app.rules.loans import stage_has_loans
+    from app.rules.pupil_status import dropout_statements
 
     today = today or date.today()
     year = today.year
     session = db.session
     semester = current_semester(today)
+    has_loans = school is None or stage_has_loans(school.stage)
+    has_funds = school is None or band_for(school.stage) is not None
+    left_year = school_year_of(today)
+    statements = {**system_statements(semester), **inspection_statements(year, today), **monthly_statements(year),
+                  **dropout_statements(left_year)}
+    if has_loans:
+        statements.update(home_statements(school_year_start(semester, today), today))
+        if todo:
+            statements.update(reminder_statements(year))
+    if has_funds:
+        statements.update(compliance_statements(year))
+    values = at_once(session, statements)
     cov = coverage(semester, list_limit=10) if semester is not None else None
-    rows = completeness(list_limit=0)
-    system = system_coverage(semester, rows)
-    reporting = reporting_figures(year)
+    system = system_coverage_of(values)
+    reports_todo = None
+    if todo and school is not None:
+        reporting, reports_todo = school_reporting(year, school)
+    else:
+        reporting = reporting_figures(year)
     required, on_time = sum(r.required for r in reporting), sum(r.on_time for r in reporting)
     reviewed, accurate = sum(r.reviewed for r in reporting), sum(r.accurate_first for r in reporting)
-    loans, _ = loan_figures(school_year_start(semester, today), today)
-    recovered = recovery(today)
-    within, must = compliance_share(year)
+    loans, recovered = home_figures(values, today) if has_loans else (None, None)
+    within, must = compliance_share(year, values) if has_funds else (0, 0)
     complaints = complaint_figures(session, year, today=today)
-    inspections = inspection_counts(session, year, today)
-    visits, activities = monthly(session, year)
-    left, left_unvisited, left_year = _dropouts(session, today)
+    inspections = inspection_counts(session, year, today, values)
+    visits, activities = monthly(session, year, values)
+    left, left_unvisited = values["dropouts"] or 0, values["dropouts_unvisited"] or 0
     groups = [
         Group(_l("Aid for every pupil in need (应助尽助)"), [
             Figure(_l("Identified pupils aided"), cov.total.coverage if cov else None, _link("CoverageView.show"),
@@ -149,11 +171,11 @@ def overview(today=None, school=None) -> dict:
             Figure(_recovery_label(recovered), recovered.rate,
                    _link("LoanPagesView.figures", f"?year={recovered.year}"), target=1.0,
                    detail=f"{recovered.recovered:,.0f}/{recovered.due:,.0f}"),
-        ], applies=school is None or stage_has_loans(school.stage)),
+        ]) if has_loans else Group(_l("Student loans"), applies=False),
         Group(_l("School aid funds"), [
             Figure(_l("Extraction within the band"), rate(within, must), _link("SchoolFundView.list"), target=1.0,
                    detail=f"{within}/{must}"),
-        ], applies=school is None or band_for(school.stage) is not None),
+        ], applies=has_funds),
         Group(_l("Complaints"), [
             Figure(_l("Open"), complaints.open, _link("ComplaintView.list", "?_flt_1_status=closed"), kind="count"),
             Figure(_l("Overdue"), complaints.overdue, _link("ComplaintView.list", "?_flt_1_status=closed"),
@@ -195,19 +217,9 @@ def overview(today=None, school=None) -> dict:
                               for code, label in [(c, str(lbl)) for c, lbl in COMPLAINT_KINDS]]})
     groups, charts = for_the_user(groups, charts, school)
     return {"groups": groups, "charts": charts, "semester": semester, "year": year, "coverage": cov,
-            "inspections": inspections,
+            "inspections": inspections, "todo_counts": values if todo else None,
+            "todo_reports": reports_todo,
             "rectifications_link": _link("InspectionView.list", "?_flt_0_rectification_status=required")}
-
-
-def _dropouts(session, today):
-    """控辍保学 for the user's scope: (pupils who left this school year, of them not yet visited, the
-    school year), as the dropouts page counts them (app/rules/pupil_status.py)."""
-    from app.rules.identification import school_year_of
-    from app.rules.pupil_status import dropout_counts
-
-    school_year = school_year_of(today)
-    left, unvisited = dropout_counts(session, school_year)
-    return left, unvisited, school_year
 
 
 def _recovery_label(r):
@@ -216,27 +228,32 @@ def _recovery_label(r):
     return f"{_l('Recovery rate')}（{period}）"
 
 
-def officer_todo(cov, today=None, school=None) -> dict:
+def officer_todo(cov, today=None, school=None, counts=None, reports=None) -> dict:
     """The officer's own to-do: pupils transferred to the school to accept, reports due, rectifications due,
-    priority pupils without aid, borrowers to remind (at a school whose stage has borrowers: app/rules/loans.py LOAN_STAGES)."""
-    from app.kpi.loans import reminder_counts
+    priority pupils without aid, borrowers to remind (at a school whose stage has borrowers: app/rules/loans.py LOAN_STAGES).
+    ``counts``, ``reports``: the board's ``todo_counts`` and ``todo_reports`` (``overview(todo=True)``), read with
+    its figures."""
+    from app.kpi import at_once
+    from app.kpi.loans import reminder_firsts, reminder_statements
     from app.kpi.reporting import report_todo
     from app.models import Inspection
+    from app.rules.loans import stage_has_loans
+    from app.rules.transfers import pending_incoming
     from app.security.scope import current_school_scope
 
     today = today or date.today()
     rectifications = db.session.scalars(
         select(Inspection).where(Inspection.rectification_status.in_(("required", "reopened")))
         .order_by(Inspection.rectification_deadline)).all()
-    from app.rules.loans import stage_has_loans
-
     graduates, graduates_count, dues, dues_count = [], 0, [], 0
     if school is None or stage_has_loans(school.stage):
-        graduates, graduates_count, dues, dues_count = reminder_counts(today.year, limit=10)
+        if counts is None or "graduates_count" not in counts:
+            counts = at_once(db.session, reminder_statements(today.year))
+        graduates_count, dues_count = counts["graduates_count"] or 0, counts["dues_count"] or 0
+        graduates, dues = reminder_firsts(today.year, limit=10)
     school_id = current_school_scope()
-    reports = report_todo(school_id) if school_id not in (None, -1) else []
-    from app.rules.transfers import pending_incoming
-
+    if reports is None:
+        reports = report_todo(school_id, school=school) if school_id not in (None, -1) else []
     return {
         "incoming": pending_incoming(db.session),  # 待接收的转入学生
         "reports": [(task, sub) for task, sub in reports if sub is None or sub.status == "returned"],

@@ -86,14 +86,23 @@ def figures(fund) -> FundFigures:
     return FundFigures(ratio=ratio, band=band_for(fund.school.stage), spent=used, balance=balance, overspent=balance < 0)
 
 
-def compliance_share(year):
-    """(schools whose extraction for the year is within the band, schools that must extract)."""
+def compliance_statements(year) -> dict:
+    """``compliance_share`` as one-value statements (``at_once``): schools that must extract, and those within the band."""
     from app.models import School, SchoolFund
 
     bands = current_app.config.get("SCHOOL_FUND_BANDS") or DEFAULT_BANDS
-    required = db.session.scalar(select(func.count(School.id)).where(School.active.is_(True), School.stage.in_(list(bands))))
-    within = db.session.scalar(
-        select(func.count(SchoolFund.id)).join(School, School.id == SchoolFund.school_id)
+    return {
+        "funds_required": select(func.count(School.id)).where(School.active.is_(True), School.stage.in_(list(bands))),
+        "funds_within": select(func.count(SchoolFund.id)).join(School, School.id == SchoolFund.school_id)
         .where(SchoolFund.year == year, SchoolFund.compliance == "within", School.active.is_(True),
-               School.stage.in_(list(bands))))
-    return int(within or 0), int(required or 0)
+               School.stage.in_(list(bands))),
+    }
+
+
+def compliance_share(year, values=None):
+    """(schools whose extraction for the year is within the band, schools that must extract); ``values``: those of
+    ``compliance_statements`` already read."""
+    from app.kpi import at_once
+
+    values = values if values is not None else at_once(db.session, compliance_statements(year))
+    return int(values["funds_within"] or 0), int(values["funds_required"] or 0)

@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -72,19 +71,30 @@ def inspection_figures(session, year, today=None) -> dict:
     return out
 
 
-def inspection_counts(session, year, today=None) -> dict:
-    """County figures for the dashboards: planned, done, rectifications open, overdue and to check."""
+def inspection_statements(year, today) -> dict:
+    """``inspection_counts`` as one-value statements (``at_once``)."""
     from app.models import Inspection
 
-    today = today or date.today()
     first, last = date(year, 1, 1), date(year, 12, 31)
-    by_status = defaultdict(int, session.execute(
-        select(Inspection.status, func.count(Inspection.id)).where(Inspection.inspected_on.between(first, last))
-        .group_by(Inspection.status)).all())
-    rect = defaultdict(int, session.execute(
-        select(Inspection.rectification_status, func.count(Inspection.id)).group_by(Inspection.rectification_status)
-    ).all())
-    overdue = session.scalar(select(func.count(Inspection.id)).where(
-        Inspection.rectification_status.in_(("required", "reopened")), Inspection.rectification_deadline < today))
-    return {"planned": by_status["planned"], "done": by_status["done"],
-            "open": rect["required"] + rect["reopened"], "to_check": rect["submitted"], "overdue": overdue or 0}
+    count = select(func.count(Inspection.id))
+    in_year = count.where(Inspection.inspected_on.between(first, last))
+    return {
+        "inspections_planned": in_year.where(Inspection.status == "planned"),
+        "inspections_done": in_year.where(Inspection.status == "done"),
+        "rectifications_open": count.where(Inspection.rectification_status.in_(("required", "reopened"))),
+        "rectifications_to_check": count.where(Inspection.rectification_status == "submitted"),
+        "rectifications_overdue": count.where(Inspection.rectification_status.in_(("required", "reopened")),
+                                              Inspection.rectification_deadline < today),
+    }
+
+
+def inspection_counts(session, year, today=None, values=None) -> dict:
+    """County figures for the dashboards: planned, done, rectifications open, overdue and to check (``values``: those
+    of ``inspection_statements`` already read)."""
+    from app.kpi import at_once
+
+    today = today or date.today()
+    v = values if values is not None else at_once(session, inspection_statements(year, today))
+    return {"planned": v["inspections_planned"] or 0, "done": v["inspections_done"] or 0,
+            "open": v["rectifications_open"] or 0, "to_check": v["rectifications_to_check"] or 0,
+            "overdue": v["rectifications_overdue"] or 0}

@@ -99,9 +99,10 @@ def loan_figures(year: int, today: date | None = None):
     return total, per_school
 
 
-def _recovery_rows(year: int, today: date):
-    """[(school_id, school name, due, recovered)] of the 本息回收率 of calendar year ``year`` as of today."""
-    from app.models import RepaymentDue, School
+def _recovery_parts(year: int, today: date):
+    """(what was owed, what was recovered by the figure's day, which instalments count) of the
+    本息回收率 of calendar year ``year`` as of today."""
+    from app.models import RepaymentDue
 
     first, last_day = date(year, 1, 1), min(today, date(year, 12, 31))
     owed = RepaymentDue.principal + RepaymentDue.interest
@@ -113,8 +114,16 @@ def _recovery_rows(year: int, today: date):
     ))
     # what was paid by the figure's day: a payment dated after it was not recovered then
     recovered = func.sum(case((or_(RepaymentDue.paid_on.is_(None), RepaymentDue.paid_on <= last_day), paid), else_=0))
+    return func.sum(owed), recovered, counted
+
+
+def _recovery_rows(year: int, today: date):
+    """[(school_id, school name, due, recovered)] of the 本息回收率 of calendar year ``year`` as of today."""
+    from app.models import RepaymentDue, School
+
+    owed, recovered, counted = _recovery_parts(year, today)
     return [(school_id, name, Decimal(due or 0), Decimal(got or 0)) for school_id, name, due, got in db.session.execute(
-        select(RepaymentDue.school_id, School.name, func.sum(owed), recovered)
+        select(RepaymentDue.school_id, School.name, owed, recovered)
         .join(School, School.id == RepaymentDue.school_id)
         .where(counted)
         .group_by(RepaymentDue.school_id, School.name))]
@@ -134,18 +143,21 @@ class Recovery:
         return rate(self.recovered, self.due)
 
 
+def _due_this_year(today: date):
+    from app.models import RepaymentDue
+
+    return select(func.count(RepaymentDue.id)).where(
+        RepaymentDue.due_on >= date(today.year, 1, 1), RepaymentDue.due_on <= today)
+
+
 def recovery_year(today: date | None = None) -> int:
     """This year once an instalment of it has fallen due (by today), else the last closed year.
 
     Instalments fall due once a year (on 12月20日), so for most of the year nothing of this
     year is due yet: the figure that means something then is last year's, named as such.
     """
-    from app.models import RepaymentDue
-
     today = today or date.today()
-    due_this_year = db.session.scalar(select(func.count(RepaymentDue.id)).where(
-        RepaymentDue.due_on >= date(today.year, 1, 1), RepaymentDue.due_on <= today))
-    return today.year if due_this_year else today.year - 1
+    return today.year if db.session.scalar(_due_this_year(today)) else today.year - 1
 
 
 def recovery(today: date | None = None) -> Recovery:
@@ -157,6 +169,34 @@ def recovery(today: date | None = None) -> Recovery:
         out.due += due
         out.recovered += paid
     return out
+
+
+def home_statements(school_year_start: int, today: date) -> dict:
+    """The home page's loan figures as one-value statements (``at_once``): the approvals and
+    refusals of ``loan_figures`` for the school year, and the 本息回收率 of ``recovery`` for this
+    year and the last (which of them is shown depends on ``due_this_year``)."""
+    from app.models import Loan, RepaymentDue, School
+
+    decided = (select(func.count(Loan.id)).join(School, School.id == Loan.school_id)
+               .where(Loan.academic_year == f"{school_year_start}-{school_year_start + 1}"))
+    out = {"approvals": decided.where(Loan.status.in_(APPROVED)), "rejections": decided.where(Loan.status == "rejected"),
+           "due_this_year": _due_this_year(today)}
+    for year in (today.year, today.year - 1):
+        owed, recovered, counted = _recovery_parts(year, today)
+        for name, column in (("owed", owed), ("recovered", recovered)):
+            out[f"{name}_{year}"] = (select(column).select_from(RepaymentDue)
+                                     .join(School, School.id == RepaymentDue.school_id).where(counted))
+    return out
+
+
+def home_figures(values, today: date):
+    """(LoanFigures with the approvals and refusals, Recovery) from the values of ``home_statements``."""
+    figures = LoanFigures(None, "", approvals=int(values["approvals"] or 0), rejections=int(values["rejections"] or 0))
+    year = today.year if values["due_this_year"] else today.year - 1
+    out = Recovery(year, closed=year < today.year or today >= date(year, 12, 31))
+    out.due += Decimal(values[f"owed_{year}"] or 0)
+    out.recovered += Decimal(values[f"recovered_{year}"] or 0)
+    return figures, out
 
 
 def pre_application_candidates(today: date | None = None):
@@ -174,26 +214,12 @@ def pre_application_candidates(today: date | None = None):
 
 def reminder_lists(year: int):
     """温馨提示月: (graduates who must confirm graduation this year, [(loan, dues of the year unpaid)])."""
-    from app.models import Loan, RepaymentDue
-
-    graduates = db.session.scalars(
-        select(Loan).where(Loan.status == "disbursed", Loan.expected_graduation >= date(year, 1, 1),
-                           Loan.expected_graduation <= date(year, 12, 31))
-        .order_by(Loan.school_id, Loan.expected_graduation)
-    ).all()
-    dues = db.session.scalars(
-        select(RepaymentDue).join(Loan, Loan.id == RepaymentDue.loan_id)
-        .where(RepaymentDue.due_on >= date(year, 1, 1), RepaymentDue.due_on <= date(year, 12, 31),
-               RepaymentDue.principal + RepaymentDue.interest > RepaymentDue.paid_principal + RepaymentDue.paid_interest,
-               Loan.status.in_(("repaying", "overdue", "graduated")))
-        .order_by(RepaymentDue.school_id, RepaymentDue.due_on)
-    ).all()
-    return graduates, dues
+    graduates, dues = _reminders(year)
+    return db.session.scalars(graduates).all(), db.session.scalars(dues).all()
 
 
-def reminder_counts(year: int, limit: int = 10):
-    """温馨提示月 in short (the officer's to-do): the first ``limit`` graduates and instalments of
-    ``reminder_lists`` and how many there are, counted by the database."""
+def _reminders(year: int):
+    """The selects of ``reminder_lists``: graduates who must confirm graduation, instalments of the year unpaid."""
     from app.models import Loan, RepaymentDue
 
     graduates = (select(Loan).where(Loan.status == "disbursed", Loan.expected_graduation >= date(year, 1, 1),
@@ -204,8 +230,27 @@ def reminder_counts(year: int, limit: int = 10):
                    RepaymentDue.principal + RepaymentDue.interest > RepaymentDue.paid_principal + RepaymentDue.paid_interest,
                    Loan.status.in_(("repaying", "overdue", "graduated")))
             .order_by(RepaymentDue.school_id, RepaymentDue.due_on))
-    session = db.session
-    return (session.scalars(graduates.limit(limit)).all(),
-            session.scalar(select(func.count()).select_from(graduates.order_by(None).subquery())),
-            session.scalars(dues.limit(limit)).all(),
-            session.scalar(select(func.count()).select_from(dues.order_by(None).subquery())))
+    return graduates, dues
+
+
+def reminder_statements(year: int) -> dict:
+    """How many graduates and instalments ``reminder_lists`` holds, as one-value statements (``at_once``)."""
+    graduates, dues = _reminders(year)
+    return {"graduates_count": select(func.count()).select_from(graduates.order_by(None).subquery()),
+            "dues_count": select(func.count()).select_from(dues.order_by(None).subquery())}
+
+
+def reminder_firsts(year: int, limit: int = 10):
+    """The first ``limit`` graduates and instalments of ``reminder_lists``."""
+    graduates, dues = _reminders(year)
+    return db.session.scalars(graduates.limit(limit)).all(), db.session.scalars(dues.limit(limit)).all()
+
+
+def reminder_counts(year: int, limit: int = 10):
+    """温馨提示月 in short (the officer's to-do): the first ``limit`` graduates and instalments of
+    ``reminder_lists`` and how many there are, counted by the database."""
+    from app.kpi import at_once
+
+    counts = at_once(db.session, reminder_statements(year))
+    graduates, dues = reminder_firsts(year, limit)
+    return graduates, counts["graduates_count"], dues, counts["dues_count"]

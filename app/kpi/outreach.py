@@ -143,15 +143,26 @@ def training_hours(session, year):
     return sorted(out, key=lambda r: (-r.hours, r.school, r.name))
 
 
-def monthly(session, year):
-    """Home visits and publicity activities per month of the year: ([12 visits], [12 activities])."""
-    first, last = _year_bounds(year)
-    out = []
-    for model, column in ((HomeVisit, HomeVisit.visited_on), (PublicityActivity, PublicityActivity.held_on)):
-        counts = [0] * 12
-        for month, n in session.execute(
-                select(func.extract("month", column), func.count(model.id)).where(column.between(first, last))
-                .group_by(func.extract("month", column))):
-            counts[int(month) - 1] = n
-        out.append(counts)
-    return tuple(out)
+_MONTHLY = ((HomeVisit, HomeVisit.visited_on, "visits"), (PublicityActivity, PublicityActivity.held_on, "activities"))
+
+
+def monthly_statements(year) -> dict:
+    """``monthly`` as one-value statements (``at_once``): each month's count, from the date index."""
+    import calendar
+
+    out = {}
+    for model, column, name in _MONTHLY:
+        for month in range(1, 13):
+            last = calendar.monthrange(year, month)[1]
+            out[f"{name}_{month}"] = select(func.count(model.id)).where(
+                column.between(date(year, month, 1), date(year, month, last)))
+    return out
+
+
+def monthly(session, year, values=None):
+    """Home visits and publicity activities per month of the year: ([12 visits], [12 activities]) (``values``:
+    those of ``monthly_statements`` already read)."""
+    from app.kpi import at_once
+
+    values = values if values is not None else at_once(session, monthly_statements(year))
+    return tuple([values[f"{name}_{month}"] or 0 for month in range(1, 13)] for _, _, name in _MONTHLY)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from app import clock
 from app.extensions import db
@@ -58,24 +58,18 @@ def reporting_figures(year: int, now: datetime | None = None) -> list[ReportingF
     task at once, from one read of the schools and one of the task–school links.
     """
     from app.models import ReportTask, School, Submission
-    from app.models.reporting import report_task_school
 
     now = now or clock.now()
     session = db.session
     start, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
-    tasks = session.scalars(select(ReportTask).where(ReportTask.deadline >= start, ReportTask.deadline < end)
-                            .order_by(ReportTask.deadline, ReportTask.id)).all()
+    # the year's tasks with the schools each lists, in one read
+    tasks, listed = _tasks_and_schools(session, (ReportTask.deadline >= start, ReportTask.deadline < end),
+                                       (ReportTask.deadline, ReportTask.id))
     if not tasks:
         return []
     # the ORM query of schools is scoped: an officer's figures are its own school's
     schools = session.execute(select(School.id, School.name, School.stage).where(School.active.is_(True))
                               .order_by(School.code)).all()
-    listed = {}
-    for task_id, school_id in session.execute(
-            select(report_task_school.c.task_id, report_task_school.c.school_id)
-            .join(ReportTask, ReportTask.id == report_task_school.c.task_id)
-            .where(ReportTask.deadline >= start, ReportTask.deadline < end)):
-        listed.setdefault(task_id, set()).add(school_id)
     first = {}
     for task_id, school_id, late, status in session.execute(
             select(Submission.task_id, Submission.school_id, Submission.late, Submission.status)
@@ -83,6 +77,12 @@ def reporting_figures(year: int, now: datetime | None = None) -> list[ReportingF
             .where(ReportTask.deadline >= start, ReportTask.deadline < end)
             .order_by(Submission.submitted_at, Submission.id)):
         first.setdefault((task_id, school_id), (late, status))
+    return _figures(tasks, listed, schools, first, now)
+
+
+def _figures(tasks, listed, schools, first, now):
+    """The rows of ``reporting_figures`` from the tasks, the schools each lists, the schools in scope and the
+    first submission of each (task, school)."""
     rows = {}
     for task in tasks:
         stages = {code for code in (task.stages or "").split(",") if code}
@@ -112,7 +112,56 @@ def reporting_figures(year: int, now: datetime | None = None) -> list[ReportingF
     return sorted(rows.values(), key=lambda r: r.school_name)
 
 
-def report_todo(school_id) -> list:
+def _tasks_and_schools(session, where, order, school_id=None):
+    """([report tasks], {task id: {ids of the schools it lists}}) of the tasks ``where`` says, in one query
+    (the links of ``school_id`` only, when given)."""
+    from app.models import ReportTask
+    from app.models.reporting import report_task_school
+
+    link = report_task_school.c.task_id == ReportTask.id
+    if school_id is not None:
+        link = and_(link, report_task_school.c.school_id == school_id)
+    tasks, listed = {}, {}
+    for task, listed_school in session.execute(
+            select(ReportTask, report_task_school.c.school_id).outerjoin(report_task_school, link)
+            .where(*where).order_by(*order)):
+        tasks.setdefault(task.id, task)
+        if listed_school is not None:
+            listed.setdefault(task.id, set()).add(listed_school)
+    return list(tasks.values()), listed
+
+
+def school_reporting(year: int, school, now: datetime | None = None):
+    """(``reporting_figures(year)``, ``report_todo(school.id)``) of a school's officer, in two queries: the tasks
+    of the year or still active with the school's links, then the school's submissions to them."""
+    from app.models import ReportTask, Submission
+
+    now = now or clock.now()
+    session = db.session
+    start, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    in_year = and_(ReportTask.deadline >= start, ReportTask.deadline < end)
+    tasks, listed = _tasks_and_schools(session, (or_(in_year, ReportTask.active.is_(True)),),
+                                       (ReportTask.deadline, ReportTask.id), school.id)
+    of_year = [t for t in tasks if start <= t.deadline < end]
+    asked = [t for t in tasks if t.active and school.active and _asks(t, listed, school.id, school.stage)]
+    first, latest = {}, {}
+    for sub in session.scalars(
+            select(Submission).where(Submission.school_id == school.id,
+                                     Submission.task_id.in_({t.id for t in of_year + asked}))
+            .order_by(Submission.submitted_at, Submission.id)):
+        first.setdefault((sub.task_id, sub.school_id), (sub.late, sub.status))
+        latest[sub.task_id] = sub
+    schools = [(school.id, school.name, school.stage)] if school.active else []
+    figures = _figures(of_year, listed, schools, first, now) if of_year else []
+    return figures, [(task, latest.get(task.id)) for task in asked]
+
+
+def _asks(task, listed, school_id, stage):
+    """Does the task ask the school: listed by it, or of its stage (``targeted_schools``)."""
+    return school_id in listed.get(task.id, ()) or stage in {c for c in (task.stages or "").split(",") if c}
+
+
+def report_todo(school_id, school=None) -> list:
     """[(task, latest submission or None)] of the active tasks that ask the school, by deadline.
 
     The same list as ``todo_items`` in app/rules/reporting.py (the tasks ``targeted_schools``
@@ -120,15 +169,14 @@ def report_todo(school_id) -> list:
     home page shows it.
     """
     from app.models import ReportTask, School, Submission
-    from app.models.reporting import report_task_school
 
     session = db.session
-    school = session.execute(select(School.stage).where(School.id == school_id, School.active.is_(True))).first()
-    if school is None:
+    if school is None or school.id != school_id:  # the school, when the caller has it loaded already
+        school = session.execute(select(School.stage, School.active).where(School.id == school_id)).first()
+    if school is None or not school.active:
         return []
-    tasks = session.scalars(select(ReportTask).where(ReportTask.active.is_(True)).order_by(ReportTask.deadline)).all()
-    listed = set(session.scalars(select(report_task_school.c.task_id).where(report_task_school.c.school_id == school_id)))
-    asked = [t for t in tasks if t.id in listed or school.stage in {c for c in (t.stages or "").split(",") if c}]
+    tasks, listed = _tasks_and_schools(session, (ReportTask.active.is_(True),), (ReportTask.deadline,), school_id)
+    asked = [t for t in tasks if _asks(t, listed, school_id, school.stage)]
     latest = {}
     if asked:
         for sub in session.scalars(

@@ -191,6 +191,20 @@ def dropouts(session, school_year, school_id=None):
     return out
 
 
+def dropout_statements(school_year) -> dict:
+    """``dropout_counts`` as one-value statements (``app.kpi.at_once``): the rows of ``dropouts`` and those of
+    them with no 劝返 visit on or after the leaving date."""
+    from sqlalchemy import exists, func
+
+    from app.models import HomeVisit, StatusChange, Student
+
+    rows = _dropouts_query(school_year).order_by(None)
+    visited = exists().where(HomeVisit.student_id == Student.id, HomeVisit.visit_type == FOLLOW_UP,
+                             HomeVisit.visited_on >= StatusChange.changed_on)
+    return {"dropouts": rows.with_only_columns(func.count(), maintain_column_froms=True),
+            "dropouts_unvisited": rows.where(~visited).with_only_columns(func.count(), maintain_column_froms=True)}
+
+
 def dropout_counts(session, school_year, school_id=None):
     """(pupils on the 控辍保学 list, of them without a 劝返 visit yet): the dashboard's figure."""
     rows = dropouts(session, school_year, school_id)

@@ -417,7 +417,9 @@ class AidSecurityManager(SecurityManager):
 
     def has_access(self, permission_name, view_name):
         """The framework's check, answered once per user, permission and view in a request
-        (a page asks it for every menu entry and button)."""
+        (a page asks it for every menu entry and button), and once per set of roles of code for the
+        life of the process (the menu's ~80 entries on every page). The work a school does not have
+        is asked first, on every call."""
         if permission_name == "menu_access" and view_name in _menus_without_work():
             return False
         if _work_the_school_does_not_have(permission_name, view_name):
@@ -432,8 +434,25 @@ class AidSecurityManager(SecurityManager):
             cache = g._aid_access = {}
         key = (user_key, permission_name, view_name)
         if key not in cache:
-            cache[key] = super().has_access(permission_name, view_name)
+            roles = self._code_roles(user) if user_key is not None else None
+            if roles is None:
+                cache[key] = super().has_access(permission_name, view_name)
+            else:  # roles of code only, on an active account: the same roles give the same answer while the app runs
+                answers = self._builtin_answers  # keyed by a tuple of role names here, by one role's name there
+                shared = (roles, permission_name, view_name)
+                if shared not in answers:
+                    answers[shared] = super().has_access(permission_name, view_name)
+                cache[key] = answers[shared]
         return cache[key]
+
+    def _code_roles(self, user):
+        """The names of an active user's roles when all are roles of code (app/security/roles.py), else None: a
+        role kept in the database may change while the app runs, and a request authenticated by an API key or a
+        token takes the framework's own path."""
+        if getattr(g, "_api_key_user", False) or not user.is_active:
+            return None
+        names = tuple(sorted(r.name for r in self.get_user_roles(user)))
+        return names if names and all(n in self.builtin_roles for n in names) else None
 
     def _has_access_builtin_roles(self, role, permission_name, view_name):
         """Whether a built-in role grants a permission, remembered for the life of the process.

@@ -26,11 +26,13 @@ class HomeView(IndexView):
         context = dict(appbuilder=self.appbuilder, roles=roles, school=school, officer_without_school=(scope == -1),
                        now=clock.now(), complaints=_complaint_panels(role_names, user.id))
         if scope != -1:
-            context["board"] = dashboard.overview(school=school)
+            context["board"] = dashboard.overview(school=school, todo=school is not None)
             # a role with no figures of the work plan (the audit role) is pointed to its own work
             context["audit_link"] = dashboard._link("AuditView.list")
         if school is not None:
-            context["todo"] = dashboard.officer_todo(context["board"]["coverage"], school=school)
+            context["todo"] = dashboard.officer_todo(context["board"]["coverage"], school=school,
+                                                     counts=context["board"]["todo_counts"],
+                                                     reports=context["board"]["todo_reports"])
         if "Supervisor" in role_names:
             context["work"] = dashboard.supervisor_work(user.id)
         return self.render_template(self.index_template, **context)
