@@ -115,6 +115,29 @@ def test_what_no_criteria_can_reach_is_refused(as_officer_a):
     db.session.rollback()
 
 
+def test_an_aggregate_compiled_without_its_model_is_refused_not_read_county_wide(as_officer_a):
+    # only functions of a model's columns, the FROM left to SQLAlchemy: it compiles the statement as Core, where
+    # the scope's criteria do not reach; the same sum with its model named (select_from) is scoped
+    from app.security.scope import ScopeViolation
+
+    from sqlalchemy import or_
+
+    missing = func.sum(func.cast(or_(Student.class_name.is_(None), func.trim(Student.class_name) == literal_column("''"),
+                                     Student.grade.isnot(None)), db.Integer))
+    with pytest.raises(ScopeViolation):
+        db.session.scalar(select(missing))
+    db.session.rollback()
+    named = db.session.scalar(select(missing).select_from(Student))
+    db.session.rollback()
+    with db.session.no_autoflush:
+        from app.security.scope import unscoped
+
+        everyone = db.session.scalar(select(missing).select_from(Student).execution_options(**unscoped()))
+    assert (named, everyone) == (db.session.scalar(select(func.count(Student.id))),
+                                 db.session.scalar(select(func.count(Student.id)).execution_options(**unscoped())))
+    assert named < everyone
+
+
 def test_an_object_of_another_school_left_in_the_session_is_not_handed_out(as_officer_a):
     from app.security.scope import unscoped
 

@@ -216,7 +216,7 @@ def _on_execute(state):
     scoped, core = _school_tables_in(state.statement)
     # An ORM statement may hold a Core subquery of a model's own making (a column_property
     # correlated to its row): only a statement with no model at all is taken for Core.
-    core = core is _TEXT or (core and not state.is_orm_statement)
+    core = core is _TEXT or (core and not state.is_orm_statement) or _core_reads_a_school_table(state)
     if not scoped:
         # e.g. the login manager loading the user: nothing to scope, and working out
         # the scope here would load that same user a second time.
@@ -234,6 +234,27 @@ def _on_execute(state):
 
 _SCOPED_TABLES = None
 _TEXT = "text"
+
+
+def _core_reads_a_school_table(state):
+    """A SELECT that SQLAlchemy compiles as Core although it reads a model's table in its own FROM: only
+    functions of the model's columns (``sum(cast(Student.x IS NULL AS INTEGER))``), the FROM worked out
+    by SQLAlchemy. The criteria added to it would be ignored there and it would read every school, so it
+    is refused like SQL text (naming the model, ``select_from(Student)``, makes it an ORM statement).
+    Its subqueries are ORM statements of their own, which the criteria reach."""
+    from sqlalchemy.sql.selectable import Join, TableClause
+
+    if state.is_orm_statement or not state.is_select:
+        return False
+    names = _scoped_tables()
+    stack = list(getattr(state.statement, "get_final_froms", lambda: [])())
+    while stack:
+        element = stack.pop()
+        if isinstance(element, Join):
+            stack.extend((element.left, element.right))
+        elif isinstance(element, TableClause) and element.name in names:
+            return True
+    return False
 
 
 def _scoped_tables():
