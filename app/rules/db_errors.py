@@ -20,7 +20,7 @@ from app.rules import RuleError
 
 log = logging.getLogger(__name__)
 
-# model → field → the label its screen shows (filled by the screens, app/views/base.py)
+# model → field → the label its screen shows (filled by the screens, app/views/base/model_view.py)
 LABELS: dict = {}
 
 STALE = _l("Someone else changed this record after you opened it: your changes were not saved. Open it again to "
