@@ -483,6 +483,7 @@ class IdentificationApplicationApi(AidModelApi):
                     action: {type: string}
           responses:
             200: {description: The application after the step}
+            400: {description: No JSON object in the body}
             404: {description: Not found}
             422: {description: Refused, with the reason per field}
         """

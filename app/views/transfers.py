@@ -317,6 +317,7 @@ class TransferHandoverApi(AidModelApi):
             schema: {type: integer}
           responses:
             200: {description: The transfer after the step}
+            400: {description: No JSON object in the body}
             404: {description: Not found}
             422: {description: Refused, with the reason per field}
         """

@@ -127,19 +127,22 @@ class AidModelApi(ModelRestApi):
 
     def _step_request(self, pk):
         """A step endpoint's record (through the scope) and posted JSON object: (record, body, None), or
-        (None, None, the answer to give: 404 for a record not found, 400 for a body of another shape)."""
+        (None, None, the answer to give: 404 for a record not found, 400 for no JSON body or a body of
+        another shape, as Flask-AppBuilder's own POST and PUT answer; ``{}`` is an object, and what it
+        lacks the step's rules say, with 422)."""
         record = None if self._out_of_range(pk) else self.datamodel.get(pk, self._base_filters)
         if record is None:
             return None, None, self.response_404()
-        body = request.get_json(silent=True) or {}
+        body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return None, None, self.response_400(
                 message=str(_l("The request body does not have the shape this resource takes.")))
         return record, body, None
 
-    def take_step(self, pk, run):
+    def take_step(self, pk, run, shown=()):
         """A workflow step posted as JSON: the record through the scope (404), the body an object (400),
-        ``run(record, body)`` refused by its rules (422 with the reasons), else the record's new state."""
+        ``run(record, body)`` refused by its rules (422 with the reasons), else the record's new state
+        (its id, its status and the fields named in ``shown``)."""
         record, body, refused = self._step_request(pk)
         if refused is not None:
             return refused
@@ -149,7 +152,7 @@ class AidModelApi(ModelRestApi):
         except RuleError as exc:
             db.session.rollback()
             return self.response_422(message=exc.errors)
-        return self.response(200, id=record.id, status=record.status)
+        return self.response(200, id=record.id, status=record.status, **{name: getattr(record, name) for name in shown})
 
     @staticmethod
     def _out_of_range(pk):
