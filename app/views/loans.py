@@ -7,7 +7,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, IntegerField, TextAreaField
+from wtforms import DecimalField, IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from app.security import personal
@@ -17,7 +17,7 @@ from app.models import Loan, LoanMaterial, LoanRate, LoanReminder, RepaymentDue
 from app.rules.loans import (
     check_due, check_loan, check_rate, is_overdue, pre_application_year, pre_apply, transition,
 )
-from app.views.steps import record_or_404, run_and_return, run_step
+from app.views.steps import ReasonForm, record_or_404, run_and_return, run_step
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles, money
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
@@ -109,10 +109,6 @@ class LoanView(AidModelView):
 
 for _name in ACTION_LABELS:
     setattr(LoanView, _name, _make_action(_name))
-
-
-class ReasonForm(DynamicForm):
-    reason = TextAreaField()
 
 
 class LoanMaterialView(AidModelView):

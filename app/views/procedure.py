@@ -29,7 +29,7 @@ from app.rules import RuleError
 from app.rules import procedure as rules
 from app.rules.identification import school_year_of
 from app.security.scope import current_school_scope
-from app.views.steps import record_or_404, run_and_return, run_step
+from app.views.steps import ReasonForm, record_or_404, run_and_return, run_step
 from app.views.base import AidInterface, AidModelApi, AidModelView, choice_field, current_roles
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
@@ -76,10 +76,6 @@ class MemberForm(DynamicForm):
 class EvidenceForm(DynamicForm):
     file = FileField(_l("Certificate or photo (.pdf .jpg .png)"))
     description = StringField(_l("What it shows"))
-
-
-class ReasonForm(DynamicForm):
-    reason = TextAreaField()
 
 
 class IdentificationApplicationView(AidModelView):
