@@ -306,15 +306,14 @@ class IdentificationNoticeView(AidModelView):
                 start = None
                 error = str(_l("Write the date as 2021-09-01."))
             if error is None:
-                try:
-                    notice = rules.publish(db.session, school, year, start, request.form.get("title"), current_roles(),
-                                           request.form.getlist("application"))
-                    db.session.commit()
-                    flash(_l("The list is published until %(end)s.", end=notice.ends_on.isoformat()), "success")
-                    return redirect(url_for("IdentificationNoticeView.show", pk=notice.id))
-                except RuleError as exc:
-                    db.session.rollback()
-                    error = str(exc)
+                done, error = run_step(
+                    lambda: rules.publish(db.session, school, year, start, request.form.get("title"), current_roles(),
+                                          request.form.getlist("application")),
+                    lambda notice: _l("The list is published until %(end)s.", end=notice.ends_on.isoformat()),
+                    lambda notice: url_for("IdentificationNoticeView.show", pk=notice.id))
+                if done:
+                    return done
+                error = str(error)
         waiting = rules.publishable(db.session, school.id, year) if school is not None else []
         return self.render_template("aid/identification_publish.html", title=_l("Publish the identification list"),
                                     school=school, year=year, waiting=waiting, error=error, csrf_form=DynamicForm(),
@@ -425,15 +424,13 @@ class IdentificationEndMixin:
         if request.method == "POST":
             if not form.validate():
                 abort(400)
-            try:
-                rules.end_identification(db.session, ident, request.form.get("ended_on"), form.reason.data,
-                                         current_roles())
-                db.session.commit()
-                flash(_l("The pupil left the list of identified pupils."), "success")
-                return redirect(url_for("IdentificationView.show", pk=ident.id))
-            except RuleError as exc:
-                db.session.rollback()
-                error = str(exc)
+            done, error = run_step(lambda: rules.end_identification(db.session, ident, request.form.get("ended_on"),
+                                                                    form.reason.data, current_roles()),
+                                   _l("The pupil left the list of identified pupils."),
+                                   url_for("IdentificationView.show", pk=ident.id))
+            if done:
+                return done
+            error = str(error)
         return self.render_template("aid/identification_end.html", ident=ident, form=form, error=error,
                                     today=clock.today(), title=_l("The pupil leaves the list"))
 
