@@ -102,7 +102,7 @@ def _pg_url(url):
 
 
 def _define_stock_views(view, api):
-    """The baseline: Flask-AppBuilder's own classes, nothing of app/views/base.py.
+    """The baseline: Flask-AppBuilder's own classes, nothing of app/views/base/.
 
     They copy from the app's StudentView/StudentApi only what decides which rows
     and columns a list request reads: list, search and order columns, page size

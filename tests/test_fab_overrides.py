@@ -36,6 +36,6 @@ def test_no_fenced_flask_appbuilder_function_changed(app):
 def test_the_fence_sees_the_app_overrides(app):
     keys = fab.overridden()
     assert "flask_appbuilder.baseviews.BaseCRUDView._show" in keys
-    assert "app.views.base.AidModelView" in keys["flask_appbuilder.baseviews.BaseCRUDView._show"]
+    assert "app.views.base.model_view.AidModelView" in keys["flask_appbuilder.baseviews.BaseCRUDView._show"]
     assert "flask_appbuilder.api.ModelRestApi.put_headless" in keys
     assert not any(key.endswith((".pre_add", ".render_template")) for key in keys)  # hooks are not fenced

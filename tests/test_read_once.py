@@ -1,5 +1,5 @@
 """A record's page reads its record once (Flask-AppBuilder's show, the access log of personal data
-and each view's show-page hooks all ask for it; app/views/base.py AidInterface.get keeps it for
+and each view's show-page hooks all ask for it; app/views/base/interface.py AidInterface.get keeps it for
 the request), and logging the look at personal data does not reload it and its relations."""
 from __future__ import annotations
 

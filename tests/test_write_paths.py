@@ -288,6 +288,36 @@ def test_the_api_answers_a_badly_shaped_body_in_chinese(app, api):
     assert "整数" in text and "最多" in text, text
 
 
+def test_a_step_without_a_json_object_is_a_bad_request_and_an_empty_one_a_refusal(app, api):
+    """Every step endpoint of the API (an award's void, a complaint's, a transfer's, an application's
+    step), found from the app itself: no JSON body, or a form's, is 400 as for Flask-AppBuilder's own
+    POST and PUT; ``{}`` reaches the step's rules, which say what is missing (422); nothing changes."""
+    from app.security.scope import unscoped
+
+    resources = {view.resource_name: view for view in app.appbuilder.baseviews if isinstance(view, AidModelApi)}
+    steps = sorted(rule.rule for rule in app.url_map.iter_rules()
+                   if rule.rule.startswith("/api/v1/") and "POST" in rule.methods
+                   and rule.rule.endswith(("/<int:pk>/step", "/<int:pk>/void")))
+    assert len(steps) >= 4, steps
+    clients, before = [api("t_center"), api("t_officer_b")], _counts(app)
+    for rule in steps:
+        model = resources[rule.split("/")[3]].datamodel.obj
+        with app.app_context():  # a record of school B, which both the centre and its officer see
+            record = db.session.scalars(select(model).where(model.school_id == WORLD.school_b).order_by(model.id)
+                                        .execution_options(**unscoped())).first()
+            assert record is not None, rule
+            pk, status = record.id, record.status
+        url = rule.replace("<int:pk>", str(pk))
+        client = next(c for c in clients if c.post(url).status_code != 403)  # the role that takes the step
+        for kwargs in ({}, {"data": {"action": "withdraw", "void_reason": "x"}}, {"data": "[", "content_type": "application/json"}):
+            r = client.post(url, **kwargs)
+            assert r.status_code == 400 and "结构" in r.get_json()["message"], (url, kwargs, r.status_code)
+        assert client.post(url, json={}).status_code == 422, url
+        with app.app_context():
+            assert db.session.get(model, pk).status == status, url
+    assert _counts(app) == before
+
+
 def test_a_key_written_directly_is_judged_with_the_record_it_names(app):
     """A bulk statement (or any code) that writes award.student_id while the award's pupil is loaded:
     the rules see the pupil the key names, not the one loaded before (the senior grant does not aid a

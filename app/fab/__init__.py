@@ -9,11 +9,12 @@ copies is an internal that a new Flask-AppBuilder may change under it:
   meta-validation, ``Filters._get_filters``, Flask-Babel's catalogue lookup, ``MenuItem.get_url``);
 * ``app/fab/templating.py``: FAB's permission filters re-registered as context filters, so that
   Jinja never folds one user's answer into a template;
-* ``app/views/base.py``: ``AidInterface`` (the count without display joins, database errors as
-  rules, a record read once per page), ``AidModelView`` (``_show``/``_edit`` write the look at
-  personal data, ``_get_list_widget``, ``_init_forms``/``_init_properties``: the rule-checked and
-  version-checked forms) and ``AidModelApi`` (the ``*_headless`` methods: scope, rules, the
-  look at personal data, 422 in Chinese; ``_handle_*_args``: refused sort and filter columns);
+* ``app/views/base/``: ``AidInterface`` in ``interface.py`` (the count without display joins,
+  database errors as rules, a record read once per page), ``AidModelView`` in ``model_view.py``
+  (``_show``/``_edit`` write the look at personal data, ``_get_list_widget``,
+  ``_init_forms``/``_init_properties``: the rule-checked and version-checked forms) and
+  ``AidModelApi`` in ``api.py`` (the ``*_headless`` methods: scope, rules, the look at personal
+  data, 422 in Chinese; ``_handle_*_args``: refused sort and filter columns);
 * ``app/security/manager.py``: login with lock-out and rate limit, sessions ended on logout and on a
   password change, JWT bound to the session epoch, the roles' menus;
 * ``app/templates/appbuilder/general/``: FAB's alert and confirm dialogs in the product's look;

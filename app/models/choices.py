@@ -3,7 +3,7 @@
 A ``Choices`` lists (code, label) pairs in display order.  Labels are lazy
 gettext strings so they follow the user's language at render time.  Views turn
 every column named in a model's ``__choices__`` into a select box, a select
-filter and a label in lists (see app/views/base.py).
+filter and a label in lists (see app/views/base/columns.py).
 """
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint

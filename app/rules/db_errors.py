@@ -21,7 +21,7 @@ from app.rules import RuleError
 
 log = logging.getLogger(__name__)
 
-# model → field → the label its screen shows (filled by the screens, app/views/base.py)
+# model → field → the label its screen shows (filled by the screens, app/views/base/model_view.py)
 LABELS: dict = {}
 
 # The names users know the tables by, for the audit trail (app/views/audit.py) and the refusals that

@@ -273,6 +273,22 @@ def pre_application_year(day: date) -> str:
     return f"{start}-{start + 1}"
 
 
+def pre_apply(session, candidates, chosen, day: date) -> int:
+    """预申请: a loan of the school year ``pre_application_year(day)`` for each candidate whose id is
+    among ``chosen`` (ids not among the candidates are passed over); the amount is settled when the
+    application is accepted. Returns how many were made."""
+    from app.models import Loan
+
+    school_year = pre_application_year(day)
+    made = 0
+    for student in candidates:
+        if student.id in chosen:
+            session.add(Loan(student=student, co_borrower=student.guardian or "—", academic_year=school_year,
+                             degree="undergraduate", status="pre_applied"))
+            made += 1
+    return made
+
+
 def check_rate(rate, session=None):
     """A loan rate: a school year, a positive reference rate in percent, a reduction in whole basis
     points that leaves a positive rate, and the document it follows."""

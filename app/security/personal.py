@@ -11,7 +11,7 @@
 * The birth date is the ID number's characters 7 to 14: wherever the number is masked the birth
   date shows its year only (2009-**-**), or the two together would give the number back.
 * Every API answer (a record, a list, the answer to a PUT or a POST, ``_info``) passes through
-  ``mask_payload`` (app/views/base.py ``AidModelApi.response``).
+  ``mask_payload`` (app/views/base/api.py ``AidModelApi.response``).
 """
 from __future__ import annotations
 

@@ -16,7 +16,6 @@ from app.extensions import db
 from app.models import AidProgram, Award, ProgramStandard, Semester
 from app.models.choices import DIFFICULTY_LEVELS, GRADES_BY_STAGE, GRADUATED, STAGES
 from app.models.identification import CATEGORIES
-from app.rules import RuleError
 from app.rules.awards import check_award, controls_of, transition
 from app.rules.semesters import current_semester
 from app.rules.eligibility import check_program, check_standard
@@ -343,21 +342,13 @@ class AwardApi(AidModelApi):
                     void_reason: {type: string}
           responses:
             200: {description: The award after voiding}
+            400: {description: No JSON object in the body}
             403: {description: Not allowed}
             404: {description: Not found}
             422: {description: Refused, with the reason per field}
         """
-        award = None if self._out_of_range(pk) else self.datamodel.get(pk, self._base_filters)
-        if award is None:
-            return self.response_404()
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return self.response_400(message=str(_l("The request body does not have the shape this resource takes.")))
-        reason = body.get("void_reason")
-        try:
+        def void(award, body):
+            reason = body.get("void_reason")
             transition(award, "void", current_roles(), user=g.user, reason=reason if isinstance(reason, str) else None)
-            db.session.commit()
-        except RuleError as exc:
-            db.session.rollback()
-            return self.response_422(message=exc.errors)
-        return self.response(200, id=award.id, status=award.status, void_reason=award.void_reason)
+
+        return self.take_step(pk, void, shown=("void_reason",))

@@ -26,7 +26,7 @@ from app.rules.budgets import (
     BANK_COLUMNS, Answer, apply_answers, build_batch, candidates, card_correctable, check_allocation, check_budget,
     correct_card, mark_exported, reconciliation, reissue_waiting, waiting_counts,
 )
-from app.views.steps import record_or_404, run_step
+from app.views.steps import record_or_404, run_and_return, run_step
 from app.views.base import AidInterface, AidModelView, money
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -205,14 +205,13 @@ class PaymentBatchView(AidModelView):
         if request.method == "POST":
             if not form.validate():
                 abort(400)
-            try:
-                batch = build_batch(db.session, semester, program, user=g.user)
-                db.session.commit()
-                flash(_l("Batch %(n)s built: %(c)d payments.", n=batch.number, c=len(batch.lines)), "success")
-                return redirect(url_for("PaymentBatchView.show", pk=batch.id))
-            except RuleError as exc:
-                db.session.rollback()
-                flash(str(exc), "danger")
+            done, error = run_step(lambda: build_batch(db.session, semester, program, user=g.user),
+                                   lambda batch: _l("Batch %(n)s built: %(c)d payments.", n=batch.number,
+                                                    c=len(batch.lines)),
+                                   lambda batch: url_for("PaymentBatchView.show", pk=batch.id))
+            if done:
+                return done
+            flash(str(error), "danger")
         return self.render_template("aid/batch_build.html", title=_l("Build a payment batch"), semesters=semesters,
                                     programs=programs, counts=counts, semester=semester, program=program,
                                     waiting=waiting,
@@ -224,9 +223,7 @@ class PaymentBatchView(AidModelView):
         """The bank's payment list with full card numbers (its own permission; every download is recorded).
 
         A button, never a link: sending the list marks the batch exported, and a GET changes nothing."""
-        batch = self.datamodel.get(pk)
-        if batch is None:
-            abort(404)
+        batch = record_or_404(self, pk)
         if not DynamicForm().validate():
             abort(400)
         lines = [line for line in batch.lines if line.result == "pending"]
@@ -250,26 +247,25 @@ class PaymentBatchView(AidModelView):
     @has_access
     def answer(self, pk):
         """The bank's answer: a file, or the lines marked by hand."""
-        batch = self.datamodel.get(pk)
-        if batch is None:
-            abort(404)
+        batch = record_or_404(self, pk)
         if not DynamicForm().validate():
             abort(400)
-        try:
-            upload = request.files.get("file")
-            if upload and upload.filename:
-                answers = read_answers(uploads.read(upload, {".xlsx"}, content=False))  # content: read_answers
-            else:
-                answers = self._manual_answers(batch)
-            apply_answers(db.session, batch, answers)
-            db.session.commit()
+
+        def recorded(_):
             rec = reconciliation(batch)
-            flash(_l("Recorded: %(p)d paid, %(f)d failed, %(w)d still waiting.", p=rec.paid_count, f=rec.failed_count,
-                     w=rec.pending_count), "success")
-        except RuleError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        return redirect(url_for("PaymentBatchView.show", pk=batch.id))
+            return _l("Recorded: %(p)d paid, %(f)d failed, %(w)d still waiting.", p=rec.paid_count, f=rec.failed_count,
+                      w=rec.pending_count)
+
+        return run_and_return(lambda: apply_answers(db.session, batch, self._answers(batch)), recorded,
+                              url_for("PaymentBatchView.show", pk=batch.id))
+
+    @classmethod
+    def _answers(cls, batch):
+        """The bank's answer as sent: its file (回盘), else the lines marked by hand."""
+        upload = request.files.get("file")
+        if upload and upload.filename:
+            return read_answers(uploads.read(upload, {".xlsx"}, content=False))  # content: read_answers
+        return cls._manual_answers(batch)
 
     @staticmethod
     def _manual_answers(batch):
@@ -318,13 +314,10 @@ class TurnoverView(BaseView):
         if request.form.get("confirm") != "y":
             flash(_l("Tick the box to confirm that the preview was checked."), "warning")
             return redirect(url_for("TurnoverView.preview", from_year=from_year))
-        try:
-            record = turnover.apply(db.session, turnover.plan(db.session, from_year), user=g.user,
-                                    early=request.form.get("early") == "y")
-            db.session.commit()
-            flash(_l("%(y)s turned over: %(p)d pupils moved up, %(g)d left school, %(i)d identifications to re-confirm.",
-                     y=record.from_year, p=record.promoted, g=record.graduated, i=record.identifications), "success")
-        except RuleError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        return redirect(url_for("TurnoverView.preview", from_year=from_year))
+        return run_and_return(
+            lambda: turnover.apply(db.session, turnover.plan(db.session, from_year), user=g.user,
+                                   early=request.form.get("early") == "y"),
+            lambda record: _l("%(y)s turned over: %(p)d pupils moved up, %(g)d left school, %(i)d identifications to "
+                              "re-confirm.", y=record.from_year, p=record.promoted, g=record.graduated,
+                              i=record.identifications),
+            url_for("TurnoverView.preview", from_year=from_year))

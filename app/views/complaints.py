@@ -263,6 +263,7 @@ class ComplaintApi(AidModelApi):
                     comment: {type: string}
           responses:
             200: {description: The complaint after the step}
+            400: {description: No JSON object in the body}
             404: {description: Not found}
             422: {description: Refused, with the reason per field}
         """

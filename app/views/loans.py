@@ -2,20 +2,22 @@
 the pre-application list and the loan figures."""
 from datetime import date
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, g, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, IntegerField, TextAreaField
+from wtforms import DecimalField, IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from app.security import personal
 from app.extensions import db
 from app.kpi.loans import loan_figures, pre_application_candidates, reminder_lists
 from app.models import Loan, LoanMaterial, LoanRate, LoanReminder, RepaymentDue
-from app.rules.loans import check_due, check_loan, check_rate, is_overdue, pre_application_year, transition
-from app.views.steps import record_or_404, run_step
+from app.rules.loans import (
+    check_due, check_loan, check_rate, is_overdue, pre_application_year, pre_apply, transition,
+)
+from app.views.steps import ReasonForm, record_or_404, run_and_return, run_step
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles, money
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
@@ -100,19 +102,13 @@ class LoanView(AidModelView):
     @expose("/history/<pk>")
     @has_access
     def history(self, pk):
-        loan = self.datamodel.get(pk)
-        if loan is None:
-            abort(404)
+        loan = record_or_404(self, pk)
         return self.render_template("aid/loan_history.html", loan=loan, title=_l("History"),
                                     today=date.today(), is_overdue=is_overdue)
 
 
 for _name in ACTION_LABELS:
     setattr(LoanView, _name, _make_action(_name))
-
-
-class ReasonForm(DynamicForm):
-    reason = TextAreaField()
 
 
 class LoanMaterialView(AidModelView):
@@ -228,17 +224,10 @@ class LoanPagesView(BaseView):
         if not DynamicForm().validate():
             abort(400)
         chosen = {int(i) for i in request.form.getlist("student") if i.isdigit()}
-        school_year = pre_application_year(date.today())  # December's are for the next autumn too
-        made = 0
-        for student in pre_application_candidates():
-            if student.id in chosen:
-                # the amount is settled when the application is accepted
-                db.session.add(Loan(student=student, co_borrower=student.guardian or "—",
-                                    academic_year=school_year, degree="undergraduate", status="pre_applied"))
-                made += 1
-        db.session.commit()
-        flash(_l("%(n)d pre-applications created.", n=made), "success")
-        return redirect(url_for("LoanPagesView.pre_applications"))
+        # December's are for the next autumn too (pre_application_year)
+        return run_and_return(lambda: pre_apply(db.session, pre_application_candidates(), chosen, date.today()),
+                              lambda made: _l("%(n)d pre-applications created.", n=made),
+                              url_for("LoanPagesView.pre_applications"))
 
 
 class LoanApi(AidModelApi):

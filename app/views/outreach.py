@@ -2,7 +2,7 @@
 资助育人 recognitions, and the figures page."""
 from datetime import date
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
@@ -24,6 +24,7 @@ from app.rules.outreach import (
     check_activity, check_attendance, check_recognition, check_staff, check_training, check_visit,
 )
 from app.views.base import AidInterface, AidModelView, choice_field
+from app.views.steps import record_or_404, run_and_return
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
 
@@ -114,14 +115,12 @@ class PublicityActivityView(AidModelView):
     @has_access
     def photos(self, pk):
         """Add photos (jpg or png) to an activity."""
-        activity = self.datamodel.get(pk)
-        if activity is None:
-            abort(404)
+        activity = record_or_404(self, pk)
         form = PhotoForm()
         if not form.validate():
             abort(400)
-        added = 0
-        try:
+
+        def add():
             photos = []
             for upload in form.files.data or []:  # every photo is checked before the first one is stored
                 if not getattr(upload, "filename", ""):
@@ -132,13 +131,10 @@ class PublicityActivityView(AidModelView):
             for data, name in photos:
                 path = storage.save(data, name, session=db.session)
                 db.session.add(PublicityPhoto(activity=activity, path=path, name=name))
-                added += 1
-            db.session.commit()
-            flash(_l("%(n)d photos added.", n=added), "success")
-        except RuleError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        return redirect(url_for("PublicityActivityView.show", pk=activity.id))
+            return len(photos)
+
+        return run_and_return(add, lambda added: _l("%(n)d photos added.", n=added),
+                              url_for("PublicityActivityView.show", pk=activity.id))
 
     @expose("/photo/<photo_id>")
     @has_access

@@ -29,7 +29,7 @@ from app.rules import RuleError
 from app.rules import procedure as rules
 from app.rules.identification import school_year_of
 from app.security.scope import current_school_scope
-from app.views.steps import record_or_404, run_and_return, run_step
+from app.views.steps import ReasonForm, record_or_404, run_and_return, run_step
 from app.views.base import AidInterface, AidModelApi, AidModelView, choice_field, current_roles
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
@@ -76,10 +76,6 @@ class MemberForm(DynamicForm):
 class EvidenceForm(DynamicForm):
     file = FileField(_l("Certificate or photo (.pdf .jpg .png)"))
     description = StringField(_l("What it shows"))
-
-
-class ReasonForm(DynamicForm):
-    reason = TextAreaField()
 
 
 class IdentificationApplicationView(AidModelView):
@@ -310,15 +306,14 @@ class IdentificationNoticeView(AidModelView):
                 start = None
                 error = str(_l("Write the date as 2021-09-01."))
             if error is None:
-                try:
-                    notice = rules.publish(db.session, school, year, start, request.form.get("title"), current_roles(),
-                                           request.form.getlist("application"))
-                    db.session.commit()
-                    flash(_l("The list is published until %(end)s.", end=notice.ends_on.isoformat()), "success")
-                    return redirect(url_for("IdentificationNoticeView.show", pk=notice.id))
-                except RuleError as exc:
-                    db.session.rollback()
-                    error = str(exc)
+                done, error = run_step(
+                    lambda: rules.publish(db.session, school, year, start, request.form.get("title"), current_roles(),
+                                          request.form.getlist("application")),
+                    lambda notice: _l("The list is published until %(end)s.", end=notice.ends_on.isoformat()),
+                    lambda notice: url_for("IdentificationNoticeView.show", pk=notice.id))
+                if done:
+                    return done
+                error = str(error)
         waiting = rules.publishable(db.session, school.id, year) if school is not None else []
         return self.render_template("aid/identification_publish.html", title=_l("Publish the identification list"),
                                     school=school, year=year, waiting=waiting, error=error, csrf_form=DynamicForm(),
@@ -429,15 +424,13 @@ class IdentificationEndMixin:
         if request.method == "POST":
             if not form.validate():
                 abort(400)
-            try:
-                rules.end_identification(db.session, ident, request.form.get("ended_on"), form.reason.data,
-                                         current_roles())
-                db.session.commit()
-                flash(_l("The pupil left the list of identified pupils."), "success")
-                return redirect(url_for("IdentificationView.show", pk=ident.id))
-            except RuleError as exc:
-                db.session.rollback()
-                error = str(exc)
+            done, error = run_step(lambda: rules.end_identification(db.session, ident, request.form.get("ended_on"),
+                                                                    form.reason.data, current_roles()),
+                                   _l("The pupil left the list of identified pupils."),
+                                   url_for("IdentificationView.show", pk=ident.id))
+            if done:
+                return done
+            error = str(error)
         return self.render_template("aid/identification_end.html", ident=ident, form=form, error=error,
                                     today=clock.today(), title=_l("The pupil leaves the list"))
 
@@ -483,6 +476,7 @@ class IdentificationApplicationApi(AidModelApi):
                     action: {type: string}
           responses:
             200: {description: The application after the step}
+            400: {description: No JSON object in the body}
             404: {description: Not found}
             422: {description: Refused, with the reason per field}
         """

@@ -18,9 +18,17 @@ screen, which shows it beside the form or as a message.
 from __future__ import annotations
 
 from flask import abort, flash, redirect
+from flask_appbuilder.forms import DynamicForm
+from wtforms import TextAreaField
 
 from app.extensions import db
 from app.rules import RuleError
+
+
+class ReasonForm(DynamicForm):
+    """A step's written reason (a loan not approved, a notice returned); its rules say when it is missing."""
+
+    reason = TextAreaField()
 
 
 def record_or_404(view, pk):

@@ -4,7 +4,7 @@
 转出到本县学校: the sending school files, the receiving school accepts or declines (the centre may too).
 The rules and the move are in app/rules/transfers.py; these pages parse, call and show.
 """
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, g, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.api import expose as api_expose, protect, safe
 from flask_appbuilder.forms import DynamicForm
@@ -26,6 +26,7 @@ from app.rules.transfers import (
 from app.security.scope import current_school_scope, unscoped
 from app.views.pupil_status import school_names
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles
+from app.views.steps import record_or_404, run_and_return, run_step
 from app.views.basic import grade_field
 
 LABELS = {
@@ -79,46 +80,29 @@ class TransferRequestView(AidModelView):
                           current=registered_pupil(db.session, item) if may_decide else None)
         return super().render_template(template_name, **kwargs)
 
-    def _load(self, pk):
-        item = self.datamodel.get(pk)  # through the school scope
-        if item is None:
-            abort(404)
-        return item
-
-    def _decide(self, item, decide, done):
-        """Run a decision and commit it: (the redirect to the request, None), or (None, why not)."""
-        try:
-            decide(item)
-            db.session.commit()
-            flash(done, "success")
-            return redirect(url_for("TransferRequestView.show", pk=item.id)), None
-        except RuleError as exc:
-            db.session.rollback()
-            return None, str(exc)
-
     @expose("/approve/<pk>", methods=["POST"])
     @has_access
     def approve(self, pk):
         """转入: the pupil's record moves to the requesting school."""
-        done, error = self._decide(self._load(pk), lambda item: approve(item, db.session, current_roles(), user=g.user),
-                                   _l("The pupil now belongs to the requesting school, with its records."))
-        if done is not None:
-            return done
-        flash(error, "danger")
-        return redirect(url_for("TransferRequestView.show", pk=pk))
+        item = record_or_404(self, pk)
+        return run_and_return(lambda: approve(item, db.session, current_roles(), user=g.user),
+                              _l("The pupil now belongs to the requesting school, with its records."),
+                              url_for("TransferRequestView.show", pk=item.id))
 
     @expose("/return/<pk>", methods=["GET", "POST"])
     @has_access
     def return_form(self, pk):
         """退回, with the reason the school reads."""
-        item = self._load(pk)
+        item = record_or_404(self, pk)
         form, error = AnswerForm(), None
         if request.method == "POST" and form.validate():
-            done, error = self._decide(
-                item, lambda it: return_request(it, db.session, current_roles(), form.answer.data, user=g.user),
-                _l("The request was returned to the school."))
-            if done is not None:
+            done, error = run_step(lambda: return_request(item, db.session, current_roles(), form.answer.data,
+                                                          user=g.user),
+                                   _l("The request was returned to the school."),
+                                   url_for("TransferRequestView.show", pk=item.id))
+            if done:
                 return done
+            error = str(error)
         return self.render_template("aid/transfer_return.html", transfer=item, form=form, error=error,
                                     title=_l("Return the request"))
 
@@ -185,22 +169,12 @@ class TransferHandoverView(AidModelView):
                           names=school_names())
         return super().render_template(template_name, **kwargs)
 
-    def _load(self, pk):
-        item = self.datamodel.get(pk)  # through the school scope: a third school's transfer is not found
-        if item is None:
-            abort(404)
-        return item
-
     def _run(self, pk, step, done):
-        """Run one step and commit it; the transfer's page with what happened, or why not."""
-        try:
-            step(self._load(pk))
-            db.session.commit()
-            flash(done, "success")
-        except RuleError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        return redirect(url_for("TransferHandoverView.show", pk=pk))
+        """One step from the transfer's page (a third school's transfer is not found, through the scope);
+        back to the page with what happened, or why not. The page is named by ``pk``: accepting lets go
+        of every record the request read (app/security/scope.py ``county_step``)."""
+        item = record_or_404(self, pk)
+        return run_and_return(lambda: step(item), done, url_for("TransferHandoverView.show", pk=pk))
 
     @expose("/start/<int:student_id>", methods=["GET", "POST"])
     @has_access
@@ -215,16 +189,15 @@ class TransferHandoverView(AidModelView):
             form.left_on.data = clock.today()
         error = None
         if request.method == "POST" and form.validate():
-            try:
-                transfer = file_handover(db.session, pupil, form.to_school.data, form.left_on.data, form.reason.data,
-                                         user=g.user)
-                db.session.commit()
-                flash(_l("The transfer is filed: %(school)s sees it among its incoming pupils and accepts or "
-                         "declines it.", school=_school_name(transfer.to_school_id)), "success")
-                return redirect(url_for("TransferHandoverView.show", pk=transfer.id))
-            except RuleError as exc:
-                db.session.rollback()
-                error = str(exc)
+            done, error = run_step(
+                lambda: file_handover(db.session, pupil, form.to_school.data, form.left_on.data, form.reason.data,
+                                      user=g.user),
+                lambda transfer: _l("The transfer is filed: %(school)s sees it among its incoming pupils and accepts "
+                                    "or declines it.", school=_school_name(transfer.to_school_id)),
+                lambda transfer: url_for("TransferHandoverView.show", pk=transfer.id))
+            if done:
+                return done
+            error = str(error)
         return self.render_template("aid/school_transfer_start.html", student=pupil, form=form, error=error,
                                     title=_l("Transfer to a school of the county"))
 
@@ -246,17 +219,15 @@ class TransferHandoverView(AidModelView):
     @has_access
     def decline(self, pk):
         """拒收, with the reason the sending school reads."""
-        item = self._load(pk)
+        item = record_or_404(self, pk)
         form, error = AnswerForm(), None
         if request.method == "POST" and form.validate():
-            try:
-                decline(item, db.session, current_roles(), form.answer.data, user=g.user)
-                db.session.commit()
-                flash(_l("The transfer is declined: the sending school reads your reason."), "success")
-                return redirect(url_for("TransferHandoverView.show", pk=pk))
-            except RuleError as exc:
-                db.session.rollback()
-                error = str(exc)
+            done, error = run_step(lambda: decline(item, db.session, current_roles(), form.answer.data, user=g.user),
+                                   _l("The transfer is declined: the sending school reads your reason."),
+                                   url_for("TransferHandoverView.show", pk=pk))
+            if done:
+                return done
+            error = str(error)
         return self.render_template("aid/school_transfer_decline.html", transfer=item, form=form, error=error,
                                     names=school_names(), title=_l("Decline the transfer"))
 
@@ -346,6 +317,7 @@ class TransferHandoverApi(AidModelApi):
             schema: {type: integer}
           responses:
             200: {description: The transfer after the step}
+            400: {description: No JSON object in the body}
             404: {description: Not found}
             422: {description: Refused, with the reason per field}
         """
