@@ -144,3 +144,10 @@ def test_a_refused_form_summarises_its_errors_at_the_top_and_keeps_what_was_type
     item = html[html.index('<label for="name">'):]
     item = item[:item.index("</div>", item.index("aid-field-error"))]
     assert 'class="aid-required"' in item and "必填" in item
+
+
+def test_a_state_shown_as_a_link_is_a_tag_around_its_link(app):
+    center = login(app, "t_center")
+    html = center.get("/loanview/list/").get_data(as_text=True)
+    assert re.search(r'<span class="aid-tag aid-tag-wait"><a href="/loanview/history/\d+">', html), html[-3000:]
+    assert re.search(r'<span class="aid-tag aid-tag-busy"><a href="/loanview/history/\d+">还款中</a></span>', html)

@@ -219,7 +219,7 @@ def empty_state(view, filtered):
             "hint": str(getattr(view, "empty_hint", "") or ""), "action": action}
 
 
-NOWRAP_SUFFIXES = ("_on", "_at", "_date", "deadline", "number", "_year", "status", "_label", "amount", "phone")
+NOWRAP_SUFFIXES = ("_on", "_at", "_date", "deadline", "number", "_year", "status", "amount", "phone", "semester")
 
 
 def column_classes(view):
@@ -232,7 +232,7 @@ def column_classes(view):
 
     model = view.datamodel.obj
     table = model.__table__.c
-    tagged = set(tags.status_columns(model)) | set(tags.LATE_FLAGS)
+    tagged = set(tags.status_columns(model)) | set(tags.LATE_FLAGS) | set(tags.LINKED)
     out = {}
     for column in view.list_columns:
         classes = ["aid-col-" + column.replace(".", "-")]
@@ -258,6 +258,7 @@ def list_widget(view, widgets):
     args["column_classes"] = column_classes(view)
     args["frozen_rows"] = frozen_rows(view, args.get("pks") or [], rows)
     tags.overdue_rows(view.datamodel.obj, rows)
+    tags.linked_rows(view.datamodel.obj, rows)
     return widgets
 
 

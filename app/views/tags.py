@@ -15,6 +15,7 @@ is the same tag for any template (``{{ status_tag(record) }}``, ``{{ 'paid' | st
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask_babel import gettext
@@ -128,6 +129,28 @@ def install_formatters(view):
         if column not in formatters or getattr(formatters[column], "__name__", "") == "<lambda>":
             formatters[column] = _late_flag
     view.formatters_columns = formatters
+
+
+# Columns that show a state as a link (the loan's, to its history): {column: the state column it shows}.
+LINKED = {"status_link": "status"}
+_LINK = re.compile(r"^(<a [^>]*>)(.*)(</a>)$", re.S)
+
+
+def linked_rows(model, rows):
+    """A state shown as a link (the loan list's 状态, to its history) becomes the link inside its tag."""
+    if not rows:
+        return
+    states = status_columns(model)
+    for column, state in LINKED.items():
+        if column not in rows[0] or state not in states:
+            continue
+        choices, tones = states[state]
+        tone_of_label = {choices.label(code): tone for code, tone in tones.items()}
+        for row in rows:
+            match = _LINK.match(str(row.get(column) or ""))
+            if match:
+                tone = tone_of_label.get(Markup(match.group(2)).unescape(), OFF)
+                row[column] = Markup('<span class="aid-tag aid-tag-%s">%s</span>') % (tone, Markup(match.group(0)))
 
 
 def overdue_rows(model, rows, today=None):

@@ -106,3 +106,20 @@ def open_row(page, row_text, show_path):
     with page.expect_navigation():
         link.click()
     page.wait_for_load_state()
+
+
+def batch_action(page, row, label):
+    """Tick a row of the list (its text, or the row itself) and run a batch action by its named button
+    in the toolbar above the table (enabled once a row is ticked), confirming the dialog that says
+    what will change; waits for the page that answers."""
+    if isinstance(row, str):
+        row = page.locator("table tr", has_text=row).first
+    row.locator("input.action_check").check()
+    button = page.locator("button.aid-batch").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).first
+    button.click()
+    confirm = page.locator("#modal-confirm-ok")
+    confirm.wait_for(state="visible")
+    with page.expect_response(lambda r: r.request.method == "POST" and "/action_post" in r.url):
+        confirm.click()
+    page.wait_for_load_state()
+    page.locator(".alert").first.wait_for()  # the new page's message
