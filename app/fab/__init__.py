@@ -18,6 +18,8 @@ copies is an internal that a new Flask-AppBuilder may change under it:
 * ``app/security/manager.py``: login with lock-out and rate limit, sessions ended on logout and on a
   password change, JWT bound to the session epoch, the roles' menus;
 * ``app/templates/appbuilder/general/``: FAB's alert and confirm dialogs in the product's look;
+  its list widgets (``widgets/base_list.html``, ``widgets/list.html``: toolbar, 操作 column last, pages
+  at the bottom, empty state) and form widget (``widgets/form.html``: two columns, errors summarised);
 * ``app/static/js/behaviours.js``: FAB's ``ab_keep_tab.js`` reopens the tab last shown on any page;
   the remembered tab is kept for the page that showed it only.
 
@@ -54,7 +56,9 @@ PATCHED = (
 
 # Templates of FAB's that the app replaces (path under FAB's templates folder), and its static files
 # whose behaviour the app corrects (under FAB's static folder).
-TEMPLATES = ("appbuilder/general/alert.html", "appbuilder/general/confirm.html")
+TEMPLATES = ("appbuilder/general/alert.html", "appbuilder/general/confirm.html",
+             "appbuilder/general/widgets/base_list.html", "appbuilder/general/widgets/list.html",
+             "appbuilder/general/widgets/form.html")
 STATIC = ("appbuilder/js/ab_keep_tab.js",)
 
 

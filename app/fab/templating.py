@@ -43,6 +43,10 @@ def install(app):
 
         return {"ui_locale": str(get_locale() or "zh")}
 
+    from app.views import tags
+
+    tags.install(app)  # {{ status_tag(record) }}: a state as its coloured tag, in any template
+
     filters = app.jinja_env.filters
     for name in REQUEST_FILTERS:
         function = filters.get(name)

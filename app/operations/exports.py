@@ -6,6 +6,7 @@ from decimal import Decimal
 from io import BytesIO
 from itertools import islice
 
+from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -72,6 +73,8 @@ def cell_of(ws, value):
 def _value(value):
     if value is None:
         return ""
+    if isinstance(value, Markup):
+        return value.striptags()  # a status tag or a link on screen: its words in the sheet
     if isinstance(value, (int, float, Decimal, date, datetime)):
         return value
     return str(value)

@@ -213,6 +213,10 @@ class AwardView(AidModelView):
     add_columns = edit_columns = ["student", "program", "semester", "amount", "over_standard_reason", "card_kind",
                                   "card_number", "card_holder"]
     search_columns = ["school", "student", "program", "semester", "status", "card_kind", "paid_on"]
+    search_bar_columns = ["school", "student", "program", "semester", "status"]  # the list's search bar
+    empty_title = _l("No award has been proposed yet.")
+    empty_hint = _l("A proposal is checked against the pupil's identification and the standard, then approved by the centre and paid.")
+    empty_action = _l("Propose an award")
     order_columns = ["amount", "status", "paid_on"]
     base_order = ("id", "desc")
     text_search_relations = {"student": FilterStudentNameOrIdNumber}

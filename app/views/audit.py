@@ -177,7 +177,7 @@ class AuditView(AidModelView):
     list_title = _l("Audit trail")
     show_title = _l("Audit entry")
     label_columns = {"at": _l("When"), "done_by": _l("Done by"), "username": _l("Login name"), "ip": _l("From address"),
-                     "action": _l("Action"), "entity": _l("Record kind"), "record_id": _l("Record number"),
+                     "action": _l("Kind of operation"), "entity": _l("Record kind"), "record_id": _l("Record number"),
                      "school_id": _l("School"),
                      "summary": _l("Record"), "changes": _l("Fields: old → new"), "prev_hash": _l("Previous hash"),
                      "hash": _l("Hash")}

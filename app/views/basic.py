@@ -145,6 +145,10 @@ class IdentificationView(IdentificationEndMixin, AidModelView):
     search_columns = ["school", "student", "school_year", "level", "is_priority", *[c for c, _, _ in CATEGORIES], "evidence_source", "identified_on",
                       "effective"]
     order_columns = ["school_year", "level", "identified_on", "is_priority"]
+    search_bar_columns = ["school", "student", "school_year", "level", "evidence_source"]  # the list's search bar
+    empty_title = _l("No family's economic difficulty has been identified yet.")
+    empty_hint = _l("Identifications come from the procedure (application, class panel, school review, publication, "
+                    "filing) or are recorded here from the verified lists.")
     base_order = ("identified_on", "desc")
     description_columns = {
         "school_year": _l("For example 2021-2022."),
@@ -179,6 +183,7 @@ class StudentView(AidModelView):
     show_columns = ["name", "gender", "id_number", "student_number", "birth_date", "school", "grade", "class_name", "enrolment_year", "status", "boarding", "guardian", "guardian_phone", "address", "created_at", "updated_at"]
     add_columns = edit_columns = ["school", "name", "id_number", "student_number", "gender", "birth_date", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address"]
     search_columns = ["school", "name", "id_number", "student_number", "gender", "grade", "class_name", "enrolment_year", "status"]
+    search_bar_columns = ["school", "name", "id_number", "grade", "class_name", "status"]  # the list's search bar
     order_columns = ["name", "grade", "class_name", "enrolment_year"]
     base_order = ("id", "desc")
     related_views = [IdentificationView]

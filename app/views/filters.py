@@ -72,42 +72,27 @@ def _human_value(view, column, flt, value):
     return text
 
 
-def active_filters(view):
-    """[(column label, operation, value)] of the search the list was opened with (``_flt_*``
-    arguments: a home-page figure, a link, the search panel), in the user's words."""
-    from flask_appbuilder.models.sqla.filters import FilterRelation
-
-    out = []
-    for flt, values in zip(view._filters.filters, view._filters.values):
-        column = flt.column_name
-        label = view.label_columns.get(column) or column
-        name = flt.name
-        if isinstance(flt, FilterRelation):  # "关联" says nothing: a relation is equal or not
-            name = _l("Not Equal to") if flt.arg_name.startswith("n") else _l("Equal to")
-        values = values if isinstance(values, (list, tuple)) else [values]
-        shown = "、".join(v for v in (_human_value(view, column, flt, value) for value in values) if v)
-        out.append((str(label), str(name), shown))
-    return out
-
-
-def clear_filters_url(view):
-    """The list without its filters (its order and page size kept)."""
-    from flask import request, url_for
-
-    kept = {k: request.args.getlist(k) for k in request.args if not k.startswith("_flt_") and not k.startswith("page_")}
-    return url_for(f"{view.endpoint}.list", **kept)
-
-
 class ShowsFilters:
-    """A list (template aid/list.html) that says the filters it was opened with, in words, with a
-    link that clears them: a list opened from a home-page figure arrives filtered."""
+    """A list (template aid/list.html) with its search bar, the filters it was opened with as removable
+    chips (a list opened from a home-page figure arrives filtered), its toolbar, its status tags and its
+    empty state (app/views/lists.py, app/views/tags.py)."""
+
+    def __init__(self, *args, **kwargs):
+        from app.views import tags
+
+        super().__init__(*args, **kwargs)
+        tags.install_formatters(self)
 
     def _list(self, **kwargs):
-        widgets = super()._list(**kwargs)
-        shown = active_filters(self)
-        if shown:
-            widgets["active_filters"] = {"filters": shown, "clear_url": clear_filters_url(self)}
-        return widgets
+        from app.views import lists
+
+        return lists.list_page(self, super()._list(**kwargs))
+
+    def _get_list_widget(self, *args, **kwargs):
+        from app.views import lists
+
+        return lists.list_widget(self, super()._get_list_widget(*args, **kwargs))
+
 
 class FilterProgramsOfMySchool(BaseFilter):
     """The programmes that may aid the pupils of the user's school (its stages): a high school is

@@ -86,6 +86,9 @@ class SubmissionView(AidModelView):
     show_columns = ["task", "school", "content", "attachment", "submitted_at", "late", "status", "review_comment",
                     "reviewed_at", "previous"]
     search_columns = ["task", "school", "late", "status"]
+    empty_title = _l("Nothing has been submitted yet.")
+    empty_hint = _l("Schools submit the report tasks the centre issues from their to-do list.")
+    empty_link = (_l("My report tasks"), "ReportingPagesView.todo")
     base_order = ("submitted_at", "desc")
     base_permissions = ["can_list", "can_show", "can_export", "can_accept", "can_return_form", "can_file"]
     method_permission_name = {"accept": "accept"}

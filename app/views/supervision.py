@@ -112,6 +112,7 @@ class InspectionView(AidModelView):
     add_columns = edit_columns = ["school", "kind", "status", "inspected_on", "inspectors", "findings", "result",
                                   "rectification_demand", "rectification_deadline"]
     search_columns = ["school", "kind", "status", "result", "rectification_status", "inspected_on"]
+    search_bar_columns = ["school", "kind", "status", "rectification_status"]  # the list's search bar
     base_order = ("inspected_on", "desc")
     related_views = [InspectionScoreView, PhoneCallView]
     show_template = "aid/inspection_show.html"

@@ -72,10 +72,22 @@ def add(page):
 
 
 def search(page, column, value):
-    """The list's 搜索 panel: add a filter on a column, type the value, search."""
+    """Search a list as a clerk does: the search bar above the table (type the value in the column's
+    field, or choose it by its label, then 搜索); a column the bar does not offer is searched from
+    高级搜索 (Flask-AppBuilder's filter panel: add a filter on the column, type the value, 搜索)."""
+    field = page.locator(f"form.aid-search-bar #aid-bar-{column}")
+    if field.count():
+        if field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(label=value)
+        else:
+            field.fill(value)
+        with page.expect_navigation():
+            page.locator("form.aid-search-bar button.aid-search-submit").click()
+        page.wait_for_load_state()
+        return
     form = page.locator("#filter_form")
     if not form.is_visible():
-        page.locator("a.accordion-toggle", has_text="搜索").first.click()
+        page.locator("a.accordion-toggle", has_text="高级搜索").first.click()
     form.wait_for(state="visible")
     page.locator("#filter_form .dropdown-toggle").first.click()
     page.locator(f"#filter_form a.filter[name='{column}']").click()
@@ -86,7 +98,28 @@ def search(page, column, value):
 
 
 def open_row(page, row_text, show_path):
-    """The record page of a row of the list (its 查看 button)."""
+    """The record page of a row of the list: its 查看 button in the 操作 column (the row's last cell),
+    or a link of the row to the record's page."""
+    row = page.locator("table tr", has_text=row_text).first
+    view = row.locator(f"td.aid-row-actions a.aid-show[href*='{show_path}']")
+    link = view.first if view.count() else row.locator(f"a[href*='{show_path}']").first
     with page.expect_navigation():
-        page.locator("table tr", has_text=row_text).first.locator(f"a[href*='{show_path}']").first.click()
+        link.click()
     page.wait_for_load_state()
+
+
+def batch_action(page, row, label):
+    """Tick a row of the list (its text, or the row itself) and run a batch action by its named button
+    in the toolbar above the table (enabled once a row is ticked), confirming the dialog that says
+    what will change; waits for the page that answers."""
+    if isinstance(row, str):
+        row = page.locator("table tr", has_text=row).first
+    row.locator("input.action_check").check()
+    button = page.locator("button.aid-batch").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).first
+    button.click()
+    confirm = page.locator("#modal-confirm-ok")
+    confirm.wait_for(state="visible")
+    with page.expect_response(lambda r: r.request.method == "POST" and "/action_post" in r.url):
+        confirm.click()
+    page.wait_for_load_state()
+    page.locator(".alert").first.wait_for()  # the new page's message

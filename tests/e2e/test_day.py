@@ -18,7 +18,7 @@ from pathlib import Path
 
 from app.rules import idcard
 from app.rules import cards
-from tests.e2e.clicks import add, home, menu, needs, open_row, search
+from tests.e2e.clicks import add, batch_action, home, menu, needs, open_row, search
 from tests.e2e.conftest import PHONE, pick_pupil, shot, text
 
 
@@ -80,17 +80,8 @@ def _download(page, link):
 
 
 def _action(page, row_text, action_label):
-    """Tick a row of a list and run a bulk action from 操作, confirming the dialog."""
-    row = page.locator("table tr", has_text=row_text).first
-    row.locator("input.action_check").check()
-    page.locator("a.dropdown-toggle:has-text('操作'), button.dropdown-toggle:has-text('操作')").first.click()
-    page.locator(".open > ul.dropdown-menu a").filter(has_text=re.compile(rf"^\s*{action_label}\s*$")).first.click()
-    confirm = page.locator("#modal-confirm-ok")
-    confirm.wait_for(state="visible")
-    with page.expect_response(lambda r: r.request.method == "POST" and "/action_post" in r.url):
-        confirm.click()
-    page.wait_for_load_state()
-    page.locator(".alert").first.wait_for()  # the new page's message
+    """Tick a row of a list and run a batch action from the toolbar, confirming the dialog."""
+    batch_action(page, row_text, action_label)
 
 
 def _open_pupil(page):

@@ -16,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 
 from app.rules import idcard
 from app.rules import cards
-from tests.e2e.clicks import add, home, menu, open_row, search
+from tests.e2e.clicks import add, batch_action, home, menu, open_row, search
 from tests.e2e.conftest import shot, text
 from tests.e2e.test_day import _download as _pdf, _pdf_text, _submit  # the day's own helpers
 
@@ -56,16 +56,8 @@ def _upload(page, name, data):
 
 
 def _action(page, row, action_label):
-    """Tick a row of a list and run a bulk action from 操作, confirming the dialog."""
-    row.locator("input.action_check").check()
-    page.locator("a.dropdown-toggle:has-text('操作'), button.dropdown-toggle:has-text('操作')").first.click()
-    page.locator(".open > ul.dropdown-menu a").filter(has_text=re.compile(rf"^\s*{action_label}\s*$")).first.click()
-    confirm = page.locator("#modal-confirm-ok")
-    confirm.wait_for(state="visible")
-    with page.expect_response(lambda r: r.request.method == "POST" and "/action_post" in r.url):
-        confirm.click()
-    page.wait_for_load_state()
-    page.locator(".alert").first.wait_for()
+    """Tick a row of a list and run a batch action from the toolbar, confirming the dialog."""
+    batch_action(page, row, action_label)
 
 
 def test_officer_imports_pupils_and_award_proposals_from_the_templates(users):

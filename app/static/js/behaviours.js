@@ -3,7 +3,7 @@
      <select data-autosubmit>               submits its form when changed
      <button data-print>                    opens the print dialog
      <input type=checkbox data-check-all="CSS selector">   ticks or clears those boxes
-   A list's search form (#filter_form, a GET) is posted to the search relay instead, so an ID number
+   A list's search forms (its search bar and #filter_form, GETs) are posted to the search relay instead, so an ID number
    typed into it never enters the page's address (app/views/search.py).
    The menu's 退出登录 link is posted (a GET of /logout/ changes nothing).
    Delegated from the document, so it works whenever this file loads. */
@@ -40,7 +40,8 @@
   }
   document.addEventListener("submit", function (event) {
     var form = event.target, relay = document.querySelector('meta[name="aid-search-relay"]');
-    if (!relay || form.id !== "filter_form" || form.method.toLowerCase() === "post") { return; }
+    var search = form.id === "filter_form" || (form.classList && form.classList.contains("aid-search-bar"));
+    if (!relay || !search || form.method.toLowerCase() === "post") { return; }
     form.method = "post";
     form.action = relay.getAttribute("content") + "?next=" + encodeURIComponent(window.location.pathname);
     form.appendChild(csrfInput());
