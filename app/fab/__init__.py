@@ -17,6 +17,9 @@ copies is an internal that a new Flask-AppBuilder may change under it:
 * ``app/security/manager.py``: login with lock-out and rate limit, sessions ended on logout and on a
   password change, JWT bound to the session epoch, the roles' menus;
 * ``app/templates/appbuilder/general/``: FAB's alert and confirm dialogs in the product's look;
+* ``app/templates/layout.html`` and ``app/fab/navigation.py``: the body of FAB's ``baselayout.html``
+  replaced by a side bar, top bar and breadcrumbs built from FAB's menu registry (``appbuilder.menu``,
+  filtered by ``menu_access`` as FAB's ``navbar_menu.html`` does);
 * ``app/static/js/behaviours.js``: FAB's ``ab_keep_tab.js`` reopens the tab last shown on any page;
   the remembered tab is kept for the page that showed it only.
 
@@ -52,7 +55,10 @@ PATCHED = (
 
 # Templates of FAB's that the app replaces (path under FAB's templates folder), and its static files
 # whose behaviour the app corrects (under FAB's static folder).
-TEMPLATES = ("appbuilder/general/alert.html", "appbuilder/general/confirm.html")
+TEMPLATES = ("appbuilder/general/alert.html", "appbuilder/general/confirm.html",
+             # app/templates/layout.html replaces its body (the navbar, the fixed container) and
+             # app/fab/navigation.py reads the menu registry FAB's navbar_menu.html reads
+             "appbuilder/baselayout.html", "appbuilder/navbar_menu.html")
 STATIC = ("appbuilder/js/ab_keep_tab.js",)
 
 

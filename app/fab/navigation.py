@@ -73,8 +73,38 @@ def _record(view):
     return None
 
 
+def _menu(appbuilder, sm):
+    """The side bar's groups and entries this user may open (and each entry's group). Which entries a user sees depends only
+    on its roles (code, app/security/roles.py: the answer never changes while the app runs), the work
+    its school does not have (no 助学贷款 for a 幼儿园) and the language, so it is worked out once per
+    such combination and kept for the life of the process: a page then costs no permission check and
+    no ``url_for`` for its menu."""
+    from flask_babel import get_locale
+
+    from app.security.manager import _menus_without_work
+
+    key = (frozenset(r.name for r in sm.get_user_roles(g.user)), _menus_without_work(), str(get_locale()))
+    cache = appbuilder.__dict__.setdefault("_aid_nav_menus", {})
+    menu = cache.get(key)
+    if menu is None:
+        groups = []
+        for category in appbuilder.menu.get_list():
+            if not _visible(sm, category):
+                continue
+            entries = tuple(
+                {"name": entry.name, "label": _label(entry), "icon": entry.icon, "url": entry.get_url()}
+                for entry in (category.childs or [category]) if entry.name != "-" and _visible(sm, entry))
+            if entries:
+                groups.append({"name": category.name, "label": _label(category), "icon": category.icon,
+                               "entries": entries})
+        names = {entry["name"]: group["name"] for group in groups for entry in group["entries"]}
+        cache[key] = menu = (tuple(groups), names)
+    return menu
+
+
 def navigation():
-    """The side bar's groups and the breadcrumbs of this request, worked out once."""
+    """The side bar's groups, the current entry and its group, and the breadcrumbs of this request,
+    worked out once."""
     cached = g.get("_aid_navigation")
     if cached is not None:
         return cached
@@ -84,19 +114,8 @@ def navigation():
     view_name, _, method = endpoint.partition(".")
     exact, views = _index(appbuilder)
     current = None if method in ACCOUNT_PAGES else exact.get(endpoint) or views.get(view_name)
-    groups = []
-    for category in appbuilder.menu.get_list():
-        if not _visible(sm, category):
-            continue
-        entries = []
-        for entry in category.childs or [category]:
-            if entry.name == "-" or not _visible(sm, entry):
-                continue
-            entries.append({"name": entry.name, "label": _label(entry), "icon": entry.icon, "url": entry.get_url(),
-                            "active": current is not None and current[1] is entry})
-        if entries:
-            groups.append({"name": category.name, "label": _label(category), "icon": category.icon,
-                           "entries": entries, "open": any(e["active"] for e in entries)})
+    groups, names = _menu(appbuilder, sm)
+    current_name = current[1].name if current is not None and current[1].name in names else None
     crumbs = []
     index = appbuilder._indexview
     home = index is not None and endpoint == f"{index.endpoint}.{index.default_view}"
@@ -119,7 +138,8 @@ def navigation():
                 crumbs.append({"label": ACTION_CRUMBS[method]})
     if crumbs:
         crumbs[-1].pop("url", None)  # the page itself is not a link
-    result = {"groups": groups, "crumbs": crumbs, "home": home}
+    result = {"groups": groups, "crumbs": crumbs, "home": home, "current": current_name,
+              "open": names.get(current_name)}
     g._aid_navigation = result
     return result
 
