@@ -8,15 +8,14 @@ its endpoint: an entry's view (``add_view``) owns every route of that view, a li
 its own endpoint, and the other routes of a link's view fall to that view's first link.
 
 Per request and without a query: the menu, the permissions and the roles are in memory; the record
-of a record page is taken from the session's identity map (the page has just read it) and never
-read again; the current semester and the officer's school come with the user (the security
+of a record page is the one the page itself read on a GET, through its filters and the school scope
+(never read again, never one the user was refused); the current semester and the officer's school come with the user (the security
 manager's user loader, app/security/manager.py). Everything is worked out once and kept on ``g``.
 """
 from __future__ import annotations
 
 from flask import current_app, g, request, url_for
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy.orm.util import identity_key
 
 # Pages of the user's own account: not under 系统管理 › 用户 (whose view serves them) for anyone.
 ACCOUNT_PAGES = {"userinfo": _l("Profile"), "userinfoedit": _l("Profile")}
@@ -54,23 +53,16 @@ def _visible(sm, item):
 
 
 def _record(view):
-    """The record a record page shows, if this request has read it (no query of its own)."""
+    """The record a record page shows, as the page's own read found it (app/views/base.py keeps the
+    records a GET reads, through the view's filters and the school scope): no query of its own, and
+    never a record the user was refused (a refused read found nothing)."""
     pk = (request.view_args or {}).get("pk")
     datamodel = getattr(view, "datamodel", None)
     if pk is None or datamodel is None:
         return None
-    from app.extensions import db
-
-    identity_map = db.session.identity_map
-    for ident in (pk, str(pk)):
-        try:
-            ident = int(ident)
-        except (TypeError, ValueError):
-            pass
-        record = identity_map.get(identity_key(datamodel.obj, ident))
-        if record is not None:
-            return record
-    return None
+    read = g.get("aid_records_read") or {}
+    found = read.get((datamodel.obj, str(pk)))
+    return found[1] if found else None
 
 
 def _menu(appbuilder, sm):
