@@ -135,7 +135,7 @@ def test_3_a_disability_list_is_previewed_applied_and_undone(users):
     row = _row(centre, YEAR, "其他", "学校认定")
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
     name = re.match(r"^(\S+?)（", next(c for c in cells if "（341124" in c)).group(1)
-    school = next(c for c in cells if c.startswith("全椒县") and ("学校" in c or "中学" in c or "幼儿园" in c))
+    school = next(c for c in cells if c.startswith("全椒县") and c.endswith(("学校", "中学", "小学", "幼儿园", "中心")))
     _pupil_page(centre, name, school)
     number = re.search(r"\b\d{17}[\dX]\b", text(centre)).group(0)  # the centre sees the number in full
     before = _identification_text(centre)
