@@ -74,6 +74,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     from app.fab import templating
 
     templating.install(app)  # permission filters answered per request, never folded into a template
+    from app.fab import navigation
+
+    navigation.install(app)  # the side bar, top bar and breadcrumbs of every page (app/templates/layout.html)
     from app.views.search import redirect_numbers
 
     app.before_request(redirect_numbers)  # no ID number in a page's address (app/views/search.py)

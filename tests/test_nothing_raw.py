@@ -84,7 +84,10 @@ class Page(HTMLParser):
         self._stack.append(tag)
         if tag in self.HIDDEN:
             self._hidden += 1
-        if tag == "div" and "navbar-collapse" in (attrs.get("class") or "") and self._nav_depth is None:
+        # the side bar of the role's menus (app/templates/layout.html), or a navigation bar's menus
+        if self._nav_depth is None and (
+                (tag == "nav" and "aid-sidebar" in (attrs.get("class") or ""))
+                or (tag == "div" and "navbar-collapse" in (attrs.get("class") or ""))):
             self._nav_depth = len(self._stack)
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])

@@ -147,9 +147,10 @@ def test_pages_satisfy_the_content_security_policy_in_chromium(app, served):
         for url in pages:
             visit(url)
         # the behaviours that were inline handlers still work (app/static/js/behaviours.js)
-        # (the suite's county has no loan candidates: the same markup, added to a page)
+        # (the suite's county has no loan candidates: the same markup, added to the page's content,
+        # beside the side bar of app/templates/layout.html)
         visit("/loans/pre-applications/")
-        page.evaluate("""document.body.insertAdjacentHTML('beforeend',
+        page.evaluate("""document.querySelector('main').insertAdjacentHTML('afterbegin',
             '<input type=checkbox id=all data-check-all="input[name=student]">'
             + '<input type=checkbox name=student><input type=checkbox name=student>')""")
         page.click("input[data-check-all]")

@@ -20,6 +20,9 @@ copies is an internal that a new Flask-AppBuilder may change under it:
 * ``app/templates/appbuilder/general/``: FAB's alert and confirm dialogs in the product's look;
   its list widgets (``widgets/base_list.html``, ``widgets/list.html``: toolbar, 操作 column last, pages
   at the bottom, empty state) and form widget (``widgets/form.html``: two columns, errors summarised);
+* ``app/templates/layout.html`` and ``app/fab/navigation.py``: the body of FAB's ``baselayout.html``
+  replaced by a side bar, top bar and breadcrumbs built from FAB's menu registry (``appbuilder.menu``,
+  filtered by ``menu_access`` as FAB's ``navbar_menu.html`` does);
 * ``app/static/js/behaviours.js``: FAB's ``ab_keep_tab.js`` reopens the tab last shown on any page;
   the remembered tab is kept for the page that showed it only.
 
@@ -58,7 +61,10 @@ PATCHED = (
 # whose behaviour the app corrects (under FAB's static folder).
 TEMPLATES = ("appbuilder/general/alert.html", "appbuilder/general/confirm.html",
              "appbuilder/general/widgets/base_list.html", "appbuilder/general/widgets/list.html",
-             "appbuilder/general/widgets/form.html")
+             "appbuilder/general/widgets/form.html",
+             # app/templates/layout.html replaces its body (the navbar, the fixed container) and
+             # app/fab/navigation.py reads the menu registry FAB's navbar_menu.html reads
+             "appbuilder/baselayout.html", "appbuilder/navbar_menu.html")
 STATIC = ("appbuilder/js/ab_keep_tab.js",)
 
 

@@ -309,9 +309,10 @@ class AidSecurityManager(SecurityManager):
         or None for an inactive account.
 
         The school an information officer belongs to is kept on the user object
-        for app/security/scope.py, which would otherwise look it up on every request.
+        for app/security/scope.py, which would otherwise look it up on every request;
+        its name and the current semester for the top bar of every page (app/fab/navigation.py).
         """
-        from app.models import InfoOfficer
+        from app.models import InfoOfficer, School, Semester
         from app.security.scope import unscoped
 
         user_model = self.user_model
@@ -320,9 +321,12 @@ class AidSecurityManager(SecurityManager):
             pk = int(pk)
         except (TypeError, ValueError):
             return None
+        semester = (select(Semester.school_year.concat("|").concat(Semester.term))
+                    .where(Semester.is_current.is_(True)).limit(1).scalar_subquery())
         result = self.session.execute(
-            select(user_model, InfoOfficer.school_id, epochs.epoch)
+            select(user_model, InfoOfficer.school_id, epochs.epoch, School.name, semester)
             .outerjoin(InfoOfficer, InfoOfficer.user_id == user_model.id)
+            .outerjoin(School, School.id == InfoOfficer.school_id)
             .outerjoin(epochs, epochs.user_id == user_model.id)
             .options(joinedload(user_model.roles))
             .where(user_model.id == pk)
@@ -330,10 +334,13 @@ class AidSecurityManager(SecurityManager):
         ).unique().first()
         if result is None:
             return None
-        user, school_id, epoch = result
+        user, school_id, epoch, school_name, semester = result
         if not user.is_active:
             return None
         user.aid_school_id = school_id
+        user.aid_school_name = school_name
+        year, _, term = (semester or "").partition("|")
+        user.aid_semester = str(Semester(school_year=year, term=term)) if semester else None
         user.aid_session_epoch = epoch
         return user
 

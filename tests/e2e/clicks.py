@@ -1,6 +1,7 @@
-"""How a person moves around the back office: the navigation bar's name (home), its menus and
-the user's own menu. End-to-end tests go from page to page with these, never by typing an address
-(only to log in and to show that a refused page is refused)."""
+"""How a person moves around the back office: the product's name (home), the side bar's menus
+grouped by the work and the user's links in the top bar (app/templates/layout.html). End-to-end
+tests go from page to page with these, never by typing an address (only to log in and to show that
+a refused page is refused)."""
 from __future__ import annotations
 
 import re
@@ -9,9 +10,9 @@ import pytest
 
 
 def home(page):
-    """Back to the home page by the product's name at the left of the navigation bar."""
+    """Back to the home page by the product's name at the left of the top bar."""
     with page.expect_navigation():
-        page.locator(".navbar .navbar-brand a, .navbar a.navbar-brand").first.click()
+        page.locator(".aid-topbar a.aid-brand").first.click()
     page.wait_for_load_state()
 
 
@@ -29,39 +30,53 @@ def needs(state, *keys):
         pytest.skip(f"an earlier flow did not finish ({', '.join(missing)} missing)")
 
 
-def _open_navbar(page):
-    """At a phone's width the menus sit behind the ☰ button."""
-    toggle = page.locator(".navbar button.navbar-toggle")
-    if toggle.count() and toggle.first.is_visible() and not page.locator(".navbar-collapse.in").count():
+def _exactly(label):
+    return re.compile(rf"^\s*{re.escape(label)}\s*$")
+
+
+def _open_sidebar(page):
+    """At a phone's width the side bar sits behind the ☰ button of the top bar."""
+    toggle = page.locator(".aid-topbar button.aid-menu-toggle")
+    if toggle.count() and toggle.first.is_visible() and not page.locator("body.aid-nav-open").count():
         toggle.first.click()
-        page.locator(".navbar-collapse.in").wait_for()
+        page.locator("body.aid-nav-open").wait_for(state="attached")
+
+
+def menu_entry(page, category, item):
+    """The entry ``item`` of the side bar's group ``category``, the group opened (as a person opens it)."""
+    _open_sidebar(page)
+    group = page.locator(".aid-sidebar li.aid-nav-group").filter(
+        has=page.locator("a.aid-nav-title").filter(has_text=_exactly(category))).first
+    entries = group.locator("ul.aid-nav-entries")
+    if "in" not in (entries.get_attribute("class") or "").split():
+        group.locator("a.aid-nav-title").click()
+    entry = entries.locator("a").filter(has_text=_exactly(item)).first
+    entry.wait_for(state="visible")
+    return entry
 
 
 def menu(page, category, item):
-    """Open a menu of the navigation bar and click one of its entries, as a person does."""
-    _open_navbar(page)
-    page.locator("ul.navbar-nav > li.dropdown > a.dropdown-toggle", has_text=category).first.click()
-    entry = page.locator("ul.navbar-nav li.dropdown.open ul.dropdown-menu a").filter(
-        has_text=re.compile(rf"^\s*{re.escape(item)}\s*$")).first
+    """Open a group of the side bar and click one of its entries, as a person does."""
+    entry = menu_entry(page, category, item)
     with page.expect_navigation():
         entry.click()
     page.wait_for_load_state()
 
 
 def user_menu(page, item):
-    """The menu under the user's name (个人信息, 退出登录)."""
-    _open_navbar(page)
-    page.locator("ul.navbar-nav li.dropdown:has(a[href$='/logout/']) > a.dropdown-toggle").first.click()
-    entry = page.locator("ul.navbar-nav li.dropdown.open ul.dropdown-menu a").filter(
-        has_text=re.compile(rf"^\s*{re.escape(item)}\s*$")).first
+    """The user's links at the right of the top bar (个人信息 under the user's name, 修改密码, 退出登录),
+    by the words they show or, where a phone shows an icon only, by their label."""
+    link = page.locator(".aid-topbar-right a").filter(has_text=_exactly(item))
+    if not link.count() or not link.first.is_visible():
+        link = page.locator(f".aid-topbar-right a[aria-label='{item}']")
     with page.expect_navigation():
-        entry.click()
+        link.first.click()
     page.wait_for_load_state()
 
 
 def menu_entries(page):
-    """Every entry of the navigation bar's menus, as the user reads them."""
-    return [" ".join(t.split()) for t in page.locator("ul.navbar-nav a").all_inner_texts() if t.strip()]
+    """Every group and entry of the side bar, as the user reads them (closed groups included)."""
+    return [" ".join(t.split()) for t in page.locator(".aid-sidebar a").all_text_contents() if t.strip()]
 
 
 def add(page):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from app.rules import idcard
 from app.rules import cards
-from tests.e2e.clicks import add, batch_action, home, menu, needs, open_row, search
+from tests.e2e.clicks import add, batch_action, home, menu, needs, open_row, search, user_menu
 from tests.e2e.conftest import PHONE, pick_pupil, shot, text
 
 
@@ -529,11 +529,8 @@ def test_8_the_auditor_verifies_the_trail_and_a_logout_ends_the_login(users):
     result = text(auditor)
     assert "完整: 共核对" in result and "无断裂" in result and "在第" not in result, result[:1500]
     shot(auditor, "audit-verify")
-    # 退出登录 from the user's menu posts the logout: the login ends, a page asked for again goes to the login
-    auditor.locator("ul.navbar-nav li.dropdown:has(a[href$='/logout/']) > a.dropdown-toggle").first.click()
-    with auditor.expect_navigation():
-        auditor.locator("ul.navbar-nav li.dropdown.open a[href$='/logout/']").first.click()
-    auditor.wait_for_load_state()
+    # 退出登录 in the top bar: the login ends, a page asked for again goes to the login
+    user_menu(auditor, "退出登录")
     assert "/login" in auditor.url, auditor.url
     response = auditor.goto("/auditview/list/")
     assert "/login" in auditor.url, (auditor.url, response.status if response else None)

@@ -12,7 +12,7 @@ import pytest
 
 from app.rules import idcard
 from app.rules import cards
-from tests.e2e.clicks import home
+from tests.e2e.clicks import home, menu
 from tests.e2e.conftest import PHONE, pick_pupil, shot, text
 
 SEQ = int(os.environ.get("E2E_SEQ", "987")) + 31  # another pupil than tests/e2e/test_day.py's
@@ -21,20 +21,6 @@ ID_NUMBER = idcard.make("341124", BORN, SEQ % 1000)
 NAME = "司马选择" + ("" if SEQ == 1018 else "甲乙丙丁戊己庚辛壬癸"[SEQ % 10])
 CARD = cards.make("6217", 19, 515151)
 STATE: dict = {}
-
-
-def _menu(page, category, item):
-    """Open a menu of the navigation bar (behind ☰ on a phone) and click one of its entries."""
-    toggle = page.locator("button.navbar-toggle")
-    if toggle.is_visible():
-        toggle.click()
-        page.locator(".navbar-collapse.in").wait_for()
-    page.locator("ul.navbar-nav > li.dropdown > a.dropdown-toggle", has_text=category).first.click()
-    entry = page.locator("ul.navbar-nav li.dropdown.open ul.dropdown-menu a").filter(
-        has_text=re.compile(rf"^\s*{item}\s*$")).first
-    with page.expect_navigation():
-        entry.click()
-    page.wait_for_load_state()
 
 
 def _add_button(page):
@@ -58,13 +44,13 @@ def test_1_the_officer_chooses_the_pupil_by_name_for_the_identification_and_the_
     page = users.page("officer")
     home(page)
     # the current semester, as the centre set it up
-    _menu(page, "资助管理", "学年学期")
+    menu(page, "资助管理", "学年学期")
     current = page.locator("table.aid-list tr", has=page.locator("td.aid-col-is_current", has_text="是")).first
     school_year = current.locator("td.aid-col-school_year").inner_text().strip()
     assert re.fullmatch(r"\d{4}-\d{4}", school_year), school_year
 
     # a new pupil
-    _menu(page, "基础数据", "学生")
+    menu(page, "基础数据", "学生")
     _add_button(page)
     page.fill("#name", NAME)
     page.fill("#id_number", ID_NUMBER)
@@ -75,7 +61,7 @@ def test_1_the_officer_chooses_the_pupil_by_name_for_the_identification_and_the_
     assert "/add" not in page.url, text(page)[:1500]
 
     # the family's identification: the pupil found by name
-    _menu(page, "基础数据", "困难认定")
+    menu(page, "基础数据", "困难认定")
     _add_button(page)
     option = pick_pupil(page, NAME)
     assert option == f"{NAME} · 高一 7班 · {idcard.mask(ID_NUMBER)}", option
@@ -89,7 +75,7 @@ def test_1_the_officer_chooses_the_pupil_by_name_for_the_identification_and_the_
 
     # the award: chosen by name and class; the form starts at the current semester and offers the high
     # school's programmes only
-    _menu(page, "资助管理", "资助名单")
+    menu(page, "资助管理", "资助名单")
     _add_button(page)
     assert _chosen(page, "semester").startswith(school_year), _chosen(page, "semester")
     programmes = page.locator("#program option").all_inner_texts()
@@ -116,7 +102,7 @@ def test_2_the_picker_works_from_the_keyboard_and_finds_only_the_schools_own_pup
     if "award" not in STATE:
         pytest.skip("the first flow did not finish")
     page = users.page("officer")
-    _menu(page, "宣传与走访", "走访")
+    menu(page, "宣传与走访", "走访")
     _add_button(page)
     # the last 4 characters of the number, as the lists show them, find the pupil too
     option = pick_pupil(page, ID_NUMBER[-4:], NAME)
@@ -124,7 +110,7 @@ def test_2_the_picker_works_from_the_keyboard_and_finds_only_the_schools_own_pup
     # a pupil of another school, as the centre lists it, is not found by its name nor its last 4 characters
     centre = users.page("center")
     home(centre)
-    _menu(centre, "基础数据", "学生")
+    menu(centre, "基础数据", "学生")
     row = centre.locator("table.aid-list tbody tr").filter(
         has_not=centre.locator("td.aid-col-school", has_text="全椒县中学")).first
     other_name = row.locator("td.aid-col-name").inner_text().strip()
@@ -142,7 +128,7 @@ def test_2_the_picker_works_from_the_keyboard_and_finds_only_the_schools_own_pup
         shown = page.locator(".select2-results").inner_text()
         assert other_masked not in shown and "全椒县中学" not in shown, (typed, shown)
         page.keyboard.press("Escape")
-    _menu(page, "宣传与走访", "走访")  # leave the form unsaved, back to a list (where a later save returns)
+    menu(page, "宣传与走访", "走访")  # leave the form unsaved, back to a list (where a later save returns)
 
 
 def _wider_than_the_screen(page):
@@ -165,7 +151,7 @@ def _wider_than_the_screen(page):
 def test_3_the_officers_screens_fit_a_phone(users, category, item, add, name):
     phone = users.page("officer", PHONE)
     home(phone)
-    _menu(phone, category, item)
+    menu(phone, category, item)
     if add:
         _add_button(phone)
     shot(phone, name, full_page=True)
