@@ -139,6 +139,8 @@ def navigation():
 def _record_label(record):
     """A record as people name it (its ``str()``); an entry of the audit trail, whose ``str()`` names
     its table for the trail's own use, and a record without a name of its own by their number."""
+    if getattr(record, "username", None):  # an account (Flask-AppBuilder's User names itself only in repr)
+        return record.username
     if type(record).__name__ in NUMBERED or type(record).__str__ is object.__str__:
         return f"#{record.id}"
     return str(record)
