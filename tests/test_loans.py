@@ -10,6 +10,9 @@ from app.models import Award, Loan, LoanEvent, LoanMaterial, RepaymentDue, Stude
 from app.rules.loans import instalments, is_overdue
 from tests.conftest import WORLD, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 
 def _loan(app, status="pre_applied", amount="8000", seq=None, **over):
     with app.app_context():
