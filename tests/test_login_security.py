@@ -328,7 +328,7 @@ def test_a_session_ends_after_inactivity(expiring):
     client = _logged_in(expiring)
     assert client.get("/studentview/list/").status_code == 200
     with client.session_transaction() as s:
-        assert s["_aid_seen"] >= int(time.time()) - 5 and "_aid_login_at" in s
+        assert s["_aid_seen"] >= int(time.time()) - 60 and "_aid_login_at" in s  # just now (a busy machine: a minute)
         s["_aid_seen"] = int(time.time()) - 29 * 60  # 29 minutes: still there
     assert client.get("/studentview/list/").status_code == 200
     with client.session_transaction() as s:
