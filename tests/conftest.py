@@ -16,6 +16,10 @@ _TMP = tempfile.mkdtemp(prefix="aid-test-")
 # The suite is development (config.py's default is production): keys kept in the instance folder,
 # the demo county allowed. TestConfig says so too; tests/test_production.py builds production apps.
 os.environ["AID_ENV"] = "development"
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # one of several pytest processes (make test runs them side by side): its own instance folder
+    # (uploads, keys, audit anchors, fonts) beside its own database, whatever the others' are
+    os.environ["INSTANCE_DIR"] = _TMP
 os.environ.setdefault("INSTANCE_DIR", _TMP)
 os.environ.setdefault("SECRET_KEY", "test-secret-of-the-student-aid-suite-0123456789")
 # The tests read the county's clock, as the app does from its start (app/clock.py): "today" in a
@@ -36,6 +40,17 @@ def _engine_options():
     if PG_SCHEMA:
         opts["connect_args"] = {"options": f"-csearch_path={PG_SCHEMA}"}
     return opts
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """With several pytest processes (make test: --dist loadgroup), a file's tests run in one process (its
+    module fixtures are built once), and the browser tests all in one (one server and one browser for them)."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group("e2e" if path.startswith("tests/e2e/") else path))
 
 
 @pytest.fixture(scope="session")
@@ -310,6 +325,65 @@ def _world(app):
 @pytest.fixture()
 def world(app):
     return WORLD
+
+
+@pytest.fixture()
+def rollback(app):
+    """Whatever the test writes, through the test client's requests too, is rolled back when it ends.
+
+    One connection is opened and a transaction begun on it; every session the app makes meanwhile (one
+    per request and per app context) runs on that connection inside a SAVEPOINT of its own
+    (SQLAlchemy's "join an external transaction" recipe, ``join_transaction_mode="create_savepoint"``):
+    a view's commit releases its savepoint, a view's rollback goes back to it, the after-commit hooks
+    (the audit chain's head, uploaded files kept) run as they do for a real commit, and what the whole
+    test stored goes when the outer transaction is rolled back. Code that opens a connection of its own
+    (``db.engine.connect()``: the print queue, the audit anchor, a backup) does not see the test's
+    writes (nor is an audit anchor written meanwhile): modules that need that, or that write from other
+    threads, do not use this fixture. A module takes it with ``pytestmark = pytest.mark.usefixtures("rollback")``."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    connection = engine.connect()
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        # pysqlite begins a transaction only before a write and never around a SAVEPOINT: SQLAlchemy's
+        # documented workaround, on this one connection only (the pool's other connections keep the default)
+        dbapi = connection.connection.driver_connection
+        saved_level = dbapi.isolation_level
+        dbapi.isolation_level = None
+
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN")
+
+        event.listen(connection, "begin", _begin)
+    outer = connection.begin()
+    factory = db.session.session_factory
+    saved_class, saved_kw = factory.class_, dict(factory.kw)
+
+    class Joined(saved_class):
+        def get_bind(self, *args, **kwargs):
+            return connection
+
+    factory.class_ = Joined
+    factory.kw.update(bind=connection, join_transaction_mode="create_savepoint")
+    # an audit anchor names what is committed, on a connection of its own: nothing is, here
+    saved_anchors = {key: app.config.get(key) for key in ("AUDIT_ANCHOR_EVERY", "AUDIT_ANCHOR_MINUTES")}
+    app.config.update(AUDIT_ANCHOR_EVERY=0, AUDIT_ANCHOR_MINUTES=0)
+    try:
+        yield connection
+    finally:
+        app.config.update(saved_anchors)
+        factory.class_ = saved_class
+        factory.kw.clear()
+        factory.kw.update(saved_kw)
+        outer.rollback()
+        if sqlite:
+            event.remove(connection, "begin", _begin)
+            dbapi.isolation_level = saved_level
+        connection.close()
 
 
 def login(app, username):

@@ -13,6 +13,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from tests.conftest import WORLD, purge, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 
 # --- a complaint's step over the API takes text, not whatever a JSON body can hold ---------------
 

@@ -10,6 +10,9 @@ from app.models import Award, Student
 from app.rules import cards
 from tests.conftest import WORLD, post_edit, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 
 def _student(app, name, seq, school=None, grade="高二", born=date(2009, 4, 4)):
     with app.app_context():

@@ -26,6 +26,9 @@ from app.security.scope import ScopeViolation
 from tests.conftest import WORLD, purge
 from tests.test_imports import _row, _upload, _xlsx
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 
 def _last_entry():
     return db.session.scalar(select(func.max(AuditEntry.id))) or 0

@@ -17,6 +17,9 @@ from app.rules import RuleError
 from app.rules import complaints as rules
 from tests.conftest import WORLD, purge, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 SECRET_NAME, SECRET_PHONE = "甲校保密投诉人", "13900001111"
 
 

@@ -14,6 +14,10 @@ from app.security.roles import AID_CENTER
 from app.rules import cards
 from app.rules.awards import transition
 from tests.conftest import WORLD, purge, visible_text
+import pytest
+
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
 
 
 def _county(app):

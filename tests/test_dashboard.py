@@ -16,6 +16,10 @@ from app.kpi.outreach import monthly
 from app.models import Inspection, School, Semester
 from app.models.outreach import HomeVisit, PublicityActivity
 from tests.conftest import WORLD, purge, visible_text
+import pytest
+
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
 
 
 def _charts(html):

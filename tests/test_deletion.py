@@ -17,6 +17,9 @@ from app.rules.deletion import FREE, KEPT, WHILE_UNUSED
 from app.security.scope import unscoped
 from tests.conftest import WORLD
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 
 def _tables():
     return {m.class_.__tablename__: m.class_ for m in db.Model.registry.mappers}

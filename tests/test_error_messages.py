@@ -17,6 +17,9 @@ from app.rules.db_errors import readable
 from tests.conftest import WORLD, visible_text
 from tests.sweep import routes
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 INSIDE = ("sqlite3", "psycopg", "IntegrityError", "INSERT INTO", "UPDATE ", "constraint failed", "violates",
           "Project-Id-Version", "Traceback", "[SQL:")
 

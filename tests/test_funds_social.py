@@ -10,6 +10,9 @@ from app.models import AidProgram, Award, Pairing, SchoolFund, Student
 from app.rules import cards
 from tests.conftest import WORLD, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 
 @pytest.mark.parametrize("stage, income, extracted, expected", [
     ("senior", 1_000_000, 29_999, "below"),

@@ -25,6 +25,9 @@ from app.models import (
 )
 from tests.conftest import WORLD, purge, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 YEAR = "2026-2027"
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
 

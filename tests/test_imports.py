@@ -9,6 +9,10 @@ from app.extensions import db
 from app.operations.imports import STUDENT_COLUMNS
 from app.models import Identification, Student
 from tests.conftest import WORLD, visible_text
+import pytest
+
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
 
 HEADERS = [title for _, title, _, _ in STUDENT_COLUMNS]
 

@@ -14,6 +14,9 @@ from app.models import Inspection, InspectionItem, InspectionScore
 from app.rules import RuleError
 from tests.conftest import WORLD, post_edit, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 
 def _user_id(username):
     return db.session.scalars(select(User.id).where(User.username == username)).one()

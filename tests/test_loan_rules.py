@@ -14,6 +14,9 @@ from app.rules import RuleError
 from app.rules.loans import pre_application_year
 from tests.conftest import WORLD, post_edit, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 
 def _graduated_loan(app, seq, school_year, **over):
     """A borrower who graduated on 30 June 2025 (confirmed online in spring, as 毕业确认 is done)."""

@@ -11,6 +11,9 @@ from app.rules.loans import instalments, is_overdue
 from tests.conftest import WORLD, visible_text
 from tests.factories import make_pupil, make_school
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 
 def _loan(app, status="pre_applied", amount="8000", seq=None, **over):
     with app.app_context():

@@ -9,6 +9,10 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Inspection, InspectionScore, PhoneCall
 from tests.conftest import WORLD, purge, visible_text
+import pytest
+
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
 
 
 def _sheet_text(response):

@@ -14,6 +14,10 @@ from app.models.outreach import (
     AidStaff, HomeVisit, PublicityActivity, PublicityPhoto, Recognition, TrainingAttendance, TrainingSession,
 )
 from tests.conftest import WORLD, visible_text
+import pytest
+
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
 
 
 def _number(pk):

@@ -31,6 +31,9 @@ from app.rules import RuleError, grades, phones
 from app.rules.students import check_student
 from tests.conftest import WORLD, post_edit, purge, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 TODAY = date.today()
 YEAR = TODAY.year if TODAY.month >= 9 else TODAY.year - 1  # the school year's autumn
 

@@ -18,6 +18,9 @@ from app.models import AuditEntry, Complaint
 from tests.conftest import WORLD, purge, visible_text
 from tests.test_reports import pdf_fonts, pdf_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 
 def _audit(entity_id, action):
     """The audit entries of the pupil's file (opened or printed) so far."""

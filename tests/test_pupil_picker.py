@@ -13,6 +13,9 @@ from app.models import Award, Semester, Student
 from app.rules import cards
 from tests.conftest import WORLD, login, purge
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 
 def _number(student_id):
     with WORLD.app.app_context():

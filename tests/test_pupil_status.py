@@ -20,6 +20,9 @@ from app.rules import RuleError, cards
 from app.rules.pupil_status import change
 from tests.conftest import WORLD, purge, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 
 @pytest.fixture()
 def pupil(app):

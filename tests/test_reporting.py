@@ -11,6 +11,9 @@ from app.operations.imports import template
 from app.rules.reporting import is_late
 from tests.conftest import WORLD, purge, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 # a real spreadsheet: attachments are checked for what their name says they are (app/files/uploads.py)
 XLSX = template([("a", "月报", True, "1")], "月报")
 

@@ -11,6 +11,9 @@ from app.extensions import db
 from app.rules.loans import LOAN_STAGES, stage_has_loans
 from tests.conftest import PASSWORD, WORLD, login, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 ROLES = ["t_center", "t_officer_a", "t_officer_b", "t_supervisor", "t_leader", "t_auditor"]
 NEW_PASSWORD = "Xin@mima2026"
 

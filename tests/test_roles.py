@@ -9,6 +9,9 @@ from app.extensions import db
 from app.models import School, Student
 from tests.conftest import WORLD, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 READ_ONLY = ["t_supervisor", "t_leader"]
 
 

@@ -5,6 +5,10 @@ from app.rules import idcard
 from app.extensions import db
 from app.models import Identification, Student
 from tests.conftest import WORLD, post_edit, visible_text
+import pytest
+
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
 
 
 def _form(**over):

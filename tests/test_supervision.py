@@ -8,6 +8,10 @@ from app.extensions import db
 from app.models import Inspection
 from app.rules.supervision import is_rectification_overdue
 from tests.conftest import WORLD, post_edit, visible_text
+import pytest
+
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
 
 
 def _inspect(client, **over):

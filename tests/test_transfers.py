@@ -21,6 +21,9 @@ from app.models import Identification, Student, TransferRequest
 from app.models.audit import AuditEntry
 from tests.conftest import WORLD, purge, visible_text
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 ELSEWHERE = "已在本县学籍名单中"
 # What officer B may never learn of school A's pupil: its school, name, grade and class.
 A_SECRETS = ("测试甲中学", "甲校转出学生", "高二", "7班")

@@ -19,6 +19,10 @@ from app.extensions import db
 from app.models import Identification, School, Student, VerificationRun
 from app.models.audit import AuditEntry
 from tests.conftest import WORLD, visible_text
+import pytest
+
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
 
 
 def _list(rows):

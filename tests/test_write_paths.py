@@ -16,6 +16,9 @@ from app.views.base import AidModelApi
 from app.views.related import RelatedId
 from tests.conftest import WORLD, purge
 
+# each test's writes, through the screens too, are rolled back when it ends (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("rollback")
+
 ROLES = ["t_officer_a", "t_center", "t_admin"]
 
 

@@ -6,7 +6,8 @@ meant to be overridden and stay out of this list. Everything else the app replac
 copies is an internal that a new Flask-AppBuilder may change under it:
 
 * ``app/fab/speedups.py``: work FAB repeats on every request done once (the API's jsonschema
-  meta-validation, ``Filters._get_filters``, Flask-Babel's catalogue lookup, ``MenuItem.get_url``);
+  meta-validation, ``Filters._get_filters``, Flask-Babel's catalogue lookup, ``MenuItem.get_url``,
+  the YAML of the API's docstrings);
 * ``app/fab/templating.py``: FAB's permission filters re-registered as context filters, so that
   Jinja never folds one user's answer into a template;
 * ``app/views/base/``: ``AidInterface`` in ``interface.py`` (the count without display joins,
@@ -55,6 +56,7 @@ PATCHED = (
     ("flask_babel", "Domain.get_translations"),
     ("flask_appbuilder.menu", "MenuItem.get_url"),  # kept per entry and script root
     ("flask_appbuilder.api", "rison"),  # validates with the module's ``jsonschema``, which speedups replaces
+    ("flask_appbuilder.api", "BaseApi.operation_helper"),  # parses with the module's ``yaml`` and ``yaml_utils``
 )
 
 # Templates of FAB's that the app replaces (path under FAB's templates folder), and its static files

@@ -13,9 +13,15 @@
   context per locale (a forced locale is another key, so ``force_locale`` works).
 * Every page builds the address of each of the menu's ~80 entries with ``url_for``;
   they are kept per entry and script root.
+* The API's OpenAPI description (``/api/v1/_openapi``, what a client or the API test
+  reads) is built anew on each request, parsing the YAML of every API method's
+  docstring twice: some 900 parses, most of a second. The docstrings are constants, so
+  each text is parsed once and a fresh copy handed out (the spec builder changes what
+  it is given).
 """
 from __future__ import annotations
 
+import copy
 import types
 
 import jsonschema
@@ -91,6 +97,21 @@ def _cached_menu_url(original):
     return get_url
 
 
+def _parsed_once(parse):
+    """``parse`` (a pure function of one text) remembered per text; each caller gets its own copy."""
+    parsed: dict[str, object] = {}
+
+    def cached(text):
+        if not isinstance(text, str):
+            return parse(text)
+        if text not in parsed:
+            parsed[text] = parse(text)
+        return copy.deepcopy(parsed[text])
+
+    cached.aid_cached = True
+    return cached
+
+
 def install():
     import flask_appbuilder.api as fab_api
     from flask_appbuilder.menu import MenuItem
@@ -105,6 +126,12 @@ def install():
 
     if not getattr(Filters._get_filters, "aid_cached", False):
         Filters._get_filters = _cached_get_filters(Filters._get_filters)
+
+    if not isinstance(fab_api.yaml, types.SimpleNamespace):
+        # BaseApi.operation_helper reads each method's docstring with these two
+        fab_api.yaml_utils = types.SimpleNamespace(
+            load_operations_from_docstring=_parsed_once(fab_api.yaml_utils.load_operations_from_docstring))
+        fab_api.yaml = types.SimpleNamespace(safe_load=_parsed_once(fab_api.yaml.safe_load))
 
     if isinstance(fab_api.jsonschema, types.SimpleNamespace):
         return
