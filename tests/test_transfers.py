@@ -163,7 +163,8 @@ def test_the_centre_moves_the_pupil_and_its_records_follow(app, as_role, pupil_a
         assert pupil.status == "in_school"
     assert "甲校转出学生" in visible_text(officer_b.get("/studentview/list/?_flt_0_name=甲校转出学生"))
     a_list = visible_text(as_role("t_officer_a").get("/studentview/list/?_flt_0_name=甲校转出学生"))
-    assert "未找到记录" in a_list and "甲校转出学生" not in a_list.split("清除筛选")[-1]  # (the filter says what was typed)
+    # the list says nothing matched; the name appears only in the search bar and its chip (what was typed)
+    assert "没有符合搜索条件的记录" in a_list and "甲校转出学生" not in a_list.split("没有符合搜索条件的记录")[-1]
     # school A keeps its own line of the history (the pupil left it), school B sees only its own
     assert "转出" in visible_text(as_role("t_officer_a").get("/statuschangeview/list/"))
     b_list = visible_text(officer_b.get("/statuschangeview/list/"))

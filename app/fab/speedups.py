@@ -151,6 +151,8 @@ class Estimate(int):
     """A row count PostgreSQL estimated from its statistics (kept by ANALYZE and autovacuum): a number for the
     pager's arithmetic, shown as "约 1,000,000 条"."""
 
+    estimated = True  # the list's foot says 约 N 条 instead of 共 N 条
+
     def __str__(self):
         return f"约 {int(self):,} 条"
 

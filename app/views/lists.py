@@ -132,8 +132,15 @@ def search_bar(view, form):
             field["options"] = _options(form[column]) if form is not None and column in form else []
         fields.append(field)
     page_arg = f"page_{type(view).__name__}"
+    searchable = view._filters.get_search_filters()
+
+    def kept(key):
+        # a filter the list does not offer this user (a complainant's name to a school) is not carried on
+        match = _FLT.match(key)
+        return not match or int(match.group(1)) < len(searchable.get(match.group(2)) or ())
+
     hidden = [(key, value) for key, values in request.args.lists() for value in values
-              if key not in names and key != page_arg]
+              if key not in names and key != page_arg and kept(key)]
     return {"fields": fields, "hidden": hidden, "action": url_for(f"{view.endpoint}.list"),
             "reset_url": _url(view, drop={key for key, _, _, _ in _flt_args()})}
 

@@ -122,7 +122,7 @@ class Users:
                                                accept_downloads=True,
                                                device_scale_factor=1, is_mobile=viewport["width"] < 500,
                                                has_touch=viewport["width"] < 500)
-            context.set_default_timeout(20_000)
+            context.set_default_timeout(45_000)  # a page of the busy CI machine (two suites on two cores)
             page = context.new_page()
             page.goto("/login/")
             page.fill("#username", username)
