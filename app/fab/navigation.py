@@ -53,16 +53,16 @@ def _visible(sm, item):
 
 
 def _record(view):
-    """The record a record page shows, as the page's own read found it (app/views/base.py keeps the
+    """The record a record page shows, as the page's own read found it (app/views/base/interface.py keeps the
     records a GET reads, through the view's filters and the school scope): no query of its own, and
     never a record the user was refused (a refused read found nothing)."""
+    from app.views.base.interface import read_on_this_page
+
     pk = (request.view_args or {}).get("pk")
     datamodel = getattr(view, "datamodel", None)
     if pk is None or datamodel is None:
         return None
-    read = g.get("aid_records_read") or {}
-    found = read.get((datamodel.obj, str(pk)))
-    return found[1] if found else None
+    return read_on_this_page(datamodel.obj, pk)
 
 
 def _menu(appbuilder, sm):

@@ -102,8 +102,9 @@ class AidUserDBModelView(ShowsFilters, UserDBModelView):
         item = self.datamodel.get(pk, self._base_filters)
         if not item:
             abort(404)
-        # the page's own read, which the breadcrumbs name (app/fab/navigation.py), as the product's pages keep it
-        g.setdefault("aid_records_read", {})[(self.datamodel.obj, str(pk))] = (True, item)
+        from app.views.base.interface import remember_read
+
+        remember_read(self.datamodel.obj, pk, item)  # the page's own read, which the breadcrumbs name
         widgets = self._get_show_widget(pk, item, actions=actions)
         self.update_redirect()
         return self.render_template("aid/user_show.html", pk=pk, title=self.show_title, widgets=widgets,

@@ -24,6 +24,20 @@ def _may_estimate(datamodel, filters):
                for v in current_app.appbuilder.baseviews)
 
 
+_READ = "aid_records_read"  # flask.g: {(model, str(pk)): (read with the view's filters, record)} of this GET
+
+
+def remember_read(model, pk, item, filtered=True):
+    """Keep a record a page read (``AidInterface.get``, or a view that reads through FAB's own interface)."""
+    g.setdefault(_READ, {})[(model, str(pk))] = (filtered, item)
+
+
+def read_on_this_page(model, pk):
+    """The record of ``model`` with ``pk`` this GET read (through its filters and the school scope), or None."""
+    found = (g.get(_READ) or {}).get((model, str(pk)))
+    return found[1] if found else None
+
+
 class AidInterface(SQLAInterface):
     """Flask-AppBuilder's data interface with a cheaper row count.
 
@@ -48,13 +62,12 @@ class AidInterface(SQLAInterface):
         reads afresh), and a read with the view's filters is never answered by one without."""
         if select_columns or not has_request_context() or request.method not in ("GET", "HEAD"):
             return super().get(id, filters, select_columns, outer_default_load)
-        memo = g.setdefault("aid_records_read", {})
         filtered = bool(filters and filters.filters)
-        key = (self.obj, str(id))
-        if key in memo and (memo[key][0] or not filtered):
-            return memo[key][1]
+        kept = (g.get(_READ) or {}).get((self.obj, str(id)))
+        if kept and (kept[0] or not filtered):
+            return kept[1]
         item = super().get(id, filters, select_columns, outer_default_load)
-        memo[key] = (filtered, item)
+        remember_read(self.obj, id, item, filtered)
         return item
 
     # Flask-AppBuilder shows a database error's own text (its SQL and values) in a form's flash
