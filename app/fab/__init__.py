@@ -24,6 +24,8 @@ copies is an internal that a new Flask-AppBuilder may change under it:
 * ``app/templates/layout.html`` and ``app/fab/navigation.py``: the body of FAB's ``baselayout.html``
   replaced by a side bar, top bar and breadcrumbs built from FAB's menu registry (``appbuilder.menu``,
   filtered by ``menu_access`` as FAB's ``navbar_menu.html`` does);
+* ``app/static/js/ab.js``: FAB's ``ab.js`` served in its place, tooltips only on links with a title
+  (FAB gives one to every link, a tenth of a second of script per list page);
 * ``app/static/js/behaviours.js``: FAB's ``ab_keep_tab.js`` reopens the tab last shown on any page;
   the remembered tab is kept for the page that showed it only.
 
@@ -66,8 +68,10 @@ TEMPLATES = ("appbuilder/general/alert.html", "appbuilder/general/confirm.html",
              "appbuilder/general/widgets/form.html",
              # app/templates/layout.html replaces its body (the navbar, the fixed container) and
              # app/fab/navigation.py reads the menu registry FAB's navbar_menu.html reads
-             "appbuilder/baselayout.html", "appbuilder/navbar_menu.html")
-STATIC = ("appbuilder/js/ab_keep_tab.js",)
+             "appbuilder/baselayout.html", "appbuilder/navbar_menu.html",
+             # app/templates/layout.html's tail_js: FAB's tail scripts with ab.js replaced by app/static/js/ab.js
+             "appbuilder/init.html")
+STATIC = ("appbuilder/js/ab_keep_tab.js", "appbuilder/js/ab.js")
 
 
 def fingerprint(obj) -> str:

@@ -50,6 +50,10 @@ def menu_entry(page, category, item):
     entries = group.locator("ul.aid-nav-entries")
     if "in" not in (entries.get_attribute("class") or "").split():
         group.locator("a.aid-nav-title").click()
+        # the group slides open; a person clicks the entry once it stands still (Bootstrap marks the
+        # list "in" at the end of the slide): clicked mid-slide, a busy browser may place the click
+        # where the entry was not yet drawn
+        group.locator("ul.aid-nav-entries.in:not(.collapsing)").wait_for(state="visible")
     entry = entries.locator("a").filter(has_text=_exactly(item)).first
     entry.wait_for(state="visible")
     return entry

@@ -138,6 +138,25 @@ class Users:
             context.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test tells where each user's page stood: its address and the start of what it
+    showed go into the report, and a screenshot into the screenshots' folder (FAILED-<test>-<user>.png)."""
+    outcome = yield
+    report = outcome.get_result()
+    made = item.funcargs.get("users") if report.when == "call" and report.failed else None
+    if made is None:
+        return
+    for (username, width), (_, page) in made.contexts.items():
+        try:
+            seen = " ".join(page.inner_text("body", timeout=2000).split())[:600]
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"FAILED-{item.name}-{username}-{width}.png"), timeout=5000)
+        except Exception as error:  # the page itself may be what broke
+            seen = f"(could not be read: {error})"
+        report.sections.append((f"{username} at {width} px", f"{page.url}\n{seen}"))
+
+
 @pytest.fixture(scope="package")
 def users(browser, server):
     made = Users(browser, server)
