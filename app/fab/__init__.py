@@ -20,7 +20,9 @@ copies is an internal that a new Flask-AppBuilder may change under it:
   password change, JWT bound to the session epoch, the roles' menus;
 * ``app/templates/appbuilder/general/``: FAB's alert and confirm dialogs in the product's look;
   its list widgets (``widgets/base_list.html``, ``widgets/list.html``: toolbar, 操作 column last, pages
-  at the bottom, empty state) and form widget (``widgets/form.html``: two columns, errors summarised);
+  at the bottom, empty state), form widget (``widgets/form.html``: two columns, errors summarised) and
+  show widget (``widgets/show.html``: fields under headings in two columns; the record page's header in
+  ``app/templates/aid/show.html``, which replaces the content of FAB's ``model/show.html``);
 * ``app/templates/layout.html`` and ``app/fab/navigation.py``: the body of FAB's ``baselayout.html``
   replaced by a side bar, top bar and breadcrumbs built from FAB's menu registry (``appbuilder.menu``,
   filtered by ``menu_access`` as FAB's ``navbar_menu.html`` does);
@@ -66,6 +68,9 @@ PATCHED = (
 TEMPLATES = ("appbuilder/general/alert.html", "appbuilder/general/confirm.html",
              "appbuilder/general/widgets/base_list.html", "appbuilder/general/widgets/list.html",
              "appbuilder/general/widgets/form.html",
+             # the record page: its fields under headings (widgets/show.html) and app/templates/aid/show.html
+             # replacing the content of model/show.html (header with actions, related records as tabs)
+             "appbuilder/general/widgets/show.html", "appbuilder/general/model/show.html",
              # app/templates/layout.html replaces its body (the navbar, the fixed container) and
              # app/fab/navigation.py reads the menu registry FAB's navbar_menu.html reads
              "appbuilder/baselayout.html", "appbuilder/navbar_menu.html",

@@ -125,7 +125,7 @@ def navigation():
             view = getattr(current_app, "appbuilder_views", {}).get(view_name)
             record = _record(view) if view is not None else None
             if record is not None:
-                crumbs.append({"label": _record_label(record), "url": _show_url(view, request.view_args["pk"])})
+                crumbs.append({"label": record_label(record), "url": _show_url(view, request.view_args["pk"])})
             if method in ACTION_CRUMBS:
                 crumbs.append({"label": ACTION_CRUMBS[method]})
     if crumbs:
@@ -136,7 +136,7 @@ def navigation():
     return result
 
 
-def _record_label(record):
+def record_label(record):
     """A record as people name it (its ``str()``); an entry of the audit trail, whose ``str()`` names
     its table for the trail's own use, and a record without a name of its own by their number."""
     if getattr(record, "username", None):  # an account (Flask-AppBuilder's User names itself only in repr)

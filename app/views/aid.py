@@ -23,6 +23,7 @@ from app.views.steps import record_or_404, run_step
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterProgramsOfMySchool, FilterStudentNameOrIdNumber
+from app.views.records import grouped
 
 
 class VoidForm(DynamicForm):
@@ -210,6 +211,11 @@ class AwardView(AidModelView):
     export_columns = ["student", "student.student_number", *list_columns[1:]]
     show_columns = ["student", "school", "program", "semester", "amount", "over_standard_reason", "card_kind",
                     "card_number", "card_holder", "status", "approved_at", "approved_by", "paid_on", "void_reason", "voided_at"]
+    show_fieldsets = grouped(show_columns, (_l("The award"), ["student", "school", "program", "semester", "amount",
+                                                              "over_standard_reason"]),
+                             (_l("Aid card"), ["card_kind", "card_number", "card_holder"]),
+                             (_l("Approval and payment"), ["status", "approved_at", "approved_by", "paid_on", "void_reason",
+                                                           "voided_at"]))
     add_columns = edit_columns = ["student", "program", "semester", "amount", "over_standard_reason", "card_kind",
                                   "card_number", "card_holder"]
     search_columns = ["school", "student", "program", "semester", "status", "card_kind", "paid_on"]
@@ -250,11 +256,6 @@ class AwardView(AidModelView):
                                                           ("void", "can_void"))
                      if self.appbuilder.sm.has_access(permission, self.class_permission_name)}
         return {pk: controls & permitted for pk, controls in controls_of(db.session, pks, current_roles()).items()}
-
-    def render_template(self, template, **kwargs):
-        if template == self.show_template and "pk" in kwargs:
-            kwargs["controls"] = self.row_controls([kwargs["pk"]]).get(int(kwargs["pk"]), frozenset())
-        return super().render_template(template, **kwargs)
 
     def _bulk(self, items, name, done_message):
         return self.apply_step(items, lambda award: transition(award, name, current_roles(), user=g.user), done_message)

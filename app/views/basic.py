@@ -22,6 +22,7 @@ from app.views.base import AidInterface, AidModelApi, AidModelView
 from app.views.fields import find_pupils, pupil_field, pupil_label
 from app.views.filters import FilterStudentNameOrIdNumber
 from app.views.procedure import IdentificationEndMixin
+from app.views.records import grouped
 
 
 def grade_choices(graduated=True):
@@ -181,6 +182,10 @@ class StudentView(AidModelView):
     label_columns = STUDENT_LABELS
     list_columns = ["name", "gender", "id_number", "student_number", "school", "grade", "class_name", "enrolment_year", "status"]
     show_columns = ["name", "gender", "id_number", "student_number", "birth_date", "school", "grade", "class_name", "enrolment_year", "status", "boarding", "guardian", "guardian_phone", "address", "created_at", "updated_at"]
+    show_fieldsets = grouped(show_columns, (_l("The pupil's identity"), ["name", "gender", "id_number", "student_number", "birth_date"]),
+                             (_l("School registration"), ["school", "grade", "class_name", "enrolment_year", "status", "boarding"]),
+                             (_l("Family and contact"), ["guardian", "guardian_phone", "address"]),
+                             (_l("Record keeping"), ["created_at", "updated_at"]))
     add_columns = edit_columns = ["school", "name", "id_number", "student_number", "gender", "birth_date", "grade", "class_name", "enrolment_year", "boarding", "guardian", "guardian_phone", "address"]
     search_columns = ["school", "name", "id_number", "student_number", "gender", "grade", "class_name", "enrolment_year", "status"]
     search_bar_columns = ["school", "name", "id_number", "grade", "class_name", "status"]  # the list's search bar

@@ -23,6 +23,7 @@ from app.rules.complaints import (
 )
 from app.views.steps import record_or_404, run_step
 from app.views.base import AidInterface, AidModelApi, AidModelView, choice_field, current_roles
+from app.views.records import grouped
 from app import clock
 
 COMPLAINT_LABELS = {
@@ -93,6 +94,12 @@ class ComplaintView(AidModelView):
                     "status", "stage_since", "due_on", "handler", "assignee", "findings", "result",
                     "rectification_demand", "rectification_done", "reply", "accountability", "accountable_persons",
                     "closed_at"]
+    show_fieldsets = grouped(show_columns, (_l("Registration"), ["number", "origin", "kind", "channel", "received_at", "school",
+                                                             "subject", "content", "registered_by"]),
+                             (_l("Handling"), ["status", "stage_since", "due_on", "handler", "assignee"]),
+                             (_l("Investigation and outcome"), ["findings", "result", "rectification_demand",
+                                                                "rectification_done", "reply", "accountability",
+                                                                "accountable_persons", "closed_at"]))
     add_columns = edit_columns = ["kind", "channel", "received_at", "school", "anonymous", "complainant_name",
                                   "complainant_contact", "subject", "content"]
     # never the complainant: a search by name would tell who complained
@@ -126,6 +133,10 @@ class ComplaintView(AidModelView):
             return self.post_edit_redirect()
         return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
                                     related_views=self._related_views)
+
+    def record_controls(self, complaint):
+        """The record page's 编辑 only while this user may still correct the registration."""
+        return {"edit"} if may_edit(complaint, current_roles()) else set()
 
     def render_template(self, template, **kwargs):
         if template == self.show_template and "pk" in kwargs:

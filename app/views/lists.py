@@ -200,6 +200,15 @@ def frozen_rows(view, pks, rows):
     return {str(pk) for pk, row in zip(pks, rows) if row.get(table.status) not in editable}
 
 
+def frozen_record(view, item):
+    """Whether a record's state lets the user change nothing (the record page's 编辑 is not offered)."""
+    table = _state_tables().get(type(item).__name__)
+    if table is None:
+        return False
+    pk = view.datamodel.get_pk_value(item)
+    return str(pk) in frozen_rows(view, [pk], [{table.status: getattr(item, table.status, None)}])
+
+
 # --- the list with no rows ----------------------------------------------------------------------------
 
 def empty_state(view, filtered):

@@ -21,6 +21,7 @@ from app.views.steps import ReasonForm, record_or_404, run_and_return, run_step
 from app.views.base import AidInterface, AidModelApi, AidModelView, current_roles, money
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
+from app.views.records import grouped
 
 LOAN_LABELS = {
     "student": _l("Borrower"), "school": _l("School of origin"), "co_borrower": _l("Co-borrower"),
@@ -61,6 +62,11 @@ class LoanView(AidModelView):
     show_columns = ["student", "school", "co_borrower", "co_borrower_phone", "university", "major", "degree",
                     "academic_year", "contract_number", "amount", "expected_graduation", "grace_years",
                     "repayment_years", "materials", "status", "reject_reason", "graduation_confirmed_on", "notes"]
+    show_fieldsets = grouped(show_columns, (_l("The borrower"), ["student", "school", "co_borrower", "co_borrower_phone"]),
+                             (_l("The university"), ["university", "major", "degree", "academic_year", "expected_graduation"]),
+                             (_l("Contract and repayment"), ["contract_number", "amount", "grace_years", "repayment_years",
+                                                             "materials"]),
+                             (_l("Handling"), ["status", "reject_reason", "graduation_confirmed_on", "notes"]))
     add_columns = edit_columns = ["student", "co_borrower", "co_borrower_phone", "university", "major", "degree",
                                   "academic_year", "contract_number", "amount", "expected_graduation", "grace_years",
                                   "repayment_years", "materials", "notes"]

@@ -33,6 +33,7 @@ from app.views.steps import ReasonForm, record_or_404, run_and_return, run_step
 from app.views.base import AidInterface, AidModelApi, AidModelView, choice_field, current_roles
 from app.views.fields import pupil_field, student_from_link
 from app.views.filters import FilterStudentNameOrIdNumber
+from app.views.records import grouped
 
 LABELS = {**rules.APPLICATION_LABELS, "school": _l("School"), "categories_label": _l("Special groups"),
           "level_label": _l("Difficulty level"), "student.name": _l("Student")}
@@ -93,6 +94,13 @@ class IdentificationApplicationView(AidModelView):
                     *[f for f, _ in FACTORS], "level_requested", "statement", "status", "panel_members", "assessed_on",
                     "proposed_level", "assessment_notes", "review_decision", "final_level", "review_reason",
                     "reviewed_on", "notice", "return_reason"]
+    show_fieldsets = grouped(show_columns, (_l("The application"), ["student", "school", "school_year", "applied_on", "mid_year",
+                                                                "categories_label", *[f for f, _ in FACTORS],
+                                                                "level_requested", "statement"]),
+                             (_l("Assessment and review"), ["status", "panel_members", "assessed_on", "proposed_level",
+                                                            "assessment_notes", "review_decision", "final_level",
+                                                            "review_reason", "reviewed_on"]),
+                             (_l("Publication"), ["notice", "return_reason"]))
     add_columns = edit_columns = ["student", "school_year", "applied_on", "mid_year", *[c for c, _, _ in CATEGORIES],
                                   *[f for f, _ in FACTORS], "level_requested", "statement"]
     search_columns = ["school", "student", "school_year", "status", "level_requested", "final_level", "mid_year"]

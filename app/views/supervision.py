@@ -22,6 +22,7 @@ from app.rules.supervision import (
 from app.views.steps import record_or_404, run_and_return, run_step
 from app.views.base import AidInterface, AidModelView
 from app.views.fields import StrictQuerySelectMultipleField
+from app.views.records import grouped
 
 INSPECTION_LABELS = {
     "school": _l("School"), "kind": _l("Kind"), "status": _l("State"), "inspected_on": _l("Date"),
@@ -109,6 +110,11 @@ class InspectionView(AidModelView):
     show_columns = ["school", "kind", "status", "inspected_on", "inspectors", "findings", "total_score", "result",
                     "rectification_demand", "rectification_deadline", "rectification_status", "rectification_done",
                     "evidence_name", "rectified_at", "checked_at"]
+    show_fieldsets = grouped(show_columns, (_l("The inspection"), ["school", "kind", "status", "inspected_on", "inspectors",
+                                                               "findings", "total_score", "result"]),
+                             (_l("The rectification"), ["rectification_demand", "rectification_deadline",
+                                                        "rectification_status", "rectification_done", "evidence_name",
+                                                        "rectified_at", "checked_at"]))
     add_columns = edit_columns = ["school", "kind", "status", "inspected_on", "inspectors", "findings", "result",
                                   "rectification_demand", "rectification_deadline"]
     search_columns = ["school", "kind", "status", "result", "rectification_status", "inspected_on"]

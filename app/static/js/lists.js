@@ -1,6 +1,6 @@
 /* Lists (app/templates/appbuilder/general/widgets/base_list.html): the batch buttons are enabled once
    rows are selected and say how many; their confirmation names the action and the count; a row's 删除
-   names the record; the search bar sends only the fields filled in. No inline handlers (CSP). */
+   names the record (on a record page, its header's 删除 too); the search bar sends only the fields filled in. No inline handlers (CSP). */
 (function () {
   "use strict";
   if (window.aidListsReady) { return; }
@@ -48,7 +48,8 @@
         var cell = row ? row.querySelector("td:not(.action_checkboxes)") : null;
         var list = del.closest("table.aid-list");
         var what = text(cell) || "";
-        var question = list ? list.dataset.confirmDelete.replace("__WHAT__", "「" + what + "」") : "";
+        var question = del.dataset.confirm ||  /* a record page's 删除 names its record itself */
+          (list ? list.dataset.confirmDelete.replace("__WHAT__", "「" + what + "」") : "");
         new AdminActions().execute_single_delete(del.dataset.href, question);
       }
     });

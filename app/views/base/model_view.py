@@ -115,6 +115,12 @@ class AidModelView(ShowsFilters, ModelView):
                           f"{REVEALED}：{str(item)[:200]}：{'、'.join(str(self.label_columns.get(f, f)) for f in fields)}",
                           school_id=getattr(item, "school_id", None))
         personal.show_in_full(full or revealing)
+        if item is not None:  # the header, headings and wide fields of the page (app/views/records.py)
+            from app.views import records
+
+            widgets["record_head"] = records.record_head(self, item)
+            args = widgets["show"].template_args
+            args["sections"], args["wide_columns"] = records.sections(self), records.wide_columns(self)
         return widgets
 
     def _edit(self, pk):
