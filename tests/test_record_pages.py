@@ -33,13 +33,13 @@ def test_the_header_names_the_award_its_state_and_offers_only_what_the_state_all
     words, buttons = _head(officer.get(page).get_data(as_text=True))
     assert words.startswith("甲校学生") and "拟资助" in words, words
     assert buttons.get("编辑") == f"/awardview/edit/{WORLD.award_a}", buttons
-    assert buttons.get("删除") == f"/awardview/delete/{WORLD.award_a}" and "撤销" not in buttons
+    assert buttons.get("删除") == f"/awardview/delete/{WORLD.award_a}" and "撤销该资助" not in buttons
     assert buttons.get("返回列表", "").startswith("/awardview/list/")
     # who may only read it is offered no change
     response = supervisor.get(page)
     if response.status_code == 200:
         _, read_only = _head(response.get_data(as_text=True))
-        assert not {"编辑", "删除", "撤销"} & set(read_only), read_only
+        assert not {"编辑", "删除", "撤销该资助"} & set(read_only), read_only
 
     # approved by the centre: the school can no longer change it; the centre may void it, not delete it
     center.post("/awardview/action_post", data={"action": "approve", "rowid": [str(WORLD.award_a)]})
@@ -49,7 +49,7 @@ def test_the_header_names_the_award_its_state_and_offers_only_what_the_state_all
     assert "已审核" in words or "已批准" in words or "审核通过" in words, words
     assert not {"编辑", "删除"} & set(buttons), buttons
     _, buttons = _head(center.get(page).get_data(as_text=True))
-    assert buttons.get("撤销") == f"/awardview/void/{WORLD.award_a}" and "删除" not in buttons, buttons
+    assert buttons.get("撤销该资助") == f"/awardview/void/{WORLD.award_a}" and "删除" not in buttons, buttons
 
 
 def test_another_schools_record_has_no_page_and_no_header(as_role):

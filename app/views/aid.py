@@ -249,6 +249,7 @@ class AwardView(AidModelView):
         self.add_form.program.kwargs["default"] = _program_from_link
 
     show_template = "aid/award_show.html"
+    void_label = _l("Void the award")  # the record page's button (app/views/records.py)
 
     def row_controls(self, pks):
         """Edit, delete and void only on the awards where they can succeed, for this user."""

@@ -113,5 +113,6 @@ def record_head(view, item):
         "edit_url": edit,
         "delete_url": delete,
         "void_url": void,
+        "void_label": getattr(view, "void_label", None) or _l("Void"),
         "list_url": list_url,
     }
