@@ -367,11 +367,12 @@ def city_seed(schools=300, students=300_000, awards=1_000_000, seed=2021, today=
         received = datetime.combine(today - timedelta(days=rng.randrange(1, 400)), time(rng.randrange(8, 18), rng.randrange(60)))
         age = (today - received.date()).days
         closed = rng.random() < (0.95 if age > 60 else 0.4)
-        row = dict(school_id=school["id"] if school else None, origin="centre", channel=rng.choice(["phone", "letter", "online"]),
-                   kind=kind, received_at=received, anonymous=False, complainant_name="王女士",
-                   complainant_contact="13800000000", subject="家长反映助学金到账情况", content="请核实处理。",
-                   status="closed" if closed else rng.choice(open_states if kind != "consult" else ["registered"]),
-                   stage_since=received + timedelta(days=rng.randrange(0, 10)), shared_with_school=False)
+        status = "closed" if closed else rng.choice(open_states if kind != "consult" else ["registered"])
+        # every row names the same columns (the writer takes them from the first): the closing ones too
+        row = rows.complaint_row(rng, school["id"] if school else None, kind, received, rows.complaint_subject(rng, kind),
+                                 status=status, stage_since=received + timedelta(days=rng.randrange(0, 10)),
+                                 shared_with_school=False, closed_at=None, reply=None, result=None, findings=None,
+                                 accountability=None, handler=None)
         if closed:
             row["closed_at"] = received + timedelta(days=rng.randrange(1, 40 if kind != "consult" else 8))
             row["reply"] = "已答复。"

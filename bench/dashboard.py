@@ -129,7 +129,7 @@ def _measure(args, url, engine_options, holder):
 
     import sqlalchemy as sa
     from flask import g
-    from flask_login import login_user
+    from flask_login import current_user
     from flask_migrate import upgrade
 
     from app import create_app
@@ -180,15 +180,16 @@ def _measure(args, url, engine_options, holder):
             return response
         return call
 
-    # dashboard.overview() alone: one request context for the AidCenter user (loaded as the app's
-    # user loader does: with its roles and school), the session closed after each call.
-    from flask_appbuilder.security.sqla.models import User
-
-    overview_ctx = app.test_request_context("/")
+    # dashboard.overview() alone: one request context carrying the logged-in AidCenter user's session
+    # cookie, so that the app's user loader accepts the login (it refuses a request without one) and
+    # loads the user with its roles and school; the session closed after each call.
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+    cookie = clients["center"].get_cookie(cookie_name)
+    overview_ctx = app.test_request_context("/", headers={"Cookie": f"{cookie_name}={cookie.value}"})
     overview_ctx.push()
-    center_id = db.session.scalar(sa.select(User.id).where(User.username == "center"))
-    center_user = app.appbuilder.sm.load_user(center_id)
-    login_user(center_user)
+    center_user = current_user._get_current_object()
+    if not center_user.is_authenticated:
+        raise SystemExit("the centre's login was not accepted in the overview's request context")
     g.user = center_user
     db.session.remove()
 

@@ -94,59 +94,68 @@ class World:
 WORLD = World()
 
 
-def _world(app):
-    from app.rules import idcard
-    from app.cli import create_user
-    from app.extensions import db
-    from app.models import Identification, School, Student
+# The world's schools and pupils hold what the tests state and nothing the builders would add: no
+# address, principal nor office phone for a school; no 学籍号, guardian's phone nor address for a pupil
+# unless stated (tests may rely on their absence: tests/test_student_number.py's pupils without 学籍号).
+UNSTATED_SCHOOL = dict(address=None, principal=None, phone=None)
+UNSTATED_PUPIL = dict(student_number=None, guardian=None, guardian_phone=None, address=None, boarding=False)
 
-    a = School(code="T0001", name="测试甲中学", stage="senior", town="襄河镇", complaint_hotline="0550-1111111")
-    b = School(code="T0002", name="测试乙小学", stage="primary", town="古河镇", complaint_hotline="0550-2222222")
-    db.session.add_all([a, b])
-    db.session.commit()
-    sa = Student(school_id=a.id, name="甲校学生", id_number=idcard.make("341124", date(2008, 3, 1), 11), grade="高二", class_name="1班", enrolment_year=2024)
-    sb = Student(school_id=b.id, name="乙校学生", id_number=idcard.make("341124", date(2015, 6, 1), 22), grade="五年级", class_name="2班", enrolment_year=2021, guardian="乙家长", address="乙校秘密地址")
-    db.session.add_all([sa, sb])
-    db.session.commit()
-    ia = Identification(student_id=sa.id, school_year="2026-2027", level="difficult", cat_subsistence=True, evidence_source="civil_affairs", identified_on=date(2026, 9, 10))
-    ib = Identification(student_id=sb.id, school_year="2026-2027", level="special", cat_registered_poor=True, evidence_source="poverty_office", identified_on=date(2026, 9, 11), notes="乙校认定备注")
-    db.session.add_all([ia, ib])
-    db.session.commit()
+
+def _world(app):
+    from datetime import datetime
     from decimal import Decimal
 
-    from app.models import AidProgram, Award, Semester
-    from app.rules import cards
+    from app import clock
+    from app.extensions import db
+    from app.files import storage
+    from app.models import (
+        ApplicationEvidence, BatchLine, FamilyMember, IdentificationApplication, IdentificationNotice, Inspection,
+        InspectionItem, InspectionScore, Loan, LoanMaterial, LoanReminder, NoticeObjection, Pairing, PaymentBatch, PhoneCall,
+        ReportTask, RepaymentDue, SchoolFund, SocialProject, StatusChange, Submission, TransferRequest,
+    )
+    from app.models.outreach import (
+        AidStaff, HomeVisit, PublicityActivity, PublicityPhoto, Recognition, TrainingAttendance, TrainingSession,
+    )
+    from app.rules import cards, idcard
+    from tests.factories import (
+        make, make_award, make_complaint, make_identification, make_loan, make_program, make_pupil, make_school,
+        make_semester,
+    )
 
-    senior = AidProgram(name="测试高中助学金", kind="national", stages="senior,complete", standard_amount=Decimal("2000"), period="year", active=True)
-    primary = AidProgram(name="测试义务教育补助", kind="local", stages="primary,junior", standard_amount=Decimal("500"), period="semester", active=True)
-    term = Semester(school_year="2026-2027", term="1", starts_on=date(2026, 9, 1), ends_on=date(2027, 1, 20), payment_deadline=date(2026, 12, 31), is_current=True)
-    db.session.add_all([senior, primary, term])
-    db.session.commit()
+    a = make_school("senior", name="测试甲中学", code="T0001", town="襄河镇", complaint_hotline="0550-1111111",
+                    **UNSTATED_SCHOOL)
+    b = make_school("primary", name="测试乙小学", code="T0002", town="古河镇", complaint_hotline="0550-2222222",
+                    **UNSTATED_SCHOOL)
+    sa = make_pupil(a, "高二", name="甲校学生", id_number=idcard.make("341124", date(2008, 3, 1), 11), class_name="1班",
+                    enrolment_year=2024, **UNSTATED_PUPIL)
+    sb = make_pupil(b, "五年级", name="乙校学生", id_number=idcard.make("341124", date(2015, 6, 1), 22), class_name="2班",
+                    enrolment_year=2021, **{**UNSTATED_PUPIL, "guardian": "乙家长", "address": "乙校秘密地址"})
+    ia = make_identification(sa, "2026-2027", "difficult", ["cat_subsistence"])
+    ib = make_identification(sb, "2026-2027", "special", ["cat_registered_poor"], identified_on=date(2026, 9, 11),
+                             notes="乙校认定备注")
+    senior = make_program("测试高中助学金", "senior,complete", "2000")
+    primary = make_program("测试义务教育补助", "primary,junior", "500", period="semester", kind="local")
+    term = make_semester("2026-2027", is_current=True)
     card_a, card_b = cards.make("6217", 19, 1001), cards.make("6228", 19, 2002)
-    aa = Award(student_id=sa.id, program_id=senior.id, semester_id=term.id, amount=Decimal("1000"), card_kind="aid_card", card_number=card_a)
-    ab = Award(student_id=sb.id, program_id=primary.id, semester_id=term.id, amount=Decimal("500"), card_kind="bank_card", card_number=card_b, over_standard_reason="乙校资助说明")
-    db.session.add_all([aa, ab])
-    db.session.commit()
+    aa = make_award(sa, senior, term, Decimal("1000"), card_number=card_a)
+    ab = make_award(sb, primary, term, Decimal("500"), card="bank", card_number=card_b, over_standard_reason="乙校资助说明")
     WORLD.program_senior, WORLD.program_primary, WORLD.semester = senior.id, primary.id, term.id
     WORLD.award_a, WORLD.award_b = aa.id, ab.id
     WORLD.card_b = card_b
-    from app.models import Pairing, SchoolFund, SocialProject
 
-    project = SocialProject(name="测试结对项目", donor="测试基金会", kind="pairing", budget=Decimal("100000"), starts_on=date(2026, 9, 1))
-    db.session.add(project)
-    db.session.flush()
-    fa = SchoolFund(school_id=a.id, year=2026, operating_income=Decimal("1000000"), extracted=Decimal("40000"))
-    fb = SchoolFund(school_id=b.id, year=2026, operating_income=Decimal("500000"), extracted=Decimal("1000"), notes="乙校资金备注")
-    pb = Pairing(project_id=project.id, student_id=sb.id, donor_name="乙校捐助人", amount=Decimal("1000"), starts_on=date(2026, 9, 1))
-    db.session.add_all([fa, fb, pb])
-    db.session.commit()
+    project = make(SocialProject, name="测试结对项目", donor="测试基金会", kind="pairing", budget=Decimal("100000"),
+                   starts_on=date(2026, 9, 1))
+    fa = make(SchoolFund, school_id=a.id, year=2026, operating_income=Decimal("1000000"), extracted=Decimal("40000"))
+    fb = make(SchoolFund, school_id=b.id, year=2026, operating_income=Decimal("500000"), extracted=Decimal("1000"),
+              notes="乙校资金备注")
+    pb = make(Pairing, project_id=project.id, student_id=sb.id, donor_name="乙校捐助人", amount=Decimal("1000"),
+              starts_on=date(2026, 9, 1))
     WORLD.project, WORLD.fund_a, WORLD.fund_b, WORLD.pairing_b = project.id, fa.id, fb.id, pb.id
-    from app.models import Loan, LoanMaterial, LoanReminder, RepaymentDue
 
-    material = LoanMaterial(name="测试身份证", required=True, sort_order=1)
-    loan_a = Loan(student_id=sa.id, co_borrower="甲家长", academic_year="2026-2027", amount=Decimal("8000"), university="测试大学")
-    db.session.add_all([material, loan_a])
-    db.session.flush()
+    material = make(LoanMaterial, name="测试身份证", required=True, sort_order=1)
+    # a pre-application: where and what the pupil will study, and when it graduates, are not known yet
+    loan_a = make_loan(sa, 2026, amount=Decimal("8000"), co_borrower="甲家长", university="测试大学", major=None,
+                       expected_graduation=None, grace_years=0, repayment_years=15)
     # School B's loan, the other school's record the isolation tests reach for: a 小学 has no borrowers
     # (app/rules/loans.py refuses a new loan for its pupils), so it stands for a loan kept from before
     # that rule, written below the session as such a record was.
@@ -154,114 +163,78 @@ def _world(app):
         school_id=b.id, student_id=sb.id, co_borrower="乙校共同借款人", academic_year="2026-2027", amount=Decimal("8000"),
         university="乙校测试大学", status="repaying", contract_number="乙校合同001", degree="undergraduate",
         grace_years=0, repayment_years=15)).inserted_primary_key[0])
-    due_b = RepaymentDue(loan_id=loan_b.id, due_on=date(2026, 12, 20), principal=Decimal("0"), interest=Decimal("308"))
-    reminder_b = LoanReminder(loan_id=loan_b.id, on=date(2026, 3, 5), channel="phone", result="乙校提醒结果")
-    db.session.add_all([due_b, reminder_b])
-    db.session.commit()
-    from datetime import datetime
+    due_b = make(RepaymentDue, loan_id=loan_b.id, due_on=date(2026, 12, 20), principal=Decimal("0"), interest=Decimal("308"))
+    reminder_b = make(LoanReminder, loan_id=loan_b.id, on=date(2026, 3, 5), channel="phone", result="乙校提醒结果")
 
-    from app.files import storage
-    from app.models import ReportTask, Submission
-
-    task = ReportTask(title="测试报送任务", deadline=datetime(2026, 10, 31, 17, 0), schools=[a, b])
-    db.session.add(task)
-    db.session.flush()
-    sub_b = Submission(task_id=task.id, school_id=b.id, content="乙校报送内容", submitted_at=datetime(2026, 10, 30, 9, 0),
-                       file_path=storage.save("乙校附件内容".encode(), "乙校报表.xlsx"), file_name="乙校报表.xlsx")
-    db.session.add(sub_b)
-    db.session.commit()
+    task = make(ReportTask, title="测试报送任务", deadline=datetime(2026, 10, 31, 17, 0), schools=[a, b])
+    sub_b = make(Submission, task_id=task.id, school_id=b.id, content="乙校报送内容", submitted_at=datetime(2026, 10, 30, 9, 0),
+                 file_path=storage.save("乙校附件内容".encode(), "乙校报表.xlsx"), file_name="乙校报表.xlsx")
     WORLD.task, WORLD.submission_b = task.id, sub_b.id
-    from app.models import Inspection, InspectionItem, InspectionScore
 
-    item = InspectionItem(name="测试资金专款专用", max_score=20, sort_order=1)
-    insp_b = Inspection(school_id=b.id, kind="patrol", status="done", inspected_on=date(2026, 10, 8), findings="乙校检查发现",
-                        result="pass", rectification_demand="乙校整改要求", rectification_deadline=date(2026, 11, 30))
-    hidden_a = Inspection(school_id=a.id, kind="unannounced", status="planned", inspected_on=date(2026, 12, 1),
-                          findings="甲校暗访计划")
-    db.session.add_all([item, insp_b, hidden_a])
-    db.session.flush()
-    score_b = InspectionScore(inspection_id=insp_b.id, item_id=item.id, score=15, note="乙校评分说明")
-    db.session.add(score_b)
-    db.session.commit()
+    item = make(InspectionItem, name="测试资金专款专用", max_score=20, sort_order=1)
+    insp_b = make(Inspection, school_id=b.id, kind="patrol", status="done", inspected_on=date(2026, 10, 8),
+                  findings="乙校检查发现", result="pass", rectification_demand="乙校整改要求",
+                  rectification_deadline=date(2026, 11, 30))
+    hidden_a = make(Inspection, school_id=a.id, kind="unannounced", status="planned", inspected_on=date(2026, 12, 1),
+                    findings="甲校暗访计划")
+    score_b = make(InspectionScore, inspection_id=insp_b.id, item_id=item.id, score=15, note="乙校评分说明")
     WORLD.item, WORLD.inspection_b, WORLD.score_b, WORLD.hidden_a = item.id, insp_b.id, score_b.id, hidden_a.id
-    from app.models import PhoneCall
-
-    call_b = PhoneCall(inspection_id=insp_b.id, award_id=ab.id, reached=True, confirms_receipt=True,
-                       stated_amount=Decimal("500"), note="乙校回访记录")
-    db.session.add(call_b)
-    db.session.commit()
+    call_b = make(PhoneCall, inspection_id=insp_b.id, award_id=ab.id, reached=True, confirms_receipt=True,
+                  stated_amount=Decimal("500"), note="乙校回访记录")
     WORLD.call_b = call_b.id
-    from app.models import Complaint
 
-    received = datetime(2026, 10, 9, 10, 0)
-    complaint_b = Complaint(school_id=b.id, origin="school", shared_with_school=True, channel="phone", kind="complaint",
-                            received_at=received, complainant_name="乙校投诉人", complainant_contact="13900002222",
-                            subject="乙校投诉标题", content="乙校投诉内容")
+    # named complainants, registered by no one, in their state since the world was made
+    received, since = datetime(2026, 10, 9, 10, 0), clock.now()
+    complaint_b = make_complaint(b, "complaint", "乙校投诉标题", received, content="乙校投诉内容", origin="school",
+                                 channel="phone", complainant=("乙校投诉人", "13900002222"), shared_with_school=True,
+                                 stage_since=since)
     # registered by the centre, handed to school A for rectification: A sees it, never the complainant
-    complaint_a = Complaint(school_id=a.id, origin="centre", shared_with_school=True, channel="letter", kind="report",
-                            received_at=received, complainant_name="甲校保密投诉人", complainant_contact="13900001111",
-                            subject="甲校移交投诉", content="甲校移交投诉内容", status="rectifying",
-                            rectification_demand="甲校投诉整改要求")
+    complaint_a = make_complaint(a, "report", "甲校移交投诉", received, content="甲校移交投诉内容", anonymous=False,
+                                 channel="letter", complainant=("甲校保密投诉人", "13900001111"), shared_with_school=True,
+                                 status="rectifying", rectification_demand="甲校投诉整改要求", stage_since=since)
     # about school A, not handed over: A does not see it at all
-    complaint_a_hidden = Complaint(school_id=a.id, origin="centre", channel="visit", kind="report", received_at=received,
-                                   complainant_name="甲校举报人", complainant_contact="13900003333",
-                                   subject="甲校未移交举报", content="甲校未移交举报内容")
-    db.session.add_all([complaint_b, complaint_a, complaint_a_hidden])
-    db.session.commit()
+    complaint_a_hidden = make_complaint(a, "report", "甲校未移交举报", received, content="甲校未移交举报内容",
+                                        anonymous=False, channel="visit", complainant=("甲校举报人", "13900003333"),
+                                        stage_since=since)
     WORLD.complaint_b, WORLD.complaint_a, WORLD.complaint_a_hidden = complaint_b.id, complaint_a.id, complaint_a_hidden.id
-    from app.models.outreach import (
-        AidStaff, HomeVisit, PublicityActivity, PublicityPhoto, Recognition, TrainingAttendance, TrainingSession,
-    )
 
-    visit_b = HomeVisit(student_id=sb.id, visit_type="receiving_aid", visited_on=date(2026, 10, 12), visitors="乙校走访人",
-                        findings="乙校走访发现", opinions="乙校家长意见", resolved=True)
-    activity_b = PublicityActivity(school_id=b.id, activity_type="class_meeting", held_on=date(2026, 9, 3),
-                                   title="乙校宣传活动", audience=45, target_stage="all", notes="乙校宣传说明")
-    staff_a = AidStaff(school_id=a.id, name="甲校资助专干", post="资助专干", employment="full_time", since=date(2020, 9, 1))
-    staff_b = AidStaff(school_id=b.id, name="乙校资助专干", post="资助专干", employment="part_time", since=date(2019, 9, 1))
-    training = TrainingSession(held_on=date(2026, 6, 15), topic="测试资助政策培训", hours=Decimal("4"), trainer="县资助中心")
-    db.session.add_all([visit_b, activity_b, staff_a, staff_b, training])
-    db.session.flush()
-    photo_b = PublicityPhoto(activity_id=activity_b.id, path=storage.save(b"\x89PNG\r\n\x1a\n", "乙校照片.png"),
-                             name="乙校照片.png")
-    attendance_b = TrainingAttendance(session_id=training.id, staff_id=staff_b.id)
-    recognition_b = Recognition(student_id=sb.id, year=2026, kind="star", title="励志之星", citation="乙校励志之星事迹")
-    db.session.add_all([photo_b, attendance_b, recognition_b])
-    db.session.commit()
+    visit_b = make(HomeVisit, student_id=sb.id, visit_type="receiving_aid", visited_on=date(2026, 10, 12),
+                   visitors="乙校走访人", findings="乙校走访发现", opinions="乙校家长意见", resolved=True)
+    activity_b = make(PublicityActivity, school_id=b.id, activity_type="class_meeting", held_on=date(2026, 9, 3),
+                      title="乙校宣传活动", audience=45, target_stage="all", notes="乙校宣传说明")
+    staff_a = make(AidStaff, school_id=a.id, name="甲校资助专干", post="资助专干", employment="full_time",
+                   since=date(2020, 9, 1))
+    staff_b = make(AidStaff, school_id=b.id, name="乙校资助专干", post="资助专干", employment="part_time",
+                   since=date(2019, 9, 1))
+    training = make(TrainingSession, held_on=date(2026, 6, 15), topic="测试资助政策培训", hours=Decimal("4"),
+                    trainer="县资助中心")
+    photo_b = make(PublicityPhoto, activity_id=activity_b.id, path=storage.save(b"\x89PNG\r\n\x1a\n", "乙校照片.png"),
+                   name="乙校照片.png")
+    attendance_b = make(TrainingAttendance, session_id=training.id, staff_id=staff_b.id)
+    recognition_b = make(Recognition, student_id=sb.id, year=2026, kind="star", title="励志之星", citation="乙校励志之星事迹")
     WORLD.visit_b, WORLD.activity_b, WORLD.photo_b = visit_b.id, activity_b.id, photo_b.id
     WORLD.staff_a, WORLD.staff_b, WORLD.training = staff_a.id, staff_b.id, training.id
     WORLD.attendance_b, WORLD.recognition_b = attendance_b.id, recognition_b.id
-    from app.models.budgets import BatchLine, PaymentBatch
 
-    batch = PaymentBatch(semester_id=term.id, program_id=primary.id, status="reconciled")
-    db.session.add(batch)
-    db.session.flush()
-    line_b = BatchLine(batch_id=batch.id, award_id=ab.id, name="乙校学生", card_number=card_b, amount=Decimal("500"),
-                       result="failed", fail_reason="card_error", fail_note="乙校退票说明")
-    db.session.add(line_b)
-    db.session.commit()
+    batch = make(PaymentBatch, semester_id=term.id, program_id=primary.id, status="reconciled")
+    line_b = make(BatchLine, batch_id=batch.id, award_id=ab.id, name="乙校学生", card_number=card_b, amount=Decimal("500"),
+                  result="failed", fail_reason="card_error", fail_note="乙校退票说明")
     WORLD.batch, WORLD.line_b = batch.id, line_b.id
-    from app.models import TransferRequest
-
     # school B asks for school A's pupil (学生转入申请): what B typed is B's; A's pupil stays A's until the centre moves it
-    transfer_b = TransferRequest(school_id=b.id, id_number=sa.id_number, name="乙校转入学生", grade="五年级",
-                                 class_name="3班", reason="乙校转入理由")
-    db.session.add(transfer_b)
-    db.session.commit()
+    transfer_b = make(TransferRequest, school_id=b.id, id_number=sa.id_number, name="乙校转入学生", grade="五年级",
+                      class_name="3班", reason="乙校转入理由")
     WORLD.transfer_b = transfer_b.id
-    from app.models import StatusChange
-
     # school B's line of its pupil's 学籍变动 history
-    change_b = StatusChange(school_id=b.id, student_id=sb.id, kind="enrol", changed_on=date(2024, 9, 1), reason="乙校入学说明")
-    db.session.add(change_b)
-    db.session.commit()
+    change_b = make(StatusChange, school_id=b.id, student_id=sb.id, kind="enrol", changed_on=date(2024, 9, 1),
+                    reason="乙校入学说明")
     WORLD.status_change_b = change_b.id
     # school B sent its pupil to a third school, then withdrew (转出到本县学校): a record between B and C that
     # school A must never see; C is inactive, so that no count of the county's schools changes
     from app.rules import states
     from app.rules.transfers import file_handover, withdraw
 
-    c = School(code="T0008", name="测试戊小学", stage="primary", town="古河镇", complaint_hotline="0550-8888888")
+    c = make_school("primary", name="测试戊小学", code="T0008", town="古河镇", complaint_hotline="0550-8888888", save=False,
+                    **UNSTATED_SCHOOL)
     db.session.add(c)
     db.session.flush()
     handover_b = file_handover(db.session, sb, c.id, date(2026, 10, 8), "乙校转出理由")
@@ -269,26 +242,22 @@ def _world(app):
     c.active = False
     db.session.commit()
     WORLD.school_c, WORLD.handover_b = c.id, handover_b.id
-    from app.models import ApplicationEvidence, FamilyMember, IdentificationApplication, IdentificationNotice, NoticeObjection
 
     # 认定程序: school B's application (being completed: members and evidence may still change) and its notice
-    application_b = IdentificationApplication(student_id=sb.id, school_year="2026-2027", applied_on=date(2026, 9, 20),
-                                              level_requested="special", factor_economy="乙校家庭经济情况",
-                                              statement="乙校认定申请陈述")
-    notice_b = IdentificationNotice(school_id=b.id, school_year="2026-2027", title="乙校认定公示", working_days=5,
-                                    starts_on=date(2026, 10, 8), ends_on=date(2026, 10, 15))
-    db.session.add_all([application_b, notice_b])
-    db.session.flush()
-    member_b = FamilyMember(application_id=application_b.id, relation="母亲", name="乙校家庭成员", age=38)
-    evidence_b = ApplicationEvidence(application_id=application_b.id, name="乙校证明材料.png",
-                                     path=storage.save(b"\x89PNG\r\n\x1a\n", "乙校证明材料.png"))
-    objection_b = NoticeObjection(notice_id=notice_b.id, received_on=date(2026, 10, 9), content="乙校公示异议")
-    db.session.add_all([member_b, evidence_b, objection_b])
-    db.session.commit()
+    application_b = make(IdentificationApplication, student_id=sb.id, school_year="2026-2027", applied_on=date(2026, 9, 20),
+                         level_requested="special", factor_economy="乙校家庭经济情况", statement="乙校认定申请陈述")
+    notice_b = make(IdentificationNotice, school_id=b.id, school_year="2026-2027", title="乙校认定公示", working_days=5,
+                    starts_on=date(2026, 10, 8), ends_on=date(2026, 10, 15))
+    member_b = make(FamilyMember, application_id=application_b.id, relation="母亲", name="乙校家庭成员", age=38)
+    evidence_b = make(ApplicationEvidence, application_id=application_b.id, name="乙校证明材料.png",
+                      path=storage.save(b"\x89PNG\r\n\x1a\n", "乙校证明材料.png"))
+    objection_b = make(NoticeObjection, notice_id=notice_b.id, received_on=date(2026, 10, 9), content="乙校公示异议")
     WORLD.application_b, WORLD.notice_b = application_b.id, notice_b.id
     WORLD.member_b, WORLD.evidence_b, WORLD.objection_b = member_b.id, evidence_b.id, objection_b.id
     WORLD.material, WORLD.loan_a, WORLD.loan_b, WORLD.due_b, WORLD.reminder_b = (
         material.id, loan_a.id, loan_b.id, due_b.id, reminder_b.id)
+    from app.cli import create_user
+
     for username, role, code in [
         ("t_admin", "Admin", None), ("t_center", "AidCenter", None), ("t_officer_a", "SchoolOfficer", "T0001"),
         ("t_officer_b", "SchoolOfficer", "T0002"), ("t_supervisor", "Supervisor", None), ("t_leader", "Leader", None),

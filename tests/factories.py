@@ -10,11 +10,17 @@ given as keywords. ``save=False`` returns it unsaved. A test that makes records 
     pupil = make_pupil(school, grade="中职三年级", name="中职三年级生")
     make_identification(pupil, "2026-2027", level="special")
     award = make_award(pupil, program, semester, Decimal("1150"), card=True)
+
+A pupil given an ID number is born on its date, of its sex. The records no builder draws (a programme,
+a semester, a complaint's steps, a report task…) have ``make_program``, ``make_semester`` and, for the
+rest, ``make(Model, **values)``: saved the same way. The suite's shared county (tests/conftest.py
+``_world``) is built with these.
 """
 from __future__ import annotations
 
 import random
 from datetime import date
+from decimal import Decimal
 from itertools import count
 
 from sqlalchemy import select
@@ -22,7 +28,8 @@ from sqlalchemy import select
 from app import clock
 from app.demo import rows
 from app.extensions import db
-from app.models import Award, Identification, Loan, School, Semester, Student
+from app.models import AidProgram, Award, Complaint, Identification, Loan, School, Semester, Student
+from app.rules import idcard
 from app.rules.students import school_year_start
 
 DIVISION = "341124"
@@ -50,10 +57,15 @@ def _used_numbers():
     return _used
 
 
-def make_school(stage="senior", name=None, save=True, **over):
-    """A school of ``stage`` in 襄河镇 with its address, principal, phone and complaint hotline."""
+def make(model, save=True, **values):
+    """A record of ``model`` as the test states it, saved as the others are."""
+    return _save(model(**values), save)
+
+
+def make_school(stage="senior", name=None, save=True, code=None, town="襄河镇", **over):
+    """A school of ``stage`` in ``town`` with its address, principal, phone and complaint hotline."""
     n = next(_serial)
-    row = rows.school_row(_rng, f"F{n:04d}", name or f"{COUNTY}测试第{n}学校", stage, "襄河镇", COUNTY, **over)
+    row = rows.school_row(_rng, code or f"F{n:04d}", name or f"{COUNTY}测试第{n}学校", stage, town, COUNTY, **over)
     return _save(School(**row), save)
 
 
@@ -66,6 +78,9 @@ def make_pupil(school, grade=None, save=True, **over):
     row = rows.pupil_row(_rng, school, school_year_start(clock.today()), _used_numbers(), DIVISION,
                          grades=[built_as] if built_as else None, **over)
     row["grade"] = grade or row["grade"]
+    if "id_number" in over:  # born on the date of the number given, of its sex
+        number = idcard.parse(over["id_number"])
+        row.update(birth_date=over.get("birth_date", number.birth_date), gender=over.get("gender", number.gender))
     return _save(Student(**row), save)
 
 
@@ -87,8 +102,36 @@ def make_award(student, program, semester, amount, status="proposed", card=True,
     return _save(Award(**row), save)
 
 
-def make_loan(student, entry, status="pre_applied", amount=None, save=True, **over):
-    """A 生源地信用助学贷款 of the pupil, who goes to university in the autumn of ``entry``."""
-    row = rows.loan_row(_rng, student.id, student.school_id, entry, status, amount, student.guardian or "共同借款人",
-                        student.guardian_phone, "安徽大学", "汉语言文学", f"F{entry}{next(_serial):04d}", **over)
+def make_loan(student, entry, status="pre_applied", amount=None, save=True, co_borrower=None, university="安徽大学",
+              major="汉语言文学", **over):
+    """A 生源地信用助学贷款 of the pupil, who goes to university in the autumn of ``entry`` (the co-borrower: the
+    pupil's guardian unless given)."""
+    row = rows.loan_row(_rng, student.id, student.school_id, entry, status, amount,
+                        co_borrower or student.guardian or "共同借款人", student.guardian_phone, university, major,
+                        f"F{entry}{next(_serial):04d}", **over)
     return _save(Loan(**row), save)
+
+
+def make_program(name, stages, amount, period="year", kind="national", save=True, **over):
+    """An active aid programme of the stages named (``"senior,complete"``) with its flat standard."""
+    return _save(AidProgram(name=name, kind=kind, stages=stages, standard_amount=Decimal(amount), period=period,
+                            active=True, **over), save)
+
+
+def make_semester(school_year, term="1", save=True, **over):
+    """A semester of ``school_year``: the first from 1 September to 20 January, paid by 31 December; the
+    second from 20 February to 10 July, paid by 30 June."""
+    start = int(school_year[:4])
+    if term == "1":
+        days = dict(starts_on=date(start, 9, 1), ends_on=date(start + 1, 1, 20), payment_deadline=date(start, 12, 31))
+    else:
+        days = dict(starts_on=date(start + 1, 2, 20), ends_on=date(start + 1, 7, 10),
+                    payment_deadline=date(start + 1, 6, 30))
+    return _save(Semester(**{**dict(school_year=school_year, term=term, is_current=False, **days), **over}), save)
+
+
+def make_complaint(school, kind, subject, received, save=True, **over):
+    """A complaint, report or question about ``school`` (a School, its id, or None), come in at ``received``
+    (app/demo/rows.py ``complaint_row``: what is not given is drawn)."""
+    school_id = getattr(school, "id", school)
+    return _save(Complaint(**rows.complaint_row(_rng, school_id, kind, received, subject, **over)), save)

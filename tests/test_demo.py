@@ -177,13 +177,13 @@ def test_seed_demo_builds_a_plausible_county_once(app):
 
 def _county(students, key, today):
     """What a fresh database holds after seed_demo(students) with ENCRYPTION_KEY ``key``: pupils, identifications,
-    awards, loans and this year's 学籍变动, by the pupils' ID numbers."""
+    awards, loans, this year's 学籍变动 (by the pupils' ID numbers) and the complaints."""
     from flask_migrate import upgrade
 
     from app import create_app
     from app.demo.county import seed_demo
     from app.extensions import db
-    from app.models import Award, Loan, StatusChange
+    from app.models import Award, Complaint, Loan, StatusChange
 
     folder = tempfile.mkdtemp(prefix="aid-demo-")
     demo = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/demo.db",
@@ -203,6 +203,9 @@ def _county(students, key, today):
             loans=sorted((number[loan.student_id], loan.status, loan.amount, loan.academic_year)
                          for loan in db.session.scalars(select(Loan))),
             changes=sorted((number[c.student_id], c.kind) for c in db.session.scalars(select(StatusChange))),
+            complaints=sorted((c.kind, c.subject, c.channel, c.status, c.received_at, c.anonymous, c.complainant_name or "",
+                               c.complainant_contact or "", c.school.name if c.school else "")
+                              for c in db.session.scalars(select(Complaint))),
         )
         db.session.remove()
     return out
@@ -220,7 +223,7 @@ def test_the_same_seed_on_the_same_day_loads_the_same_county(app):
     today = clock.today()
     keys = [base64.urlsafe_b64encode(secrets.token_bytes(32)).decode() for _ in range(2)]
     first, second = (_county(300, key, today) for key in keys)
-    assert first["created"] and first["awards"] and first["loans"] and first["changes"]
+    assert first["created"] and first["awards"] and first["loans"] and first["changes"] and first["complaints"]
     assert first == second
     # the benchmarks' seeders load the county's frame alone (schools, users, programmes, borrowers, cases)
     frame = _county(0, keys[0], today)

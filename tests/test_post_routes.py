@@ -329,6 +329,20 @@ def test_the_bank_list_is_sent_by_a_button_that_records_it(app, center, open_bat
     assert _batch(app, open_batch) == ("exported", 1)
 
 
+def test_a_bank_list_that_fails_half_way_leaves_the_batch_as_it_was(app, center, open_batch, monkeypatch):
+    """The batch is marked exported before the download is recorded: a failure there keeps neither."""
+    def unrecordable(**_):
+        raise RuntimeError("the download could not be recorded")
+
+    monkeypatch.setattr("app.models.budgets.CardExport", unrecordable)
+    with pytest.raises(RuntimeError):
+        center.post(f"/paymentbatchview/bank-list/{open_batch}")
+    monkeypatch.undo()
+    assert _batch(app, open_batch) == ("open", 0)
+    assert center.post(f"/paymentbatchview/bank-list/{open_batch}").status_code == 200
+    assert _batch(app, open_batch) == ("exported", 1)
+
+
 def test_generated_delete_and_action_routes_refuse_a_get(app, center):
     """Flask-AppBuilder acts on a GET of these when its CSRF guard is off (FAB_ALLOW_GET_UNSAFE_MUTATIONS):
     the app refuses the GET itself, whatever the configuration."""

@@ -383,3 +383,27 @@ def test_a_token_is_its_uploaders_only_and_lapses(app, center, as_role):
     assert _flags(app, [i for i, _ in pupils], year) == before
     # an empty token is a malformed request
     assert center.post("/verification/apply/", data={"token": ""}).status_code == 400
+
+
+def test_a_list_that_fails_half_way_through_applying_changes_nothing(app, center, monkeypatch):
+    """The identifications are changed and the preview claimed before the run is recorded: a failure there
+    leaves every identification and the preview as they were, and the same confirmation applies it after."""
+    year = "2041-2042"
+    pupils = _marked(app, year, WORLD.school_a, 2)
+    r = _compare(center, _list([["甲", pupils[0][1]]]), year)
+    assert "取消该类别 1 人" in visible_text(r)
+    fields = _apply_fields(r)
+    before = _flags(app, [i for i, _ in pupils], year)
+
+    def unrecordable(**_):
+        raise RuntimeError("the run could not be recorded")
+
+    monkeypatch.setattr("app.models.VerificationRun", unrecordable)
+    with pytest.raises(RuntimeError):
+        center.post("/verification/apply/", data=fields)
+    monkeypatch.undo()
+    assert _flags(app, [i for i, _ in pupils], year) == before
+    with app.app_context():
+        assert db.session.scalar(select(VerificationRun).where(VerificationRun.school_year == year)) is None
+    assert center.post("/verification/apply/", data=fields).status_code == 302
+    assert _flags(app, [pupils[1][0]], year)[pupils[1][0]] == (False, True, False)

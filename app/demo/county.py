@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import func, insert, select
 
+from app import clock
 from app.demo import rows
 from app.demo.guard import demo_only, mark as mark_demo_accounts
 from app.demo.programmes import (  # noqa: F401  (the programmes' data, also read as county.DEMO_*)
@@ -307,12 +308,12 @@ def _seed_status_changes(rng, year_start, today):
                                      visited_on=min(on + timedelta(days=5), today), family_met="父亲",
                                      findings="家长外出务工，学生随行；宣讲资助政策，劝返", opinions="争取下学期返校"))
             # the family's question on the school's hotline: in the pupil's 资助档案 (it names the pupil)
-            db.session.add(Complaint(
-                school_id=student.school_id, origin="school", channel="phone", kind="consult",
-                received_at=datetime.combine(min(on + timedelta(days=7), today), time(10, 30)),
-                complainant_name=f"{student.name[0]}先生", complainant_contact="13955012468",
-                subject=f"{student.name}家长咨询返校后的资助",
-                content=f"{student.name}的父亲来电：孩子下学期返校，原来的生活补助能否继续享受？"))
+            # the school's officer types it in as the county is seeded: in its first state since then
+            db.session.add(Complaint(**rows.complaint_row(
+                rng, student.school_id, "consult", datetime.combine(min(on + timedelta(days=7), today), time(10, 30)),
+                f"{student.name}家长咨询返校后的资助", origin="school", anonymous=False, channel="phone",
+                complainant=(f"{student.name[0]}先生", "13955012468"), stage_since=clock.now(),
+                content=f"{student.name}的父亲来电：孩子下学期返校，原来的生活补助能否继续享受？")))
             consultations += 1
     db.session.commit()
     return consultations

@@ -387,6 +387,44 @@ def activity_row(rng, school_id, first_day, days, target_stage, **over):
     return row
 
 
+# --- complaints -------------------------------------------------------------------------------
+
+COMPLAINT_SUBJECTS = [
+    ("complaint", "家长反映本学期国家助学金未到账"), ("complaint", "学生资助卡被班主任代为保管"),
+    ("report", "举报学校虚报困难学生名单"), ("report", "举报资助资金发放名单中有教师子女"),
+    ("complaint", "困难认定结果未公示即上报"), ("complaint", "免学费后仍被收取学费"),
+    ("consult", "咨询普通高中国家助学金申请条件"), ("consult", "咨询生源地信用助学贷款办理时间"),
+    ("consult", "咨询学前教育资助标准"), ("consult", "咨询中职免学费政策"), ("complaint", "公示名单泄露学生身份证号"),
+    ("report", "举报冒领助学金"),
+]
+COMPLAINT_CHANNELS = ["phone", "phone", "letter", "visit", "online"]  # most come by phone
+COMPLAINANTS = ["王女士", "李先生", "张女士", "刘先生", "陈女士"]
+
+
+def complaint_subject(rng, kind):
+    """A subject of a complaint, report (举报) or question (咨询) of ``kind``."""
+    return rng.choice([subject for k, subject in COMPLAINT_SUBJECTS if k == kind])
+
+
+def complaint_row(rng, school_id, kind, received, subject, content=None, anonymous=None, channel=None,
+                  complainant=None, status="registered", stage_since=None, **over):
+    """A complaint, report or question registered by the centre (``school_id`` None: about policy, no school):
+    half the reports anonymous, come in at ``received`` by phone mostly, from a complainant with a mobile, in
+    ``status`` since it came in. Whatever is given (``anonymous``, ``channel``, ``complainant`` as (name,
+    contact)) is not drawn."""
+    if anonymous is None:
+        anonymous = kind == "report" and rng.random() < 0.5
+    channel = channel or rng.choice(COMPLAINT_CHANNELS)
+    name, contact = (None, None) if anonymous else complainant or (
+        rng.choice(COMPLAINANTS), f"13{rng.randrange(100000000, 999999999)}")
+    row = dict(school_id=school_id, origin="centre", channel=channel, kind=kind, received_at=received,
+               anonymous=anonymous, complainant_name=name, complainant_contact=contact, subject=subject,
+               content=content or f"{subject}。来电人称情况属实，请求尽快核实处理。", status=status,
+               stage_since=stage_since or received)
+    row.update(over)
+    return row
+
+
 # --- inspections ------------------------------------------------------------------------------
 
 INSPECTION_FINDINGS = ["资助档案基本完整，公示照片缺少日期。", "个别学生资助卡由班主任代管。", "资金台账清晰，宣传到位。"]

@@ -26,14 +26,6 @@ from app.models.outreach import (
 from app.rules.states import step as workflow_step
 from app.rules.complaints import is_overdue
 
-SUBJECTS = [
-    ("complaint", "家长反映本学期国家助学金未到账"), ("complaint", "学生资助卡被班主任代为保管"),
-    ("report", "举报学校虚报困难学生名单"), ("report", "举报资助资金发放名单中有教师子女"),
-    ("complaint", "困难认定结果未公示即上报"), ("complaint", "免学费后仍被收取学费"),
-    ("consult", "咨询普通高中国家助学金申请条件"), ("consult", "咨询生源地信用助学贷款办理时间"),
-    ("consult", "咨询学前教育资助标准"), ("consult", "咨询中职免学费政策"), ("complaint", "公示名单泄露学生身份证号"),
-    ("report", "举报冒领助学金"),
-]
 # how far along the workflow each demo case is
 PATHS = {
     "registered": [],
@@ -63,13 +55,13 @@ def seed_complaints(rng, schools, today):
     states = list(PATHS)
     made = 0
     for n in range(36):
-        kind, subject = SUBJECTS[n % len(SUBJECTS)]
+        kind, subject = rows.COMPLAINT_SUBJECTS[n % len(rows.COMPLAINT_SUBJECTS)]
         school = rng.choice(schools) if kind != "consult" or rng.random() < 0.3 else None
         received = datetime.combine(today - timedelta(days=rng.randrange(1, 200)), datetime.min.time()) + timedelta(
             hours=rng.randrange(8, 18), minutes=rng.randrange(60))
         age = (today - received.date()).days
         if n < len(states):  # one recent case in each state of the workflow
-            kind, subject = [x for x in SUBJECTS if x[0] != "consult"][n]
+            kind, subject = [x for x in rows.COMPLAINT_SUBJECTS if x[0] != "consult"][n]
             school = school or rng.choice(schools)
             received = received.replace(year=today.year, month=today.month, day=today.day) - timedelta(days=3 * n + 1)
             status = states[n]
@@ -79,13 +71,8 @@ def seed_complaints(rng, schools, today):
             status = "closed" if rng.random() < 0.9 else rng.choice(["rectifying", "approved"])  # a few left behind
         else:
             status = rng.choice(states + ["closed"])
-        anonymous = kind == "report" and rng.random() < 0.5
-        c = Complaint(school_id=school["id"] if school else None, origin="centre", channel=rng.choice(["phone", "phone", "letter", "visit", "online"]),
-                      kind=kind, received_at=received, anonymous=anonymous,
-                      complainant_name=None if anonymous else rng.choice(["王女士", "李先生", "张女士", "刘先生", "陈女士"]),
-                      complainant_contact=None if anonymous else f"13{rng.randrange(100000000, 999999999)}",
-                      subject=subject, content=f"{subject}。来电人称情况属实，请求尽快核实处理。", registered_by_id=center,
-                      status="registered", stage_since=received)
+        c = Complaint(**rows.complaint_row(rng, school["id"] if school else None, kind, received, subject,
+                                           registered_by_id=center))
         db.session.add(c)
         db.session.flush()
         at = received

@@ -17,6 +17,9 @@ Between the comparison and its confirmation the list stays on the server
 (``stage``: a ``VerificationPreview``, encrypted, the uploader's own, lapsing after
 VERIFICATION_PREVIEW_MINUTES): the page carries a random token, never an ID number,
 and ``confirm`` applies exactly what the preview showed, once.
+
+Like every workflow, these functions write and never commit: the screen that calls them
+(app/views/steps.py ``run``) commits the whole step, or rolls it back when it is refused.
 """
 from __future__ import annotations
 
@@ -154,12 +157,6 @@ def apply(match: Match, *, user=None, confirm=None, expected=None, today=None):
     identification meanwhile) is refused, to be compared again.  When the list takes the
     category from more pupils than it confirms, ``confirm`` must be that number.
     """
-    run = _apply(match, user=user, confirm=confirm, expected=expected, today=today)
-    db.session.commit()
-    return run
-
-
-def _apply(match: Match, *, user=None, confirm=None, expected=None, today=None):
     from app.models import Identification, VerificationRun
 
     if expected is not None and expected != match.shown:
@@ -225,7 +222,6 @@ def stage(match: Match, user, *, now=None) -> str:
         token_hash=_token_hash(token), user_id=user.id, kind=match.kind, school_year=match.school_year,
         scope=match.scope, payload=json.dumps(payload, ensure_ascii=False), created_at=now,
         expires_at=now + timedelta(minutes=minutes)))
-    db.session.commit()
     return token
 
 
@@ -276,9 +272,8 @@ def confirm(token, *, user, confirm=None, now=None):
         VerificationPreview.id == preview.id, VerificationPreview.used_at.is_(None)).values(used_at=now)).rowcount
     if not claimed:
         raise RuleError({"token": _l("This list was applied already: nothing was changed again.")})
-    run = _apply(match, user=user, confirm=confirm, expected=shown)
+    run = apply(match, user=user, confirm=confirm, expected=shown)
     preview.run_id = run.id
-    db.session.commit()
     return run
 
 
@@ -310,7 +305,6 @@ def undo(run, *, user=None):
             setattr(ident, name, value)
     run.undone_at = clock.now()
     run.undone_by_id = getattr(user, "id", None)
-    db.session.commit()
     return run
 
 

@@ -200,6 +200,18 @@ def mark_exported(batch, at=None):
     batch.exported_at = batch.exported_at or at or clock.now()
 
 
+def send_bank_list(session, batch, user):
+    """The bank's list of a batch goes out: its lines still waiting for the bank, the batch marked
+    exported (a reconciled one is only read again), and who took it (full card numbers) recorded."""
+    from app.models.budgets import CardExport
+
+    lines = [line for line in batch.lines if line.result == "pending"]
+    if batch.status != "reconciled":
+        mark_exported(batch)
+    session.add(CardExport(batch_id=batch.id, user_id=user.id, lines=len(lines)))
+    return lines
+
+
 @dataclass
 class Answer:
     """The bank's answer for one line of a batch."""

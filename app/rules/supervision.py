@@ -359,19 +359,28 @@ def sheet_version(lines):
     return hashlib.sha256(values.encode()).hexdigest()[:32]
 
 
-def record_scores(session, inspection, typed):
+def record_scores(session, inspection, typed, version=None):
     """Write the scores and notes of a whole sheet: ``typed`` maps an item id to (score text, note text).
 
-    Every line is judged (check_score: who, and 0 ≤ score ≤ the item's full score) before anything is
-    written; one refused line refuses the sheet, with a message on each line at fault (RuleError keyed
-    ``item-<id>``) and the lines as typed.  The caller commits: the sheet is saved in one transaction.
-    A blank score stores no score (an existing one is cleared, the row stays: scores are kept on record).
+    ``version`` is the sheet's ``sheet_version`` when it was opened: scores changed since refuse the
+    save.  Every line is judged (check_score: who, and 0 ≤ score ≤ the item's full score) before
+    anything is written; one refused line refuses the sheet, with a message on each line at fault
+    (``SheetError`` keyed ``item-<id>``) and the lines as typed.  The sheet is then written, and what
+    the database itself refuses (a score saved at the same moment) is a ``RuleError`` too.  The caller
+    commits: the sheet is saved in one transaction.  A blank score stores no score (an existing one is
+    cleared, the row stays: scores are kept on record).
     """
     from decimal import Decimal, InvalidOperation
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     from app.models import InspectionScore
+    from app.rules import db_errors
 
     lines = score_sheet(session, inspection)
+    if version is not None and version != sheet_version(lines):
+        raise RuleError({"sheet_version": _l("Someone else changed these scores after you opened this page: nothing "
+                                             "was saved. The page now shows the current scores.")})
     errors = {}
     with session.no_autoflush:  # nothing is written before every line is judged
         for line in lines:
@@ -408,6 +417,10 @@ def record_scores(session, inspection, typed):
             errors[f"item-{line.item.id}"] = line.error
     if errors:
         raise SheetError(errors, lines)
+    try:
+        session.flush()
+    except SQLAlchemyError as exc:
+        raise db_errors.readable(exc, InspectionScore) from None
     return lines
 
 

@@ -24,9 +24,9 @@ from app.models.schoolyear import SchoolYearTurnover
 from app.rules import RuleError
 from app.rules.budgets import (
     BANK_COLUMNS, Answer, apply_answers, build_batch, candidates, card_correctable, check_allocation, check_budget,
-    correct_card, mark_exported, reconciliation, reissue_waiting, waiting_counts,
+    correct_card, reconciliation, reissue_waiting, send_bank_list, waiting_counts,
 )
-from app.views.steps import record_or_404, run_and_return, run_step
+from app.views.steps import record_or_404, run, run_and_return, run_step
 from app.views.base import AidInterface, AidModelView, money
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -226,11 +226,10 @@ class PaymentBatchView(AidModelView):
         batch = record_or_404(self, pk)
         if not DynamicForm().validate():
             abort(400)
-        lines = [line for line in batch.lines if line.result == "pending"]
-        if batch.status != "reconciled":
-            mark_exported(batch)
-        db.session.add(CardExport(batch_id=batch.id, user_id=g.user.id, lines=len(lines)))
-        db.session.commit()
+        lines, error = run(lambda: send_bank_list(db.session, batch, g.user))
+        if error is not None:
+            flash(str(error), "danger")
+            return redirect(url_for("PaymentBatchView.show", pk=batch.id))
         headers = [title for _, title, _, _ in BANK_COLUMNS]
         rows = ([line.id, line.name, line.card_number, line.amount, "", "", ""] for line in lines)
         data = workbook_bytes(batch.number, headers, rows)

@@ -127,7 +127,7 @@ class ComplaintView(AidModelView):
             return redirect(url_for("ComplaintView.show", pk=pk))
         if request.method == "GET" and (complaint.complainant_name or complaint.complainant_contact):
             record_identity_read(complaint, g.user, "edit", db.session)
-            db.session.commit()
+            db.session.commit()  # not a step: the record of who read the complainant, kept before the form shows it
         widgets = self._edit(pk)
         if not widgets:
             return self.post_edit_redirect()
@@ -189,7 +189,7 @@ class ComplaintView(AidModelView):
         if not may_see_identity(complaint, current_roles()):
             abort(403)
         record_identity_read(complaint, g.user, "show", db.session)
-        db.session.commit()
+        db.session.commit()  # not a step: the record of who read the complainant, kept before the page shows it
         return self.render_template("aid/complaint_identity.html", complaint=complaint, title=_l("The complainant"),
                                     now=clock.now().strftime("%Y-%m-%d %H:%M"))
 
@@ -304,6 +304,6 @@ class ComplaintApi(AidModelApi):
         if not may_see_identity(complaint, current_roles()):
             return self.response_403()
         record_identity_read(complaint, g.user, "api", db.session)
-        db.session.commit()
+        db.session.commit()  # not a step: the record of who read the complainant, kept before the answer gives it
         return self.response(200, anonymous=complaint.anonymous, name=complaint.complainant_name,
                              contact=complaint.complainant_contact)

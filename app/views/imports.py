@@ -22,6 +22,7 @@ from app.operations.verification import confirm as confirm_preview
 from app.operations.verification import reopen as reopen_preview
 from app.operations.verification import stage as stage_match
 from app.operations.verification import undo as undo_run
+from app.views.steps import run, run_and_return, run_step
 
 
 
@@ -130,7 +131,8 @@ class VerificationView(BaseView):
         if request.method == "POST" and form.validate() and (data := _read(form)) is not None:
             match = read_list(data, form.kind.data, form.school_year.data.strip(), form.scope.data)
             if not match.errors and (match.gain or match.lose or match.unidentified):
-                apply_form = ApplyForm(formdata=None, token=stage_match(match, g.user))
+                token, _ = run(lambda: stage_match(match, g.user))
+                apply_form = ApplyForm(formdata=None, token=token)
         return self._page(form, match, apply_form)
 
     @expose("/apply/", methods=["POST"])
@@ -140,38 +142,38 @@ class VerificationView(BaseView):
         if not form.validate():
             abort(400)
         try:
-            run = confirm_preview(form.token.data, user=g.user, confirm=form.confirm.data)
+            done, error = run_step(
+                lambda: confirm_preview(form.token.data, user=g.user, confirm=form.confirm.data),
+                lambda applied: _l("The list was applied: %(g)d gained the category, %(l)d lost it, %(c)d "
+                                   "identifications were created. It can be undone below.",
+                                   g=applied.gained, l=applied.lost, c=applied.created),
+                url_for("VerificationView.upload"))
         except PreviewNotFound:
-            db.session.rollback()
             abort(404)
-        except RuleError as exc:
-            db.session.rollback()
-            if "token" in exc.errors:
-                flash(str(exc.errors["token"]), "warning")
-                return redirect(url_for("VerificationView.upload"))
-            match, token = reopen_preview(form.token.data, g.user)
-            apply_form = ApplyForm(formdata=None, token=token)
-            for name, message in exc.errors.items():
-                field = apply_form.confirm if name == "confirm" else apply_form.token
-                field.errors = [*field.errors, message]
-            upload_form = VerificationForm(formdata=None, kind=match.kind, school_year=match.school_year,
-                                           scope=match.scope)
-            return self._page(upload_form, match, apply_form)
-        flash(_l("The list was applied: %(g)d gained the category, %(l)d lost it, %(c)d identifications were "
-                 "created. It can be undone below.", g=run.gained, l=run.lost, c=run.created), "success")
-        return redirect(url_for("VerificationView.upload"))
+        if done:
+            return done
+        if "token" in error.errors:
+            flash(str(error.errors["token"]), "warning")
+            return redirect(url_for("VerificationView.upload"))
+        # the count to type, or the identifications changed meanwhile: the list compared again, to confirm again
+        reopened, refused = run(lambda: reopen_preview(form.token.data, g.user))
+        if refused is not None:
+            raise refused
+        match, token = reopened
+        apply_form = ApplyForm(formdata=None, token=token)
+        for name, message in error.errors.items():
+            field = apply_form.confirm if name == "confirm" else apply_form.token
+            field.errors = [*field.errors, message]
+        upload_form = VerificationForm(formdata=None, kind=match.kind, school_year=match.school_year, scope=match.scope)
+        return self._page(upload_form, match, apply_form)
 
     @expose("/undo/<int:run_id>/", methods=["POST"])
     @has_access
     def undo(self, run_id):
         if not UndoForm().validate():
             abort(400)
-        run = db.session.get(VerificationRun, run_id) or abort(404)
-        try:
-            undo_run(run, user=g.user)
-        except RuleError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            flash(_l("The list was undone: every identification it changed has its values from before."), "success")
-        return redirect(url_for("VerificationView.upload"))
+        applied = db.session.get(VerificationRun, run_id) or abort(404)
+        return run_and_return(
+            lambda: undo_run(applied, user=g.user),
+            _l("The list was undone: every identification it changed has its values from before."),
+            url_for("VerificationView.upload"))

@@ -64,7 +64,7 @@ class PrintView(BaseView):
             abort(403)
         if show:
             record_identity_read(complaint, g.user, "pdf", db.session)
-            db.session.commit()
+            db.session.commit()  # not a step: the record of who read the complainant, kept before it is printed
         pdf = print_document("complaint", complaint, show_identity=show)
         return pdf_response(pdf, f"投诉处理单-{complaint.number}.pdf")
 

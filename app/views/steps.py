@@ -13,7 +13,10 @@ parse, call, show::
 
 ``run_step`` commits when the step succeeds and tells the user what was done; when the rules
 refuse, it rolls back (nothing of the refused step is kept) and hands the refusal to the
-screen, which shows it beside the form or as a message.
+screen, which shows it beside the form or as a message. A screen that answers with something
+else than a redirect (a file, the page again) calls ``run``, the same transaction without the
+message. No step commits by itself: whatever fails on the way (a refusal, the database, a bug)
+leaves nothing of the step stored.
 """
 from __future__ import annotations
 
@@ -39,16 +42,29 @@ def record_or_404(view, pk):
     return item
 
 
-def run_step(step, done, then):
-    """Run ``step()``; commit, flash ``done`` (a message, or a function of the step's result that
-    gives one) and redirect to ``then`` (a URL, or a function of the result). On a ``RuleError``
-    roll back and return ``(None, error)``; on success ``(redirect, None)``."""
+def run(step):
+    """Run ``step()`` as one transaction: committed, ``(result, None)``; refused by the rules
+    (``RuleError``), rolled back, ``(None, error)``. Any other failure is rolled back too and goes on
+    up (to the error pages)."""
     try:
         result = step()
         db.session.commit()
     except RuleError as exc:
         db.session.rollback()
         return None, exc
+    except Exception:
+        db.session.rollback()
+        raise
+    return result, None
+
+
+def run_step(step, done, then):
+    """Run ``step()``; commit, flash ``done`` (a message, or a function of the step's result that
+    gives one) and redirect to ``then`` (a URL, or a function of the result). On a ``RuleError``
+    roll back and return ``(None, error)``; on success ``(redirect, None)``."""
+    result, error = run(step)
+    if error is not None:
+        return None, error
     flash(done(result) if callable(done) else done, "success")
     return redirect(then(result) if callable(then) else then), None
 

@@ -10,16 +10,14 @@ from wtforms import TextAreaField
 
 from app.files import storage
 from app.extensions import db
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.models import Inspection, InspectionItem, InspectionScore, PhoneCall
 from app.security.roles import ROLE_LABELS, SUPERVISOR
-from app.rules import RuleError, db_errors
 from app.rules.supervision import (
     SheetError, check_inspection, check_rectification, draw_phone_sample, inspector_candidates, is_rectification_overdue,
     paid_by_semester, person_name, plain_score, record_scores, rectify, score_sheet, sheet_total, sheet_version,
 )
-from app.views.steps import record_or_404, run_and_return, run_step
+from app.views.steps import record_or_404, run, run_and_return, run_step
 from app.views.base import AidInterface, AidModelView
 from app.views.fields import StrictQuerySelectMultipleField
 from app.views.records import grouped
@@ -186,33 +184,23 @@ class InspectionView(AidModelView):
         if request.method == "POST":
             if not form.validate():
                 abort(400)
-            if request.form.get("sheet_version") != sheet_version(lines):
-                flash(_l("Someone else changed these scores after you opened this page: nothing was saved. "
-                         "The page now shows the current scores."), "danger")
-            else:
-                # a line the form did not send stays as stored, a note it did not send too
-                typed = {line.item.id: (request.form[f"score-{line.item.id}"],
-                                        request.form.get(f"note-{line.item.id}", line.note))
-                         for line in lines if f"score-{line.item.id}" in request.form}
-                try:
-                    lines = record_scores(db.session, inspection, typed)
-                    db.session.commit()
-                    given, full, _ = sheet_total(lines)
-                    flash(_l("The scores were saved: %(given)s of %(full)s points.", given=plain_score(given), full=full),
-                          "success")
-                    return redirect(url_for("InspectionView.show", pk=inspection.id))
-                except SheetError as exc:
-                    db.session.rollback()
-                    lines = exc.lines
-                    flash(_l("Nothing was saved: correct the scores marked below."), "danger")
-                except RuleError as exc:
-                    db.session.rollback()
-                    lines = score_sheet(db.session, inspection)
-                    flash(str(exc), "danger")
-                except SQLAlchemyError as exc:  # refused by the database itself (a score saved at the same moment)
-                    db.session.rollback()
-                    lines = score_sheet(db.session, inspection)
-                    flash(str(db_errors.readable(exc, InspectionScore)), "danger")
+            # a line the form did not send stays as stored, a note it did not send too
+            typed = {line.item.id: (request.form[f"score-{line.item.id}"],
+                                    request.form.get(f"note-{line.item.id}", line.note))
+                     for line in lines if f"score-{line.item.id}" in request.form}
+            saved, error = run(lambda: record_scores(db.session, inspection, typed,
+                                                     version=request.form.get("sheet_version") or ""))
+            if error is None:
+                given, full, _ = sheet_total(saved)
+                flash(_l("The scores were saved: %(given)s of %(full)s points.", given=plain_score(given), full=full),
+                      "success")
+                return redirect(url_for("InspectionView.show", pk=inspection.id))
+            if isinstance(error, SheetError):
+                lines = error.lines
+                flash(_l("Nothing was saved: correct the scores marked below."), "danger")
+            else:  # scores changed since the page was opened, or refused by the rules or the database
+                lines = score_sheet(db.session, inspection)
+                flash(str(error), "danger")
         given, full, scored = sheet_total(lines)
         return self.render_template("aid/score_sheet.html", inspection=inspection, lines=lines,
                                     version=sheet_version(score_sheet(db.session, inspection)),
