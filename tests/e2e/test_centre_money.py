@@ -139,8 +139,8 @@ def _download(page, locator, folder):
 
 
 def _details(page):
-    """The batch's 详情 tab (the page reopens on the tab last chosen)."""
-    page.locator("a[href='#Home']").click()
+    """The batch's fields, above its tabs (the page reopens on the tab last chosen, below them)."""
+    page.locator(".aid-record-fields").first.wait_for()
 
 
 def _open_batch(page, number):

@@ -233,7 +233,7 @@ def _open_batch_paying(centre, school):
     menu(centre, "资助管理", "发放批次")
     for n in range(centre.locator("table.aid-list tbody tr a[href*='/paymentbatchview/show/']").count()):
         click(centre, centre.locator("table.aid-list tbody tr a[href*='/paymentbatchview/show/']").nth(n))
-        centre.locator("a[href='#Home']").click()
+        centre.locator(".aid-record-fields").first.wait_for()  # the batch\'s fields, above its tabs
         if _pending_lines_of(centre, school).count():
             return True
         menu(centre, "资助管理", "发放批次")
@@ -253,7 +253,7 @@ def test_6_a_failed_payment_of_the_officers_school_is_recorded_by_the_centre(use
         if centre.locator("table tbody tr", has_text=SCHOOL).count():
             click(centre, centre.locator("button", has_text="生成发放批次"))
             assert re.search(r"已生成批次FF[\d-]+", text(centre)), text(centre)[:1500]
-            centre.locator("a[href='#Home']").click()
+            centre.locator(".aid-record-fields").first.wait_for()  # the batch\'s fields, above its tabs
             break
     else:
         # every approved award of the school is already in one of the demo's open batches: that one is answered
@@ -261,7 +261,7 @@ def test_6_a_failed_payment_of_the_officers_school_is_recorded_by_the_centre(use
     with centre.expect_download():
         centre.locator("button", has_text="下载银行代发清单").click()
     centre.reload()
-    centre.locator("a[href='#Home']").click()
+    centre.locator(".aid-record-fields").first.wait_for()  # the batch\'s fields, above its tabs
     # the bank's answer by hand: the officer's school's payment failed, a wrong card number
     line = _pending_lines_of(centre, SCHOOL).first
     STATE["pupil"] = line.locator("td").nth(2).inner_text().strip()
