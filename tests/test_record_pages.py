@@ -11,6 +11,7 @@ from app.models import Award, Complaint
 from app.views.base import AidModelView
 from app.views import records
 from tests.conftest import WORLD
+from tests.factories import make_award, make_pupil
 
 pytestmark = pytest.mark.usefixtures("rollback")
 
@@ -31,13 +32,22 @@ def _head(html):
     return words, dict(buttons)
 
 
+def _proposed_award():
+    """A pupil of school A with an award proposed for the current semester (the test's own)."""
+    with WORLD.app.app_context():
+        pupil = make_pupil(WORLD.school_a, name="页眉测试学生")
+        return make_award(pupil, WORLD.program_senior, WORLD.semester, "1000").id
+
+
 def test_the_header_names_the_award_its_state_and_offers_only_what_the_state_allows(as_role):
     officer, center, supervisor = as_role("t_officer_a"), as_role("t_center"), as_role("t_supervisor")
-    page = f"/awardview/show/{WORLD.award_a}"
-    words, buttons = _head(officer.get(page).get_data(as_text=True))
-    assert re.search(r"<h2>甲校学生", _raw_head(officer.get(page).get_data(as_text=True))) and "拟资助" in words, words
-    assert buttons.get("编辑") == f"/awardview/edit/{WORLD.award_a}", buttons
-    assert buttons.get("删除") == f"/awardview/delete/{WORLD.award_a}" and "撤销该资助" not in buttons
+    award = _proposed_award()
+    page = f"/awardview/show/{award}"
+    html = officer.get(page).get_data(as_text=True)
+    words, buttons = _head(html)
+    assert re.search(r"<h2>页眉测试学生 · ", _raw_head(html)) and "拟资助" in words, words
+    assert buttons.get("编辑") == f"/awardview/edit/{award}", buttons
+    assert buttons.get("删除") == f"/awardview/delete/{award}" and "撤销该资助" not in buttons
     assert buttons.get("返回列表", "").startswith("/awardview/list/")
     # who may only read it is offered no change
     response = supervisor.get(page)
@@ -46,14 +56,14 @@ def test_the_header_names_the_award_its_state_and_offers_only_what_the_state_all
         assert not {"编辑", "删除", "撤销该资助"} & set(read_only), read_only
 
     # approved by the centre: the school can no longer change it; the centre may void it, not delete it
-    center.post("/awardview/action_post", data={"action": "approve", "rowid": [str(WORLD.award_a)]})
+    center.post("/awardview/action_post", data={"action": "approve", "rowid": [str(award)]})
     with WORLD.app.app_context():
-        assert db.session.get(Award, WORLD.award_a).status == "approved"
+        assert db.session.get(Award, award).status == "approved"
     words, buttons = _head(officer.get(page).get_data(as_text=True))
     assert "已审核" in words or "已批准" in words or "审核通过" in words, words
     assert not {"编辑", "删除"} & set(buttons), buttons
     _, buttons = _head(center.get(page).get_data(as_text=True))
-    assert buttons.get("撤销该资助") == f"/awardview/void/{WORLD.award_a}" and "删除" not in buttons, buttons
+    assert buttons.get("撤销该资助") == f"/awardview/void/{award}" and "删除" not in buttons, buttons
 
 
 def test_another_schools_record_has_no_page_and_no_header(as_role):

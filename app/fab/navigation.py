@@ -20,8 +20,6 @@ from flask_babel import gettext, lazy_gettext as _l
 # Pages of the user's own account: not under 系统管理 › 用户 (whose view serves them) for anyone.
 ACCOUNT_PAGES = {"userinfo": _l("Profile"), "userinfoedit": _l("Profile")}
 ACCOUNT_VIEWS = {"ResetMyPasswordView": _l("Reset my password"), "UserInfoEditView": _l("Edit User")}
-# Records named by their number in the breadcrumbs.
-NUMBERED = {"AuditEntry"}
 # The route's name shown after the record (the record page itself shows the record alone).
 ACTION_CRUMBS = {"add": _l("Add"), "edit": _l("Edit")}
 
@@ -125,6 +123,8 @@ def navigation():
             view = getattr(current_app, "appbuilder_views", {}).get(view_name)
             record = _record(view) if view is not None else None
             if record is not None:
+                from app.views.records import record_label
+
                 crumbs.append({"label": record_label(record), "url": _show_url(view, request.view_args["pk"])})
             if method in ACTION_CRUMBS:
                 crumbs.append({"label": ACTION_CRUMBS[method]})
@@ -134,16 +134,6 @@ def navigation():
               "open": names.get(current_name)}
     g._aid_navigation = result
     return result
-
-
-def record_label(record):
-    """A record as people name it (its ``str()``); an entry of the audit trail, whose ``str()`` names
-    its table for the trail's own use, and a record without a name of its own by their number."""
-    if getattr(record, "username", None):  # an account (Flask-AppBuilder's User names itself only in repr)
-        return record.username
-    if type(record).__name__ in NUMBERED or type(record).__str__ is object.__str__:
-        return f"#{record.id}"
-    return str(record)
 
 
 def _label(item):

@@ -15,13 +15,14 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from app.fab.navigation import record_label
 from app.views import lists, tags
 
 BASIC = _l("Basic information")
 BOOKKEEPING = _l("Record keeping")
 # The record's own bookkeeping, shown last under 记录信息 when the view names no headings.
 BOOKKEEPING_COLUMNS = ("created_at", "updated_at", "created_by", "changed_by", "created_on", "changed_on")
+# Records named by their number (in the breadcrumbs and the record page's header).
+NUMBERED = {"AuditEntry"}
 # Values that take the row's whole width: long texts, and anything longer than this many characters.
 WIDE_AT = 40
 
@@ -64,6 +65,16 @@ def wide_columns(view):
     wide = {c for c in view.show_columns if c in table and type(table[c].type).__name__ in ("Text", "UnicodeText")}
     view._aid_wide = wide
     return wide
+
+
+def record_label(record):
+    """A record as people name it (its ``str()``); an entry of the audit trail, whose ``str()`` names
+    its table for the trail's own use, and a record without a name of its own by their number."""
+    if getattr(record, "username", None):  # an account (Flask-AppBuilder's User names itself only in repr)
+        return record.username
+    if type(record).__name__ in NUMBERED or type(record).__str__ is object.__str__:
+        return f"#{record.id}"
+    return str(record)
 
 
 def _status_column(view):
