@@ -23,8 +23,6 @@ BOOKKEEPING = _l("Record keeping")
 BOOKKEEPING_COLUMNS = ("created_at", "updated_at", "created_by", "changed_by", "created_on", "changed_on")
 # Records named by their number (in the breadcrumbs and the record page's header).
 NUMBERED = {"AuditEntry"}
-# Values that take the row's whole width: long texts, and anything longer than this many characters.
-WIDE_AT = 40
 
 
 def grouped(show_columns, *groups):
