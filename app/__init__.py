@@ -67,6 +67,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     from app.operations import health
 
     health.install(app)  # GET /healthz: database, Redis, print worker (app/operations/health.py)
+    from app.operations import static_files
+
+    static_files.install(app)  # static files cached for a year under addresses that carry their content's digest
     from app.security import personal
 
     app.add_template_filter(personal.template_filter, "pd")

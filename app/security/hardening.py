@@ -335,7 +335,8 @@ def install(app):
     install_login_rate_limit(app, rate_limited)
 
     def session_expiry():
-        if "_user_id" not in session or request.endpoint in (None, "static", "appbuilder.static"):
+        # a static file first, before the session is read (a read session adds Vary: Cookie to the answer)
+        if request.endpoint in (None, "static", "appbuilder.static") or "_user_id" not in session:
             return None
         now = int(time.time())
         idle = int(app.config.get("SESSION_IDLE_MINUTES", 30) or 0) * 60

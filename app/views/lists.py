@@ -211,6 +211,13 @@ def frozen_record(view, item):
 
 # --- the list with no rows ----------------------------------------------------------------------------
 
+def may(view, permission, route):
+    """Whether the user may use a view's route: the view serves it and the user holds its permission."""
+    routes = view.include_route_methods
+    return (routes is None or route in routes) and view.appbuilder.sm.has_access(permission,
+                                                                                 view.class_permission_name)
+
+
 def empty_state(view, filtered):
     """What an empty list says, and the next step it offers (the add form, when the user may add)."""
     if filtered:
@@ -219,8 +226,7 @@ def empty_state(view, filtered):
     title = getattr(view, "empty_title", None)
     what = str(getattr(view, "list_title", "") or "")
     add_url = None
-    if "add" in (view.include_route_methods or {"add"}) and view.appbuilder.sm.has_access("can_add",
-                                                                                          view.class_permission_name):
+    if may(view, "can_add", "add"):
         try:
             add_url = url_for(f"{view.endpoint}.add")
         except Exception:  # a view without an add form

@@ -96,26 +96,20 @@ def _allowed(view, item, pk):
     return None
 
 
-def _may(view, permission, route):
-    routes = view.include_route_methods
-    return (routes is None or route in routes) and view.appbuilder.sm.has_access(permission,
-                                                                                 view.class_permission_name)
-
-
 def record_head(view, item):
     """The header of a record page: name, state tag and the allowed actions' addresses."""
     pk = view.datamodel.get_pk_value(item)
     column = _status_column(view)
     allowed = _allowed(view, item, pk)
     edit = delete = void = None
-    if _may(view, "can_edit", "edit") and (allowed is None or "edit" in allowed):
+    if lists.may(view, "can_edit", "edit") and (allowed is None or "edit" in allowed):
         if not lists.frozen_record(view, item):
             edit = url_for(f"{view.endpoint}.edit", pk=pk)
-    if _may(view, "can_delete", "delete") and (allowed is None or "delete" in allowed):
+    if lists.may(view, "can_delete", "delete") and (allowed is None or "delete" in allowed):
         delete = url_for(f"{view.endpoint}.delete", pk=pk)
     if allowed is not None and "void" in allowed:
         void = url_for(f"{view.endpoint}.void", pk=pk)
-    list_url = url_for(f"{view.endpoint}.list") if _may(view, "can_list", "list") else None
+    list_url = url_for(f"{view.endpoint}.list") if lists.may(view, "can_list", "list") else None
     return {
         "title": record_label(item),
         "tag": tags.status_tag(item, column=column) if column else "",
