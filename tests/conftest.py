@@ -42,10 +42,26 @@ def _engine_options():
     return opts
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "once: the test never uses the suite's database (it builds a SQLite "
+                            "database of its own, or needs none): on PostgreSQL it would repeat the SQLite run "
+                            "exactly, so CI's PostgreSQL run leaves it out (-m 'not once')")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """With several pytest processes (make test: --dist loadgroup), a file's tests run in one process (its
-    module fixtures are built once), and the browser tests all in one (one server and one browser for them)."""
+    """The browser tests are ``once`` (they serve a SQLite demo county of their own); a test marked ``once``
+    that takes the suite's app (so its database) is a mistake, refused here. With several pytest processes
+    (make test: --dist loadgroup), a file's tests run in one process (its module fixtures are built once), and
+    the browser tests all in one (one server and one browser for them)."""
+    wrong = []
+    for item in items:
+        if item.nodeid.startswith("tests/e2e/"):
+            item.add_marker(pytest.mark.once)
+        if item.get_closest_marker("once") and "app" in getattr(item, "fixturenames", ()):
+            wrong.append(item.nodeid)
+    if wrong:
+        raise pytest.UsageError("marked once but using the suite's database (the app fixture): " + ", ".join(wrong))
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:

@@ -1,6 +1,8 @@
 """The demo county: enough, varied and valid data; idempotent."""
 import tempfile
 
+import pytest
+
 from sqlalchemy import func, select
 
 from app.rules import idcard
@@ -211,7 +213,8 @@ def _county(students, key, today):
     return out
 
 
-def test_the_same_seed_on_the_same_day_loads_the_same_county(app):
+@pytest.mark.once  # demo counties in SQLite databases of their own
+def test_the_same_seed_on_the_same_day_loads_the_same_county():
     """The demo county is one county: the browser tests and the README name what is in it. The seeder follows its
     random draws through reads of the database, which come back in the order of whatever index the database walks
     (the ID numbers' keyed hashes, different under another key) unless the seeder states the order."""

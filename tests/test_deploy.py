@@ -23,6 +23,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
+# an install into a folder with a SQLite database of its own: the same whatever the suite runs on
+pytestmark = pytest.mark.once
 VENV = ROOT / ".venv"
 UNITS = ["aid-web.service", "aid-worker@.service", "aid-backup.service", "aid-backup.timer"]
 

@@ -447,6 +447,7 @@ def test_create_app_refuses_to_start_in_production_with_a_default_key(app):
     assert started.config["AID_ENV"] == "production"
 
 
+@pytest.mark.once  # a process on a SQLite database of its own
 def test_the_served_app_will_not_start_in_production_without_keys(tmp_path):
     """`python run.py` / `gunicorn run:app` with AID_ENV=production and no keys: no key file is
     generated, the process stops and names the variables."""

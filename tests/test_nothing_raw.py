@@ -305,6 +305,7 @@ def log_in(app, username):
     return client
 
 
+@pytest.mark.once  # the crawl's own SQLite demo county
 @pytest.mark.parametrize("username", DEMO_USERS)
 def test_every_page_a_role_reaches_is_for_a_person(county, username):
     visited, problems, menu, kinds = crawl(log_in(county, username), set(DEMO_USERS))
@@ -314,6 +315,7 @@ def test_every_page_a_role_reaches_is_for_a_person(county, username):
     assert not problems, "\n".join(f"{url}: {found}" for url, found in problems.items())
 
 
+@pytest.mark.once  # the crawl's own SQLite demo county
 def test_every_field_the_trail_records_has_a_label(county):
     """The trail shows each change as 字段：旧值 → 新值: every column of every table it records is
     named as its screen names it (or by the trail's own label), never by the column's name."""
@@ -408,6 +410,7 @@ def test_the_checks_catch_each_kind_of_raw_value(kind):
     assert raw_in_page(CLEAN.replace("</body>", RAW[kind] + "</body>"), logins), kind
 
 
+@pytest.mark.once  # the crawl's own SQLite demo county
 def test_the_crawl_reaches_a_planted_raw_value(county):
     """A raw value stored in the first school of the list (below the screens, not in the trail) is
     found by the crawl from the menu, on the school's page."""

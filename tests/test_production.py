@@ -18,6 +18,9 @@ from sqlalchemy import func, select, text, update
 from config import TestConfig
 
 ROOT = Path(__file__).resolve().parent.parent
+# production apps on SQLite databases of their own (and processes started without keys): the same whatever
+# the suite runs on
+pytestmark = pytest.mark.once
 DEMO = "Demo@2021"
 REAL = "Real#Pass2024x"
 

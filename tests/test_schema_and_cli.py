@@ -1,4 +1,5 @@
 """The migrations build exactly the models' schema; the command-line tools behave."""
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -116,6 +117,7 @@ def test_a_second_app_in_the_same_process_keeps_its_routes(app):
         assert db.session.get(Student, WORLD.student_a) is not None
 
 
+@pytest.mark.once  # migrations on a SQLite database of its own
 def test_the_county_clock_migration_moves_stamped_times_and_leaves_typed_ones(tmp_path):
     """Times the system stamped in UTC move to the county's wall clock (+8 h in Asia/Shanghai);
     a typed deadline stays as typed; downgrade moves them back."""
@@ -143,6 +145,7 @@ def test_the_county_clock_migration_moves_stamped_times_and_leaves_typed_ones(tm
             "2026-08-31 16:30:00")
 
 
+@pytest.mark.once  # migrations on a SQLite database of its own
 def test_the_waiver_and_grade_migration_rewrites_what_was_kept_the_old_way(tmp_path):
     """3d5f7a9c1e2b: a 免学费 award keeps no card (财科教〔2019〕19号: credited to the school); 中职国家助学金's
     2019 rows keep covering 一、二年级 and the spring-2025 standard (2024 notice on 国家奖助学金) covers every year;

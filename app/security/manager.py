@@ -201,8 +201,12 @@ def _school_without_loans() -> bool:
         from app.extensions import db
         from app.models import School
 
-        school = db.session.get(School, scope)
-        without = school is not None and not stage_has_loans(school.stage)
+        loaded = getattr(g.get("user"), "__dict__", {})  # the user as _load_user read it, with its school's stage
+        stage = loaded.get("aid_school_stage") if loaded.get("aid_school_id") == scope else None
+        if stage is None:  # a user loaded otherwise (a JWT's)
+            school = db.session.get(School, scope)
+            stage = school.stage if school is not None else None
+        without = stage is not None and not stage_has_loans(stage)
     g._aid_school_without_loans = without
     return without
 
@@ -327,7 +331,7 @@ class AidSecurityManager(SecurityManager):
         semester = (select(Semester.school_year.concat("|").concat(Semester.term))
                     .where(Semester.is_current.is_(True)).limit(1).scalar_subquery())
         result = self.session.execute(
-            select(user_model, InfoOfficer.school_id, epochs.epoch, School.name, semester)
+            select(user_model, InfoOfficer.school_id, epochs.epoch, School.name, School.stage, semester)
             .outerjoin(InfoOfficer, InfoOfficer.user_id == user_model.id)
             .outerjoin(School, School.id == InfoOfficer.school_id)
             .outerjoin(epochs, epochs.user_id == user_model.id)
@@ -337,11 +341,12 @@ class AidSecurityManager(SecurityManager):
         ).unique().first()
         if result is None:
             return None
-        user, school_id, epoch, school_name, semester = result
+        user, school_id, epoch, school_name, school_stage, semester = result
         if not user.is_active:
             return None
         user.aid_school_id = school_id
         user.aid_school_name = school_name
+        user.aid_school_stage = school_stage  # whether its officer has loan menus (_school_without_loans)
         year, _, term = (semester or "").partition("|")
         user.aid_semester = str(Semester(school_year=year, term=term)) if semester else None
         user.aid_session_epoch = epoch
