@@ -29,6 +29,9 @@ def create_app(config_object="config.Config", **overrides) -> Flask:
     from app.fab import speedups
 
     speedups.install()
+    from app.fab import fixes
+
+    fixes.install()  # FAB behaviours corrected in place (an unknown filter position in a list's address)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
 

@@ -67,6 +67,7 @@ def test_a_changed_file_gets_a_new_address(app, tmp_path, monkeypatch):
     sheet = tmp_path / "css" / "county.css"
     sheet.write_text("body { color: #333; }")
     monkeypatch.setattr(app, "static_folder", str(tmp_path))
+    monkeypatch.setattr(app, "debug", True)  # a file edited while the app runs: development (a release restarts)
     with app.test_request_context():
         first = url_for("static", filename="css/county.css")
         assert url_for("static", filename="css/county.css") == first

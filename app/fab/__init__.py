@@ -8,6 +8,8 @@ copies is an internal that a new Flask-AppBuilder may change under it:
 * ``app/fab/speedups.py``: work FAB repeats on every request done once (the API's jsonschema
   meta-validation, ``Filters._get_filters``, Flask-Babel's catalogue lookup, ``MenuItem.get_url``,
   the YAML of the API's docstrings);
+* ``app/fab/fixes.py``: ``Filters.add_filter_index`` ignores a filter position its column does not have (a
+  server error on any list before);
 * ``app/fab/templating.py``: FAB's permission filters re-registered as context filters, so that
   Jinja never folds one user's answer into a template;
 * ``app/views/base/``: ``AidInterface`` in ``interface.py`` (the count without display joins,
@@ -28,6 +30,9 @@ copies is an internal that a new Flask-AppBuilder may change under it:
   filtered by ``menu_access`` as FAB's ``navbar_menu.html`` does);
 * ``app/static/js/ab.js``: FAB's ``ab.js`` served in its place, tooltips only on links with a title
   (FAB gives one to every link, a tenth of a second of script per list page);
+* ``app/views/search.py`` (``SearchRelayView.panel``) and ``app/templates/aid/search_panel.html``: 高级搜索 drawn
+  when opened, by FAB's ``SearchWidget`` (``_get_search_widget``, ``search_form``, ``_filters`` read as its
+  ``_list`` reads them) with its template's form and, for its inline script, its data as JSON for ``AdminFilters``;
 * ``app/static/js/behaviours.js``: FAB's ``ab_keep_tab.js`` reopens the tab last shown on any page;
   the remembered tab is kept for the page that showed it only.
 
@@ -61,6 +66,7 @@ PATCHED = (
     ("flask_appbuilder.menu", "MenuItem.get_url"),  # kept per entry and script root
     ("flask_appbuilder.api", "rison"),  # validates with the module's ``jsonschema``, which speedups replaces
     ("flask_appbuilder.api", "BaseApi.operation_helper"),  # parses with the module's ``yaml`` and ``yaml_utils``
+    ("flask_appbuilder.models.filters", "Filters.add_filter_index"),  # app/fab/fixes.py: an unknown position ignored
 )
 
 # Templates of FAB's that the app replaces (path under FAB's templates folder), and its static files
@@ -75,8 +81,11 @@ TEMPLATES = ("appbuilder/general/alert.html", "appbuilder/general/confirm.html",
              # app/fab/navigation.py reads the menu registry FAB's navbar_menu.html reads
              "appbuilder/baselayout.html", "appbuilder/navbar_menu.html",
              # app/templates/layout.html's tail_js: FAB's tail scripts with ab.js replaced by app/static/js/ab.js
-             "appbuilder/init.html")
-STATIC = ("appbuilder/js/ab_keep_tab.js", "appbuilder/js/ab.js")
+             "appbuilder/init.html",
+             # app/templates/aid/search_panel.html: its form, drawn when 高级搜索 is opened, its script's data as JSON
+             "appbuilder/general/widgets/search.html")
+# ab_filters.js: app/static/js/lists.js starts its AdminFilters on the panel drawn when opened
+STATIC = ("appbuilder/js/ab_keep_tab.js", "appbuilder/js/ab.js", "appbuilder/js/ab_filters.js")
 
 
 def fingerprint(obj) -> str:

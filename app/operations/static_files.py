@@ -12,8 +12,8 @@ browser never keeps an old stylesheet or script after an upgrade. Any other addr
 answers it (``no-cache``, revalidated).
 
 The digest is of the content, not of the file's time: several web machines holding the same release
-give the same addresses. It is worked out once per file and process, again when the file's time or
-size changes (an edit in development). Static files hold no personal data; pages, API answers and
+give the same addresses. It is worked out once per file and process (a release restarts the
+processes); in debug mode again whenever the file's time or size changes (an edit in development). Static files hold no personal data; pages, API answers and
 downloads are never cached (app/security/hardening.py). deploy/nginx/aid.conf serves the same files
 with the same rule.
 """
@@ -54,6 +54,9 @@ def install(app):
 
     def version(endpoint, filename):
         """The digest of a static file's content, or None for a file that is not there."""
+        known = digests.get((endpoint, filename))
+        if known is not None and not app.debug:  # a release's files change only with a restart
+            return known[2]
         folder = _folder(app, endpoint)
         path = safe_join(folder, filename) if folder and filename else None
         try:

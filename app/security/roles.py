@@ -179,7 +179,8 @@ SELF_SERVICE = [
     ("AidUserDBModelView", ("can_userinfo", "resetmypassword", "userinfoedit")),
     ("ResetMyPasswordView", ("can_this_form_get", "can_this_form_post")),
     ("UserInfoEditView", ("can_this_form_get", "can_this_form_post")),
-    ("SearchRelayView", ("can_relay",)),  # a list's search, posted (no ID number in an address)
+    # a list's search, posted (no ID number in an address), and its 高级搜索 drawn when opened
+    ("SearchRelayView", ("can_relay", "can_panel")),
     ("OpenApi", ("can_get",)),
     ("SwaggerView", ("can_show",)),
 ]

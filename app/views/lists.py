@@ -284,11 +284,25 @@ def list_widget(view, widgets):
     return widgets
 
 
+def search_panel_url(view):
+    """The address of the list's 高级搜索, drawn when opened (app/views/search.py ``SearchRelayView.panel``), with
+    the filters in force that the list recognises (as its chips: a searchable column, a filter it has) and
+    nothing else of the page's address."""
+    all_filters = view._filters.get_search_filters()
+    kept = {}
+    for key, column, index, value in _flt_args():
+        if value != "" and index < len(all_filters.get(column) or []):
+            kept.setdefault(key, []).append(value)
+    return url_for("SearchRelayView.panel", view=type(view).__name__, **kept)
+
+
 def list_page(view, widgets):
     """The list page's search bar, filter chips and empty state (called once per list page)."""
     args = widgets["list"].template_args
     search = widgets.get("search")
     widgets["search_bar"] = search_bar(view, search.template_args.get("form") if search is not None else None)
+    if view.search_columns:
+        widgets["search_panel_url"] = search_panel_url(view)
     chips = filter_chips(view)
     if chips:
         widgets["active_filters"] = {"filters": chips, "clear_url": _url(

@@ -8,7 +8,7 @@ under tokens before anything is shown (``redirect_numbers``), so no link on it r
 """
 from urllib.parse import urlencode
 
-from flask import abort, redirect, request
+from flask import abort, current_app, redirect, request
 from flask_appbuilder import BaseView, expose, has_access
 
 from app.security import personal
@@ -23,7 +23,7 @@ def _local(path):
 class SearchRelayView(BaseView):
     route_base = "/search"
     default_view = "relay"
-    base_permissions = ["can_relay"]
+    base_permissions = ["can_relay", "can_panel"]
 
     @expose("/", methods=["POST"])
     @has_access
@@ -34,6 +34,26 @@ class SearchRelayView(BaseView):
         pairs = [(k, v) for k, v in request.form.items(multi=True) if k not in SKIPPED]
         query = urlencode(personal.tokenised(pairs))
         return redirect(f"{target}?{query}" if query else target, code=303)
+
+    @expose("/panel")
+    @has_access
+    def panel(self):
+        """高级搜索 of the list ``view`` (its screen's name), drawn when a person opens it rather than on
+        every list page: its filters' fields are the costliest part of a list to draw. Answered only for a
+        list the user may open; the fields' choices come through the school scope like the list's, and
+        the filters in force are read from the list's own arguments, which the request carries."""
+        from flask_appbuilder.urltools import get_filter_args
+
+        from app.views.base import AidModelView
+        from app.views.lists import may
+
+        view = current_app.appbuilder_views.get(request.args.get("view", ""))
+        if not isinstance(view, AidModelView) or not view.search_columns or not may(view, "can_list", "list"):
+            abort(404)
+        get_filter_args(view._filters)
+        widget = view._get_search_widget(form=view.search_form.refresh())["search"]
+        widget.template = "aid/search_panel.html"
+        return widget()
 
 
 def redirect_numbers():

@@ -104,16 +104,22 @@ def search(page, column, value):
             page.locator("form.aid-search-bar button.aid-search-submit").click()
         page.wait_for_load_state()
         return
-    form = page.locator("#filter_form")
-    if not form.is_visible():
-        page.locator("a.accordion-toggle", has_text="高级搜索").first.click()
-    form.wait_for(state="visible")
+    advanced_search(page)
     page.locator("#filter_form .dropdown-toggle").first.click()
     page.locator(f"#filter_form a.filter[name='{column}']").click()
     page.locator(f"#filter_form input[name$='_{column}']").last.fill(value)
     with page.expect_navigation():
         page.locator("#filter_form button[type=submit], #filter_form input[type=submit]").first.click()
     page.wait_for_load_state()
+
+
+def advanced_search(page):
+    """Open a list's 高级搜索 (drawn when opened: app/static/js/lists.js) and wait until it stands open and its
+    filters are ready, as a person waits for the panel before choosing 添加筛选条件."""
+    ready = page.locator(".aid-advanced-search .panel-collapse.in:not(.collapsing) .aid-search-panel[data-ready]")
+    if not ready.count():
+        page.locator("a.accordion-toggle", has_text="高级搜索").first.click()
+    ready.wait_for(state="visible")
 
 
 def open_row(page, row_text, show_path):

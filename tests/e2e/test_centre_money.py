@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from app.rules import cards
 from tests.e2e.conftest import shot, text
-from tests.e2e.clicks import click, home, needs
+from tests.e2e.clicks import advanced_search, click, home, needs
 from tests.e2e.clicks import menu as _menu
 
 STATE: dict = {}
@@ -44,7 +44,7 @@ def _find_row(page, status, *controls):
 def _find_pupil(page, name):
     """资助名单 searched by the pupil's name (搜索 › 学生), as a person does."""
     _menu(page, "资助管理", "资助名单")
-    page.locator("a.accordion-toggle", has_text="搜索").first.click()
+    advanced_search(page)
     page.locator("#filter_form .dropdown-toggle").first.click()
     page.locator("#filter_form a.filter[name='student']").click()
     page.locator("#filter_form input[name$='_student']").first.fill(name)

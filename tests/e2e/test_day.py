@@ -18,7 +18,7 @@ from pathlib import Path
 
 from app.rules import idcard
 from app.rules import cards
-from tests.e2e.clicks import add, batch_action, home, menu, needs, open_row, search, user_menu
+from tests.e2e.clicks import add, advanced_search, batch_action, home, menu, needs, open_row, search, user_menu
 from tests.e2e.conftest import PHONE, pick_pupil, shot, text
 
 
@@ -505,7 +505,7 @@ def test_7_a_school_asks_for_a_pupil_registered_elsewhere_the_centre_moves_it_an
     assert "学籍及其资助记录已转入申请学校" in text(centre) and "已转入" in text(centre), text(centre)[:1500]
     # the high school finds its new pupil by ID number: the number never enters the address
     menu(officer, "基础数据", "学生")
-    officer.locator("a.accordion-toggle", has_text="搜索").first.click()  # the search panel opens
+    advanced_search(officer)  # the search panel opens
     officer.locator("#filter_form .dropdown-toggle").first.click()
     officer.locator("#filter_form a.filter[name='id_number']").click()
     officer.locator("#filter_form input[name$='_id_number']").first.fill(MOVER_ID)

@@ -19,7 +19,7 @@ from datetime import date, datetime
 import pytest
 from PIL import Image
 
-from tests.e2e.clicks import add, click, home, menu, menu_entries, menu_entry, needs, open_row, search
+from tests.e2e.clicks import add, advanced_search, click, home, menu, menu_entries, menu_entry, needs, open_row, search
 from tests.e2e.conftest import pick_pupil, shot, text
 from tests.e2e.test_day import _pdf_text, _submit, _type_date
 
@@ -306,7 +306,7 @@ def test_5_the_officer_records_a_star_of_aid_education(users):
 
 def _filter_select(page, column, label):
     """The list's 搜索 panel with a filter whose value is chosen from a list (提取情况, 学校)."""
-    page.locator("a.accordion-toggle", has_text="搜索").first.click()
+    advanced_search(page)
     page.locator("#filter_form .dropdown-toggle").first.click()
     page.locator(f"#filter_form a.filter[name='{column}']").click()
     page.locator(f"#filter_form select[name$='_{column}']").last.select_option(label=label)

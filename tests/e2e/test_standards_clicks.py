@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from app.rules import idcard
 from app.rules.identification import school_year_of
 from tests.e2e.conftest import shot, text
-from tests.e2e.clicks import add as _add_button, home, menu as _menu
+from tests.e2e.clicks import add as _add_button, advanced_search, home, menu as _menu
 from tests.e2e.test_day import _download, _submit
 
 YEAR = school_year_of(date.today())  # the demo county's current school year
@@ -107,7 +107,7 @@ def test_2_the_centre_adds_next_years_loan_rate(users):
 def _pupil_page(page, name, school):
     """基础数据 › 学生, searched by name, then the pupil's page."""
     _menu(page, "基础数据", "学生")
-    page.locator("a.accordion-toggle", has_text="搜索").first.click()
+    advanced_search(page)
     page.locator("#filter_form .dropdown-toggle").first.click()
     page.locator("#filter_form a.filter[name='name']").click()
     page.locator("#filter_form input[name^='_flt_'][name$='_name']").first.fill(name)

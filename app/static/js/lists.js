@@ -1,6 +1,7 @@
 /* Lists (app/templates/appbuilder/general/widgets/base_list.html): the batch buttons are enabled once
    rows are selected and say how many; their confirmation names the action and the count; a row's 删除
-   names the record (on a record page, its header's 删除 too); the search bar sends only the fields filled in. No inline handlers (CSP). */
+   names the record (on a record page, its header's 删除 too); the search bar sends only the fields filled in; 高级搜索
+   is fetched when opened. No inline handlers (CSP). */
 (function () {
   "use strict";
   if (window.aidListsReady) { return; }
@@ -62,6 +63,27 @@
     });
     refresh();
   }
+
+  /* 高级搜索 is drawn when it is first opened (app/views/search.py SearchRelayView.panel): the form of
+     Flask-AppBuilder's search widget and its data, on which its AdminFilters (ab_filters.js) is started. */
+  function loadSearchPanel() {
+    var box = this.querySelector("[data-search-panel]");
+    if (!box || box.dataset.loaded) { return; }
+    box.dataset.loaded = "1";
+    fetch(box.dataset.searchPanel, {credentials: "same-origin", headers: {"X-Requested-With": "XMLHttpRequest"}})
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        box.innerHTML = html;
+        var data = JSON.parse(box.querySelector("script.aid-filter-data").textContent);
+        new AdminFilters("#filter_form", data.labels, data.fields, data.filters, data.active);
+        box.dataset.ready = "1";
+      })
+      .catch(function () {
+        delete box.dataset.loaded;  /* opened again, it asks again */
+        box.innerHTML = '<p class="text-danger">' + escapeHtml(box.dataset.failed) + "</p>";
+      });
+  }
+  if (window.jQuery) { window.jQuery(document).on("show.bs.collapse", ".aid-advanced-search .panel-collapse", loadSearchPanel); }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ready); } else { ready(); }
 })();
