@@ -78,3 +78,19 @@ def test_the_panel_only_for_a_list_the_user_may_open(app):
     # logged out: the login page, nothing of the panel
     anonymous = app.test_client().get("/search/panel?view=AwardView")
     assert anonymous.status_code in (302, 401, 403) and "aid-filter-data" not in anonymous.get_data(as_text=True)
+
+
+def test_a_yes_no_filter_reads_yes_and_no_on_either_database(app):
+    """``?_flt_0_waiver=1`` was a server error on PostgreSQL (a text compared with a boolean): yes and no are
+    read as such (app/fab/fixes.py), whatever way they are written; any other text matches nothing."""
+    center = login(app, "t_center")
+    pages = {}
+    for value in ("y", "1", "true", "n", "0", "false", "maybe"):
+        response = center.get(f"/aidprogramview/list/?_flt_0_waiver={value}")
+        assert response.status_code == 200, value
+        body = response.get_data(as_text=True)
+        pages[value] = re.findall(r'href="/aidprogramview/show/(\d+)"', body)
+    assert pages["y"] == pages["1"] == pages["true"]
+    assert pages["n"] == pages["0"] == pages["false"]
+    # the suite's programmes waive nothing: "no" lists them, "yes" (applied, not ignored) none of them
+    assert pages["n"] and set(pages["y"]).isdisjoint(pages["n"]) and pages["maybe"] == []

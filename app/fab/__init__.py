@@ -9,7 +9,8 @@ copies is an internal that a new Flask-AppBuilder may change under it:
   meta-validation, ``Filters._get_filters``, Flask-Babel's catalogue lookup, ``MenuItem.get_url``,
   the YAML of the API's docstrings);
 * ``app/fab/fixes.py``: ``Filters.add_filter_index`` ignores a filter position its column does not have (a
-  server error on any list before);
+  server error on any list before); ``set_value_to_type`` reads a yes/no filter's value as a boolean
+  (PostgreSQL refused the text);
 * ``app/fab/templating.py``: FAB's permission filters re-registered as context filters, so that
   Jinja never folds one user's answer into a template;
 * ``app/views/base/``: ``AidInterface`` in ``interface.py`` (the count without display joins,
@@ -67,6 +68,7 @@ PATCHED = (
     ("flask_appbuilder.api", "rison"),  # validates with the module's ``jsonschema``, which speedups replaces
     ("flask_appbuilder.api", "BaseApi.operation_helper"),  # parses with the module's ``yaml`` and ``yaml_utils``
     ("flask_appbuilder.models.filters", "Filters.add_filter_index"),  # app/fab/fixes.py: an unknown position ignored
+    ("flask_appbuilder.models.sqla.filters", "set_value_to_type"),  # app/fab/fixes.py: yes/no values as booleans
 )
 
 # Templates of FAB's that the app replaces (path under FAB's templates folder), and its static files
