@@ -21,8 +21,6 @@ def _checked_filter_index(original):
         if filters is not None and 0 <= filter_instance_index < len(filters):
             self._add_filter(filters[filter_instance_index], value)
 
-    add_filter_index.aid_fixed = True
-    add_filter_index.__wrapped__ = original  # the FAB function fenced in app/fab (tests/test_fab_overrides.py)
     return add_filter_index
 
 
@@ -33,17 +31,14 @@ def _boolean_values(original):
             return True if text in YES else False if text in NO else None
         return original(datamodel, column_name, value)
 
-    set_value_to_type.aid_fixed = True
-    set_value_to_type.__wrapped__ = original
     return set_value_to_type
 
 
 def install():
     from flask_appbuilder.models.filters import Filters
+
+    from app.fab.patching import patch
     from flask_appbuilder.models.sqla import filters as sqla_filters
 
-    if not getattr(sqla_filters.set_value_to_type, "aid_fixed", False):
-        sqla_filters.set_value_to_type = _boolean_values(sqla_filters.set_value_to_type)
-
-    if not getattr(Filters.add_filter_index, "aid_fixed", False):
-        Filters.add_filter_index = _checked_filter_index(Filters.add_filter_index)
+    patch(sqla_filters, "set_value_to_type", _boolean_values)
+    patch(Filters, "add_filter_index", _checked_filter_index)

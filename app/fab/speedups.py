@@ -55,8 +55,6 @@ def _cached_get_filters(original):
         # fresh dict and lists: callers may add to them
         return {col: list(filters) for col, filters in entry[1].items()}
 
-    _get_filters.aid_cached = True
-    _get_filters.__wrapped__ = original  # the FAB function fenced in app/fab (tests/test_fab_overrides.py)
     return _get_filters
 
 
@@ -75,8 +73,6 @@ def _cached_translations(original):
             found = cache[key] = original(self)
         return found
 
-    get_translations.aid_cached = True
-    get_translations.__wrapped__ = original
     return get_translations
 
 
@@ -92,8 +88,6 @@ def _cached_menu_url(original):
             urls[root] = original(self)
         return urls[root]
 
-    get_url.aid_cached = True
-    get_url.__wrapped__ = original
     return get_url
 
 
@@ -108,24 +102,20 @@ def _parsed_once(parse):
             parsed[text] = parse(text)
         return copy.deepcopy(parsed[text])
 
-    cached.aid_cached = True
     return cached
 
 
 def install():
     import flask_appbuilder.api as fab_api
     from flask_appbuilder.menu import MenuItem
-
-    if not getattr(MenuItem.get_url, "aid_cached", False):
-        MenuItem.get_url = _cached_menu_url(MenuItem.get_url)
     from flask_appbuilder.models.filters import Filters
     from flask_babel import Domain
 
-    if not getattr(Domain.get_translations, "aid_cached", False):
-        Domain.get_translations = _cached_translations(Domain.get_translations)
+    from app.fab.patching import patch
 
-    if not getattr(Filters._get_filters, "aid_cached", False):
-        Filters._get_filters = _cached_get_filters(Filters._get_filters)
+    patch(MenuItem, "get_url", _cached_menu_url)
+    patch(Domain, "get_translations", _cached_translations)
+    patch(Filters, "_get_filters", _cached_get_filters)
 
     if not isinstance(fab_api.yaml, types.SimpleNamespace):
         # BaseApi.operation_helper reads each method's docstring with these two

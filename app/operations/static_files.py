@@ -13,9 +13,9 @@ answers it (``no-cache``, revalidated).
 
 The digest is of the content, not of the file's time: several web machines holding the same release
 give the same addresses. It is worked out once per file and process (a release restarts the
-processes); in debug mode again whenever the file's time or size changes (an edit in development). Static files hold no personal data; pages, API answers and
-downloads are never cached (app/security/hardening.py). deploy/nginx/aid.conf serves the same files
-with the same rule.
+processes); in debug mode again whenever the file's time or size changes (an edit in development).
+Static files hold no personal data; pages, API answers and downloads are never cached
+(app/security/hardening.py). deploy/nginx/aid.conf serves the same files with the same rule.
 """
 from __future__ import annotations
 
@@ -65,7 +65,6 @@ def install(app):
             stat = None
         if stat is None:
             return None
-        known = digests.get((endpoint, filename))
         if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
             return known[2]
         with open(path, "rb") as handle:
@@ -90,5 +89,3 @@ def install(app):
                 response.cache_control.max_age = ONE_YEAR
                 response.cache_control.immutable = True
         return response
-
-    app.extensions["aid_static_version"] = version

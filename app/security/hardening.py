@@ -336,7 +336,7 @@ def install(app):
 
     def session_expiry():
         # a static file first, before the session is read (a read session adds Vary: Cookie to the answer)
-        if request.endpoint in (None, "static", "appbuilder.static") or "_user_id" not in session:
+        if request.endpoint is None or _is_static(request.endpoint) or "_user_id" not in session:
             return None
         now = int(time.time())
         idle = int(app.config.get("SESSION_IDLE_MINUTES", 30) or 0) * 60
