@@ -172,9 +172,12 @@ def shot(page, name, full_page=False):
     viewport (or the whole page), reduced to a 256-colour palette."""
     from PIL import Image
 
-    page.wait_for_load_state("networkidle")
     if not TAKE_SHOTS:
         return
+    # Loaded, its fonts drawn: not "networkidle", which Playwright's documentation advises against and
+    # which once waited out its 45 s on the busy CI machine over a page long since drawn.
+    page.wait_for_load_state("load")
+    page.evaluate("() => document.fonts.ready.then(() => true)")
     SHOTS.mkdir(parents=True, exist_ok=True)
     data = page.screenshot(full_page=full_page, animations="disabled", caret="hide")
     image = Image.open(io.BytesIO(data)).convert("RGB")
