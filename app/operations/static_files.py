@@ -27,7 +27,10 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import safe_join
 
 ONE_YEAR = 365 * 24 * 3600
-ENDPOINTS = ("static", "appbuilder.static")
+def is_static(endpoint):
+    """Whether an endpoint serves static files: the app's own (``static``) or a blueprint's
+    (``appbuilder.static``): the one test of it for the digests, the cache and the session hooks."""
+    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))
 
 
 def _folder(app, endpoint):
@@ -43,7 +46,7 @@ class SessionsNotOnStaticFiles(SecureCookieSessionInterface):
     make a browser ask again each time the session cookie changes, that is on every page."""
 
     def save_session(self, app, session, response):
-        if request.endpoint in ENDPOINTS:
+        if is_static(request.endpoint):
             return
         super().save_session(app, session, response)
 
@@ -74,14 +77,14 @@ def install(app):
 
     @app.url_defaults
     def versioned(endpoint, values):
-        if endpoint in ENDPOINTS and "v" not in values and values.get("filename"):
+        if is_static(endpoint) and "v" not in values and values.get("filename"):
             digest = version(endpoint, values["filename"])
             if digest:
                 values["v"] = digest
 
     @app.after_request
     def cached(response):
-        if request.endpoint in ENDPOINTS and response.status_code == 200:
+        if is_static(request.endpoint) and response.status_code == 200:
             wanted = request.args.get("v")
             if wanted and wanted == version(request.endpoint, (request.view_args or {}).get("filename")):
                 response.cache_control.no_cache = None

@@ -36,6 +36,7 @@ from sqlalchemy import Column, DateTime, Integer, String, and_, delete, or_
 
 from app import clock
 from app.extensions import db
+from app.operations.static_files import is_static
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -278,10 +279,6 @@ def _error_page(app, code, message):
     )
 
 
-def _is_static(endpoint):
-    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))
-
-
 def _wants_json():
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
@@ -336,7 +333,7 @@ def install(app):
 
     def session_expiry():
         # a static file first, before the session is read (a read session adds Vary: Cookie to the answer)
-        if request.endpoint is None or _is_static(request.endpoint) or "_user_id" not in session:
+        if request.endpoint is None or is_static(request.endpoint) or "_user_id" not in session:
             return None
         now = int(time.time())
         idle = int(app.config.get("SESSION_IDLE_MINUTES", 30) or 0) * 60
@@ -392,7 +389,7 @@ def install(app):
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
-        if not _is_static(request.endpoint):
+        if not is_static(request.endpoint):
             # Pages, API answers and downloads (exports, PDFs, attachments) carry personal
             # data: no browser, proxy or shared-computer cache keeps a copy. Only the app's
             # own static files (CSS, scripts, fonts) may be cached.
