@@ -1,4 +1,5 @@
 """监督检查: who records inspections, rectification back and forth, overdue, unannounced visits."""
+import re
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -188,6 +189,14 @@ def test_a_planned_phone_follow_up_is_saved_without_a_result(app, as_role):
     with app.app_context():
         inspection = db.session.get(Inspection, pk)
         assert inspection.kind == "phone" and inspection.status == "planned" and inspection.result is None
+        assert inspection.total_score is None  # no score recorded: not a score of 0
+    # its page and the list say 得分 —, not 0 (a planned visit has not been scored)
+    supervisor = as_role("t_supervisor")
+    shown = visible_text(supervisor.get(f"/inspectionview/show/{pk}"))
+    assert re.search(r"得分\s*—", shown), shown[:800]
+    html = supervisor.get("/inspectionview/list/?psize_InspectionView=100").get_data(as_text=True)
+    row = re.search(rf'(?s)<tr>(?:(?!</tr>).)*?/inspectionview/show/{pk}\b.*?</tr>', html).group(0)
+    assert re.search(r'<td class="aid-col-total_score[^"]*">—</td>', row), row
 
 
 def test_the_call_form_says_whom_to_call_and_what_was_paid(app, as_role):

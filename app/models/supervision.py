@@ -75,7 +75,9 @@ class Inspection(Timestamps, SchoolOwned, db.Model):
 
     @property
     def total_score(self):
-        return sum(s.score or 0 for s in self.scores)
+        """The sum of the scores recorded; None while none is (a planned visit has no score, not 0)."""
+        recorded = [s.score for s in self.scores if s.score is not None]
+        return sum(recorded) if recorded else None
 
     # 逾期 once the rectification's deadline passed (app/rules/supervision.py): app/views/supervision.py
     overdue_label = Computed()

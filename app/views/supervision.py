@@ -122,7 +122,8 @@ class InspectionView(AidModelView):
     show_template = "aid/inspection_show.html"
     rule_check = staticmethod(check_inspection)
     formatters_columns = {"inspectors": lambda users: "、".join(
-        (f"{u.first_name or ''}{u.last_name or ''}".strip() or u.username) for u in users or [])}
+        (f"{u.first_name or ''}{u.last_name or ''}".strip() or u.username) for u in users or []),
+        "total_score": lambda score: "—" if score is None else score}
     description_columns = {
         "kind": _l("An unannounced visit stays unseen by the school until it is recorded as done."),
         "inspectors": _l("Supervisors and the aid centre's staff. Left empty, the supervisor recording it."),
