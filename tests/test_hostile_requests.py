@@ -1,9 +1,14 @@
 """No 500 anywhere, and no SQL in any answer, whatever the address carries.
 
 Every GET route of the app (discovered from ``app.url_map``, so a route added later is in the
-sweep) is asked, as every role, with hostile values: ids beyond int64, negative and non-numeric
-ids, negative years and school years, unknown sort columns, huge page numbers and page sizes,
-in the HTML screens and in the REST API alike.  Run on SQLite and on PostgreSQL.
+sweep) is asked, as every role, with hostile values: negative and non-numeric ids, unknown sort
+columns, huge page numbers and page sizes, filter positions a column does not have, in the HTML
+screens and in the REST API alike.  Run on SQLite and on PostgreSQL.
+
+Values no database column can hold (beyond int64) and years no page can be about are refused by
+one check that runs before any view and any role (``values_in_range`` in app/errors.py): every route
+is asked with them once, logged out, and must refuse them there; each role is asked once, to see its
+refusal page drawn.  Asking them again per role would repeat the same refusal (40% of the requests).
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from tests.sweep import build_url, permission_of, role_may, routes, view_for_end
 from tests.test_post_routes import USERS, _print_job_b, _value  # noqa: F401  (school B's print job, a fixture)
 
 HUGE = "99999999999999999999"  # beyond int64
-PATH_VALUES = [HUGE, "-1", "abc"]
+PATH_VALUES = ["-1", "abc"]  # and HUGE, refused before any view (test_values_out_of_range_...)
 FIXED = {"version": "v1", "locale": "zh"}  # arguments that name no record
 SQL_TEXT = re.compile(r"\bSELECT\b|\bINSERT INTO\b|\bUPDATE \w+ SET\b|sqlite3\.|psycopg|sqlalchemy|Traceback")
 # what any match of SQL_TEXT contains: a page without one of these is not searched (the regex costs ~2 ms a page)
@@ -36,7 +41,8 @@ def _list_args(view_names):
 def _queries(app, rule):
     """Hostile query strings, one class of value at a time (a refused one would hide the others), for
     what the route reads: list arguments on lists and record pages, page arguments on the product's
-    own pages, the API's ``q`` on its reads.  Every route is also asked once with real values."""
+    own pages, the API's ``q`` on its reads.  Every route is also asked once with real values.
+    Those the range check refuses before any view are in ``_out_of_range_queries``."""
     yield {}
     view = view_for_endpoint(app, rule.endpoint)
     method = rule.endpoint.split(".", 1)[1]
@@ -49,22 +55,34 @@ def _queries(app, rule):
         searched = getattr(view, "search_columns", None) or []
         if searched:  # a filter position its column does not have (FAB's IndexError, app/fab/fixes.py)
             yield {f"_flt_9_{searched[0]}": "1", f"_flt_0_{searched[-1]}": "1"}
+    if own or method == "show":
+        yield {"school": "abc", "semester": "-1", "month": "13", "on": "2026-02-31", "reveal": "1", "identity": "1"}
+    if api and method in ("get_list", "get", "info"):
+        yield {"q": "(order_column:id,order_direction:asc,page:99999999999,page_size:99999999999)"}
+        yield {"q": "(order_column:id,order_direction:asc,page:-1,page_size:-5,filters:!((col:id,opr:eq,value:-1)))"}
+        yield {"q": "(filters:!((col:nonexistent,opr:eq,value:1)),columns:!(nonexistent))"}
+        yield {"q": "not rison at all ((("}
+
+
+def _out_of_range_queries(app, rule):
+    """The query strings of ``_queries``' classes that carry a value past int64 or a year out of range."""
+    view = view_for_endpoint(app, rule.endpoint)
+    method = rule.endpoint.split(".", 1)[1]
+    api = rule.rule.startswith("/api/")
+    own = getattr(getattr(view, method, None), "__module__", "").startswith("app.")
+    if not api and (method in ("list", "show") or own):
         yield {"_flt_0_id": HUGE, "_flt_1_id": "-1"}
     if own or method == "show":
         yield {"year": "-5"}
         yield {"school_year": "-1--2", "from_year": "-1--2"}
         yield {"semester": HUGE, "program": HUGE, "school": HUGE, "task": HUGE, "student": HUGE}
         yield {"year": HUGE, "page": HUGE, "psize": HUGE}
-        yield {"school": "abc", "semester": "-1", "month": "13", "on": "2026-02-31", "reveal": "1", "identity": "1"}
     if api and method in ("get_list", "get", "info"):
         yield {"q": f"(order_column:nonexistent,order_direction:sideways,page:{HUGE},page_size:{HUGE})"}
-        yield {"q": "(order_column:id,order_direction:asc,page:99999999999,page_size:99999999999)"}
         yield {"q": f"(page:{HUGE},page_size:10)"}
         yield {"q": f"(page:0,page_size:{HUGE})"}
         yield {"q": "(order_column:id,order_direction:asc,page:-1,page_size:-5,filters:!((col:id,opr:eq,value:"
                     f"{HUGE})))"}
-        yield {"q": "(filters:!((col:nonexistent,opr:eq,value:1)),columns:!(nonexistent))"}
-        yield {"q": "not rison at all ((("}
 
 
 def _ask(client, where, url, **kwargs):
@@ -124,6 +142,40 @@ def test_hostile_values_never_make_a_server_error(app, role):
         for query in _queries(app, rule):
             problems.append(_ask(client, f"{role} GET {url} {query}", url, query_string=query, headers=extra))
             asked += 1
+    # the range check's refusal, drawn for this role (every route's refusal: the test below)
+    response = client.get("/", query_string={"year": HUGE})
+    assert response.status_code == 400 and "year" in response.get_data(as_text=True), response.status_code
+    problems.append(_problem(response, f"{role} GET / year={HUGE}"))
+    problems = [p for p in problems if p]
+    assert not problems, f"{len(problems)} answers out of {asked}:\n" + "\n".join(problems[:40])
+    assert asked > 300
+
+
+def test_values_out_of_range_are_refused_before_any_view(app):
+    """Every GET route, logged out, with each value no database column can hold or year out of range: the
+    range check refuses it before the route's view and its login or role check run (404 for a path's
+    id, 400 naming the argument for a query's; 405 where the check before it refuses any GET of a delete
+    or record action), so no role reaches a view with it."""
+    client = app.test_client()
+    asked, problems = 0, []
+    for rule in sorted(routes(app), key=lambda r: r.rule):
+        if "GET" not in rule.methods:
+            continue
+        url = build_url(app, rule, _value)
+        if rule.arguments:
+            hostile = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: FIXED.get(m.group(1), HUGE), rule.rule)
+            if hostile != url:
+                response = client.get(hostile)
+                asked += 1
+                if response.status_code not in (404, 405):
+                    problems.append(f"GET {hostile} → {response.status_code}, not refused")
+                problems.append(_problem(response, f"GET {hostile}"))
+        for query in _out_of_range_queries(app, rule):
+            response = client.get(url, query_string=query)
+            asked += 1
+            if response.status_code not in (400, 405):
+                problems.append(f"GET {url} {query} → {response.status_code}, not refused")
+            problems.append(_problem(response, f"GET {url} {query}"))
     problems = [p for p in problems if p]
     assert not problems, f"{len(problems)} answers out of {asked}:\n" + "\n".join(problems[:40])
     assert asked > 300
