@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from flask import request, url_for
+from markupsafe import Markup
 from flask_babel import gettext, lazy_gettext as _l
 
 from app.views import tags
@@ -241,7 +242,25 @@ def empty_state(view, filtered):
             "hint": str(getattr(view, "empty_hint", "") or ""), "action": action}
 
 
-NOWRAP_SUFFIXES = ("_on", "_at", "_date", "deadline", "number", "_year", "status", "amount", "phone", "semester")
+NOWRAP_SUFFIXES = ("_on", "_at", "_date", "deadline", "number", "_year", "status", "amount", "phone")
+# Cells in two halves, each kept on one line, the cell free to break between them: a semester after
+# 学年 ("2026-2027学年" / "第一学期": on one line it took the width of a school's or programme's name at
+# 1,366 px), a pupil before the masked ID number in brackets (on a phone the number broke anywhere).
+# {the column's last part: (the text that starts the second half, whether it stays with the first)}
+HALVES = {"semester": ("学年", True), "student": ("（", False)}
+
+
+def halves_cell(value, mark, mark_first):
+    """A list cell's text in two halves that each stay on one line (what a view's own formatter made
+    into HTML is left as it is)."""
+    if isinstance(value, Markup):
+        return value
+    text = "" if value is None else str(value)
+    first, found, second = text.partition(mark)
+    if not found or not first or not second:
+        return text
+    first, second = (first + found, second) if mark_first else (first, found + second)
+    return Markup('<span class="aid-nowrap">%s</span><span class="aid-nowrap">%s</span>') % (first, second)
 
 
 def column_classes(view):
@@ -272,12 +291,28 @@ def column_classes(view):
     return out
 
 
+def halves_formatters(view, formatters):
+    """{column: formatter} of the list's columns shown in two halves (HALVES): the view's formatter,
+    then the halves."""
+    out = {}
+    for column in view.list_columns:
+        split = HALVES.get(column.rsplit(".", 1)[-1])
+        if split is not None:
+            own = formatters.get(column)
+            out[column] = lambda v, own=own, split=split: halves_cell(own(v) if own else v, *split)
+    return out
+
+
 def list_widget(view, widgets):
     """Any list of the view (its own page, or a related list on a record page): column classes, rows
     past their deadline, rows frozen by their state."""
     args = widgets["list"].template_args
     rows = args["value_columns"] = list(args.get("value_columns") or [])
     args["column_classes"] = column_classes(view)
+    formatters = args.get("formatters_columns") or {}
+    halves = halves_formatters(view, formatters)
+    if halves:  # the list's cells only: the export and the record page keep the plain text
+        args["formatters_columns"] = {**formatters, **halves}
     args["frozen_rows"] = frozen_rows(view, args.get("pks") or [], rows)
     tags.overdue_rows(view.datamodel.obj, rows)
     tags.linked_rows(view.datamodel.obj, rows)
