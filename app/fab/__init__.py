@@ -18,7 +18,9 @@ copies is an internal that a new Flask-AppBuilder may change under it:
   (``_show``/``_edit`` write the look at personal data, ``_get_list_widget``,
   ``_init_forms``/``_init_properties``: the rule-checked and version-checked forms) and
   ``AidModelApi`` in ``api.py`` (the ``*_headless`` methods: scope, rules, the look at personal
-  data, 422 in Chinese; ``_handle_*_args``: refused sort and filter columns);
+  data, 422 in Chinese; ``_handle_*_args``: refused sort and filter columns); both keep ``_filters``
+  per request (``request_filters.py``: FAB fills one filters object per view from each request, which
+  threaded workers would share between two requests of one list);
 * ``app/security/manager.py``: login with lock-out and rate limit, sessions ended on logout and on a
   password change, JWT bound to the session epoch, the roles' menus;
 * ``app/templates/appbuilder/general/``: FAB's alert and confirm dialogs in the product's look;

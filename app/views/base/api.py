@@ -15,10 +15,11 @@ from app.extensions import db
 from app.rules import RuleError
 from app.security.scope import ScopeViolation
 from app.views.base.access import _hashed_filters, _only_readable_search
+from app.views.base.request_filters import FiltersPerRequest
 from app.views.base.versions import stale_message, version_of
 
 
-class AidModelApi(ModelRestApi):
+class AidModelApi(FiltersPerRequest, ModelRestApi):
     """Base of the REST resources: JWT only (no session cookie), readable errors."""
 
     allow_browser_login = False

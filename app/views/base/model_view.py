@@ -33,6 +33,7 @@ from app.security.scope import current_school_scope
 from app.views.base.access import REVEALED, _hashed_filters, _only_readable_search
 from app.views.base.columns import _column_setup
 from app.views.base.forms import _dash_for_blank
+from app.views.base.request_filters import FiltersPerRequest
 from app.views.base.versions import stale_message, version_of
 from app.views.filters import ShowsFilters
 
@@ -60,7 +61,7 @@ class AidListWidget(ListWidget):
     template = "aid/widgets/list.html"
 
 
-class AidModelView(ShowsFilters, ModelView):
+class AidModelView(FiltersPerRequest, ShowsFilters, ModelView):
     """Base of the CRUD screens."""
 
     # shown after the reason itself (see AidInterface._readable), instead of "database error"
