@@ -44,10 +44,10 @@ def test_the_award_list_has_its_search_bar_toolbar_tags_and_operations_last(app)
     # the semester may break after 学年 and the pupil before the ID number, nowhere else: two halves
     # each on one line, the cell free between them
     semester = dict(cells)["aid-col-semester"]
-    assert re.fullmatch(r'<span class="aid-nowrap">\d{4}-\d{4}学年</span><span class="aid-nowrap">第[一二]学期</span>',
+    assert re.fullmatch(r'<span class="aid-half">\d{4}-\d{4}学年</span><span class="aid-half">第[一二]学期</span>',
                         semester), semester
     pupil = dict(cells)["aid-col-student"]
-    assert re.fullmatch(r'<span class="aid-nowrap">[^<（]+</span><span class="aid-nowrap">（\d{6}\*{8}\d{3}[\dX]）</span>',
+    assert re.fullmatch(r'<span class="aid-half">[^<（]+</span><span class="aid-half">（\d{6}\*{8}\d{3}[\dX]）</span>',
                         pupil), pupil
     assert "共 2 条" in visible_text(center.get("/awardview/list/")) or "共" in html
 

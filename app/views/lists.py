@@ -243,9 +243,10 @@ def empty_state(view, filtered):
 
 
 NOWRAP_SUFFIXES = ("_on", "_at", "_date", "deadline", "number", "_year", "status", "amount", "phone")
-# Cells in two halves, each kept on one line, the cell free to break between them: a semester after
-# 学年 ("2026-2027学年" / "第一学期": on one line it took the width of a school's or programme's name at
-# 1,366 px), a pupil before the masked ID number in brackets (on a phone the number broke anywhere).
+# Cells in two halves, each kept on one line from a tablet's width up (app/static/css/lists.css), the
+# cell free to break between them: a semester after 学年 ("2026-2027学年" / "第一学期": on one line it
+# took the width of a school's or programme's name at 1,366 px), a pupil before the masked ID number in
+# brackets. On a phone the halves may break too, so that the 状态 column stays on the screen.
 # {the column's last part: (the text that starts the second half, whether it stays with the first)}
 HALVES = {"semester": ("学年", True), "student": ("（", False)}
 
@@ -260,7 +261,7 @@ def halves_cell(value, mark, mark_first):
     if not found or not first or not second:
         return text
     first, second = (first + found, second) if mark_first else (first, found + second)
-    return Markup('<span class="aid-nowrap">%s</span><span class="aid-nowrap">%s</span>') % (first, second)
+    return Markup('<span class="aid-half">%s</span><span class="aid-half">%s</span>') % (first, second)
 
 
 def column_classes(view):
