@@ -183,24 +183,23 @@ def _measure(args, url, engine_options, holder):
             return response
         return call
 
-    # dashboard.overview() alone: one request context carrying the logged-in AidCenter user's session
-    # cookie, so that the app's user loader accepts the login (it refuses a request without one) and
-    # loads the user with its roles and school; the session closed after each call.
+    # dashboard.overview() alone: a request context of its own per call, carrying the logged-in AidCenter
+    # user's session cookie, so that the app's user loader accepts the login (it refuses a request without
+    # one) and loads the user with its roles and school. Never left pushed: the test client's requests
+    # would then share its app context and its ``g`` (and the officer's page ran with the centre's scope).
     cookie_name = app.config["SESSION_COOKIE_NAME"]
     cookie = clients["center"].get_cookie(cookie_name)
-    overview_ctx = app.test_request_context("/", headers={"Cookie": f"{cookie_name}={cookie.value}"})
-    overview_ctx.push()
-    center_user = current_user._get_current_object()
-    if not center_user.is_authenticated:
-        raise SystemExit("the centre's login was not accepted in the overview's request context")
-    g.user = center_user
-    db.session.remove()
 
     def call_overview():
-        try:
-            return overview_figures(dashboard.overview())
-        finally:
-            db.session.remove()
+        with app.test_request_context("/", headers={"Cookie": f"{cookie_name}={cookie.value}"}):
+            user = current_user._get_current_object()
+            if not user.is_authenticated:
+                raise SystemExit("the centre's login was not accepted in the overview's request context")
+            g.user = user
+            try:
+                return overview_figures(dashboard.overview())
+            finally:
+                db.session.remove()
 
     def call_evaluate():
         with app.app_context():
@@ -245,7 +244,6 @@ def _measure(args, url, engine_options, holder):
         log(f"{key:<16} median {entry['median_ms']:8.1f} ms (min {entry['min_ms']:.1f})  queries {entry['queries']}"
             f"  sql {entry['sql_ms']:.1f} ms")
     out["cases"] = cases
-    overview_ctx.pop()
     import resource
 
     out["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

@@ -659,12 +659,14 @@ def process_cpu_seconds(root_pid):
 
 
 class LockSampler(threading.Thread):
-    """Twice a second: the app's database sessions running a statement, and those waiting on a lock."""
+    """Twice a second: the app's database sessions running a statement, and those waiting on a lock, with
+    the statements that wait (their first 160 characters) and what they wait for, counted over the run."""
 
     def __init__(self, db_url):
         super().__init__(daemon=True)
         self.db_url = db_url
         self.samples = []  # (active, waiting on a lock)
+        self.waiting = Counter()  # (lock type, statement) -> samples in which a session waited on it
         self.halt = threading.Event()
 
     def run(self):
@@ -673,10 +675,12 @@ class LockSampler(threading.Thread):
         try:
             with psycopg.connect(_conninfo(self.db_url), autocommit=True) as conn:
                 while not self.halt.wait(0.5):
-                    row = conn.execute(
-                        "SELECT count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE wait_event_type = 'Lock') "
-                        "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()
-                    self.samples.append(row)
+                    rows = conn.execute(
+                        "SELECT state, wait_event_type, wait_event, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) "
+                        "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()
+                    locked = [(event, query) for state, kind, event, query in rows if kind == "Lock"]
+                    self.samples.append((sum(1 for state, *_ in rows if state == "active"), len(locked)))
+                    self.waiting.update(locked)
         except Exception:  # noqa: BLE001 - a diagnostic only
             pass
 
@@ -687,7 +691,9 @@ class LockSampler(threading.Thread):
         waiting = [w for _, w in self.samples]
         return dict(active_mean=sum(active) / len(active), active_max=max(active),
                     lock_wait_mean=sum(waiting) / len(waiting), lock_wait_max=max(waiting),
-                    share_with_lock_wait=sum(1 for w in waiting if w) / len(waiting))
+                    share_with_lock_wait=sum(1 for w in waiting if w) / len(waiting),
+                    waiting_on=[{"lock": lock, "statement": query, "samples": n}
+                                for (lock, query), n in self.waiting.most_common(5)])
 
 
 def stop_gunicorn(proc):
@@ -841,6 +847,8 @@ def report(args, meta, counts, officers, checks, elapsed):
         lines.append(f"Database sessions (sampled twice a second): {d['active_mean']:.1f} running a statement on average "
                      f"(max {d['active_max']}), {d['lock_wait_mean']:.2f} waiting on a lock (max {d['lock_wait_max']}; "
                      f"in {d['share_with_lock_wait']:.0%} of the samples)")
+        for w in d.get("waiting_on") or []:
+            lines.append(f"  waiting on a {w['lock']} lock in {w['samples']} samples: {w['statement']}")
     lines.append(f"County: {counts['schools']} schools, {counts['students']:,} pupils, {counts['awards']:,} awards before "
                  f"the run, {counts['open_tasks']} open report tasks")
     lines.append("")
