@@ -33,7 +33,8 @@ def _text_cells(data):
 def _assert_text(data, values):
     cells = _text_cells(data)
     for value in values:
-        value = value.replace("\r", "\n")  # XML reads a carriage return back as a line feed
+        if value not in cells:  # a raw carriage return is read back as a line feed (lxml writes it as &#13;)
+            value = value.replace("\r", "\n")
         assert value in cells, (value, list(cells)[:20])
         assert cells[value] == "s", f"{value!r} is stored as {cells[value]!r}, not as text"
 

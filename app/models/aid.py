@@ -176,6 +176,8 @@ class Award(Timestamps, SchoolOwned, db.Model):
         # semester's amounts by school and programme, paid awards per school and those without the day.
         Index("ix_award_semester_student", "semester_id", "student_id", "status"),
         Index("ix_award_semester_totals", "semester_id", "school_id", "program_id", "status", "amount"),
+        # ... and one school's aided pupils of the semester, in pupil order (a school's home page)
+        Index("ix_award_semester_school_student", "semester_id", "school_id", "student_id", "status"),
         Index("ix_award_status_school", "status", "school_id"),
         Index("ix_award_paid_undated", "status", "school_id",
               postgresql_where=db.text("paid_on IS NULL"), sqlite_where=db.text("paid_on IS NULL")),
