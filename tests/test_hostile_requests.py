@@ -38,16 +38,20 @@ def _list_args(view_names):
     return out
 
 
+def _route(app, rule):
+    """(view, method, whether it is the REST API, whether the method is the app's own) of a route."""
+    view = view_for_endpoint(app, rule.endpoint)
+    method = rule.endpoint.split(".", 1)[1]
+    return view, method, rule.rule.startswith("/api/"), getattr(getattr(view, method, None), "__module__", "").startswith("app.")
+
+
 def _queries(app, rule):
     """Hostile query strings, one class of value at a time (a refused one would hide the others), for
     what the route reads: list arguments on lists and record pages, page arguments on the product's
     own pages, the API's ``q`` on its reads.  Every route is also asked once with real values.
     Those the range check refuses before any view are in ``_out_of_range_queries``."""
     yield {}
-    view = view_for_endpoint(app, rule.endpoint)
-    method = rule.endpoint.split(".", 1)[1]
-    api = rule.rule.startswith("/api/")
-    own = getattr(getattr(view, method, None), "__module__", "").startswith("app.")
+    view, method, api, own = _route(app, rule)
     names = [type(view).__name__] + [type(v).__name__ for v in getattr(view, "_related_views", None) or []]
     if not api and (method in ("list", "show") or own):
         yield _list_args(names)
@@ -66,10 +70,7 @@ def _queries(app, rule):
 
 def _out_of_range_queries(app, rule):
     """The query strings of ``_queries``' classes that carry a value past int64 or a year out of range."""
-    view = view_for_endpoint(app, rule.endpoint)
-    method = rule.endpoint.split(".", 1)[1]
-    api = rule.rule.startswith("/api/")
-    own = getattr(getattr(view, method, None), "__module__", "").startswith("app.")
+    view, method, api, own = _route(app, rule)
     if not api and (method in ("list", "show") or own):
         yield {"_flt_0_id": HUGE, "_flt_1_id": "-1"}
     if own or method == "show":
