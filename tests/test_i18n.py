@@ -92,12 +92,15 @@ def _pages(app, client):
 
 
 def _account_words(app):
-    """The words of every account's username, names and e-mail address."""
+    """The words of every account's username, names and e-mail address, and of every school's code
+    (a code such as "CLI01" is the county's data, shown on the school list as it was registered)."""
     from app.extensions import db
+    from app.models import School
 
     user = app.appbuilder.sm.user_model
     with app.app_context():
         rows = db.session.execute(db.select(user.username, user.first_name, user.last_name, user.email)).all()
+        rows += db.session.execute(db.select(School.code)).all()
         db.session.remove()
     return {word for row in rows for value in row if value for word in ENGLISH_TEXT.findall(value)}
 
@@ -105,8 +108,9 @@ def _account_words(app):
 @pytest.mark.parametrize("user", ["t_admin", "t_center", "t_officer_a", "t_supervisor", "t_leader", "t_auditor"])
 def test_no_english_on_any_page(app, as_role, user):
     client = as_role(user)
-    # the test users' names and e-mail addresses are data, not UI text: every account's, whichever other
-    # test file made it before this one ran (an account's name shows in the officer's user choice)
+    # the test users' names and e-mail addresses and the schools' codes are data, not UI text: every
+    # one, whichever other test file made it before this one ran (an account's name shows in the
+    # officer's user choice, a school's code on the school list)
     usernames = {"aid", "invalid", "admin", "center", "officer", "supervisor", "leader", "nolink", "audit", "auditor"}
     usernames |= _account_words(app)
     problems = {}
