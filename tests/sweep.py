@@ -5,6 +5,8 @@ added tomorrow is in every sweep without anyone listing it.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 
 SKIP_ENDPOINTS = {"static", "appbuilder.static", "AuthDBView.logout"}
@@ -125,3 +127,20 @@ def business_state(app):
 
 def changed_tables(before, after):
     return sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
+
+
+SQL_TEXT = re.compile(r"\bSELECT\b|\bINSERT INTO\b|\bUPDATE \w+ SET\b|sqlite3\.|psycopg|sqlalchemy|Traceback")
+# what any match of SQL_TEXT contains: a page without one of these is not searched (the regex costs ~2 ms a page)
+SQL_WORDS = ("SELECT", "INSERT INTO", "UPDATE", "sqlite3.", "psycopg", "sqlalchemy", "Traceback")
+
+
+def server_error_or_sql(response, where):
+    """What is wrong with an answer: a server error, or SQL or a traceback in its text; None when nothing is."""
+    if response.status_code >= 500:
+        return f"{where} → {response.status_code}"
+    if response.mimetype in ("text/html", "application/json", "text/plain"):
+        body = response.get_data(as_text=True)
+        found = SQL_TEXT.search(body) if any(word in body for word in SQL_WORDS) else None
+        if found:
+            return f"{where} shows SQL text: …{body[max(0, found.start() - 100):found.end() + 100]}…"
+    return None
