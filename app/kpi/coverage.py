@@ -61,7 +61,7 @@ def coverage(semester, list_limit=500) -> Coverage:
     # semester (an outer join to the semester's aided pupils, each once), counted first and named after
     # (the school's name joined to the ~2 rows a school, not to each identification: at 300 schools the
     # sort by name of 100,000 rows spilled to disk). The year's identifications in force are read from
-    # the partial index ix_identification_in_force in pupil order, merged with the semester's aided pupils.
+    # the partial index ix_identification_in_force alone.
     aided_pupils = (select(Award.student_id).where(Award.semester_id == semester.id, Award.status != "void")
                     .distinct().subquery())
     counted = (

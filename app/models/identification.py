@@ -28,8 +28,9 @@ class Identification(Timestamps, SchoolOwned, db.Model):
         Index("ix_identification_school_id_identified_on", "school_id", "identified_on"),
         # Coverage (app/kpi/coverage.py): a school year's identifications by school and priority.
         Index("ix_identification_year_priority", "school_year", "is_priority", "school_id", "student_id"),
-        # The county's coverage: the year's identifications in force in pupil order, from the index alone.
-        Index("ix_identification_in_force", "school_year", "student_id", "school_id", "is_priority",
+        # Coverage (app/kpi/coverage.py): the year's identifications in force by school and priority, from the
+        # index alone.
+        Index("ix_identification_in_force", "school_year", "school_id", "is_priority", "student_id",
               postgresql_where=db.text("effective IS true"), sqlite_where=db.text("effective IS 1")),
         DIFFICULTY_LEVELS.check("level"),
         EVIDENCE_SOURCES.check("evidence_source"),

@@ -131,6 +131,8 @@ class StatusChange(Timestamps, SchoolOwned, db.Model):
     __table_args__ = (
         STATUS_CHANGES.check("kind"),
         Index("ix_student_status_change_student", "student_id", "changed_on"),
+        # 控辍保学 (app/rules/pupil_status.py): a school year's leavers, found from the changes of that kind
+        Index("ix_student_status_change_kind_on", "kind", "changed_on"),
     )
     __choices__ = {"kind": STATUS_CHANGES}
 

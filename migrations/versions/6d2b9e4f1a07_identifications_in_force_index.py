@@ -1,7 +1,8 @@
-"""The county's coverage from indexes alone: ``ix_identification_in_force`` on (school_year, student_id,
-school_id, is_priority) for the identifications in force, so the centre's home page (app/kpi/coverage.py)
-merges a school year's identifications with the semester's aided pupils in pupil order without reading
-the table (on PostgreSQL at 300 schools, 216 → 66 ms with the statement counting before naming).
+"""The county's coverage from an index alone: ``ix_identification_in_force`` on (school_year, school_id,
+is_priority, student_id) for the identifications in force, so the centre's home page (app/kpi/coverage.py)
+counts a school year's identifications per school and priority without reading the table (at 300 schools
+with the statement counting before naming: PostgreSQL 216 → 82 ms, SQLite 161 → 77 ms; in pupil order
+PostgreSQL merged them with the aided pupils in 66 ms, but SQLite then left the index unused, 140 ms).
 
 Revision ID: 6d2b9e4f1a07
 Revises: 5c8e1a3f7b92
@@ -19,7 +20,7 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index("ix_identification_in_force", "identification", ["school_year", "student_id", "school_id", "is_priority"],
+    op.create_index("ix_identification_in_force", "identification", ["school_year", "school_id", "is_priority", "student_id"],
                     postgresql_where=sa.text("effective IS true"), sqlite_where=sa.text("effective IS 1"))
 
 
