@@ -963,7 +963,7 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default: %(default)s)")
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"],
                         help="gunicorn worker class (default: %(default)s)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default: %(default)s)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker (default: %(default)s, as deploy/gunicorn.conf.py)")
     parser.add_argument("--schools", type=int, default=None, help="schools in the county (default: users, at least 60)")
     parser.add_argument("--tasks", type=int, default=None,
                         help="open report tasks due mid-run (default: enough for every officer to keep submitting)")

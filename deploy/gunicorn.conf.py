@@ -20,12 +20,17 @@ chdir = str(ROOT)
 # Behind nginx on the same machine (deploy/nginx/aid.conf proxies to it).
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
-# Threads in a few processes: a request mostly waits on PostgreSQL, and a thread costs less memory
-# than a process (each process holds its own copy of the app). Printing a batch is not done here:
-# it goes to the print worker (REDIS_URL) or to a background thread of the process.
+# Threads in a few processes: a thread costs less memory than a process (each process holds its own
+# copy of the app). Two threads a process, not more: a request spends most of its time in Python, and
+# the threads of one process share one interpreter lock; a thread that has taken the head of the audit
+# chain (every save and every look at personal data appends to it, app/security/audit.py) then waits
+# for the lock between its statements while the others hold it, and every writer waits behind it. The
+# load test (bench/loadtest.py, 150 officers, 2 cores): 4 × 8 threads 39 requests a second, p50 1.0 s,
+# sessions waiting on the chain's head in 70% of the samples; 6 × 2 threads 52 a second, p50 250 ms, 6%.
+# Printing a batch is not done here: it goes to the print worker (REDIS_URL) or to a background thread.
 worker_class = "gthread"
 workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 
 # A request may take this long before its worker is killed and restarted: an import of 10,000 pupils
 # takes about 5 s (README "Benchmarks"), one of 50,000 (SPREADSHEET_MAX_ROWS) five times that on a
