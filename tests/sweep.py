@@ -144,3 +144,13 @@ def server_error_or_sql(response, where):
         if found:
             return f"{where} shows SQL text: …{body[max(0, found.start() - 100):found.end() + 100]}…"
     return None
+
+
+def without_pdf_layout(monkeypatch):
+    """For a sweep that reads what every route answers but not what a PDF looks like (its status, headers,
+    links or the records it changes): a document is built up to its HTML (the values read, the records
+    queried, the template drawn) and not laid out by WeasyPrint, which took a fifth of such a sweep. The
+    layout of every document is checked by the crawl of test_nothing_raw.py and by test_print_layout.py."""
+    from app.reports import render
+
+    monkeypatch.setattr(render, "html_to_pdf", lambda html, font_dir: b"%PDF-1.7\n" + html[:64].encode())

@@ -14,9 +14,7 @@ A screen asked with its real values, and a screen a role is refused, are asked b
 ``test_post_routes.test_no_get_changes_a_record`` as every role with the same check (no 500, no SQL
 text, ``server_error_or_sql`` in tests/sweep.py): this sweep asks the screens only with hostile values,
 and the REST API (with the role's token) with its real values too.  A PDF asked here is built up to its
-HTML (the values read, the records queried, the template drawn) and not laid out by WeasyPrint:
-the layout of every document is checked by test_nothing_raw.py and test_print_layout.py, and laying
-one out took a fifth of this sweep.
+HTML and not laid out (``without_pdf_layout`` in tests/sweep.py).
 """
 from __future__ import annotations
 
@@ -26,7 +24,9 @@ import pytest
 
 from app.security.roles import ADMIN, AID_CENTER, AUDITOR, LEADER, SCHOOL_OFFICER, SUPERVISOR
 from tests.conftest import PASSWORD
-from tests.sweep import build_url, permission_of, role_may, routes, server_error_or_sql, view_for_endpoint
+from tests.sweep import (
+    build_url, permission_of, role_may, routes, server_error_or_sql, view_for_endpoint, without_pdf_layout,
+)
 from tests.test_post_routes import USERS, _print_job_b, _value  # noqa: F401  (school B's print job, a fixture)
 
 HUGE = "99999999999999999999"  # beyond int64
@@ -120,9 +120,7 @@ def _api_headers(app, role):
 
 @pytest.mark.parametrize("role", ["Public", AUDITOR, LEADER, SUPERVISOR, SCHOOL_OFFICER, AID_CENTER, ADMIN])
 def test_hostile_values_never_make_a_server_error(app, role, monkeypatch):
-    from app.reports import render
-
-    monkeypatch.setattr(render, "html_to_pdf", lambda html, font_dir: b"%PDF-1.7\n" + html[:64].encode())
+    without_pdf_layout(monkeypatch)
     client = _client(app, role)
     headers = _api_headers(app, role)
     asked, problems = 0, []

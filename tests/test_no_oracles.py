@@ -126,14 +126,20 @@ def test_html_lists_ignore_sorting_and_filtering_by_any_other_column(app, office
         if officer_a.get(f"{base}/list/").status_code != 200:
             continue
         default = _rows(officer_a, f"{base}/list/")
+        unsearched = []
         for column in _columns(view):
             if not view._sortable(column):
                 for direction in ("asc", "desc"):
                     assert _rows(officer_a, f"{base}/list/?_oc_{name}={column}&_od_{name}={direction}") == default, \
                         (name, "sort", column)
             if column not in view.search_columns:
-                assert _rows(officer_a, f"{base}/list/?_flt_0_{column}={NO_MATCH}") == default, (name, "filter", column)
+                unsearched.append(column)
             checked += 1
+        # every column it may not be searched by, each with a value no row has, in one request: one filter
+        # taken would leave no row (FAB applies each filter it accepts; ask them one by one to find which)
+        if unsearched:
+            query = "&".join(f"_flt_0_{column}={NO_MATCH}" for column in unsearched)
+            assert _rows(officer_a, f"{base}/list/?{query}") == default, (name, "filter", unsearched)
     assert checked > 50
 
 

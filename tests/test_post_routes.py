@@ -20,7 +20,7 @@ from app.security.roles import ADMIN, AID_CENTER, AUDITOR, LEADER, SCHOOL_OFFICE
 from tests.conftest import PASSWORD, WORLD, purge
 from tests.sweep import (
     WRITE_METHODS, build_url, business_state, changed_tables, model_of, permission_of, role_may, routes, row_counts,
-    server_error_or_sql, view_for_endpoint,
+    server_error_or_sql, view_for_endpoint, without_pdf_layout,
 )
 from tests.test_isolation import _b_value, _payload_for
 
@@ -205,10 +205,12 @@ def _get_urls(app):
 
 
 @pytest.mark.parametrize("role", ["Public", AUDITOR, LEADER, SUPERVISOR, SCHOOL_OFFICER, AID_CENTER, ADMIN])
-def test_no_get_changes_a_record(app, role):
+def test_no_get_changes_a_record(app, role, monkeypatch):
     """Reading is recorded (the audit trail, the bank-list and complainant reads): nothing else is stored.
     And no answer is a server error or shows SQL (for the screens with their real values, and refused, this
-    is that check of test_hostile_requests.py, which asks them with hostile values)."""
+    is that check of test_hostile_requests.py, which asks them with hostile values). A PDF is built up to
+    its HTML, not laid out (``without_pdf_layout``)."""
+    without_pdf_layout(monkeypatch)
     client = _login(app, USERS.get(role))
     before = business_state(app)
     checked, problems = 0, []
