@@ -8,7 +8,8 @@ from tests.conftest import WORLD
 
 # Words that are meant to stay as they are (role codes appear beside their Chinese label
 # on the roles page, because `flask users create --role` takes the code).
-ALLOWED = {"English", "Excel", "xlsx", "简体中文", "Admin", "AidCenter", "SchoolOfficer", "Supervisor", "Leader", "Auditor",
+ALLOWED = {"English", "Excel", "PDF", "xlsx", "简体中文",  # a format's name, as Chinese UIs write it (资助档案（PDF）)
+           "Admin", "AidCenter", "SchoolOfficer", "Supervisor", "Leader", "Auditor",
            "Public", "UTC", "API",
            "LPR",  # 贷款市场报价利率: Chinese policy documents write it so (助学贷款 › 贷款利率)
            "png", "jpg", "jpeg", "pdf"}  # the extension of a file's own name (an evidence file in the audit trail)
