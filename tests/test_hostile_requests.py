@@ -32,7 +32,6 @@ from tests.test_post_routes import USERS, _print_job_b, _value  # noqa: F401  (s
 HUGE = "99999999999999999999"  # beyond int64
 PATH_VALUES = ["-1", "abc"]  # and HUGE, refused before any view (test_values_out_of_range_...)
 FIXED = {"version": "v1", "locale": "zh"}  # arguments that name no record
-_problem = server_error_or_sql
 
 
 def _list_args(view_names):
@@ -100,7 +99,7 @@ def _ask(client, where, url, **kwargs):
         response = client.get(url, **kwargs)
     except Exception as exc:  # noqa: BLE001 - any exception is the server error this test is about
         return f"{where} raises {type(exc).__name__}: {str(exc)[:200]}"
-    return _problem(response, where)
+    return server_error_or_sql(response, where)
 
 
 def _client(app, role):
@@ -146,7 +145,7 @@ def test_hostile_values_never_make_a_server_error(app, role, monkeypatch):
     # the range check's refusal, drawn for this role (every route's refusal: the test below)
     response = client.get("/", query_string={"year": HUGE})
     assert response.status_code == 400 and "year" in response.get_data(as_text=True), response.status_code
-    problems.append(_problem(response, f"{role} GET / year={HUGE}"))
+    problems.append(server_error_or_sql(response, f"{role} GET / year={HUGE}"))
     problems = [p for p in problems if p]
     assert not problems, f"{len(problems)} answers out of {asked}:\n" + "\n".join(problems[:40])
     # logged out and as the auditor most screens are refused (asked by test_post_routes.py): fewer asked here
@@ -171,13 +170,13 @@ def test_values_out_of_range_are_refused_before_any_view(app):
                 asked += 1
                 if response.status_code not in (404, 405):
                     problems.append(f"GET {hostile} → {response.status_code}, not refused")
-                problems.append(_problem(response, f"GET {hostile}"))
+                problems.append(server_error_or_sql(response, f"GET {hostile}"))
         for query in _out_of_range_queries(app, rule):
             response = client.get(url, query_string=query)
             asked += 1
             if response.status_code not in (400, 405):
                 problems.append(f"GET {url} {query} → {response.status_code}, not refused")
-            problems.append(_problem(response, f"GET {url} {query}"))
+            problems.append(server_error_or_sql(response, f"GET {url} {query}"))
     problems = [p for p in problems if p]
     assert not problems, f"{len(problems)} answers out of {asked}:\n" + "\n".join(problems[:40])
     assert asked > 300
@@ -197,7 +196,7 @@ def test_numbers_past_the_database_in_a_body_are_refused_with_nothing_stored(app
     # a screen's form: the database's overflow is rolled back and answered 400, without its message
     r = center.post("/paymentbatchview/build/", data={"semester": HUGE, "program": str(WORLD.program_senior)})
     assert r.status_code == 400 and "取值超出范围" in r.get_data(as_text=True)
-    assert _problem(r, "build") is None
+    assert server_error_or_sql(r, "build") is None
     assert row_counts(app) == before
 
 
