@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from flask import request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from flask_babel import gettext, lazy_gettext as _l
 
 from app.views import tags
@@ -304,6 +304,31 @@ def halves_formatters(view, formatters):
     return out
 
 
+_MISSING = object()
+
+
+def row_cells(columns, rows, formatters, classes):
+    """Each row's value cells as one piece of HTML, made here instead of cell by cell in the list
+    template (about 650 template lookups on a page of 25 rows, most of its rendering time). Printed as
+    the template printed them: a view's formatter applied, the value escaped unless it is already
+    HTML, None as "None", a column the row lacks as an empty cell."""
+    cells = []
+    for column in columns:
+        opening = str(Markup('<td class="%s">') % (classes[column] if column in classes else "aid-col-" + column))
+        cells.append((column, opening, formatters.get(column)))
+    out = []
+    for row in rows:
+        parts = []
+        for column, opening, formatter in cells:
+            value = row.get(column, _MISSING)
+            parts.append(opening)
+            if value is not _MISSING:
+                parts.append(escape(formatter(value) if formatter else value))
+            parts.append("</td>")
+        out.append(Markup("".join(parts)))
+    return out
+
+
 def list_widget(view, widgets):
     """Any list of the view (its own page, or a related list on a record page): column classes, rows
     past their deadline, rows frozen by their state."""
@@ -317,6 +342,8 @@ def list_widget(view, widgets):
     args["frozen_rows"] = frozen_rows(view, args.get("pks") or [], rows)
     tags.overdue_rows(view.datamodel.obj, rows)
     tags.linked_rows(view.datamodel.obj, rows)
+    args["row_cells"] = row_cells(args.get("include_columns") or view.list_columns, rows,
+                                  args.get("formatters_columns") or {}, args["column_classes"])
     return widgets
 
 
