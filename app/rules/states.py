@@ -44,7 +44,15 @@ def acting_roles() -> frozenset:
         user = g.get("user")
         try:
             if user is not None and user.is_authenticated:
-                return frozenset(role.name for role in user.roles)
+                roles = tuple(user.roles)
+                # asked for every record a write judges (an import judges thousands): the names are kept
+                # for the request while the user holds the same roles
+                known = g.get("_aid_acting_roles")
+                if known is not None and known[0] is user and known[1] == roles:
+                    return known[2]
+                names = frozenset(role.name for role in roles)
+                g._aid_acting_roles = (user, roles, names)
+                return names
         except AttributeError:
             pass
     return frozenset({SYSTEM, AID_CENTER})

@@ -33,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, event, inspect, or_, select
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import RelationshipDirection, with_loader_criteria
+from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 from werkzeug.exceptions import Forbidden
 
 OFFICER_ROLE = "SchoolOfficer"
@@ -357,10 +358,12 @@ def _second_school_step(obj, school_id, new):
 
 def _sync_school_fk(obj):
     """A school set through the relationship counts before the flush copies it to school_id."""
-    attrs = inspect(obj).attrs
-    if "school" not in attrs:
+    state = inspect(obj)
+    if "school" not in state.mapper.relationships:
         return
-    added = attrs.school.history.added
+    # the attribute's history alone (state.attrs would build every attribute's state: an import flushes
+    # thousands of new records)
+    added = state.get_history("school", PASSIVE_NO_INITIALIZE).added
     if added:
         obj.school_id = added[0].id if added[0] is not None else None
 
