@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 import tempfile
 from html import unescape
 from html.parser import HTMLParser
@@ -150,8 +151,13 @@ class Page(HTMLParser):
 
 def raw_in_text(text, logins=frozenset()):
     """What in one piece of visible text is not for a person (the logins given are data: a user's name)."""
-    for login in logins:
-        text = re.sub(rf"(?<![\w@.]){re.escape(login)}(?![\w@])", " ", text)
+    return list(_raw_in_text(text, frozenset(logins)))
+
+
+@lru_cache(maxsize=65536)  # a page's menus, headings and buttons are the same texts on every page
+def _raw_in_text(text, logins):
+    if logins:
+        text = _logins_pattern(logins).sub(" ", text)
     found = []
     for pattern, what in ((REPRS, "Python repr"), (EXCEPTIONS, "exception text"), (LIST_REPR, "list repr")):
         found += [f"{what}: {m.group(0)}" for m in pattern.finditer(text)]
@@ -161,12 +167,20 @@ def raw_in_text(text, logins=frozenset()):
         if word not in ALLOWED and word not in FILE_TYPES and word not in logins and not SNAKE.fullmatch(word) \
                 and not NOT_A_VALUE.fullmatch(word):
             found.append(f"English: {word}")
-    return found
+    return tuple(found)
+
+
+@lru_cache(maxsize=64)
+def _logins_pattern(logins):
+    """The logins given, as one pattern: each where it stands as a word of its own (not in an address)."""
+    names = "|".join(re.escape(login) for login in sorted(logins, key=len, reverse=True))
+    return re.compile(rf"(?<![\w@.])(?:{names})(?![\w@])")
 
 
 def raw_in_page(html, logins=frozenset()):
-    """Every raw thing on an HTML page, each named with the text it was found in."""
-    page = Page(html)
+    """Every raw thing on an HTML page (its text, or the page already read), each named with the text
+    it was found in."""
+    page = html if isinstance(html, Page) else Page(html)
     found = []
     for text in page.texts:
         found += [f"{problem}  «{text[:80]}»" for problem in raw_in_text(text, logins)]
@@ -261,10 +275,10 @@ def crawl(client, logins, depth=3, until=None):
         kind = r.content_type or ""
         kinds[next((k for k in ("html", "spreadsheetml", "pdf") if k in kind), kind)] += 1
         if "html" in kind:
-            html = r.get_data(as_text=True)
-            found = raw_in_page(html, logins)
+            page = Page(r.get_data(as_text=True))  # read once: what is raw on it, and its links
+            found = raw_in_page(page, logins)
             if level < depth:
-                queue += [(u, level + 1) for u in Page(html).links if followed(u)]
+                queue += [(u, level + 1) for u in page.links if followed(u)]
         elif "spreadsheetml" in kind:
             found = raw_in_workbook(r.data, logins)
         elif "pdf" in kind:
