@@ -27,6 +27,7 @@ says what is wrong; nothing has been stored or parsed by then.
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import re
 import struct
@@ -324,7 +325,22 @@ class _SheetScanner:
         self.owner.wrong()  # Excel writes no DTD; one is only there to play entity tricks
 
     def _start(self, tag, attrs):
-        local = tag.rpartition(":")[2]
+        local = tag.rpartition(":")[2] if ":" in tag else tag
+        if not attrs:  # most elements of a sheet (<v>, <t>, <is>): none of the figures below
+            if local == "c":
+                self.col += 1
+                self._reach(self.row, self.col)
+            elif local == "row":
+                self.row += 1
+                self.col = 0
+                self._reach(self.row, 1)
+            elif local == "dimension":
+                self.owner.wrong()
+            elif local == "si":
+                self.strings += 1
+                if self.strings > self.bound["max_cells"]:
+                    self._too_many()
+            return
         if local == "c":
             r = attrs.get("r")
             if r is None:
@@ -384,13 +400,20 @@ def _cell(ref):
     found = _CELL.match(ref.strip().upper())
     if not found:
         return None
-    col = 0
-    for letter in found.group(1):
-        col = col * 26 + ord(letter) - 64
+    col = _column(found.group(1))
     row = int(found.group(2))
     if not (0 < row <= EXCEL_ROWS and 0 < col <= EXCEL_COLUMNS):
         return None
     return row, col
+
+
+@functools.lru_cache(maxsize=1024)
+def _column(letters):
+    """'AB' -> 28 (a sheet repeats its few columns on every row)."""
+    col = 0
+    for letter in letters:
+        col = col * 26 + ord(letter) - 64
+    return col
 
 
 def _name(row, col):
