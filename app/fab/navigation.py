@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request, url_for
 from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import Markup
 
 # Pages of the user's own account: not under 系统管理 › 用户 (whose view serves them) for anyone.
 ACCOUNT_PAGES = {"userinfo": _l("Profile"), "userinfoedit": _l("Profile")}
@@ -88,8 +89,38 @@ def _menu(appbuilder, sm):
                 groups.append({"name": category.name, "label": _label(category), "icon": category.icon,
                                "entries": entries})
         names = {entry["name"]: group["name"] for group in groups for entry in group["entries"]}
-        cache[key] = menu = (tuple(groups), names)
+        cache[key] = menu = (tuple(groups), names, {})
     return menu
+
+
+def _sidebar(menu, current_name):
+    """The side bar's groups and entries as HTML, with the current entry marked and its group open: made
+    once per menu and current entry and kept with the menu (drawing some 80 entries in the layout's
+    template took 0.4–0.7 ms of every page)."""
+    groups, names, drawn = menu
+    html = drawn.get(current_name)
+    if html is not None:
+        return html
+    open_name = names.get(current_name)
+    parts = []
+    for group in groups:
+        is_open = group["name"] == open_name
+        parts.append(Markup(
+            '<li class="aid-nav-group%s"><a class="aid-nav-title%s" href="#aid-nav-%s" data-toggle="collapse" '
+            'aria-expanded="%s" aria-controls="aid-nav-%s"><i class="fa fa-fw %s"></i> %s'
+            '<i class="fa fa-angle-down aid-caret"></i></a><ul id="aid-nav-%s" class="aid-nav-entries collapse%s">')
+            % (" aid-open" if is_open else "", "" if is_open else " collapsed", group["name"],
+               "true" if is_open else "false", group["name"], group["icon"], group["label"], group["name"],
+               " in" if is_open else ""))
+        for entry in group["entries"]:
+            if entry["name"] == current_name:
+                parts.append(Markup('<li class="active"><a href="%s" aria-current="page">%s</a></li>')
+                             % (entry["url"], entry["label"]))
+            else:
+                parts.append(Markup('<li><a href="%s">%s</a></li>') % (entry["url"], entry["label"]))
+        parts.append(Markup("</ul></li>"))
+    drawn[current_name] = html = Markup("\n").join(parts)
+    return html
 
 
 def navigation():
@@ -104,7 +135,8 @@ def navigation():
     view_name, _, method = endpoint.partition(".")
     exact, views = _index(appbuilder)
     current = None if method in ACCOUNT_PAGES else exact.get(endpoint) or views.get(view_name)
-    groups, names = _menu(appbuilder, sm)
+    menu = _menu(appbuilder, sm)
+    groups, names, _ = menu
     current_name = current[1].name if current is not None and current[1].name in names else None
     crumbs = []
     index = appbuilder._indexview
@@ -131,7 +163,7 @@ def navigation():
     if crumbs:
         crumbs[-1].pop("url", None)  # the page itself is not a link
     result = {"groups": groups, "crumbs": crumbs, "home": home, "current": current_name,
-              "open": names.get(current_name)}
+              "open": names.get(current_name), "sidebar": _sidebar(menu, current_name)}
     g._aid_navigation = result
     return result
 
