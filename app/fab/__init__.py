@@ -13,7 +13,7 @@ copies is an internal that a new Flask-AppBuilder may change under it:
   (PostgreSQL refused the text);
 * ``app/fab/templating.py``: FAB's permission filters re-registered as context filters, so that
   Jinja never folds one user's answer into a template;
-* ``app/views/base/``: ``AidInterface`` in ``interface.py`` (the count without display joins,
+* ``app/views/base/``: ``AidInterface`` in ``interface.py`` (the count without display joins, none for a read of every row,
   database errors as rules, a record read once per page), ``AidModelView`` in ``model_view.py``
   (``_show``/``_edit`` write the look at personal data, ``_get_list_widget``,
   ``_init_forms``/``_init_properties``: the rule-checked and version-checked forms) and

@@ -56,6 +56,19 @@ class AidInterface(SQLAInterface):
         counting = self.session.query(func.count()).select_from(self.obj)
         return self._apply_inner_all(counting, filters, aliases_mapping={}).scalar()
 
+    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
+              select_columns=None, outer_default_load=False):
+        """FAB's query, but every row asked for (a form's or a search bar's choices: FAB's related-field
+        query) is not counted first: the rows read are the count (one statement instead of two)."""
+        if page is not None or page_size is not None:
+            return super().query(filters, order_column, order_direction, page, page_size, select_columns,
+                                 outer_default_load)
+        rows = self.apply_all(self.session.query(self.obj), filters, order_column, order_direction, None, None,
+                              select_columns, outer_default_load).all()
+        name = self.obj.__name__
+        result = [getattr(row, name) for row in rows] if rows and hasattr(rows[0], name) else rows
+        return len(result), result
+
     def get(self, id, filters=None, select_columns=None, outer_default_load=False):
         """A record, read once per page: FAB's show, the access log and each view's show-page
         hooks all ask for it. Remembered for the rest of a GET request only (a write request
