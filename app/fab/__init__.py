@@ -6,7 +6,8 @@ meant to be overridden and stay out of this list. Everything else the app replac
 copies is an internal that a new Flask-AppBuilder may change under it:
 
 * ``app/fab/speedups.py``: work FAB repeats on every request done once (the API's jsonschema
-  meta-validation, ``Filters._get_filters``, Flask-Babel's catalogue lookup, ``MenuItem.get_url``,
+  meta-validation, ``Filters._get_filters``, Flask-Babel's catalogue lookup and its per-request state
+  reached without the ``g`` proxy, ``MenuItem.get_url``,
   the YAML of the API's docstrings);
 * ``app/fab/fixes.py``: ``Filters.add_filter_index`` ignores a filter position its column does not have (a
   server error on any list before); ``set_value_to_type`` reads a yes/no filter's value as a boolean
@@ -66,6 +67,7 @@ HOOKS = frozenset({
 PATCHED = (
     ("flask_appbuilder.models.filters", "Filters._get_filters"),
     ("flask_babel", "Domain.get_translations"),
+    ("flask_babel", "_get_current_context"),  # the same state on g, through Flask's context variable
     ("flask_appbuilder.menu", "MenuItem.get_url"),  # kept per entry and script root
     ("flask_appbuilder.api", "rison"),  # validates with the module's ``jsonschema``, which speedups replaces
     ("flask_appbuilder.api", "BaseApi.operation_helper"),  # parses with the module's ``yaml`` and ``yaml_utils``
