@@ -175,7 +175,8 @@ def test_ready_made_cells_print_what_the_template_printed(app):
     """The list's value cells are made in Python (app/views/lists.py row_cells) instead of cell by
     cell in the template: for the same rows they are the same HTML as the template's own loop,
     which still serves the lists of the security screens: a typed text escaped, a formatter's HTML
-    kept, None printed as the template prints it, a column the row lacks an empty cell."""
+    kept, None printed as the template prints it, a column the row lacks an empty cell, the cells apart
+    in the row's text (a row reads 小学 寄宿生, not 小学寄宿生)."""
     from datetime import date
     from decimal import Decimal
 
@@ -187,7 +188,7 @@ def test_ready_made_cells_print_what_the_template_printed(app):
         "{% for item in value_columns %}{% for value in include_columns %}"
         "{% set formatter = formatters_columns.get(value) %}"
         "<td class=\"{{ col_class[value] if value in col_class else 'aid-col-' ~ value }}\">"
-        "{{ formatter(item[value]) if formatter else item[value] }}</td>"
+        "{{ formatter(item[value]) if formatter else item[value] }}</td>\n"
         "{% endfor %}|{% endfor %}")
     columns = ["name", "amount", "on", "status", "note", "absent"]
     rows = [

@@ -96,7 +96,8 @@ def _menu(appbuilder, sm):
 def _sidebar(menu, current_name):
     """The side bar's groups and entries as HTML, with the current entry marked and its group open: made
     once per menu and current entry and kept with the menu (drawing some 80 entries in the layout's
-    template took 0.4–0.7 ms of every page)."""
+    template took 0.4–0.7 ms of every page). Spaced as the template spaced it: a group's text reads 资助管理 资助项目 ...,
+    not 资助管理资助项目."""
     groups, names, drawn = menu
     html = drawn.get(current_name)
     if html is not None:
@@ -108,7 +109,7 @@ def _sidebar(menu, current_name):
         parts.append(Markup(
             '<li class="aid-nav-group%s"><a class="aid-nav-title%s" href="#aid-nav-%s" data-toggle="collapse" '
             'aria-expanded="%s" aria-controls="aid-nav-%s"><i class="fa fa-fw %s"></i> %s'
-            '<i class="fa fa-angle-down aid-caret"></i></a><ul id="aid-nav-%s" class="aid-nav-entries collapse%s">')
+            '<i class="fa fa-angle-down aid-caret"></i></a>\n<ul id="aid-nav-%s" class="aid-nav-entries collapse%s">')
             % (" aid-open" if is_open else "", "" if is_open else " collapsed", group["name"],
                "true" if is_open else "false", group["name"], group["icon"], group["label"], group["name"],
                " in" if is_open else ""))
@@ -118,7 +119,7 @@ def _sidebar(menu, current_name):
                              % (entry["url"], entry["label"]))
             else:
                 parts.append(Markup('<li><a href="%s">%s</a></li>') % (entry["url"], entry["label"]))
-        parts.append(Markup("</ul></li>"))
+        parts.append(Markup("</ul>\n</li>"))
     drawn[current_name] = html = Markup("\n").join(parts)
     return html
 

@@ -324,7 +324,7 @@ def row_cells(columns, rows, formatters, classes):
             parts.append(opening)
             if value is not _MISSING:
                 parts.append(escape(formatter(value) if formatter else value))
-            parts.append("</td>")
+            parts.append("</td>\n")  # cells apart in the text as the template wrote them (a row's text reads 小学 寄宿生)
         out.append(Markup("".join(parts)))
     return out
 
