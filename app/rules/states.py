@@ -41,7 +41,9 @@ _STEP = "_state_step"
 def acting_roles() -> frozenset:
     """The roles of the logged-in user, or the system's (the centre's, plus SYSTEM) without one."""
     if has_request_context():
-        user = g.get("user")
+        from app.security.scope import request_user
+
+        user = request_user()
         try:
             if user is not None and user.is_authenticated:
                 roles = tuple(user.roles)

@@ -28,6 +28,7 @@ from flask_login import login_user, logout_user
 
 from app.security import hardening
 from app.security import sessions
+from app.security.scope import request_user
 
 from app.security.roles import LOAN_MENUS, LOAN_PERMISSIONS, LOAN_VIEWS, ROLE_LABELS
 from app.models.people import person_name
@@ -416,6 +417,9 @@ class AidSecurityManager(SecurityManager):
 
     def get_user_roles(self, user):
         """The user's roles, read once per request (groups are not used here)."""
+        resolve = getattr(user, "_get_current_object", None)
+        if resolve is not None:  # Flask-Login's proxy: the user itself, read through once
+            user = resolve()
         if not user.is_authenticated:
             return [self.get_public_role()]
         cache = g.get("_user_roles")
@@ -439,7 +443,7 @@ class AidSecurityManager(SecurityManager):
             return False
         if _work_the_school_does_not_have(permission_name, view_name):
             return False
-        user = g.get("user")
+        user = request_user()
         try:
             user_key = user.id if user is not None and user.is_authenticated else None
         except AttributeError:
