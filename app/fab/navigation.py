@@ -125,8 +125,8 @@ def _sidebar(menu, current_name):
 
 
 def navigation():
-    """The side bar's groups, the current entry and its group, and the breadcrumbs of this request,
-    worked out once."""
+    """The side bar (its HTML, the current entry marked and its group open), whether this is the home page,
+    and the breadcrumbs of this request, worked out once."""
     cached = g.get("_aid_navigation")
     if cached is not None:
         return cached
@@ -137,7 +137,7 @@ def navigation():
     exact, views = _index(appbuilder)
     current = None if method in ACCOUNT_PAGES else exact.get(endpoint) or views.get(view_name)
     menu = _menu(appbuilder, sm)
-    groups, names, _ = menu
+    names = menu[1]
     current_name = current[1].name if current is not None and current[1].name in names else None
     crumbs = []
     index = appbuilder._indexview
@@ -163,8 +163,7 @@ def navigation():
                 crumbs.append({"label": ACTION_CRUMBS[method]})
     if crumbs:
         crumbs[-1].pop("url", None)  # the page itself is not a link
-    result = {"groups": groups, "crumbs": crumbs, "home": home, "current": current_name,
-              "open": names.get(current_name), "sidebar": _sidebar(menu, current_name)}
+    result = {"sidebar": _sidebar(menu, current_name), "crumbs": crumbs, "home": home}
     g._aid_navigation = result
     return result
 

@@ -28,7 +28,7 @@ from flask_login import login_user, logout_user
 
 from app.security import hardening
 from app.security import sessions
-from app.security.scope import request_user
+from app.security.scope import request_user, user_itself
 
 from app.security.roles import LOAN_MENUS, LOAN_PERMISSIONS, LOAN_VIEWS, ROLE_LABELS
 from app.models.people import person_name
@@ -417,9 +417,7 @@ class AidSecurityManager(SecurityManager):
 
     def get_user_roles(self, user):
         """The user's roles, read once per request (groups are not used here)."""
-        resolve = getattr(user, "_get_current_object", None)
-        if resolve is not None:  # Flask-Login's proxy: the user itself, read through once
-            user = resolve()
+        user = user_itself(user)  # not Flask-Login's proxy: it looks the user up at every read
         if not user.is_authenticated:
             return [self.get_public_role()]
         cache = g.get("_user_roles")

@@ -128,12 +128,17 @@ def _hidden_with_parent(cls):
     return link.has(and_(*visible))
 
 
-def request_user():
-    """The user of this request as the object itself: ``g.user`` is Flask-Login's ``current_user`` proxy,
-    through which every attribute read looks the user up again (on the officer's home page some 140 times)."""
-    user = g.get("user")
+def user_itself(user):
+    """The user object behind Flask-Login's ``current_user`` proxy (``g.user`` is that proxy), or the user
+    given: every attribute read through the proxy looks the user up again (on the officer's home page some
+    140 times)."""
     resolve = getattr(user, "_get_current_object", None)
     return resolve() if resolve is not None else user
+
+
+def request_user():
+    """The user of this request as the object itself (``user_itself``)."""
+    return user_itself(g.get("user"))
 
 
 def _authenticated_user():
