@@ -133,6 +133,19 @@ def open_row(page, row_text, show_path):
     page.wait_for_load_state()
 
 
+def record_action(page, label):
+    """Run an action of a record page by its button (解除登录锁定, ...) and confirm the dialog that says what
+    will change; waits for the page that answers. Flask-AppBuilder's button and the dialog's 确定 are links to
+    "#" that post a hidden form: the click first moves the page to its own "#" (a navigation in the same
+    page, over at once), so the wait is for the page the form's answer leads to, not for any navigation."""
+    page.locator("a[id^='btn-action-']").filter(has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).first.click()
+    confirm = page.locator("#modal-confirm-ok:visible")  # a record page may carry FAB's dialog twice
+    confirm.wait_for()
+    with page.expect_navigation(url=lambda url: not url.endswith("#")):
+        confirm.click()
+    page.wait_for_load_state()
+
+
 def batch_action(page, row, label):
     """Tick a row of the list (its text, or the row itself) and run a batch action by its named button
     in the toolbar above the table (enabled once a row is ticked), confirming the dialog that says

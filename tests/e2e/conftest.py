@@ -32,6 +32,7 @@ DEMO_PASSWORD = "Demo@2021"
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser", shutil.which("chromium") or "")
                  if p and os.path.exists(p)), None)
 DESKTOP = {"width": 1366, "height": 860}
+SERVER_LOGS = []  # the served county's log while it runs (a failed test's report ends with its last lines)
 PHONE = {"width": 390, "height": 844}
 
 
@@ -65,6 +66,7 @@ def server():
     env.pop("SECRET_KEY", None)
     env.pop("ENCRYPTION_KEY", None)
     log = open(Path(instance) / "server.log", "w+")
+    SERVER_LOGS.append(log)
     process = subprocess.Popen([sys.executable, "-m", "tests.e2e.serve"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=log, text=True)
     url = []
@@ -96,6 +98,7 @@ def server():
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+        SERVER_LOGS.remove(log)
         log.close()
         if not os.environ.get("E2E_KEEP"):
             shutil.rmtree(instance, ignore_errors=True)
@@ -144,7 +147,8 @@ class Users:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A failed browser test tells where each user's page stood: its address and the start of what it
-    showed go into the report, and a screenshot into the screenshots' folder (FAILED-<test>-<user>.png)."""
+    showed go into the report, and a screenshot into the screenshots' folder (FAILED-<test>-<user>.png);
+    the report ends with the server's last lines."""
     outcome = yield
     report = outcome.get_result()
     made = item.funcargs.get("users") if report.when == "call" and report.failed else None
@@ -158,6 +162,12 @@ def pytest_runtest_makereport(item, call):
         except Exception as error:  # the page itself may be what broke
             seen = f"(could not be read: {error})"
         report.sections.append((f"{username} at {width} px", f"{page.url}\n{seen}"))
+    for log in SERVER_LOGS:  # what the server said meanwhile: a refusal, an error and its traceback
+        log.flush()
+        with open(log.name, encoding="utf-8", errors="replace") as said:
+            # the app's own lines (each request with its user, warnings, tracebacks), not werkzeug's echo of each
+            lines = [line for line in said if " INFO werkzeug " not in line][-40:]
+        report.sections.append(("the server's last lines", "".join(lines)))
 
 
 @pytest.fixture(scope="package")
