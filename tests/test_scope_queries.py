@@ -115,6 +115,43 @@ def test_what_no_criteria_can_reach_is_refused(as_officer_a):
     db.session.rollback()
 
 
+def test_a_statement_remembered_by_its_shape_is_judged_by_its_own_shape(as_officer_a):
+    """The scope remembers what it found in a statement by SQLAlchemy's cache key (``_school_tables_of``):
+    a statement of no school's table, one through a model and one with SQL text in it are three shapes, and
+    whichever is asked first, each is judged as itself (the model's narrowed to the school, the text refused);
+    parameters do not make a new shape."""
+    from itertools import permutations
+
+    from app.security import scope
+    from app.security.scope import ScopeViolation
+
+    def no_school(award):
+        return select(AidProgram.id).where(AidProgram.id != award)
+
+    def through_model(award):
+        return select(Award.id).where(Award.id == award)
+
+    def with_text(award):
+        return select(Award.id).where(Award.id == award, text("1 = 1"))
+
+    for order in permutations((no_school, through_model, with_text)):
+        scope._TABLES_BY_SHAPE.clear()
+        for make in order * 2:
+            for award in (WORLD.award_a, WORLD.award_b):
+                if make is with_text:
+                    with pytest.raises(ScopeViolation):
+                        db.session.execute(make(award))
+                    db.session.rollback()
+                elif make is through_model:  # school A's own award is found, school B's is not
+                    assert db.session.scalar(make(award)) == (WORLD.award_a if award == WORLD.award_a else None)
+                else:
+                    assert db.session.scalars(make(award)).all()
+    scope._TABLES_BY_SHAPE.clear()
+    db.session.scalar(through_model(WORLD.award_a))
+    db.session.scalar(through_model(WORLD.award_b))
+    assert len(scope._TABLES_BY_SHAPE) == 1  # one shape, whatever the award asked
+
+
 def test_an_aggregate_compiled_without_its_model_is_refused_not_read_county_wide(as_officer_a):
     # only functions of a model's columns, the FROM left to SQLAlchemy: it compiles the statement as Core, where
     # the scope's criteria do not reach; the same sum with its model named (select_from) is scoped

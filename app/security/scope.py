@@ -26,6 +26,7 @@ inside ``county_step()`` once its rules have checked that the school may take it
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import lru_cache
 from contextvars import ContextVar
 
 from flask import g, has_request_context
@@ -192,7 +193,11 @@ def _resolve(user):
     return None
 
 
+@lru_cache(maxsize=1024)
 def _criteria(school_id):
+    """The loader criteria that narrow a statement to one school's rows: made once per school and kept (options
+    are immutable, and the school id they close over is part of the statement's cache key), not rebuilt for
+    every statement of every request (six of them a statement, a quarter of a millisecond)."""
     from app.models import School
     from app.models.base import SchoolOwned
 
@@ -205,14 +210,14 @@ def _criteria(school_id):
         with_loader_criteria(cls, lambda c: _hidden_with_parent(c), track_closure_variables=False)
         for cls in _hiding_models() if getattr(cls, "__hidden_with__", None)
     ]
-    return extra + [
+    return tuple(extra + [
         with_loader_criteria(School, lambda cls: cls.id == school_id, track_closure_variables=True),
         # a record between two schools (__shared_with__) is seen by both of them
         with_loader_criteria(
             SchoolOwned, lambda cls: _school_clause(cls, school_id), include_aliases=True,
             track_closure_variables=True,
         ),
-    ]
+    ])
 
 
 def _school_clause(cls, school_id):
@@ -227,7 +232,7 @@ def _school_clause(cls, school_id):
 def _on_execute(state):
     if state.execution_options.get(_SKIP) or (state.is_select and _COUNTY_WIDE.get()):
         return _detach_other_schools(state)
-    scoped, core = _school_tables_in(state.statement)
+    scoped, core = _school_tables_of(state.statement)
     # An ORM statement may hold a Core subquery of a model's own making (a column_property
     # correlated to its row): only a statement with no model at all is taken for Core.
     core = core is _TEXT or (core and not state.is_orm_statement) or _core_reads_a_school_table(state)
@@ -278,6 +283,26 @@ def _scoped_tables():
 
         _SCOPED_TABLES = {School.__table__.name} | {cls.__table__.name for cls in scoped_models()}
     return _SCOPED_TABLES
+
+
+_TABLES_BY_SHAPE = {}  # a statement's cache key → what _school_tables_in found in it
+
+
+def _school_tables_of(statement):
+    """``_school_tables_in``, remembered by the statement's shape: SQLAlchemy's cache key, which names every
+    table, column and ORM entity of the statement and its structure (what the walk reads), not the values
+    of its parameters. The dashboards build the same statements on every request, and walking them (some
+    eighty elements each) took a tenth of the officer's home page; the key costs a fraction of that, and
+    SQLAlchemy keeps it on the statement. A statement without a cache key is walked every time."""
+    key = statement._generate_cache_key()
+    if key is None:
+        return _school_tables_in(statement)
+    found = _TABLES_BY_SHAPE.get(key.key)
+    if found is None:
+        if len(_TABLES_BY_SHAPE) >= 5000:  # shapes are few (the app's own statements); bounded all the same
+            _TABLES_BY_SHAPE.clear()
+        found = _TABLES_BY_SHAPE[key.key] = _school_tables_in(statement)
+    return found
 
 
 def _school_tables_in(statement):
