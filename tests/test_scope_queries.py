@@ -193,3 +193,18 @@ def test_the_centre_still_sees_every_school(app):
         assert db.session.scalar(_b_awards()) == 1
         assert db.session.execute(text("SELECT count(*) FROM award")).scalar() >= 2
         db.session.rollback()
+
+
+def test_a_request_whose_user_changes_is_scoped_for_its_new_user(app):
+    """The scope stops looking at a request's statements once it knows its user sees every school; if the request's
+    user is then another one (a login within the request), the scope works the new user out again."""
+    from flask_appbuilder.security.sqla.models import User
+
+    with app.test_request_context():
+        g.user = db.session.scalar(select(User).where(User.username == "t_center"))
+        assert db.session.scalar(_b_awards()) == 1
+        assert db.session.scalar(_b_awards()) == 1  # the second statement: the centre is known to see every school
+        g.user = db.session.scalar(select(User).where(User.username == "t_officer_a"))
+        assert db.session.scalar(_b_awards()) == 0
+        assert db.session.get(Award, WORLD.award_b) is None
+        db.session.rollback()
