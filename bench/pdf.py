@@ -26,7 +26,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-TARGETS = {"letter_s": 0.25, "letter_kb": 300, "inspection_s": 0.25, "inspection_kb": 300, "batch_s": 10.0,
+# issue 23 keeps what was met (0.095 s and 4.3 s on 2026-11-28): one letter ≤ 0.1 s warm and ≤ 300 KB, 1,000 letters
+# ≤ 5 s; the inspection report and the batch's memory keep their earlier targets
+TARGETS = {"letter_s": 0.1, "letter_kb": 300, "inspection_s": 0.25, "inspection_kb": 300, "batch_s": 5.0,
            "batch_peak_mb": 1536}
 
 
