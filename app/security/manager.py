@@ -342,7 +342,7 @@ class AidSecurityManager(SecurityManager):
 
     def _user_statement(self):
         """The statement of ``_load_user``, built once (the user's id is its parameter): every request runs it,
-        and building its joins and subquery again took half a millisecond of each."""
+        and building its joins and subquery again took about a quarter of a millisecond of each (940 → 700 µs a load)."""
         statement = self.__dict__.get("_aid_user_statement")
         if statement is None:
             from app.models import InfoOfficer, School, Semester
