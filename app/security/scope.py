@@ -26,8 +26,8 @@ inside ``county_step()`` once its rules have checked that the school may take it
 from __future__ import annotations
 
 from contextlib import contextmanager
-from functools import lru_cache
 from contextvars import ContextVar
+from functools import lru_cache
 
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
@@ -232,10 +232,8 @@ def _school_clause(cls, school_id):
 def _on_execute(state):
     if state.execution_options.get(_SKIP) or (state.is_select and _COUNTY_WIDE.get()):
         return _detach_other_schools(state)
-    if has_request_context():
-        cached = g.get("_school_scope")
-        if cached is not None and cached[1] is None and current_school_scope() is None:
-            return None  # this request's user sees every school (worked out at its first statement): nothing to look for
+    if has_request_context() and g.get("_school_scope") is not None and current_school_scope() is None:
+        return None  # this request's user sees every school (worked out at its first statement): nothing to look for
     scoped, core = _school_tables_of(state.statement)
     # An ORM statement may hold a Core subquery of a model's own making (a column_property
     # correlated to its row): only a statement with no model at all is taken for Core.
