@@ -6,6 +6,7 @@
 * ``fonts.py``: the cut-down Chinese faces and the fallback for rare characters;
 * ``documents.py``: the registry of documents (template + context function);
 * ``jobs.py``: batch printing as background jobs (RQ with REDIS_URL, else a thread).
+
+Nothing is imported here: the print workers import ``render.py`` alone (without the models, Flask and
+SQLAlchemy that ``documents.py`` brings).
 """
-from app.reports.documents import DOCUMENTS, document, print_document  # noqa: F401
-from app.reports.render import render_pdf  # noqa: F401

@@ -138,10 +138,17 @@ def _chunk_pdf(template, items, font_dir, key, mode="full"):
 
 
 def _warm(font_dir):
-    """Run once in each worker process: load WeasyPrint, the fonts and the templates."""
+    """Run once in each worker process: load WeasyPrint, the fonts and the templates.
+
+    What is loaded then lives as long as the worker, so it is moved out of the garbage collector's
+    sight (``gc.freeze``): the collections that a layout's hundreds of thousands of objects set off no
+    longer walk the modules and fonts each time (an overlay chunk of 250 letters 1.55 → 1.39 s)."""
+    import gc
+
     fontset(font_dir).prepare()
     _font_config()
     environment()
+    gc.freeze()
 
 
 _POOL = None
@@ -170,13 +177,15 @@ def _main_not_reimported():
 def _pool(processes, font_dir):
     """Print worker processes, started once and kept for the life of the process.
 
-    They come from a forkserver (a clean process that imported only this module), so they
-    hold no database connection or lock of the web or job process.
+    They come from a forkserver (a clean process that imported only this module and WeasyPrint), so
+    they hold no database connection or lock of the web or job process, and each starts without
+    importing anything again: the pool of a print job is ready in about 0.7 s instead of 1.65 (the
+    forkserver used to import the whole app with this module, and each worker WeasyPrint).
     """
     global _POOL
     if _POOL is None or _POOL[1] != processes or getattr(_POOL[0], "_broken", False):
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["app.reports.render"])
+        context.set_forkserver_preload(["app.reports.render", "weasyprint"])
         executor = ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_warm,
                                        initargs=(font_dir,))
         with _main_not_reimported():
