@@ -58,16 +58,17 @@ def coverage(semester, list_limit=500) -> Coverage:
     session = db.session
     aided = _aided_clause(semester.id)
     # Per school and priority flag: the identifications, and those whose pupil has an award of the
-    # semester (an outer join to the semester's aided pupils, each once), counted first and named after
-    # (the school's name joined to the ~2 rows a school, not to each identification: at 300 schools the
-    # sort by name of 100,000 rows spilled to disk). The year's identifications in force are read from
-    # the partial index ix_identification_in_force alone.
-    aided_pupils = (select(Award.student_id).where(Award.semester_id == semester.id, Award.status != "void")
-                    .distinct().subquery())
+    # semester, counted first and named after (the school's name joined to the ~2 rows a school, not to each
+    # identification: at 300 schools the sort by name of 100,000 rows spilled to disk). The year's
+    # identifications in force are read from the partial index ix_identification_in_force alone; whether a
+    # pupil is aided is asked of the semester's aided pupils as one list (``IN``), which both databases build
+    # once and probe per identification. An outer join to those pupils as a derived table let SQLite's planner
+    # scan the whole table for every identification when the scope narrowed it to one school (an officer's
+    # home page at 30 schools: 20 ms instead of 0.5).
+    aided_pupils = select(Award.student_id).where(Award.semester_id == semester.id, Award.status != "void")
     counted = (
         select(Identification.school_id, Identification.is_priority, func.count().label("n"),
-               func.count(aided_pupils.c.student_id).label("n_aided"))
-        .outerjoin(aided_pupils, aided_pupils.c.student_id == Identification.student_id)
+               func.count().filter(Identification.student_id.in_(aided_pupils)).label("n_aided"))
         .where(Identification.school_year == semester.school_year, Identification.effective.is_(True))
         .group_by(Identification.school_id, Identification.is_priority)
         .subquery()
