@@ -3,6 +3,7 @@ PostgreSQL schema when DATABASE_URL points at PostgreSQL), built by the
 migrations, with two schools and a logged-in client per role."""
 from __future__ import annotations
 
+import gc
 import os
 import re
 import tempfile
@@ -26,6 +27,12 @@ os.environ.setdefault("SECRET_KEY", "test-secret-of-the-student-aid-suite-012345
 # test is the county's today, also in the end-to-end tests that never build an app here.
 os.environ["TZ"] = os.environ.get("TIMEZONE") or "Asia/Shanghai"
 time.tzset()
+
+# The garbage collector walks young objects every 10,000 allocations instead of 700: a test's
+# requests make and drop hundreds of thousands of short-lived objects (SQL statements, template
+# frames), and each early walk promoted some of them, which then set off full walks of the whole
+# heap. Measured on tests/test_hostile_requests.py: 40-45 s -> 36-37 s; nothing else changes.
+gc.set_threshold(10_000, 20, 20)
 
 PASSWORD = "Test@2021pw"
 PG_SCHEMA = None
