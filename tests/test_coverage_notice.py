@@ -65,6 +65,69 @@ def test_coverage_figures_are_exact(app):
         assert figures.total.identified == sum(r.identified for r in figures.by_school)
 
 
+def _figures(app, username):
+    """The coverage as ``username`` sees it: (identified, aided, priority, priority aided) by school, the
+    unaided priority pupils listed, and their count."""
+    from app.kpi.coverage import coverage
+    from tests.test_home_queries import acting_as
+
+    with acting_as(app, username):
+        figures = coverage(db.session.get(Semester, WORLD.semester))
+        rows = {r.school_id: (r.identified, r.aided, r.priority, r.priority_aided) for r in figures.by_school}
+        return rows, {student.id for student, _ in figures.unaided_priority}, figures.unaided_priority_count
+
+
+def test_a_schools_coverage_is_the_same_whoever_looks_also_after_a_pupil_moves(app):
+    """应助尽助 of a school is counted the same for its officer and for the centre, and the count of unaided
+    priority pupils is the list's length: "aided" is defined once (``_aided_pupils`` in app/kpi/coverage.py),
+    and the school scope that narrows it to the officer's school loses none of its pupils, because a pupil's
+    identification and awards are at its school, and move with it (app/security/scope.py)."""
+    from app.rules.transfers import move_pupil
+    from tests.test_home_queries import acting_as
+
+    sem_id = WORLD.semester
+    with app.app_context():
+        year = db.session.get(Semester, sem_id).school_year
+        pupils = []
+        for i, aided in enumerate((True, False)):
+            s = Student(school_id=WORLD.school_a, name=f"转学覆盖{i}", id_number=idcard.make("341124", date(2013, 4, 3 + i), 741 + i),
+                        grade="高一", class_name="2班", enrolment_year=2026)
+            db.session.add(s)
+            db.session.flush()
+            db.session.add(Identification(student_id=s.id, school_year=year, level="difficult", cat_registered_poor=True,
+                                          evidence_source="school", identified_on=date(2026, 9, 6)))
+            if aided:
+                db.session.add(Award(student_id=s.id, program_id=WORLD.program_senior, semester_id=sem_id,
+                                     amount=Decimal("1000.00"), card_kind="aid_card", card_number=cards.make("6217", 19, 9300 + i)))
+            pupils.append(s.id)
+        db.session.commit()
+    moved, unaided = pupils
+
+    def agree():
+        centre_rows, centre_unaided, centre_count = _figures(app, "t_center")
+        assert centre_count == len(centre_unaided)
+        for username, school in (("t_officer_a", WORLD.school_a), ("t_officer_b", WORLD.school_b)):
+            rows, listed, count = _figures(app, username)
+            assert set(rows) <= {school}
+            assert rows.get(school) == centre_rows.get(school), username
+            assert count == len(listed) and listed <= centre_unaided
+        return centre_rows, centre_unaided
+
+    before_rows, before_unaided = agree()
+    assert unaided in before_unaided and moved not in before_unaided
+    with acting_as(app, "t_center"):
+        move_pupil(db.session, db.session.get(Student, moved), WORLD.school_b, "五年级", "3班")
+        db.session.commit()
+    with app.app_context():
+        assert {i.school_id for i in db.session.scalars(select(Identification).where(Identification.student_id == moved))} \
+            == {a.school_id for a in db.session.scalars(select(Award).where(Award.student_id == moved))} == {WORLD.school_b}
+    after_rows, after_unaided = agree()
+    a, b = WORLD.school_a, WORLD.school_b
+    assert after_rows[a] == tuple(n - 1 for n in before_rows[a])  # one identified priority pupil, aided, left A
+    assert after_rows[b] == tuple(n + 1 for n in before_rows.get(b, (0, 0, 0, 0)))  # and came to B, still aided
+    assert after_unaided == before_unaided
+
+
 def test_officer_sees_its_own_school_only_on_the_coverage_page(app, officer_a, center):
     _county(app) if not _exists(app, "CV001") else None
     officer_page = visible_text(officer_a.get("/coverage/"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.kpi import rate
@@ -44,19 +44,21 @@ class Coverage:
     unaided_priority_count: int = 0
 
 
-def _aided_clause(semester_id):
-    from app.models import Award, Identification
+def _aided_pupils(semester_id):
+    """The semester's aided pupils: those with an award of the semester that is not voided. The one
+    definition of "aided" for the counts and for the list of unaided priority pupils. For an officer the
+    school scope narrows it to the school's awards, which loses no pupil of the school: a pupil's awards
+    and identifications are always at the pupil's school (derived on every write and moved with the
+    pupil, app/security/scope.py), so a school's figures are the same whoever looks."""
+    from app.models import Award
 
-    return exists().where(
-        and_(Award.student_id == Identification.student_id, Award.semester_id == semester_id, Award.status != "void")
-    )
+    return select(Award.student_id).where(Award.semester_id == semester_id, Award.status != "void")
 
 
 def coverage(semester, list_limit=500) -> Coverage:
     from app.models import Award, AidProgram, Identification, School, Student
 
     session = db.session
-    aided = _aided_clause(semester.id)
     # Per school and priority flag: the identifications, and those whose pupil has an award of the
     # semester, counted first and named after (the school's name joined to the ~2 rows a school, not to each
     # identification: at 300 schools the sort by name of 100,000 rows spilled to disk). The year's
@@ -65,7 +67,7 @@ def coverage(semester, list_limit=500) -> Coverage:
     # once and probe per identification. An outer join to those pupils as a derived table let SQLite's planner
     # scan the whole table for every identification when the scope narrowed it to one school (an officer's
     # home page at 30 schools: 20 ms instead of 0.5).
-    aided_pupils = select(Award.student_id).where(Award.semester_id == semester.id, Award.status != "void")
+    aided_pupils = _aided_pupils(semester.id)
     counted = (
         select(Identification.school_id, Identification.is_priority, func.count().label("n"),
                func.count().filter(Identification.student_id.in_(aided_pupils)).label("n_aided"))
@@ -131,7 +133,8 @@ def coverage(semester, list_limit=500) -> Coverage:
         select(Student, Identification)
         .join(Identification, Identification.student_id == Student.id)
         .where(Identification.school_year == semester.school_year, Identification.is_priority.is_(True),
-               Identification.effective.is_(True), ~aided)
+               Identification.effective.is_(True),
+               ~aided_pupils.where(Award.student_id == Identification.student_id).exists())
     )
     # the priority pupils without an award: counted above, school by school (by the identification's school, as
     # counted; a pupil's identifications are kept at its school). Ordered first by a column of the index the
