@@ -58,7 +58,7 @@ run: demo
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 1)
 test: setup
 	$(VENV)/bin/ruff check --select F --quiet app tests bench
-	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -q --durations=20 $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -q --durations=20 $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder) $(PYTEST_ARGS)
 
 ## make bench: list pages at 100,000 and 1,000,000 students; import and export of 10,000 rows; printed documents;
 ## the centre's dashboard and the evaluation at 30 and 300 schools (DASHBOARD_ARGS="--sizes 300 --backends sqlite": one run)

@@ -74,6 +74,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         path = item.nodeid.split("::")[0]
         item.add_marker(pytest.mark.xdist_group("e2e" if path.startswith("tests/e2e/") else path))
+    # (the processes collect the tests and send the order; xdist tells them only that the run is by group)
+    if getattr(config.option, "loadgroup", False) and not getattr(config.option, "loadscopereorder", True):
+        # The files that take longest go out to the processes first (the Makefile turns off xdist's ordering by
+        # number of tests, which sent a sweep of ten long tests last while the other process sat idle).
+        items.sort(key=lambda item: next((i for i, p in enumerate(_LONGEST) if item.nodeid.startswith(p)), len(_LONGEST)))
+
+
+# The test files that take longest, longest first (``--durations``, 2026-12-06): only the order in which
+# `make test`'s processes take files up depends on it.
+_LONGEST = ("tests/e2e/", "tests/test_hostile_requests.py", "tests/test_nothing_raw.py", "tests/test_post_routes.py",
+            "tests/test_state_rules.py", "tests/test_api_fuzz.py", "tests/test_deploy.py", "tests/test_demo.py",
+            "tests/test_two_processes.py", "tests/test_masking.py", "tests/test_login_security.py", "tests/test_i18n.py",
+            "tests/test_security_headers.py", "tests/test_uploads.py", "tests/test_write_paths.py")
 
 
 @pytest.fixture(scope="session")
