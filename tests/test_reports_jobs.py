@@ -208,3 +208,63 @@ def test_failure_shows_the_reason_and_old_pdfs_expire(app, officer_a):
         assert not pdfs.exists(done["file_path"])
     assert _job(app, done_id)["status"] == "expired"
     assert officer_a.get(f"/printjobs/{done_id}/download").status_code == 404
+
+
+_HORSE = """
+import os, sys
+from app import create_app
+from app.reports import jobs, render
+
+app = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI="sqlite:///" + sys.argv[1])
+
+
+def job(job_id):  # a batch print: the pool of print workers, as print_letters starts it
+    from multiprocessing import forkserver
+
+    pool = render._pool(2, render.default_font_dir())
+    pids = [*pool._processes, forkserver._forkserver._forkserver_pid]
+    with open(sys.argv[2], "w") as out:
+        out.write(" ".join(map(str, pids)))
+
+
+jobs.run_job, jobs._FORKING_WORKER = job, True  # as `flask print-worker` (run_worker) sets it
+with app.app_context():
+    pid = os.fork()
+    if pid == 0:  # RQ's work horse: the job, then os._exit (rq/worker/base.py), which runs no exit hook
+        try:
+            jobs.rq_entry("job")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+"""
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return "\nState:\tZ" not in status.read()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.once  # an app and a SQLite file of its own, in a process of its own
+def test_a_print_job_in_rqs_work_horse_leaves_no_print_worker_behind(tmp_path):
+    """`flask print-worker` runs each job in a forked work horse that RQ ends by ``os._exit``: the print
+    workers the job started (a forkserver and one process per core, ~240 MB) must end with it, not wait for
+    work for good."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pids_file = tmp_path / "pids"
+    subprocess.run([sys.executable, "-c", _HORSE, str(tmp_path / "horse.db"), str(pids_file)], check=True,
+                   timeout=120, stdout=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent.parent, env=os.environ)
+    pids = [int(p) for p in pids_file.read_text().split()]
+    assert len(pids) == 3
+    deadline = time.monotonic() + 15
+    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [p for p in pids if _running(p)]
+    for pid in left:  # do not leave them to the rest of the run
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

@@ -232,6 +232,14 @@ def rq_entry(job_id):
     if has_app_context():
         if _FORKING_WORKER:
             db.engine.dispose(close=False)  # the pooled connections are the parent process's
+            try:
+                return run_job(job_id)
+            finally:
+                # RQ ends its work horse by os._exit, which runs no exit hook: the print workers this job
+                # started (a forkserver and one process per core) would be left running for good
+                from app.reports.render import shutdown_pool
+
+                shutdown_pool(wait=True)
         return run_job(job_id)
     from app import create_app
 

@@ -196,10 +196,12 @@ def _pool(processes, font_dir):
     return _POOL[0]
 
 
-def shutdown_pool():
+def shutdown_pool(wait=False):
+    """Stop the print workers; ``wait``: until they have exited. A process that ends by ``os._exit`` (RQ's work
+    horse does) must wait: its workers would otherwise wait for work for good, and keep their forkserver alive."""
     global _POOL
     if _POOL is not None:
-        _POOL[0].shutdown(wait=False, cancel_futures=True)
+        _POOL[0].shutdown(wait=wait, cancel_futures=True)
         _POOL = None
 
 
