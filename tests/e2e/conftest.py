@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -46,10 +48,35 @@ def _need_browser():
         pytest.skip("end-to-end tests: Playwright for Python is not installed (pip install -r requirements-dev.txt)")
 
 
+# A test module is one story told in order (a record made in its first test is checked in its last), and it
+# reads the county's date when it needs it (`date.today()`: tests/conftest.py puts the tests on the county's
+# clock, as app/clock.py puts the server). Were a module to run across the county's midnight, a record the
+# server dated the 7th would be looked for under the 6th. So a module (and the seeding of the county) does
+# not start in the last minutes of the county's day: it waits for the new day. Longer than the longest module.
+MIDNIGHT_GUARD = timedelta(minutes=float(os.environ.get("E2E_MIDNIGHT_GUARD_MINUTES", "6")))
+
+
+def wait_past_the_countys_midnight(now=None, sleep=time.sleep):
+    """Sleep until just after the county's midnight if it is less than MIDNIGHT_GUARD away; the seconds slept."""
+    now = now or datetime.now()
+    left = (datetime.combine(now.date() + timedelta(days=1), datetime.min.time()) - now).total_seconds()
+    if left >= MIDNIGHT_GUARD.total_seconds():
+        return 0.0
+    sys.stderr.write(f"end-to-end tests: the county's midnight is {left:.0f} s away; waiting for the new day\n")
+    sleep(left + 2)
+    return left + 2
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _a_module_runs_within_one_county_day():
+    wait_past_the_countys_midnight()
+
+
 @pytest.fixture(scope="package")
 def server():
     """Base URL of the demo county served for these tests."""
     _need_browser()
+    wait_past_the_countys_midnight()  # the demo county's records are dated from the day it is seeded
     if os.environ.get("E2E_BASE_URL"):
         yield os.environ["E2E_BASE_URL"].rstrip("/")
         return

@@ -21,7 +21,6 @@ from tests.e2e.test_day import _download, _pdf_text, _submit, _type_date
 
 STATE: dict = {}
 RUN = datetime.now().strftime("%H%M%S")
-TODAY = date.today().isoformat()
 SCHOOL = "全椒县中学"  # the demo officer's school (普通高中)
 NEW_CARD = cards.make("6217", 19, 626262)
 
@@ -29,6 +28,7 @@ NEW_CARD = cards.make("6217", 19, 626262)
 # --- 督查人员: 电话回访 ----------------------------------------------------------------------------
 
 def test_1_the_supervisor_draws_the_phone_sample_and_records_a_call(users):
+    today = date.today().isoformat()
     sup = users.page("supervisor")
     home(sup)
     menu(sup, "监督检查", "检查记录")
@@ -36,7 +36,7 @@ def test_1_the_supervisor_draws_the_phone_sample_and_records_a_call(users):
     sup.select_option("#school", label=SCHOOL)
     sup.select_option("#kind", label="电话回访")
     sup.select_option("#status", label="计划中")  # no overall result yet: "—" stays empty
-    _type_date(sup, "#inspected_on", TODAY)
+    _type_date(sup, "#inspected_on", today)
     sup.fill("#findings", f"电话回访{RUN}：抽查本学期已发放资助")
     _submit(sup)
     assert "/inspectionview/show/" in sup.url, text(sup)[:1500]
@@ -67,7 +67,7 @@ def test_1_the_supervisor_draws_the_phone_sample_and_records_a_call(users):
     assert pupil in shown and SCHOOL in shown and "回访电话" in shown, shown[:1500]
     recorded = Decimal(re.search(r"([\d,]+\.\d{2}) 元", sup.inner_text(".aid-call-award")).group(1).replace(",", ""))
     shot(sup, "phone-call-form")
-    _type_date(sup, "#called_on", TODAY)
+    _type_date(sup, "#called_on", today)
     sup.check("#reached")
     sup.check("#confirms_receipt")
     sup.fill("#stated_amount", str(recorded - 100))
@@ -78,7 +78,7 @@ def test_1_the_supervisor_draws_the_phone_sample_and_records_a_call(users):
         menu(sup, "监督检查", "电话回访记录")
     else:
         sup.locator(".nav-tabs a", has_text="电话回访记录").click()
-    row = sup.locator("table.aid-list tbody tr", has_text=pupil).filter(has_text=TODAY).first
+    row = sup.locator("table.aid-list tbody tr", has_text=pupil).filter(has_text=today).first
     cells = " ".join(row.inner_text().split())
     assert "是" in cells and f"{recorded - 100:,.2f}" in cells and "需核查" in cells, cells
     click(sup, row.locator("a[href*='/phonecallview/show/']"))

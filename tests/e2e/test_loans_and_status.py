@@ -32,7 +32,6 @@ BORROWER_ID = idcard.make("341124", BORROWER_BORN, (SEQ + 611) % 1000)
 LEAVER_ID = idcard.make("341124", LEAVER_BORN, (SEQ + 612) % 1000)
 BORROWER = "欧阳贷款" + SUFFIX
 LEAVER = "上官复学" + SUFFIX
-TODAY = date.today().isoformat()
 STATE: dict = {}
 
 
@@ -189,6 +188,7 @@ def test_2_an_application_not_approved_shows_the_reason_to_the_officer(users):
 
 
 def test_3_the_centre_records_an_instalment_paid_reminds_and_reads_the_figures(users):
+    today = date.today().isoformat()
     needs(STATE, "repaying")
     centre = users.page("center")
     # 贷款名单 › the status (办理记录) › 登记还款 beside the instalment of 20 December 2025 (overdue)
@@ -229,14 +229,14 @@ def test_3_the_centre_records_an_instalment_paid_reminds_and_reads_the_figures(u
     centre.locator("#loan + .select2 .select2-selection").click()
     centre.locator(".select2-container--open .select2-search__field").press_sequentially(BORROWER, delay=20)
     centre.locator(".select2-container--open .select2-results__option", has_text="2021-2022").first.click()
-    centre.fill("#on", TODAY)
+    centre.fill("#on", today)
     centre.keyboard.press("Escape")
     centre.select_option("#channel", label="联系电话")
     centre.fill("#result", "已告知共同借款人12月20日前还款")
     _submit(centre)
     menu(centre, "助学贷款", "温馨提示记录")
     listed = " ".join(centre.locator("table tr", has_text=BORROWER).first.inner_text().split())
-    assert "联系电话" in listed and TODAY in listed and "已告知共同借款人" in listed, listed
+    assert "联系电话" in listed and today in listed and "已告知共同借款人" in listed, listed
 
     # 贷款统计 opens with the county's figures
     menu(centre, "助学贷款", "贷款统计")
@@ -247,6 +247,7 @@ def test_3_the_centre_records_an_instalment_paid_reminds_and_reads_the_figures(u
 
 def _identify(page, name, school_year):
     """基础数据 › 困难认定 › 新增: the family identified as in difficulty for the school year."""
+    today = date.today().isoformat()
     menu(page, "基础数据", "困难认定")
     add(page)
     pick_pupil(page, name, name)
@@ -254,7 +255,7 @@ def _identify(page, name, school_year):
     page.select_option("#level", label="困难")
     page.check("#cat_subsistence")
     page.select_option("#evidence_source", label="民政部门")
-    page.fill("#identified_on", TODAY)
+    page.fill("#identified_on", today)
     page.keyboard.press("Escape")
     _submit(page)
     assert "/add" not in page.url, text(page)[:2000]
@@ -274,6 +275,7 @@ def _dropout_row(page, name):
 
 
 def test_4_a_pupil_drops_out_is_visited_and_returns(users):
+    today = date.today().isoformat()
     from app.rules.identification import school_year_of
 
     officer, centre, supervisor = users.page("officer"), users.page("center"), users.page("supervisor")
@@ -301,7 +303,7 @@ def test_4_a_pupil_drops_out_is_visited_and_returns(users):
     assert officer.locator("table tr", has_text=LEAVER).count() == 0
     menu(officer, "基础数据", "学籍变动")
     listed = " ".join(officer.locator("table tr", has_text=LEAVER).first.inner_text().split())
-    assert "退学" in listed and "外出务工" in listed and TODAY in listed, listed
+    assert "退学" in listed and "外出务工" in listed and today in listed, listed
 
     # 控辍保学: the centre sees the pupil this school year, in red (尚未家访)
     row = _dropout_row(centre, LEAVER).first
@@ -315,7 +317,7 @@ def test_4_a_pupil_drops_out_is_visited_and_returns(users):
     add(officer)
     pick_pupil(officer, LEAVER, LEAVER)
     officer.select_option("#visit_type", label="劝返复学")  # the visit that counts as 控辍保学's follow-up
-    officer.fill("#visited_on", TODAY)
+    officer.fill("#visited_on", today)
     officer.keyboard.press("Escape")
     officer.fill("#visitors", "刘洋、班主任王老师")
     officer.fill("#family_met", "母亲")
@@ -324,7 +326,7 @@ def test_4_a_pupil_drops_out_is_visited_and_returns(users):
     assert "/add" not in officer.url, text(officer)[:2000]
     row = _dropout_row(centre, LEAVER).first
     cells = " ".join(row.inner_text().split())
-    assert TODAY in cells.split("外出务工")[-1] and row.locator(".text-danger").count() == 0, cells
+    assert today in cells.split("外出务工")[-1] and row.locator(".text-danger").count() == 0, cells
     shot(centre, "dropouts-visited")
 
     # a supervisor reads 控辍保学 and the pupil's page, without 办理学籍变动

@@ -25,7 +25,6 @@ from tests.e2e.test_day import _pdf_text, _submit, _type_date
 
 STATE: dict = {}
 RUN = datetime.now().strftime("%H%M%S")  # a run's records are told apart from the last run's (E2E_BASE_URL)
-TODAY = date.today()
 REFUSED = "您没有执行此操作的权限"
 
 
@@ -66,6 +65,7 @@ SCHOOL = "全椒县中学"  # the demo officer's school (普通高中)
 # --- 宣传与走访 -----------------------------------------------------------------------------------
 
 def test_1_the_officer_records_a_home_visit_for_a_pupil_and_the_centre_counts_it(users):
+    today = date.today()
     centre, officer = users.page("center"), users.page("officer")
     home(centre)
     before = _outreach_figures(centre)["visits"].get(SCHOOL, {})
@@ -77,7 +77,7 @@ def test_1_the_officer_records_a_home_visit_for_a_pupil_and_the_centre_counts_it
     pupil = pick_pupil(officer, "高二")
     name = pupil.split("·")[0].strip()
     officer.select_option("#visit_type", label="需要助学贷款的家庭")
-    _type_date(officer, "#visited_on", TODAY.isoformat())
+    _type_date(officer, "#visited_on", today.isoformat())
     officer.fill("#visitors", "班主任王老师、资助专干马伟")
     officer.fill("#family_met", "母亲、祖父")
     findings = f"走访{RUN}：父亲外出务工，母亲务农，祖父患病需长期服药。"
@@ -100,13 +100,13 @@ def test_1_the_officer_records_a_home_visit_for_a_pupil_and_the_centre_counts_it
     # read back: the list, then the visit's own page
     menu(officer, "宣传与走访", "走访")
     search(officer, "student", name)
-    row = officer.locator("table.aid-list tbody tr", has_text=name).filter(has_text=TODAY.isoformat()).first
+    row = officer.locator("table.aid-list tbody tr", has_text=name).filter(has_text=today.isoformat()).first
     assert "需要助学贷款的家庭" in row.inner_text()
     with officer.expect_navigation():
         row.locator("a[href*='/homevisitview/show/']").first.click()
     STATE["visit"] = int(re.search(r"/show/(\d+)", officer.url).group(1))
     shown = text(officer)
-    for fact in ("走访记录", name, SCHOOL, "需要助学贷款的家庭", TODAY.isoformat(), "班主任王老师、资助专干马伟", findings,
+    for fact in ("走访记录", name, SCHOOL, "需要助学贷款的家庭", today.isoformat(), "班主任王老师、资助专干马伟", findings,
                  "祖父医药费负担重", "两周内回访"):
         assert fact in shown, (fact, shown[:2500])
     assert "341124********" in shown  # the pupil's number masked, as everywhere
@@ -149,6 +149,7 @@ def _png(colour=(200, 40, 40)):
 
 
 def test_3_the_officer_records_a_publicity_activity_and_uploads_its_photo(users):
+    today = date.today()
     centre, officer = users.page("center"), users.page("officer")
     home(centre)
     before = _outreach_figures(centre)["publicity"].get(SCHOOL, {})
@@ -159,7 +160,7 @@ def test_3_the_officer_records_a_publicity_activity_and_uploads_its_photo(users)
     title = f"高三资助政策主题班会{RUN}"
     assert officer.locator("#school option").all_inner_texts() == [SCHOOL]  # its own school only
     officer.select_option("#activity_type", label="班会")
-    _type_date(officer, "#held_on", TODAY.isoformat())
+    _type_date(officer, "#held_on", today.isoformat())
     officer.fill("#title", title)
     officer.fill("#audience", "45")
     officer.select_option("#target_stage", label="面向高中：助学贷款及大学资助政策")
@@ -170,7 +171,7 @@ def test_3_the_officer_records_a_publicity_activity_and_uploads_its_photo(users)
     open_row(officer, title, "/publicityactivityview/show/")
     STATE["activity"] = activity = int(re.search(r"/show/(\d+)", officer.url).group(1))
     shown = text(officer)
-    for fact in (SCHOOL, "班会", TODAY.isoformat(), title, "45", "面向高中：助学贷款及大学资助政策", "尚无照片。"):
+    for fact in (SCHOOL, "班会", today.isoformat(), title, "45", "面向高中：助学贷款及大学资助政策", "尚无照片。"):
         assert fact in shown, (fact, shown[:2000])
 
     # a file that is not a photo is refused, and nothing is added
@@ -203,13 +204,14 @@ def test_3_the_officer_records_a_publicity_activity_and_uploads_its_photo(users)
 
 
 def test_4_the_officer_adds_an_aid_staff_member_who_attends_the_centres_training(users):
+    today = date.today()
     centre, officer = users.page("center"), users.page("officer")
     # the centre organises a training session today
     home(centre)
     menu(centre, "宣传与走访", "培训")
     add(centre)
     topic = f"资助政策与系统操作培训{RUN}"
-    _type_date(centre, "#held_on", TODAY.isoformat())
+    _type_date(centre, "#held_on", today.isoformat())
     centre.fill("#topic", topic)
     centre.fill("#hours", "2.5")
     centre.fill("#trainer", "县学生资助管理中心")
@@ -222,13 +224,13 @@ def test_4_the_officer_adds_an_aid_staff_member_who_attends_the_centres_training
     menu(officer, "宣传与走访", "资助工作队伍")
     add(officer)
     person = "柏" + "".join("零一二三四五六七八九"[int(d)] for d in RUN[-2:])  # 柏三七
-    since = date(TODAY.year, 1, 1).isoformat()
+    since = date(today.year, 1, 1).isoformat()
     officer.select_option("#school", label=SCHOOL)
     officer.fill("#name", person)
     officer.fill("#post", "资助专干")
     officer.select_option("#employment", label="兼职")
     _type_date(officer, "#since", since)
-    _type_date(officer, "#until", date(TODAY.year - 1, 12, 1).isoformat())  # left before taking the post: refused
+    _type_date(officer, "#until", date(today.year - 1, 12, 1).isoformat())  # left before taking the post: refused
     _submit(officer)
     assert "离岗日期不能早于到岗日期。" in text(officer), text(officer)[:2000]
     officer.fill("#until", "")
@@ -273,26 +275,27 @@ def test_4_the_officer_adds_an_aid_staff_member_who_attends_the_centres_training
 
 
 def test_5_the_officer_records_a_star_of_aid_education(users):
+    today = date.today()
     officer = users.page("officer")
     home(officer)
     menu(officer, "宣传与走访", "资助育人")
     add(officer)
     pupil = pick_pupil(officer, "高三")
     name = pupil.split("·")[0].strip()
-    officer.fill("#year", str(TODAY.year + 1))
+    officer.fill("#year", str(today.year + 1))
     officer.select_option("#kind", label="励志之星")
     title = f"校级励志之星{RUN}"
     officer.fill("#title", title)
     officer.fill("#citation", "家境困难但自强不息，担任班级学习委员，帮助同学补习数学。")
     _submit(officer)
     assert "年度应在2000年至今年之间。" in text(officer), text(officer)[:2000]  # next year's star: not yet
-    officer.fill("#year", str(TODAY.year))
+    officer.fill("#year", str(today.year))
     _submit(officer)
     menu(officer, "宣传与走访", "资助育人")
     search(officer, "title", title)
     open_row(officer, title, "/recognitionview/show/")
     shown = text(officer)
-    for fact in (str(TODAY.year), SCHOOL, name, "励志之星", title, "帮助同学补习数学"):
+    for fact in (str(today.year), SCHOOL, name, "励志之星", title, "帮助同学补习数学"):
         assert fact in shown, (fact, shown[:2000])
     shot(officer, "recognition-show")
     supervisor = users.page("supervisor")
@@ -314,11 +317,12 @@ def _filter_select(page, column, label):
 
 
 def test_6_the_officer_records_the_schools_aid_fund_and_sees_its_compliance(users):
+    today = date.today()
     officer = users.page("officer")
     home(officer)
     menu(officer, "资助管理", "校内资助资金")
     kept = {int(y) for y in re.findall(r"\b(20\d\d)\b", text(officer, "table.aid-list"))}
-    year = next(y for y in range(TODAY.year - 2, 2000, -1) if y not in kept)  # a year with no record yet
+    year = next(y for y in range(today.year - 2, 2000, -1) if y not in kept)  # a year with no record yet
     add(officer)
     assert officer.locator("#school option").all_inner_texts() == [SCHOOL]
     officer.fill("#year", str(year))
@@ -375,6 +379,7 @@ def test_6_the_officer_records_the_schools_aid_fund_and_sees_its_compliance(user
 
 
 def test_7_the_centre_records_a_social_project_and_the_officer_pairs_a_pupil_with_it(users):
+    today = date.today()
     centre, officer = users.page("center"), users.page("officer")
     home(centre)
     menu(centre, "资助管理", "社会资助项目")
@@ -384,9 +389,9 @@ def test_7_the_centre_records_a_social_project_and_the_officer_pairs_a_pupil_wit
     centre.fill("#donor", "全椒县慈善协会")
     centre.select_option("#kind", label="结对助学")
     centre.fill("#budget", "60000")
-    _type_date(centre, "#starts_on", date(TODAY.year, 9, 1).isoformat() if TODAY.month >= 9 else
-               date(TODAY.year - 1, 9, 1).isoformat())
-    _type_date(centre, "#ends_on", date(TODAY.year + 2, 7, 31).isoformat())
+    _type_date(centre, "#starts_on", date(today.year, 9, 1).isoformat() if today.month >= 9 else
+               date(today.year - 1, 9, 1).isoformat())
+    _type_date(centre, "#ends_on", date(today.year + 2, 7, 31).isoformat())
     centre.fill("#contact", "王会长 0550-5123456")
     _submit(centre)
     menu(centre, "资助管理", "社会资助项目")
@@ -408,8 +413,8 @@ def test_7_the_centre_records_a_social_project_and_the_officer_pairs_a_pupil_wit
     pupil = pick_pupil(officer, "高一")
     name = pupil.split("·")[0].strip()
     officer.fill("#amount", "0")
-    _type_date(officer, "#starts_on", TODAY.isoformat())
-    _type_date(officer, "#ends_on", date(TODAY.year + 2, 6, 30).isoformat())
+    _type_date(officer, "#starts_on", today.isoformat())
+    _type_date(officer, "#ends_on", date(today.year + 2, 6, 30).isoformat())
     _submit(officer)
     assert "金额必须大于零。" in text(officer), text(officer)[:2000]
     officer.fill("#amount", "2000")
@@ -421,7 +426,7 @@ def test_7_the_centre_records_a_social_project_and_the_officer_pairs_a_pupil_wit
     click(officer, row.locator("a[href*='/pairingview/show/']"))
     STATE["pairing"] = pairing = int(re.search(r"/show/(\d+)", officer.url).group(1))
     shown = text(officer)
-    assert project in shown and name in shown and TODAY.isoformat() in shown, shown[:2000]
+    assert project in shown and name in shown and today.isoformat() in shown, shown[:2000]
     shot(officer, "pairing-show")
 
     # the project counts the pupil paired and the money pledged
@@ -446,10 +451,11 @@ def _money(cell):
 
 
 def test_8_the_centre_records_a_budget_and_an_allocation_and_reads_the_budget_execution(users):
+    today = date.today()
     centre = users.page("center")
     home(centre)
     menu(centre, "资助管理", "预算与配套")
-    year = TODAY.year + 1  # next year's budget, its county share sent ahead (提前下达)
+    year = today.year + 1  # next year's budget, its county share sent ahead (提前下达)
     planned = {" ".join(r.split()) for r in centre.locator("table.aid-list tbody tr").all_inner_texts()
                if r.strip().startswith(str(year))}
     add(centre)
@@ -479,14 +485,14 @@ def test_8_the_centre_records_a_budget_and_an_allocation_and_reads_the_budget_ex
     # its allocation: the county's matching share, arrived today (one dated tomorrow is refused)
     centre.locator(".nav-tabs a", has_text="资金到位").click()
     click(centre, centre.locator("a[href*='/allocationview/add']").first)
-    document = f"全财教〔{TODAY.year}〕{RUN[-3:]}号"
+    document = f"全财教〔{today.year}〕{RUN[-3:]}号"
     centre.select_option("#level", label="县级")
     centre.fill("#document_number", document)
-    _type_date(centre, "#arrived_on", date.fromordinal(TODAY.toordinal() + 1).isoformat())
+    _type_date(centre, "#arrived_on", date.fromordinal(today.toordinal() + 1).isoformat())
     centre.fill("#amount", "8000")
     _submit(centre)
     assert "资金到账后再登记。" in text(centre), text(centre)[:2000]
-    _type_date(centre, "#arrived_on", TODAY.isoformat())
+    _type_date(centre, "#arrived_on", today.isoformat())
     _submit(centre)
     menu(centre, "资助管理", "预算与配套")
     click(centre, centre.locator(f"a[href*='/programbudgetview/show/{budget}']").first)
@@ -538,6 +544,7 @@ def _ranking(page):
 
 
 def test_9_the_centre_ranks_the_schools_opens_one_and_prints_the_table_and_the_leader_reads_it(users, tmp_path):
+    today = date.today()
     centre = users.page("center")
     home(centre)
     menu(centre, "统计与考核", "年终考核")
@@ -567,7 +574,7 @@ def test_9_the_centre_ranks_the_schools_opens_one_and_prints_the_table_and_the_l
     assert response.ok and response.headers["content-type"] == "application/pdf", response.status
     printed = _pdf_text(response.body())
     if printed:  # poppler-utils present
-        assert f"{TODAY.year}" in printed and SCHOOL in printed and score in printed, printed[:2000]
+        assert f"{today.year}" in printed and SCHOOL in printed and score in printed, printed[:2000]
     # ... and from 打印文书 (the current year's)
     entry = menu_entry(centre, "打印文书", "年度考核表（打印）")
     assert entry.get_attribute("href").endswith("/print/evaluation")

@@ -17,7 +17,6 @@ from tests.e2e.clicks import home, menu
 from tests.e2e.conftest import shot, text
 from tests.e2e.test_day import _download, _submit, _type_date
 
-TODAY = date.today().isoformat()
 CARD = "本学年辍学/转出的困难学生"
 
 
@@ -38,6 +37,7 @@ def _pdf_text(data):
 
 
 def test_the_centre_goes_from_its_home_page_to_the_dropouts_and_records_a_persuade_back_visit(users):
+    today = date.today().isoformat()
     centre = users.page("center")
     home(centre)
     left, waiting, card = _card(centre)
@@ -60,7 +60,7 @@ def test_the_centre_goes_from_its_home_page_to_the_dropouts_and_records_a_persua
     assert centre.locator("#visit_type").input_value() == "persuade_back"
     chosen = " ".join(centre.locator("#student + .select2 .select2-selection__rendered").inner_text().split())
     assert name in chosen, (name, chosen)
-    _type_date(centre, "#visited_on", TODAY)
+    _type_date(centre, "#visited_on", today)
     centre.keyboard.press("Escape")
     centre.fill("#visitors", "县资助中心、班主任")
     centre.fill("#family_met", "父亲")
@@ -72,7 +72,7 @@ def test_the_centre_goes_from_its_home_page_to_the_dropouts_and_records_a_persua
     # back on 控辍保学 (基础数据 menu): the pupil shows the visit's date and no button
     menu(centre, "基础数据", "控辍保学")
     row = centre.locator("table tbody tr", has_text=name).first
-    assert TODAY in " ".join(row.inner_text().split()) and row.locator("a.aid-persuade-back").count() == 0
+    assert today in " ".join(row.inner_text().split()) and row.locator("a.aid-persuade-back").count() == 0
     home(centre)
     assert _card(centre)[:2] == (left, waiting - 1)
 

@@ -21,8 +21,6 @@ from tests.e2e.conftest import shot, text
 from tests.e2e.clicks import add as _add_button, advanced_search, home, menu as _menu
 from tests.e2e.test_day import _download, _submit
 
-YEAR = school_year_of(date.today())  # the demo county's current school year
-NEXT_YEAR = f"{int(YEAR[:4]) + 1}-{int(YEAR[:4]) + 2}"
 
 
 def _plain_pdf_text(data: bytes) -> str:
@@ -82,12 +80,14 @@ def test_1_the_standard_in_force_is_edited_and_the_letter_states_it(users):
 def test_2_the_centre_adds_next_years_loan_rate(users):
     """生源地信用助学贷款: next school year's rate and ceilings, the 5-year LPR less 70 basis points and 20,000 /
     25,000 a year (财政部 教育部 中国人民银行 国家金融监督管理总局, 2024)."""
+    this_year = school_year_of(date.today())
+    next_year = f"{int(this_year[:4]) + 1}-{int(this_year[:4]) + 2}"
     centre = users.page("center")
     home(centre)
     _menu(centre, "助学贷款", "贷款利率")
-    assert YEAR in text(centre)
+    assert this_year in text(centre)
     _add_button(centre)
-    centre.fill("#school_year", NEXT_YEAR)
+    centre.fill("#school_year", next_year)
     centre.fill("#reference_rate", "0.50")
     centre.fill("#reduction_bp", "70")
     centre.fill("#ceiling_undergraduate", "20000")
@@ -98,7 +98,7 @@ def test_2_the_centre_adds_next_years_loan_rate(users):
     centre.fill("#reference_rate", "3.50")
     _submit(centre)
     assert "/add" not in centre.url, text(centre)[:1500]
-    row = _row(centre, NEXT_YEAR)
+    row = _row(centre, next_year)
     shown = " ".join(row.inner_text().split())
     assert "3.50" in shown and "70" in shown and "2.80" in shown and ("20,000" in shown or "20000" in shown), shown
     shot(centre, "loan-rate-added")
@@ -128,11 +128,12 @@ def _identification_text(page):
 def test_3_a_disability_list_is_previewed_applied_and_undone(users):
     """残联's list of one pupil: the preview shows no ID number, 应用 gives the pupil the category
     (困中之困), 撤销 gives back what was there before."""
+    this_year = school_year_of(date.today())
     centre = users.page("center")
     home(centre)
     # a pupil identified this year as 其他 by the school
     _menu(centre, "基础数据", "困难认定")
-    row = _row(centre, YEAR, "其他", "学校认定")
+    row = _row(centre, this_year, "其他", "学校认定")
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
     pupil = next((c for c in cells if "（341124" in c), None)
     assert pupil is not None, cells
@@ -154,7 +155,7 @@ def test_3_a_disability_list_is_previewed_applied_and_undone(users):
 
     _menu(centre, "基础数据", "核对名单")
     centre.select_option("#kind", label="残疾（残联）")
-    centre.fill("#school_year", YEAR)
+    centre.fill("#school_year", this_year)
     centre.check("#scope-2")  # only the schools it covers
     centre.set_input_files("#file", str(path))
     with centre.expect_navigation():
@@ -174,7 +175,7 @@ def test_3_a_disability_list_is_previewed_applied_and_undone(users):
     applied = text(centre)
     assert "名单已应用" in applied, applied[:2000]
     run = " ".join(centre.locator("table.aid-runs tbody tr").first.inner_text().split())
-    assert f"残疾（残联） {YEAR}" in run and "陈静" in run and f" 1 {losing} 0 " in f"{run} ", run  # gained, lost, created
+    assert f"残疾（残联） {this_year}" in run and "陈静" in run and f" 1 {losing} 0 " in f"{run} ", run  # gained, lost, created
 
     _pupil_page(centre, name, school)
     after = _identification_text(centre)
