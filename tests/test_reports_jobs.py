@@ -239,12 +239,37 @@ with app.app_context():
 """
 
 
+_SERVER = """
+import sys
+from multiprocessing import forkserver
+from app import create_app
+from app.reports import render
+from tests.e2e.serve import serve
+
+app = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI="sqlite:///" + sys.argv[1])
+pool = render._pool(2, render.default_font_dir())  # a batch print ran in a thread of this web process
+print("PIDS", *pool._processes, forkserver._forkserver._forkserver_pid, flush=True)
+serve(app)
+"""
+
+
 def _running(pid):
     try:
         with open(f"/proc/{pid}/status") as status:
             return "\nState:\tZ" not in status.read()
     except FileNotFoundError:
         return False
+
+
+def _still_running_after_15_s(pids):
+    """The processes of `pids` still running 15 s on (killed then: not left to the rest of the run)."""
+    deadline = time.monotonic() + 15
+    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [p for p in pids if _running(p)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    return left
 
 
 @pytest.mark.once  # an app and a SQLite file of its own, in a process of its own
@@ -261,10 +286,28 @@ def test_a_print_job_in_rqs_work_horse_leaves_no_print_worker_behind(tmp_path):
                    timeout=120, stdout=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent.parent, env=os.environ)
     pids = [int(p) for p in pids_file.read_text().split()]
     assert len(pids) == 3
-    deadline = time.monotonic() + 15
-    while any(_running(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    left = [p for p in pids if _running(p)]
-    for pid in left:  # do not leave them to the rest of the run
-        os.kill(pid, signal.SIGKILL)
-    assert left == []
+    assert _still_running_after_15_s(pids) == []
+
+
+@pytest.mark.once  # a web process of its own
+def test_a_web_process_stopped_by_sigterm_leaves_no_print_worker_behind(tmp_path):
+    """The browser tests' server (tests/e2e/serve.py) is stopped by SIGTERM, which by default runs no exit
+    hook: the print workers of a batch it printed used to stay after every run (a forkserver and two)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    process = subprocess.Popen([sys.executable, "-c", _SERVER, str(tmp_path / "web.db")], text=True,
+                               stdout=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent, env=os.environ)
+    pids = []
+    try:
+        pids = [int(p) for p in process.stdout.readline().split()[1:]]
+        assert process.stdout.readline().startswith("SERVING http://127.0.0.1:")
+        assert len(pids) == 3 and all(_running(p) for p in pids)
+        process.terminate()
+        stopped = process.wait(60)
+    finally:
+        process.kill()
+        process.stdout.close()
+        left = _still_running_after_15_s(pids)
+    assert (stopped, left) == (0, [])

@@ -6,6 +6,7 @@ county (app/demo/county.py, password Demo@2021), then a threaded werkzeug server
 127.0.0.1. The first line on stdout is ``SERVING http://127.0.0.1:<port>``.
 """
 import os
+import signal
 import subprocess
 import sys
 
@@ -35,13 +36,31 @@ def main():
         subprocess.run([sys.executable, "-m", "tests.e2e.serve", "seed"], check=True, stdout=subprocess.DEVNULL)
     from app import create_app
 
-    app = create_app()
-    server = make_server("127.0.0.1", int(os.environ.get("E2E_PORT", "0")), app, threaded=True)
+    serve(create_app(), int(os.environ.get("E2E_PORT", "0")))
+
+
+def _stop(signum, frame):
+    raise SystemExit(0)
+
+
+def serve(app, port=0):
+    """Serve until stopped by SIGTERM (the tests' `terminate()`) or Ctrl-C, then stop the print workers.
+
+    A process ended by the default SIGTERM runs no exit hook: the batch-print pool of a print job this
+    process ran (app/reports/render.py: a forkserver and one worker per core) would wait for work for good.
+    """
+    server = make_server("127.0.0.1", port, app, threaded=True)
     print(f"SERVING http://127.0.0.1:{server.server_port}", flush=True)
+    signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        server.server_close()
+        from app.reports.render import shutdown_pool
+
+        shutdown_pool(wait=True)
 
 
 if __name__ == "__main__":
