@@ -8,6 +8,9 @@ same file twice changes nothing the second time.
 """
 from __future__ import annotations
 
+import gc
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -152,8 +155,41 @@ def _date(text):
     return datetime.strptime(text, "%Y-%m-%d").date()
 
 
+_pauses = {"count": 0, "was_enabled": True}
+_pauses_lock = threading.Lock()
+
+
+@contextmanager
+def cycle_collection_paused():
+    """The garbage collector's cycle search held off while a file is imported.
+
+    An import makes and drops millions of objects (a pupil's row, its ORM record, its audit entry), and
+    every 700 allocations Python looked for cycles among them, now and then through the whole heap: a
+    quarter of the time of 10,000 pupils (6.2 → 4.7 s, bench/imports.py). Reference counting still frees
+    what it can; the cycles left are found by the first collection after the import. Imports in other
+    threads at the same time share the pause: the collector is on again when the last one ends.
+    """
+    with _pauses_lock:
+        if _pauses["count"] == 0:
+            _pauses["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _pauses["count"] += 1
+    try:
+        yield
+    finally:
+        with _pauses_lock:
+            _pauses["count"] -= 1
+            if _pauses["count"] == 0 and _pauses["was_enabled"]:
+                gc.enable()
+
+
 def import_students(data: bytes, today=None) -> ImportResult:
     """Students, and their identification when the row has one, from the student template."""
+    with cycle_collection_paused():
+        return _import_students(data, today)
+
+
+def _import_students(data, today):
     from app.models import Identification, School, Student
 
     today = today or date.today()
@@ -405,6 +441,11 @@ _CARD_KINDS = {"学生资助卡": "aid_card", "资助卡": "aid_card", "银行�
 
 def import_awards(data: bytes) -> ImportResult:
     """Award proposals: matched by pupil, programme and semester, so a second import changes nothing."""
+    with cycle_collection_paused():
+        return _import_awards(data)
+
+
+def _import_awards(data):
     from app.models import AidProgram, Award, Semester, Student
     from app.rules.awards import check_award
 
