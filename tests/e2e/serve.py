@@ -49,14 +49,15 @@ def serve(app, port=0):
     A process ended by the default SIGTERM runs no exit hook: the batch-print pool of a print job this
     process ran (app/reports/render.py: a forkserver and one worker per core) would wait for work for good.
     """
+    signal.signal(signal.SIGTERM, _stop)  # before SERVING is said: a caller may stop it as soon as it reads that
     server = make_server("127.0.0.1", port, app, threaded=True)
     print(f"SERVING http://127.0.0.1:{server.server_port}", flush=True)
-    signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve_forever()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM does not cut the stop short
         server.server_close()
         from app.reports.render import shutdown_pool
 
