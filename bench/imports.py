@@ -7,7 +7,7 @@ students with their identification in the import template's layout, then times
 ``app.operations.imports.import_students`` (read, validate, match, write) as the centre,
 and the Excel export of the student list (N rows) through the list screen's
 export route. Peak memory is measured with tracemalloc around each step. Under the import's figure, without a
-target: SQLAlchemy's own time for the same 20,000 records in a copy of the two tables (``_orm_floor``), the floor
+target: SQLAlchemy's own time for the same records (a pupil and an identification a row) in a copy of the two tables (``_orm_floor``), the floor
 of an import that writes one ORM record a row.
 """
 from __future__ import annotations
@@ -53,14 +53,13 @@ def _orm_floor(folder, rows):
     """Seconds SQLAlchemy alone takes to build, flush and commit the import's records (`rows` pupils and as many
     identifications) into a copy of the same two tables: plain column types, no constraint, no rule, school
     scope, audit entry or keyed hash. The floor of any import that writes one ORM record a row, as every write
-    path here does so that one flush judges them all (app/operations/bulkwrites.py); garbage collection held off
-    as the import holds it off."""
-    import gc
-
+    path here does so that one flush judges them all (app/operations/bulkwrites.py); with the garbage collector's
+    thresholds of an import (``fewer_cycle_collections``)."""
     import sqlalchemy as sa
     from sqlalchemy.orm import DeclarativeBase, Session
 
     from app.extensions import db
+    from app.operations.imports import fewer_cycle_collections
 
     def plain(column):
         kind = getattr(column.type, "impl", column.type)
@@ -77,8 +76,7 @@ def _orm_floor(folder, rows):
 
     engine = sa.create_engine(f"sqlite:///{folder}/floor.db")
     Base.metadata.create_all(engine)
-    with Session(engine) as session:
-        gc.disable()
+    with Session(engine) as session, fewer_cycle_collections():
         try:
             start = time.perf_counter()
             pupils = [Pupil(school_id=1, name=f"导入{i}", id_number=f"3411242008{i:08d}", gender="M",
@@ -92,7 +90,6 @@ def _orm_floor(folder, rows):
             session.commit()
             return time.perf_counter() - start
         finally:
-            gc.enable()
             engine.dispose()
 
 

@@ -106,11 +106,29 @@ def test_the_garbage_collector_searches_less_often_during_an_import_and_as_befor
     with pytest.raises(ZeroDivisionError), app.test_request_context():
         imports.import_students(b"")
     assert gc.get_threshold() == before
-    with imports.fewer_cycle_collections():  # two at once (two threads): as before when the last ends
+    # two imports in two threads, the first ending first: the import's thresholds hold until the second ends
+    import threading
+
+    entered, first_done, seen = threading.Event(), threading.Event(), []
+
+    def second():
         with imports.fewer_cycle_collections():
-            assert gc.get_threshold() == imports.IMPORT_GC_THRESHOLD
-        assert gc.get_threshold() == imports.IMPORT_GC_THRESHOLD
-    assert gc.get_threshold() == before
+            entered.set()
+            first_done.wait(10)
+            seen.append(gc.get_threshold())
+
+    with imports.fewer_cycle_collections():
+        other = threading.Thread(target=second)
+        other.start()
+        assert entered.wait(10)
+    first_done.set()
+    other.join(10)
+    assert seen == [imports.IMPORT_GC_THRESHOLD] and gc.get_threshold() == before
+    # thresholds someone set while an import ran are theirs: the import's end leaves them
+    with imports.fewer_cycle_collections():
+        gc.set_threshold(5_000, 10, 10)
+    assert gc.get_threshold() == (5_000, 10, 10)
+    gc.set_threshold(*before)
 
 
 def test_an_officer_cannot_overwrite_another_schools_pupil(app, officer_a):

@@ -184,7 +184,7 @@ def fewer_cycle_collections():
     finally:
         with _pauses_lock:
             _pauses["count"] -= 1
-            if _pauses["count"] == 0:
+            if _pauses["count"] == 0 and gc.get_threshold() == IMPORT_GC_THRESHOLD:  # not if set since by another
                 gc.set_threshold(*_pauses["threshold"])
 
 
