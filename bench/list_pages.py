@@ -800,7 +800,7 @@ def markdown(runs, meta):
         "Flask-AppBuilder view (same model, columns, page size and order, read as Admin).",
         "",
         f"Ratio vs Django = ours ÷ the Django 5.2 admin change list of the same table, columns, 25 rows and order "
-        f"(bench/django_peer), timed in the same interleaved rounds; target ≤ {PEER_RATIO_TARGET:g} (in brackets: the "
+        f"(bench/django_peer), timed in the same interleaved rounds; target ≤ {PEER_RATIO_TARGET:g} on SQLite (in brackets: the "
         "ratio of the CPU time the request took in this process, the app and SQLite's work, which a busy machine "
         "stretches far less than the wall-clock time). Load = the "
         "machine's 1-minute load average while the run was timed (2 CPUs: above ~1.5 the times are those of a busy "
@@ -832,8 +832,13 @@ def markdown(runs, meta):
             flat = c["queries_at_5_rows"] == c["queries"] == c["queries_at_100_rows"]
             q_cell = f"≤ {QUERY_TARGET} {_verdict(q_ok)}, flat {_verdict(flat)}" if not stock else "—"
             ratio = "1.00 (baseline)" if stock else f"{c['ratio_to_stock']:.2f}×"
-            peer = (f"{c['ratio_to_peer']:.2f}× ≤ {PEER_RATIO_TARGET:g} {_verdict(c['ratio_to_peer'] <= PEER_RATIO_TARGET)}"
-                    f" (CPU {c['cpu_ratio_to_peer']:.2f}×)" if "ratio_to_peer" in c else "")
+            if "ratio_to_peer" not in c:
+                peer = ""
+            elif run["backend"] == "sqlite":  # the target is set on SQLite (issue 23); elsewhere the ratio is shown
+                peer = (f"{c['ratio_to_peer']:.2f}× ≤ {PEER_RATIO_TARGET:g} {_verdict(c['ratio_to_peer'] <= PEER_RATIO_TARGET)}"
+                        f" (CPU {c['cpu_ratio_to_peer']:.2f}×)")
+            else:
+                peer = f"{c['ratio_to_peer']:.2f}× (CPU {c['cpu_ratio_to_peer']:.2f}×; target on SQLite only)"
             lines.append(
                 f"| {run['backend']} | {run['size']:,} | {c['label']} | {c['median_ms']:.1f} ({c['min_ms']:.1f}; "
                 f"CPU {c['cpu_median_ms']:.1f}) | {t_cell} | {ratio} | "
